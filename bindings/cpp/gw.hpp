@@ -1,0 +1,341 @@
+// gw.hpp: a header-only C++17 wrapper of gw's C API (include/gw.h).
+//
+//   gw::Client client(gw::Config()
+//                         .base_url("https://ap-gateway.mastercard.com")
+//                         .merchant("TESTMERCHANT01")
+//                         .api_password(password));
+//   gw::Response session = client.create_session();
+//   std::cout << session.at("session.id") << '\n';
+//
+// - Handles are std::unique_ptr with gw's _free functions as deleters: no
+//   leak on any path, exceptions included. Config, Request and Response are
+//   movable, not copyable; Client is movable and may be shared (by
+//   reference) between threads, like the gw_client it owns.
+// - Strings in are std::string_view, copied into a NUL-terminated
+//   std::string before the C call (a view with an embedded NUL is refused).
+// - Every status other than GW_OK throws gw::Error, which carries the status,
+//   gw's message (never the password or card data), the field, the HTTP
+//   status and the gateway's error.* fields, and the Response when the
+//   gateway answered. Declines, pending and unknown results throw too: a
+//   call that returns succeeded (result=SUCCESS).
+//
+// Link with -lgw (or libgw.a and its native libraries: see examples-c/Makefile).
+#ifndef GW_HPP
+#define GW_HPP
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gw.h"
+
+namespace gw {
+
+// The macro name of a status ("GW_ERR_TIMEOUT"); gw_status_str describes it.
+inline const char *status_name(gw_status status) noexcept {
+    static const char *const names[] = {
+        "GW_OK",           "GW_ERR_NULL_ARGUMENT", "GW_ERR_INVALID_UTF8",   "GW_ERR_INVALID_FIELD",
+        "GW_ERR_CONFIG",   "GW_ERR_CONNECT",       "GW_ERR_TIMEOUT",        "GW_ERR_TLS",
+        "GW_ERR_IO",       "GW_ERR_PROTOCOL",      "GW_ERR_AUTHENTICATION", "GW_ERR_GATEWAY",
+        "GW_DECLINED",     "GW_PENDING",           "GW_UNKNOWN_RESULT",     "GW_ERR_INTERNAL",
+        "GW_ERR_OUT_OF_RANGE",
+    };
+    return status < sizeof names / sizeof names[0] ? names[status] : "GW_(unknown)";
+}
+
+// The library's version at run time ("0.1.0").
+inline std::string version() { return gw_version(); }
+
+namespace detail {
+
+struct ConfigDeleter {
+    void operator()(gw_config *config) const noexcept { gw_config_free(config); }
+};
+struct ClientDeleter {
+    void operator()(gw_client *client) const noexcept { gw_client_free(client); }
+};
+struct RequestDeleter {
+    void operator()(gw_request *request) const noexcept { gw_request_free(request); }
+};
+struct ResponseDeleter {
+    void operator()(gw_response *response) const noexcept { gw_response_free(response); }
+};
+
+inline std::string or_empty(const char *text) { return text != nullptr ? std::string(text) : std::string(); }
+
+}  // namespace detail
+
+class Error;
+
+// The gateway's answer: its fields (by name or in order), HTTP status, duration.
+class Response {
+public:
+    explicit Response(gw_response *handle) noexcept : handle_(handle) {}
+
+    // The value of field `name`, or nullopt. The view lives as long as this Response.
+    std::optional<std::string_view> get(std::string_view name) const {
+        const std::string key(name);
+        const char *value = gw_response_get(handle_.get(), key.c_str());
+        if (value == nullptr) {
+            return std::nullopt;
+        }
+        return std::string_view(value);
+    }
+
+    // The value of field `name`; std::out_of_range when absent.
+    std::string_view at(std::string_view name) const {
+        auto value = get(name);
+        if (!value) {
+            throw std::out_of_range("gw::Response has no field " + std::string(name));
+        }
+        return *value;
+    }
+
+    // "SUCCESS", "FAILURE", "PENDING", "UNKNOWN" or "ERROR".
+    std::string_view result() const noexcept {
+        const char *result = gw_response_result(handle_.get());
+        return result != nullptr ? std::string_view(result) : std::string_view();
+    }
+    std::uint16_t http_status() const noexcept { return gw_response_http_status(handle_.get()); }
+    std::uint64_t duration_ms() const noexcept { return gw_response_duration_ms(handle_.get()); }
+    std::size_t size() const noexcept { return gw_response_len(handle_.get()); }
+
+    // Every field, in the gateway's order.
+    std::vector<std::pair<std::string_view, std::string_view>> fields() const {
+        std::vector<std::pair<std::string_view, std::string_view>> all;
+        all.reserve(size());
+        for (std::size_t i = 0; i < size(); ++i) {
+            const char *name = nullptr;
+            const char *value = nullptr;
+            if (gw_response_field(handle_.get(), i, &name, &value) == GW_OK) {
+                all.emplace_back(name, value);
+            }
+        }
+        return all;
+    }
+
+    const gw_response *c_handle() const noexcept { return handle_.get(); }
+
+private:
+    std::unique_ptr<gw_response, detail::ResponseDeleter> handle_;
+};
+
+// A failed gw call: any status but GW_OK.
+class Error : public std::runtime_error {
+public:
+    // Reads this thread's last error now: construct it right after the failing
+    // call. Moves from `response` when given (the gateway answered).
+    Error(gw_status status, Response *response)
+        : std::runtime_error(describe(status)),
+          status_(status),
+          field_(detail::or_empty(gw_last_error_field())),
+          response_(response != nullptr ? std::make_shared<const Response>(std::move(*response)) : nullptr) {}
+
+    // An error raised by the wrapper itself, before any C call.
+    Error(gw_status status, std::string message, std::string field)
+        : std::runtime_error(std::string(status_name(status)) + ": " + message),
+          status_(status),
+          field_(std::move(field)) {}
+
+    gw_status status() const noexcept { return status_; }
+    const char *status_name() const noexcept { return gw::status_name(status_); }
+    // The field gw named: the one that failed local validation, or the gateway's error.field.
+    const std::string &field() const noexcept { return field_; }
+    // The gateway's answer, when it gave one (gateway error, decline, 401, ...).
+    const std::shared_ptr<const Response> &response() const noexcept { return response_; }
+    // 0 when the gateway did not answer.
+    std::uint16_t http_status() const noexcept { return response_ ? response_->http_status() : 0; }
+    std::string cause() const { return gateway_field("error.cause"); }
+    std::string explanation() const { return gateway_field("error.explanation"); }
+    std::string gateway_error_field() const { return gateway_field("error.field"); }
+    std::string validation_type() const { return gateway_field("error.validationType"); }
+    std::string support_code() const { return gateway_field("error.supportCode"); }
+    std::string gateway_code() const { return gateway_field("response.gatewayCode"); }
+
+private:
+    static std::string describe(gw_status status) {
+        std::string message = gw_last_error();
+        if (message.empty()) {
+            message = gw_status_str(status);
+        }
+        return std::string(gw::status_name(status)) + ": " + message;
+    }
+
+    std::string gateway_field(const char *name) const {
+        if (!response_) {
+            return std::string();
+        }
+        auto value = response_->get(name);
+        return value ? std::string(*value) : std::string();
+    }
+
+    gw_status status_;
+    std::string field_;
+    std::shared_ptr<const Response> response_;
+};
+
+namespace detail {
+
+// Throws gw::Error for anything but GW_OK (taking `response` along).
+inline void check(gw_status status, gw_response *response = nullptr) {
+    if (status != GW_OK) {
+        Response owned(response);  // freed on every path, even if building the Error throws
+        throw Error(status, response != nullptr ? &owned : nullptr);
+    }
+}
+
+// A NUL-terminated copy of `text`; refuses an embedded NUL, which C would cut short.
+inline std::string c_string(std::string_view text, std::string_view argument) {
+    if (text.find('\0') != std::string_view::npos) {
+        throw Error(GW_ERR_INVALID_FIELD, std::string(argument) + " contains a NUL character",
+                    std::string(argument));
+    }
+    return std::string(text);
+}
+
+inline std::optional<std::string> c_string(const std::optional<std::string_view> &text, std::string_view argument) {
+    if (!text) {
+        return std::nullopt;
+    }
+    return c_string(*text, argument);
+}
+
+inline const char *c_ptr(const std::optional<std::string> &text) noexcept {
+    return text ? text->c_str() : nullptr;
+}
+
+inline Response response_or_throw(gw_status status, gw_response *response) {
+    check(status, response);
+    return Response(response);
+}
+
+}  // namespace detail
+
+// A client configuration; setters chain and throw gw::Error (GW_ERR_CONFIG) when refused.
+class Config {
+public:
+    Config() : handle_(gw_config_new()) {
+        if (!handle_) {
+            throw std::bad_alloc();
+        }
+    }
+
+    Config &base_url(std::string_view url) { return set(gw_config_set_base_url, url, "base_url"); }
+    Config &merchant(std::string_view id) { return set(gw_config_set_merchant, id, "merchant"); }
+    Config &api_password(std::string_view password) {
+        return set(gw_config_set_api_password, password, "api_password");
+    }
+    Config &ca_bundle(std::string_view path) { return set(gw_config_set_ca_bundle, path, "ca_bundle"); }
+    Config &proxy(std::string_view url) { return set(gw_config_set_proxy, url, "proxy"); }
+    Config &client_certificate(std::string_view certificate_pem_path, std::string_view private_key_pem_path) {
+        const std::string cert = detail::c_string(certificate_pem_path, "certificate_pem_path");
+        const std::string key = detail::c_string(private_key_pem_path, "private_key_pem_path");
+        detail::check(gw_config_set_client_certificate(handle_.get(), cert.c_str(), key.c_str()));
+        return *this;
+    }
+    Config &api_version(std::uint32_t version) { return set(gw_config_set_api_version, version); }
+    Config &trust(std::uint32_t trust) { return set(gw_config_set_trust, trust); }
+    Config &proxy_from_environment(bool enabled) { return set(gw_config_set_proxy_from_environment, enabled ? 1u : 0u); }
+    Config &connect_timeout_ms(std::uint32_t ms) { return set(gw_config_set_connect_timeout_ms, ms); }
+    Config &timeout_ms(std::uint32_t ms) { return set(gw_config_set_timeout_ms, ms); }
+    Config &retries(std::uint32_t retries) { return set(gw_config_set_retries, retries); }
+
+    const gw_config *c_handle() const noexcept { return handle_.get(); }
+
+private:
+    Config &set(gw_status (*setter)(gw_config *, const char *), std::string_view value, std::string_view argument) {
+        const std::string copy = detail::c_string(value, argument);
+        detail::check(setter(handle_.get(), copy.c_str()));
+        return *this;
+    }
+    Config &set(gw_status (*setter)(gw_config *, std::uint32_t), std::uint32_t value) {
+        detail::check(setter(handle_.get(), value));
+        return *this;
+    }
+
+    std::unique_ptr<gw_config, detail::ConfigDeleter> handle_;
+};
+
+// A request of one operation for any field of the gateway's reference;
+// each field is validated when set (gw::Error naming it).
+class Request {
+public:
+    explicit Request(std::string_view api_operation) {
+        const std::string operation = detail::c_string(api_operation, "apiOperation");
+        gw_request *handle = nullptr;
+        detail::check(gw_request_new(operation.c_str(), &handle));
+        handle_.reset(handle);
+    }
+
+    Request &set(std::string_view name, std::string_view value) {
+        const std::string key = detail::c_string(name, "name");
+        const std::string copy = detail::c_string(value, key);
+        detail::check(gw_request_set(handle_.get(), key.c_str(), copy.c_str()));
+        return *this;
+    }
+
+    const gw_request *c_handle() const noexcept { return handle_.get(); }
+
+private:
+    std::unique_ptr<gw_request, detail::RequestDeleter> handle_;
+};
+
+// A card as a P2PE terminal hands it over.
+struct P2peCard {
+    std::string_view key_serial_number;                   // 20 hex digits
+    std::string_view payload;                             // the encrypted card, hex
+    std::optional<std::string_view> initialization_vector; // 16 hex digits, when the terminal uses one
+    std::optional<std::string_view> card_bin;             // up to 6 digits, when the terminal gives it
+};
+
+// A connection to the gateway. Thread-safe: share one (by reference) between
+// threads; destroy it once no call is running.
+class Client {
+public:
+    explicit Client(const Config &config) {
+        gw_client *handle = nullptr;
+        detail::check(gw_client_new(config.c_handle(), &handle));
+        handle_.reset(handle);
+    }
+
+    // CREATE_SESSION: read "session.id" and "session.version".
+    Response create_session() const {
+        gw_response *out = nullptr;
+        const gw_status status = gw_create_session(handle_.get(), &out);
+        return detail::response_or_throw(status, out);
+    }
+
+    // TOKENIZE of a P2PE card; `token` to create or update that token, else the gateway makes one.
+    Response tokenize_p2pe(const P2peCard &card, std::optional<std::string_view> token = std::nullopt) const {
+        const std::string ksn = detail::c_string(card.key_serial_number, "key_serial_number");
+        const std::string payload = detail::c_string(card.payload, "payload");
+        const auto iv = detail::c_string(card.initialization_vector, "initialization_vector");
+        const auto bin = detail::c_string(card.card_bin, "card_bin");
+        const auto tok = detail::c_string(token, "token");
+        gw_response *out = nullptr;
+        const gw_status status = gw_tokenize_p2pe(handle_.get(), detail::c_ptr(tok), ksn.c_str(), payload.c_str(),
+                                                  detail::c_ptr(iv), detail::c_ptr(bin), &out);
+        return detail::response_or_throw(status, out);
+    }
+
+    // Any request built with gw::Request.
+    Response execute(const Request &request) const {
+        gw_response *out = nullptr;
+        const gw_status status = gw_execute(handle_.get(), request.c_handle(), &out);
+        return detail::response_or_throw(status, out);
+    }
+
+    const gw_client *c_handle() const noexcept { return handle_.get(); }
+
+private:
+    std::unique_ptr<gw_client, detail::ClientDeleter> handle_;
+};
+
+}  // namespace gw
+
+#endif  // GW_HPP
