@@ -1,0 +1,74 @@
+"""gw: the Mastercard Gateway (MPGS) NVP API from Python, through libgw.
+
+    import gw
+
+    with gw.Client(base_url, merchant, api_password=password) as client:
+        session = client.create_session()
+        print(session["session.id"])
+        token = client.tokenize_p2pe(ksn, payload, initialization_vector=iv, card_bin=bin)
+        print(token["token"])
+
+Every outcome but ``result=SUCCESS`` raises a subclass of :class:`gw.Error`.
+The library is found through ``GW_LIBRARY``, next to this package, or the
+dynamic linker's path (see ``gw._native``).
+"""
+
+from ._native import EXPECTED_MAJOR, LibraryError, live_handles
+from .client import (
+    LOG_DEBUG,
+    LOG_ERROR,
+    LOG_INFO,
+    LOG_WARN,
+    TOKENIZE_FIELDS,
+    Client,
+    status_str,
+    version,
+)
+from .errors import (
+    AuthenticationError,
+    ConfigError,
+    ConnectError,
+    Declined,
+    Error,
+    GatewayError,
+    InternalError,
+    IoError,
+    Pending,
+    ProtocolError,
+    Timeout,
+    TlsError,
+    UnknownResult,
+    ValidationError,
+)
+from .response import Response
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AuthenticationError",
+    "Client",
+    "ConfigError",
+    "ConnectError",
+    "Declined",
+    "EXPECTED_MAJOR",
+    "Error",
+    "GatewayError",
+    "InternalError",
+    "IoError",
+    "LOG_DEBUG",
+    "LOG_ERROR",
+    "LOG_INFO",
+    "LOG_WARN",
+    "LibraryError",
+    "Pending",
+    "ProtocolError",
+    "Response",
+    "TOKENIZE_FIELDS",
+    "Timeout",
+    "TlsError",
+    "UnknownResult",
+    "ValidationError",
+    "live_handles",
+    "status_str",
+    "version",
+]

@@ -1,0 +1,329 @@
+"""The client: configuration, the two operations, any request."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import threading
+from collections.abc import Mapping
+from typing import Any, Callable, Iterable, Iterator, Optional, Tuple, Union
+
+from . import _native
+from .errors import ERR_CONFIG, ERR_INVALID_FIELD, ERR_NULL_ARGUMENT, OK, ConfigError, Error, ValidationError, error_class
+from .response import Response
+
+_P2PE = "sourceOfFunds.provided.card.p2pe."
+#: The NVP field behind each argument of :meth:`Client.tokenize_p2pe`.
+TOKENIZE_FIELDS = {
+    "token": "token",
+    "key_serial_number": _P2PE + "keySerialNumber",
+    "payload": _P2PE + "payload",
+    "initialization_vector": _P2PE + "initializationVector",
+    "card_bin": _P2PE + "cardBin",
+}
+_ARGUMENT_OF_FIELD = {field: argument for argument, field in TOKENIZE_FIELDS.items()}
+
+LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG = 1, 2, 3, 4
+_LOG_LEVELS = {"error": LOG_ERROR, "warn": LOG_WARN, "warning": LOG_WARN, "info": LOG_INFO, "debug": LOG_DEBUG}
+TRUST_BUNDLED, TRUST_SYSTEM = 0, 1
+_TRUST = {"bundled": TRUST_BUNDLED, "system": TRUST_SYSTEM}
+
+Fields = Union[Mapping, Iterable[Tuple[str, str]]]
+
+
+def _bytes(value: Any, argument: str, required: bool = True) -> Optional[bytes]:
+    """A str argument as NUL-terminated UTF-8 for C, checked before any C call.
+
+    Never puts the value in a message: it may be a password or card data.
+    """
+    if value is None:
+        if required:
+            raise ValidationError(ERR_NULL_ARGUMENT, f"argument '{argument}' is required (got None)",
+                                  field=argument, argument=argument)
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"argument '{argument}' must be str{'' if required else ' or None'}, "
+                        f"not {type(value).__name__}")
+    if "\0" in value:
+        raise ValidationError(ERR_INVALID_FIELD, f"argument '{argument}' contains a NUL character",
+                              field=argument, argument=argument)
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(ERR_INVALID_FIELD, f"argument '{argument}' is not encodable as UTF-8",
+                              field=argument, argument=argument) from None
+
+
+def _uint(value: Any, argument: str, low: int = 0, high: int = 0xFFFFFFFF) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"argument '{argument}' must be int, not {type(value).__name__}")
+    if not low <= value <= high:
+        raise ValidationError(ERR_INVALID_FIELD, f"argument '{argument}' must be between {low} and {high}",
+                              field=argument, argument=argument)
+    return value
+
+
+def _milliseconds(value: Any, argument: str) -> int:
+    """Seconds (int or float, > 0) to whole milliseconds."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"argument '{argument}' must be a number of seconds, not {type(value).__name__}")
+    if not 0 < value <= 0xFFFFFFFF / 1000:
+        raise ValidationError(ERR_INVALID_FIELD, f"argument '{argument}' must be a positive number of seconds",
+                              field=argument, argument=argument)
+    return max(1, round(value * 1000))
+
+
+def _text(raw: Optional[bytes]) -> Optional[str]:
+    return raw.decode("utf-8", "replace") if raw is not None else None
+
+
+def _raise(status: int, response: Optional[Response] = None, argument_of_field: Optional[dict] = None) -> None:
+    """Raises the exception of `status` with this thread's last error.
+
+    Must run right after the failing call, on the same thread (gw's last error
+    is per OS thread; ctypes runs the call on the calling thread).
+    """
+    lib = _native.lib()
+    message = _text(lib.gw_last_error()) or _text(lib.gw_status_str(status)) or "gw error"
+    field = _text(lib.gw_last_error_field())
+    cls = error_class(status)
+    if cls is ValidationError:
+        argument = (argument_of_field or {}).get(field or "")
+        raise ValidationError(status, message, field, response, argument=argument)
+    raise cls(status, message, field, response)
+
+
+def _check(status: int) -> None:
+    if status != OK:
+        _raise(status)
+
+
+class Client:
+    """A connection to the gateway (one keep-alive pool).
+
+    Thread-safe: share one Client between any number of threads (ctypes
+    releases the GIL during each call). Close it with :meth:`close` or a
+    ``with`` block; a client still in use by another thread is freed when
+    that last call returns.
+
+    ``timeout`` and ``connect_timeout`` are in seconds; ``trust`` is
+    ``"bundled"`` (Mozilla roots in gw, the default) or ``"system"``;
+    ``client_certificate`` a ``(certificate_pem_path, private_key_pem_path)``
+    pair; ``log`` a callable ``(level: int, message: str)`` called from the
+    calling thread, at ``log_level`` ("error", "warn", "info", "debug") and
+    more severe, never given the password or card data.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        merchant: str,
+        api_password: Optional[str] = None,
+        api_version: int = 50,
+        ca_bundle: Optional[str] = None,
+        timeout: Optional[float] = None,
+        *,
+        connect_timeout: Optional[float] = None,
+        retries: Optional[int] = None,
+        trust: Optional[str] = None,
+        proxy: Optional[str] = None,
+        proxy_from_environment: bool = False,
+        client_certificate: Optional[Tuple[str, str]] = None,
+        log: Optional[Callable[[int, str], None]] = None,
+        log_level: str = "info",
+    ) -> None:
+        # Every argument is checked before the first C call.
+        settings = [
+            ("gw_config_set_base_url", _bytes(base_url, "base_url")),
+            ("gw_config_set_merchant", _bytes(merchant, "merchant")),
+            ("gw_config_set_api_version", _uint(api_version, "api_version")),
+        ]
+        if api_password is not None:
+            settings.append(("gw_config_set_api_password", _bytes(api_password, "api_password")))
+        if client_certificate is not None:
+            if not isinstance(client_certificate, tuple) or len(client_certificate) != 2:
+                raise TypeError("argument 'client_certificate' must be a (certificate_path, key_path) tuple")
+            settings.append(("gw_config_set_client_certificate",
+                             _bytes(client_certificate[0], "client_certificate[0]"),
+                             _bytes(client_certificate[1], "client_certificate[1]")))
+        if api_password is None and client_certificate is None:
+            raise ValidationError(ERR_NULL_ARGUMENT, "give api_password or client_certificate",
+                                  field="api_password", argument="api_password")
+        if ca_bundle is not None:
+            settings.append(("gw_config_set_ca_bundle", _bytes(ca_bundle, "ca_bundle")))
+        if trust is not None:
+            if trust not in _TRUST:
+                raise ValidationError(ERR_INVALID_FIELD, "argument 'trust' must be 'bundled' or 'system'",
+                                      field="trust", argument="trust")
+            settings.append(("gw_config_set_trust", _TRUST[trust]))
+        if proxy is not None:
+            settings.append(("gw_config_set_proxy", _bytes(proxy, "proxy")))
+        if not isinstance(proxy_from_environment, bool):
+            raise TypeError("argument 'proxy_from_environment' must be bool")
+        if proxy_from_environment:
+            settings.append(("gw_config_set_proxy_from_environment", 1))
+        if timeout is not None:
+            settings.append(("gw_config_set_timeout_ms", _milliseconds(timeout, "timeout")))
+        if connect_timeout is not None:
+            settings.append(("gw_config_set_connect_timeout_ms", _milliseconds(connect_timeout, "connect_timeout")))
+        if retries is not None:
+            settings.append(("gw_config_set_retries", _uint(retries, "retries")))
+        self._log_callback = None
+        if log is not None:
+            if not callable(log):
+                raise TypeError("argument 'log' must be callable")
+            if log_level not in _LOG_LEVELS:
+                raise ValidationError(ERR_INVALID_FIELD, f"argument 'log_level' must be one of {sorted(_LOG_LEVELS)}",
+                                      field="log_level", argument="log_level")
+            # Kept on the client: C calls it for as long as the client lives.
+            self._log_callback = _native.LOG_CALLBACK(_log_trampoline(log))
+
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._closing = False
+        self._handle: Optional[_native.Handle] = None
+
+        lib = _native.lib()
+        with _native.Handle("config", lib.gw_config_new()) as config:
+            for name, *args in settings:
+                _check(getattr(lib, name)(config.pointer, *args))
+            if self._log_callback is not None:
+                _check(lib.gw_config_set_log(config.pointer, _LOG_LEVELS[log_level], self._log_callback, None))
+            # The client handle keeps the log callback alive until it is freed.
+            status, handle = _native.out_handle("client", lambda out: lib.gw_client_new(config.pointer, out),
+                                                keep=self._log_callback)
+            if status != OK:
+                _raise(status)
+        self._handle = handle
+
+    # -- lifetime -----------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._handle is None or self._closing
+
+    def close(self) -> None:
+        """Frees the client (idempotent). Calls running in other threads finish first."""
+        with self._lock:
+            self._closing = True
+            if self._busy == 0 and self._handle is not None:
+                self._handle.free()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _use(self) -> Iterator[int]:
+        with self._lock:
+            if self._closing or self._handle is None:
+                raise ConfigError(ERR_CONFIG, "the client is closed")
+            self._busy += 1
+            pointer = self._handle.pointer
+        try:
+            yield pointer
+        finally:
+            with self._lock:
+                self._busy -= 1
+                if self._closing and self._busy == 0:
+                    self._handle.free()
+
+    def _call(self, function: Callable[..., int], *args: Any, argument_of_field: Optional[dict] = None) -> Response:
+        with self._use() as pointer:
+            status, handle = _native.out_handle("response", lambda out: function(pointer, *args, out))
+            if status == OK:
+                return Response._take(handle)
+            lib = _native.lib()
+            # Read the last error before anything else touches gw on this thread.
+            message = _text(lib.gw_last_error())
+            field = _text(lib.gw_last_error_field())
+            response = Response._take(handle) if handle is not None else None
+        cls = error_class(status)
+        message = message or _text(lib.gw_status_str(status)) or "gw error"
+        if cls is ValidationError:
+            raise ValidationError(status, message, field, response,
+                                  argument=(argument_of_field or {}).get(field or ""))
+        raise cls(status, message, field, response)
+
+    # -- operations ---------------------------------------------------------
+
+    def create_session(self) -> Response:
+        """CREATE_SESSION: read ``["session.id"]`` and ``["session.version"]``."""
+        return self._call(_native.lib().gw_create_session)
+
+    def tokenize_p2pe(
+        self,
+        key_serial_number: str,
+        payload: str,
+        initialization_vector: Optional[str] = None,
+        card_bin: Optional[str] = None,
+        token: Optional[str] = None,
+    ) -> Response:
+        """TOKENIZE of a card encrypted by a P2PE terminal (TDES DUKPT).
+
+        ``key_serial_number``: 20 hex digits; ``payload``: the encrypted card
+        (hex); ``initialization_vector``: 16 hex digits or None; ``card_bin``:
+        up to 6 digits or None; ``token``: None lets the gateway generate the
+        token, else that token is created or updated. Read ``["token"]``.
+        """
+        args = (
+            _bytes(token, "token", required=False),
+            _bytes(key_serial_number, "key_serial_number"),
+            _bytes(payload, "payload"),
+            _bytes(initialization_vector, "initialization_vector", required=False),
+            _bytes(card_bin, "card_bin", required=False),
+        )
+        return self._call(_native.lib().gw_tokenize_p2pe, *args, argument_of_field=_ARGUMENT_OF_FIELD)
+
+    def execute(self, operation: str, fields: Fields) -> Response:
+        """Any request of ``operation`` ("CREATE_SESSION" or "TOKENIZE") with
+        ``fields`` (a mapping or (name, value) pairs of NVP fields). Each field
+        is validated locally; gw adds apiOperation, merchant and authentication.
+        """
+        op = _bytes(operation, "operation")
+        if isinstance(fields, Mapping):
+            pairs = list(fields.items())
+        elif isinstance(fields, (str, bytes)) or not isinstance(fields, Iterable):
+            raise TypeError(f"argument 'fields' must be a mapping or (name, value) pairs, not {type(fields).__name__}")
+        else:
+            pairs = list(fields)
+        encoded = []
+        for pair in pairs:
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                raise TypeError("argument 'fields' must hold (name, value) pairs")
+            name = _bytes(pair[0], "fields name")
+            encoded.append((name, _bytes(pair[1], f"fields[{pair[0]!r}]")))
+
+        lib = _native.lib()
+        status, request = _native.out_handle("request", lambda out: lib.gw_request_new(op, out))
+        if status != OK:
+            _raise(status)
+        with request:
+            for name, value in encoded:
+                _check(lib.gw_request_set(request.pointer, name, value))
+            return self._call(lib.gw_execute, request.pointer)
+
+
+def _log_trampoline(log: Callable[[int, str], None]) -> Callable[[Any, int, Optional[bytes]], None]:
+    def trampoline(_userdata: Any, level: int, message: Optional[bytes]) -> None:
+        try:
+            log(level, _text(message) or "")
+        except Exception:  # noqa: BLE001 - an exception must not cross into C
+            pass
+
+    return trampoline
+
+
+def version() -> str:
+    """The loaded library's version, e.g. "0.1.0"."""
+    return _text(_native.lib().gw_version()) or ""
+
+
+def status_str(status: int) -> str:
+    """gw's description of a status number."""
+    return _text(_native.lib().gw_status_str(_uint(status, "status"))) or ""
+
+
+__all__ = ["Client", "version", "status_str", "Error", "TOKENIZE_FIELDS"]
