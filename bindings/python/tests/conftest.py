@@ -1,0 +1,104 @@
+"""Fixtures: a real gw-sim for the session, and cards encrypted by its terminal.
+
+gw-sim is found through GW_SIM (a path), else $CARGO_TARGET_DIR/debug/gw-sim,
+else target/debug/gw-sim of the repository. The library through GW_LIBRARY
+(or the package's own discovery).
+"""
+
+import gc
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import gw
+
+ROOT = Path(__file__).resolve().parents[3]
+MERCHANT = "TESTPYMERCHANT"
+PASSWORD = "py-test-password-0123"
+VISA = "4761739001010010"
+MASTERCARD = "5123450000000008"
+IV = "0102030405060708"
+
+
+def _sim_path() -> str:
+    if os.environ.get("GW_SIM"):
+        return os.environ["GW_SIM"]
+    target = os.environ.get("CARGO_TARGET_DIR") or str(ROOT / "target")
+    return str(Path(target) / "debug" / "gw-sim")
+
+
+@pytest.fixture(scope="session")
+def sim_path() -> str:
+    path = _sim_path()
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"gw-sim not found at {path}: cargo build -p gw-sim, or set GW_SIM")
+    return path
+
+
+@pytest.fixture(scope="session")
+def base_url(sim_path):
+    process = subprocess.Popen(
+        [sim_path, "serve", "--merchant", MERCHANT, "--password", PASSWORD, "--quiet"],
+        stdout=subprocess.PIPE, stderr=sys.stderr, text=True,
+    )
+    try:
+        url = process.stdout.readline().strip()
+        if not url.startswith("http://127.0.0.1:"):
+            pytest.fail(f"gw-sim printed {url!r} instead of its base URL")
+        yield url
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+
+
+def encrypt(sim_path: str, pan: str, iv=None, expiry="1229") -> dict:
+    """The P2PE fields of `pan`, as gw-sim's test terminal prints them."""
+    command = [sim_path, "terminal", "--pan", pan, "--expiry", expiry]
+    if iv:
+        command += ["--iv", iv]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    fields = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    return {
+        "key_serial_number": fields["GW_P2PE_KSN"],
+        "payload": fields["GW_P2PE_PAYLOAD"],
+        "initialization_vector": fields.get("GW_P2PE_IV"),
+        "card_bin": fields.get("GW_P2PE_CARD_BIN"),
+    }
+
+
+@pytest.fixture(scope="session")
+def visa(sim_path) -> dict:
+    return encrypt(sim_path, VISA, iv=IV)
+
+
+@pytest.fixture(scope="session")
+def mastercard(sim_path) -> dict:
+    return encrypt(sim_path, MASTERCARD)
+
+
+@pytest.fixture
+def client(base_url):
+    with gw.Client(base_url, MERCHANT, api_password=PASSWORD, timeout=10, retries=0) as c:
+        yield c
+
+
+@pytest.fixture
+def closed_url() -> str:
+    """A loopback URL on which nothing listens (a port just released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(autouse=True)
+def no_handle_leaks():
+    """Every test ends with every gw handle it created freed."""
+    yield
+    gc.collect()
+    assert gw.live_handles() == 0, f"{gw.live_handles()} gw handles left unfreed"

@@ -1,0 +1,151 @@
+"""Every exception class, reached for real against gw-sim."""
+
+import time
+
+import pytest
+
+import gw
+
+from conftest import MERCHANT, PASSWORD
+
+P2PE = "sourceOfFunds.provided.card.p2pe."
+
+
+def fault(client, name):
+    return client.execute("CREATE_SESSION", {"correlationId": f"gw-sim:fault={name}"})
+
+
+def assert_no_secrets(err, *secrets):
+    for text in (str(err), repr(err), err.message):
+        for secret in secrets:
+            assert secret not in text
+
+
+def test_every_class_is_a_gw_error():
+    classes = [gw.ValidationError, gw.ConfigError, gw.ConnectError, gw.Timeout, gw.TlsError, gw.IoError,
+               gw.ProtocolError, gw.AuthenticationError, gw.GatewayError, gw.Declined, gw.Pending,
+               gw.UnknownResult, gw.InternalError]
+    assert all(issubclass(cls, gw.Error) for cls in classes)
+    assert len(set(classes)) == len(classes)
+    assert issubclass(gw.ValidationError, ValueError)
+
+
+def test_authentication_error(base_url):
+    with gw.Client(base_url, MERCHANT, api_password="wrong-password-xyz") as client:
+        with pytest.raises(gw.AuthenticationError) as caught:
+            client.create_session()
+    err = caught.value
+    assert err.status == 10
+    assert err.http_status == 401
+    assert err.cause == "INVALID_REQUEST"
+    assert isinstance(err.response, gw.Response) and err.response.result == "ERROR"
+    assert_no_secrets(err, "wrong-password-xyz", PASSWORD)
+
+
+def test_connect_error_on_a_closed_port(closed_url):
+    with gw.Client(closed_url, MERCHANT, api_password=PASSWORD, retries=0) as client:
+        with pytest.raises(gw.ConnectError) as caught:
+            client.create_session()
+    assert caught.value.status == 5
+    assert caught.value.response is None and caught.value.http_status is None
+    assert "not sent" in caught.value.message
+
+
+def test_timeout_with_the_delay_fault(base_url):
+    with gw.Client(base_url, MERCHANT, api_password=PASSWORD, timeout=0.3, retries=0) as client:
+        started = time.monotonic()
+        with pytest.raises(gw.Timeout) as caught:
+            fault(client, "delay,ms=3000")
+        elapsed = time.monotonic() - started
+    assert caught.value.status == 6
+    assert elapsed < 2.5, f"the 0.3 s timeout took {elapsed:.2f} s"
+
+
+def test_gateway_error_names_the_field(client, visa):
+    with pytest.raises(gw.GatewayError) as caught:
+        client.tokenize_p2pe(**{**visa, "card_bin": "000000"})
+    err = caught.value
+    assert err.status == 11
+    assert err.http_status == 400
+    assert err.cause == "INVALID_REQUEST"
+    assert err.field == P2PE + "cardBin"
+    assert err.response["error.field"] == P2PE + "cardBin"
+    assert err.validation_type == "INVALID"
+    assert err.explanation
+    assert_no_secrets(err, visa["payload"], PASSWORD, "4761739001010010")
+
+
+def test_gateway_error_server_failed_has_a_support_code(client):
+    with pytest.raises(gw.GatewayError) as caught:
+        fault(client, "server-failed")
+    assert caught.value.cause == "SERVER_FAILED"
+    assert caught.value.support_code
+    assert caught.value.http_status == 500
+
+
+def test_declined(client, visa):
+    with pytest.raises(gw.Declined) as caught:
+        client.execute("TOKENIZE", {
+            "sourceOfFunds.type": "CARD",
+            P2PE + "keySerialNumber": visa["key_serial_number"],
+            P2PE + "payload": visa["payload"],
+            P2PE + "initializationVector": visa["initialization_vector"],
+            P2PE + "encryptionState": "INVALID",
+        })
+    err = caught.value
+    assert err.status == 12
+    assert err.response.result == "FAILURE"
+    assert err.gateway_code
+    assert_no_secrets(err, visa["payload"])
+
+
+@pytest.mark.parametrize("name", ["garbage", "http500-html", "oversize"])
+def test_protocol_error(client, name):
+    with pytest.raises(gw.ProtocolError) as caught:
+        fault(client, name)
+    assert caught.value.status == 9
+    assert caught.value.response is None
+
+
+@pytest.mark.parametrize("name", ["reset", "truncate"])
+def test_io_error_mid_exchange(client, name):
+    with pytest.raises(gw.IoError) as caught:
+        fault(client, name)
+    assert caught.value.status == 8
+
+
+def test_server_busy_is_retried_then_a_gateway_error(base_url):
+    with gw.Client(base_url, MERCHANT, api_password=PASSWORD, retries=1) as client:
+        started = time.monotonic()
+        with pytest.raises(gw.GatewayError) as caught:
+            fault(client, "server-busy")
+        elapsed = time.monotonic() - started
+    assert caught.value.cause == "SERVER_BUSY" and caught.value.http_status == 503
+    assert elapsed >= 0.2, "one retry after a 200 ms backoff was expected"
+
+
+@pytest.mark.parametrize("base_url_value", ["http://gateway.example.com", "ftp://127.0.0.1", "not a url"])
+def test_config_error_on_a_bad_base_url(base_url_value):
+    with pytest.raises(gw.ConfigError) as caught:
+        gw.Client(base_url_value, MERCHANT, api_password=PASSWORD)
+    assert caught.value.status == 4
+
+
+def test_config_error_on_a_missing_ca_bundle(base_url, tmp_path):
+    with pytest.raises(gw.ConfigError) as caught:
+        gw.Client(base_url, MERCHANT, api_password=PASSWORD, ca_bundle=str(tmp_path / "none.pem"))
+    assert "none.pem" in caught.value.message
+
+
+def test_config_error_on_an_unsupported_api_version(base_url):
+    with pytest.raises(gw.ConfigError):
+        gw.Client(base_url, MERCHANT, api_password=PASSWORD, api_version=12)
+
+
+def test_a_closed_client_refuses_calls(base_url):
+    client = gw.Client(base_url, MERCHANT, api_password=PASSWORD)
+    client.close()
+    client.close()  # idempotent
+    assert client.closed
+    with pytest.raises(gw.ConfigError):
+        client.create_session()

@@ -1,0 +1,95 @@
+"""Library discovery, the version check, and handle accounting."""
+
+import gc
+import os
+import subprocess
+import sys
+import weakref
+
+import pytest
+
+import gw
+
+from conftest import MERCHANT, PASSWORD
+
+
+def run_python(code, **env):
+    environment = {**os.environ, **env}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=60)
+
+
+def test_gw_library_pointing_nowhere_is_a_clear_error(tmp_path):
+    result = run_python("import gw; gw.version()", GW_LIBRARY=str(tmp_path / "libgw.so"))
+    assert result.returncode != 0
+    assert "LibraryError" in result.stderr and "GW_LIBRARY" in result.stderr
+
+
+def test_a_file_that_is_not_a_library_is_refused(tmp_path):
+    fake = tmp_path / "libgw.so"
+    fake.write_text("not an ELF file")
+    result = run_python("import gw; gw.version()", GW_LIBRARY=str(fake))
+    assert "LibraryError" in result.stderr
+
+
+def test_major_version_mismatch_is_refused():
+    code = "import gw._native as n; n.EXPECTED_MAJOR = 9\nimport gw\ngw.version()"
+    result = run_python(code)
+    assert result.returncode != 0
+    assert "LibraryError" in result.stderr
+    assert f"version {gw.version()}" in result.stderr and "9.x" in result.stderr
+
+
+def test_importing_does_not_load_the_library_until_used(tmp_path):
+    result = run_python("import gw; print('imported')", GW_LIBRARY=str(tmp_path / "missing.so"))
+    assert result.returncode == 0 and "imported" in result.stdout
+
+
+def test_every_header_function_is_declared():
+    header = os.path.join(os.path.dirname(__file__), "..", "..", "..", "include", "gw.h")
+    with open(header) as f:
+        text = f.read()
+    import re
+
+    declared = set(re.findall(r"\b(gw_[a-z_0-9]+)\(", text))
+    assert declared == set(gw._native.SIGNATURES), declared ^ set(gw._native.SIGNATURES)
+
+
+def test_live_handles_counts_and_close_frees(base_url):
+    assert gw.live_handles() == 0
+    client = gw.Client(base_url, MERCHANT, api_password=PASSWORD)
+    assert gw.live_handles() == 1  # the config is already freed; the client lives
+    client.create_session()
+    assert gw.live_handles() == 1  # responses are copied and freed at once
+    client.close()
+    assert gw.live_handles() == 0
+
+
+def test_a_forgotten_client_is_freed_by_its_finalizer(base_url):
+    client = gw.Client(base_url, MERCHANT, api_password=PASSWORD)
+    client.create_session()
+    watcher = weakref.ref(client)
+    del client
+    gc.collect()
+    assert watcher() is None
+    assert gw.live_handles() == 0
+
+
+def test_with_block_frees_on_exception(base_url):
+    with pytest.raises(RuntimeError):
+        with gw.Client(base_url, MERCHANT, api_password=PASSWORD) as client:
+            client.create_session()
+            raise RuntimeError("boom")
+    assert gw.live_handles() == 0
+
+
+def test_failed_calls_leave_no_handle(base_url, visa):
+    with gw.Client(base_url, MERCHANT, api_password=PASSWORD) as client:
+        for _ in range(3):
+            with pytest.raises(gw.GatewayError):
+                client.tokenize_p2pe(**{**visa, "card_bin": "000000"})
+            with pytest.raises(gw.ValidationError):
+                client.execute("TOKENIZE", {"sourceOfFunds.type": "CARD", "bogus": "1"})
+        assert gw.live_handles() == 1
+    with pytest.raises(gw.ConfigError):
+        gw.Client("ftp://x", MERCHANT, api_password=PASSWORD)
+    assert gw.live_handles() == 0
