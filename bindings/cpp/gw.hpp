@@ -138,7 +138,7 @@ public:
 
     // An error raised by the wrapper itself, before any C call.
     Error(gw_status status, std::string message, std::string field)
-        : std::runtime_error(std::string(status_name(status)) + ": " + message),
+        : std::runtime_error(std::string(gw::status_name(status)) + ": " + message),
           status_(status),
           field_(std::move(field)) {}
 

@@ -1,0 +1,182 @@
+// test_gw.cpp: the C++ wrapper against gw-sim. Exits non-zero on the first
+// failed check. Needs GW_BASE_URL, GW_MERCHANT, GW_API_PASSWORD, GW_P2PE_KSN,
+// GW_P2PE_PAYLOAD, GW_P2PE_IV, GW_P2PE_CARD_BIN (a Visa card), GW_CLOSED_URL.
+#include <atomic>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "gw.hpp"
+
+namespace {
+
+int failures = 0;
+
+#define CHECK(cond)                                                                   \
+    do {                                                                              \
+        if (!(cond)) {                                                                \
+            std::cerr << __FILE__ << ':' << __LINE__ << ": CHECK failed: " #cond "\n"; \
+            ++failures;                                                               \
+        }                                                                             \
+    } while (0)
+
+std::string env(const char *name) {
+    const char *value = std::getenv(name);
+    if (value == nullptr) {
+        std::cerr << "set " << name << '\n';
+        std::exit(2);
+    }
+    return value;
+}
+
+gw::Config config(const std::string &base_url, const std::string &password) {
+    gw::Config c;
+    c.base_url(base_url).merchant(env("GW_MERCHANT")).api_password(password).retries(0);
+    return c;
+}
+
+// Runs `body`, which must throw gw::Error with `status`; returns it.
+std::optional<gw::Error> expect_error(gw_status status, const std::function<void()> &body) {
+    try {
+        body();
+    } catch (const gw::Error &err) {
+        if (err.status() != status) {
+            std::cerr << "  wanted " << gw::status_name(status) << ", got " << err.what() << '\n';
+        }
+        CHECK(err.status() == status);
+        return err;
+    }
+    std::cerr << "  no exception, wanted " << gw::status_name(status) << '\n';
+    ++failures;
+    return std::nullopt;
+}
+
+}  // namespace
+
+int main() {
+    static_assert(!std::is_copy_constructible_v<gw::Client>, "handles are not copyable");
+    static_assert(std::is_nothrow_move_constructible_v<gw::Response>, "responses move");
+    const std::string url = env("GW_BASE_URL");
+    const std::string password = env("GW_API_PASSWORD");
+    const std::string ksn = env("GW_P2PE_KSN"), payload = env("GW_P2PE_PAYLOAD");
+    const std::string iv = env("GW_P2PE_IV"), bin = env("GW_P2PE_CARD_BIN");
+    const gw::P2peCard card{ksn, payload, iv, bin};
+
+    CHECK(gw::version().rfind(std::to_string(GW_VERSION_MAJOR) + ".", 0) == 0);
+
+    const gw::Client client(config(url, password));
+
+    // CREATE_SESSION and the Response accessors.
+    gw::Response session = client.create_session();
+    CHECK(session.result() == "SUCCESS");
+    CHECK(session.http_status() == 200);
+    CHECK(session.at("session.id").rfind("SESSION0002", 0) == 0 && session.at("session.id").size() == 31);
+    CHECK(!session.get("no.such.field"));
+    CHECK(session.fields().size() == session.size() && session.size() >= 4);
+    bool threw = false;
+    try {
+        (void)session.at("no.such.field");
+    } catch (const std::out_of_range &) {
+        threw = true;
+    }
+    CHECK(threw);
+    gw::Response moved = std::move(session);
+    CHECK(moved.result() == "SUCCESS");
+
+    // TOKENIZE.
+    const gw::Response token = client.tokenize_p2pe(card);
+    CHECK(token.at("token").size() == 16 && token.at("token")[0] == '9');
+    CHECK(token.at("sourceOfFunds.provided.card.number") == "476173xxxxxx0010");
+    CHECK(client.tokenize_p2pe(card, std::string_view("9123456789012346")).at("token") == "9123456789012346");
+
+    // A request with any field.
+    const gw::Response echoed = client.execute(gw::Request("CREATE_SESSION").set("correlationId", "till-7"));
+    CHECK(echoed.at("correlationId") == "till-7");
+
+    // Local validation: nothing sent, the field named.
+    if (auto err = expect_error(GW_ERR_INVALID_FIELD, [&] { client.tokenize_p2pe({"XYZ", payload, {}, {}}); })) {
+        CHECK(err->field() == "sourceOfFunds.provided.card.p2pe.keySerialNumber");
+        CHECK(!err->response());
+        CHECK(std::string(err->what()).find(payload) == std::string::npos);
+    }
+    if (auto err = expect_error(GW_ERR_INVALID_FIELD, [&] { gw::Request("TOKENIZE").set("bogus.field", "1"); })) {
+        CHECK(err->field() == "bogus.field");
+    }
+    // An embedded NUL would be cut short by C: refused before the call.
+    if (auto err = expect_error(GW_ERR_INVALID_FIELD,
+                                [&] { gw::Request("CREATE_SESSION").set("correlationId", std::string_view("a\0b", 3)); })) {
+        CHECK(err->field() == "correlationId");
+    }
+
+    // Configuration.
+    expect_error(GW_ERR_CONFIG, [&] { gw::Config().base_url("http://gateway.example.com"); });
+    expect_error(GW_ERR_CONFIG, [&] { gw::Client{gw::Config()}; });
+
+    // Connect, authentication, gateway error, decline, timeout, protocol.
+    expect_error(GW_ERR_CONNECT, [&] { gw::Client(config(env("GW_CLOSED_URL"), password)).create_session(); });
+    if (auto err = expect_error(GW_ERR_AUTHENTICATION,
+                                [&] { gw::Client(config(url, "wrong-password")).create_session(); })) {
+        CHECK(err->http_status() == 401);
+        CHECK(err->cause() == "INVALID_REQUEST");
+        CHECK(std::string(err->what()).find("wrong-password") == std::string::npos);
+    }
+    if (auto err = expect_error(GW_ERR_GATEWAY, [&] { client.tokenize_p2pe({ksn, payload, iv, "000000"}); })) {
+        CHECK(err->http_status() == 400);
+        CHECK(err->cause() == "INVALID_REQUEST");
+        CHECK(err->gateway_error_field() == "sourceOfFunds.provided.card.p2pe.cardBin");
+        CHECK(err->field() == err->gateway_error_field());
+        CHECK(err->validation_type() == "INVALID");
+        CHECK(!err->explanation().empty());
+    }
+    if (auto err = expect_error(GW_DECLINED, [&] {
+            client.execute(gw::Request("TOKENIZE")
+                               .set("sourceOfFunds.type", "CARD")
+                               .set("sourceOfFunds.provided.card.p2pe.keySerialNumber", ksn)
+                               .set("sourceOfFunds.provided.card.p2pe.payload", payload)
+                               .set("sourceOfFunds.provided.card.p2pe.initializationVector", iv)
+                               .set("sourceOfFunds.provided.card.p2pe.encryptionState", "INVALID"));
+        })) {
+        CHECK(err->response() && err->response()->result() == "FAILURE");
+        CHECK(!err->gateway_code().empty());
+    }
+    expect_error(GW_ERR_TIMEOUT, [&] {
+        gw::Client(config(url, password).timeout_ms(300))
+            .execute(gw::Request("CREATE_SESSION").set("correlationId", "gw-sim:fault=delay,ms=3000"));
+    });
+    expect_error(GW_ERR_PROTOCOL, [&] {
+        client.execute(gw::Request("CREATE_SESSION").set("correlationId", "gw-sim:fault=garbage"));
+    });
+    if (auto err = expect_error(GW_ERR_GATEWAY, [&] {
+            client.execute(gw::Request("CREATE_SESSION").set("correlationId", "gw-sim:fault=server-failed"));
+        })) {
+        CHECK(err->cause() == "SERVER_FAILED" && !err->support_code().empty());
+    }
+
+    // 8 threads share the client.
+    std::atomic<int> tokens{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i) {
+        threads.emplace_back([&] {
+            for (int round = 0; round < 3; ++round) {
+                try {
+                    if (client.tokenize_p2pe(card).at("token").size() == 16) {
+                        ++tokens;
+                    }
+                } catch (const gw::Error &err) {
+                    std::cerr << "thread: " << err.what() << '\n';
+                }
+            }
+        });
+    }
+    for (auto &thread : threads) {
+        thread.join();
+    }
+    CHECK(tokens == 24);
+
+    std::cout << (failures == 0 ? "C++ wrapper: all checks passed\n" : "C++ wrapper: FAILED\n");
+    return failures == 0 ? 0 : 1;
+}
