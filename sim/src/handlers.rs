@@ -289,23 +289,7 @@ impl Gateway {
                 "Method not allowed: the NVP API takes POST only",
             ));
         }
-        let version: u32 = version
-            .parse()
-            .ok()
-            .filter(|v| {
-                version.bytes().all(|b| b.is_ascii_digit()) && SUPPORTED_VERSIONS.contains(v)
-            })
-            .ok_or_else(|| {
-                NvpError::invalid_request(
-                    404,
-                    format!(
-                        "Unsupported API version: gw-sim answers versions {} to {}",
-                        SUPPORTED_VERSIONS.start(),
-                        SUPPORTED_VERSIONS.end()
-                    ),
-                )
-            })?;
-        let _ = version;
+        check_version(version)?;
         let charset = body_charset(req.header("Content-Type"))?;
         let fields =
             Fields(gw::nvp::decode(&req.body, charset).map_err(|e| {
@@ -722,6 +706,24 @@ fn session_error(e: SessionError) -> NvpError {
         SessionError::VersionMismatch => "session.version",
     };
     NvpError::field(field, ValidationType::Invalid, e.explanation())
+}
+
+/// The `{N}` of `/api/nvp/version/{N}` must be one of the supported versions.
+fn check_version(segment: &str) -> Result<u32, NvpError> {
+    segment
+        .parse::<u32>()
+        .ok()
+        .filter(|v| segment.bytes().all(|b| b.is_ascii_digit()) && SUPPORTED_VERSIONS.contains(v))
+        .ok_or_else(|| {
+            NvpError::invalid_request(
+                404,
+                format!(
+                    "Unsupported API version: gw-sim answers versions {} to {}",
+                    SUPPORTED_VERSIONS.start(),
+                    SUPPORTED_VERSIONS.end()
+                ),
+            )
+        })
 }
 
 /// `MMYY` from the request's expiry month and year.
