@@ -1,3 +1,42 @@
-//! gw: a client for the Mastercard Gateway NVP API with a C ABI.
-pub mod rules;
+//! gw: a client for the Mastercard Gateway (MPGS) NVP API, with a C ABI.
+//!
+//! The Rust API below is the whole library; the C API in [`ffi`] is a thin
+//! skin over it (argument conversion, the panic boundary, the thread's last
+//! error) and holds no logic of its own.
+//!
+//! Layers, each using only those above it in this list:
+//! [`error`], [`rules`] (the gateway's field rules), [`nvp`] (the form codec);
+//! [`config`], [`transport`]; [`request`], [`response`]; [`client`] and
+//! [`operations`]; [`ffi`].
+
+/// cbindgen:ignore
+pub mod error;
+/// cbindgen:ignore
 pub mod nvp;
+/// cbindgen:ignore
+pub mod rules;
+
+/// cbindgen:ignore
+pub mod config;
+/// cbindgen:ignore
+pub mod transport;
+
+/// cbindgen:ignore
+pub mod request;
+/// cbindgen:ignore
+pub mod response;
+
+/// cbindgen:ignore
+pub mod client;
+/// cbindgen:ignore
+pub mod operations;
+
+pub mod ffi;
+
+pub use client::Client;
+pub use config::{Config, LogLevel, Trust};
+pub use error::{Error, Kind};
+pub use operations::P2peCard;
+pub use request::Request;
+pub use response::Response;
+pub use rules::Operation;

@@ -1,0 +1,248 @@
+//! The client: executes a request against the gateway and maps the answer.
+//!
+//! One call is: complete the request (`apiOperation`, `merchant`,
+//! authentication), validate it whole against the field rules, POST it,
+//! retry only where that is safe, decode the answer whatever the HTTP
+//! status, and map `result` to success or to one error class. `Ok` means
+//! `result=SUCCESS` and nothing else.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
+
+use crate::config::{Authentication, Config, LogLevel};
+use crate::error::{Error, Kind, Result};
+use crate::nvp;
+use crate::request::Request;
+use crate::response::Response;
+use crate::rules::{self, Completeness};
+use crate::transport::{Failure, RawAnswer, Transport};
+
+/// The first retry waits this long, each later one twice as long, plus jitter.
+const RETRY_BASE_DELAY: Duration = Duration::from_millis(200);
+
+/// A configured connection to the gateway.
+///
+/// A client is `Send + Sync`: share one between all the threads of a till.
+/// It holds one keep-alive connection pool.
+pub struct Client {
+    config: Config,
+    endpoint: String,
+    transport: Transport,
+}
+
+impl Client {
+    /// Checks the whole configuration (reading certificate, key and CA files)
+    /// and builds the client.
+    pub fn new(config: &Config) -> Result<Client> {
+        config.check_complete()?;
+        let endpoint = config.endpoint().unwrap_or_default();
+        let base_url = config.base_url.as_deref().unwrap_or_default();
+        let transport = Transport::new(config, base_url)?;
+        Ok(Client { config: config.clone(), endpoint, transport })
+    }
+
+    /// The endpoint requests go to: `{base}/api/nvp/version/{N}`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Executes a request: validates it whole, sends it, and maps the answer.
+    ///
+    /// `Ok` only for `result=SUCCESS`. Every other outcome is an [`Error`]
+    /// that carries the gateway's answer whenever it gave a parseable one
+    /// ([`Error::response`]).
+    pub fn execute(&self, request: &Request) -> Result<Response> {
+        let fields = self.complete_fields(request);
+        let completeness = if request.get("session.id").is_some() {
+            Completeness::MayUseSession
+        } else {
+            Completeness::Complete
+        };
+        rules::check_request(request.operation(), &fields, completeness)?;
+        let body = Zeroizing::new(nvp::encode(&fields));
+        self.log(LogLevel::Debug, || format!("request {}", masked(&fields)));
+
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            let attempt_started = Instant::now();
+            let outcome = self.transport.post(&self.endpoint, body.as_bytes());
+            let retry_reason = match &outcome {
+                Err(Failure { maybe_sent: false, error }) => Some(error.message().to_owned()),
+                Ok(answer) if is_server_busy(answer) => Some(format!("HTTP {} SERVER_BUSY", answer.status)),
+                _ => None,
+            };
+            match (&outcome, retry_reason) {
+                (_, Some(reason)) if attempt < self.config.retries => {
+                    attempt += 1;
+                    let delay = backoff(attempt);
+                    self.log(LogLevel::Warn, || {
+                        format!("{reason}; retry {attempt} of {} in {} ms", self.config.retries, delay.as_millis())
+                    });
+                    thread::sleep(delay);
+                    continue;
+                }
+                _ => {}
+            }
+            let elapsed = attempt_started.elapsed();
+            return match outcome {
+                Err(failure) => {
+                    let error = failure.error;
+                    self.log(LogLevel::Error, || format!("POST {}: {} ({} ms)", self.path(), error, elapsed.as_millis()));
+                    Err(error)
+                }
+                Ok(answer) => {
+                    self.log(LogLevel::Info, || {
+                        format!("POST {} -> HTTP {} ({} ms)", self.path(), answer.status, elapsed.as_millis())
+                    });
+                    self.interpret(answer, started.elapsed(), &fields)
+                }
+            };
+        }
+    }
+
+    /// The request's fields after the ones gw manages.
+    fn complete_fields(&self, request: &Request) -> Vec<(String, String)> {
+        let merchant = self.config.merchant.clone().unwrap_or_default();
+        let mut fields = vec![
+            ("apiOperation".to_owned(), request.operation().name().to_owned()),
+            ("merchant".to_owned(), merchant.clone()),
+        ];
+        if let Some(Authentication::Password(password)) = &self.config.authentication {
+            fields.push(("apiUsername".to_owned(), format!("merchant.{merchant}")));
+            fields.push(("apiPassword".to_owned(), password.to_string()));
+        }
+        fields.extend(request.fields().map(|(n, v)| (n.to_owned(), v.to_owned())));
+        fields
+    }
+
+    /// Maps a decoded answer to the call's result.
+    fn interpret(&self, answer: RawAnswer, duration: Duration, sent: &[(String, String)]) -> Result<Response> {
+        let host = self.path_host();
+        let mut response = Response::from_http(answer.status, answer.content_type.as_deref(), &answer.body, duration)
+            .map_err(|err| Error::new(err.kind(), format!("{host}: {}", err.message())))?;
+        response.set_duration(duration);
+        self.log(LogLevel::Debug, || {
+            let pairs: Vec<(String, String)> = response.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
+            format!("response {}", masked(&pairs))
+        });
+        let status = answer.status;
+        let result = response.result().unwrap_or_default().to_owned();
+        let gateway_error = || {
+            let cause = response.get("error.cause").unwrap_or("no error.cause");
+            let mut message = format!("gateway {host} answered HTTP {status} result=ERROR, {cause}");
+            if let Some(explanation) = response.get("error.explanation") {
+                message.push_str(": ");
+                message.push_str(&redact(explanation, sent));
+            }
+            if let Some(field) = response.get("error.field") {
+                let validation = response.get("error.validationType").unwrap_or("");
+                message.push_str(&format!(" (field '{field}' {validation})"));
+            }
+            if let Some(code) = response.get("error.supportCode") {
+                message.push_str(&format!(" [support code {code}]"));
+            }
+            message
+        };
+        let (kind, message) = match result.as_str() {
+            _ if status == 401 => (Kind::Authentication, format!("{} (check the merchant ID and API password)", gateway_error())),
+            "SUCCESS" if (200..300).contains(&status) => return Ok(response),
+            "SUCCESS" => (Kind::Protocol, format!("gateway {host} answered result=SUCCESS with HTTP {status}")),
+            "ERROR" => (Kind::Gateway, gateway_error()),
+            "FAILURE" => (
+                Kind::Declined,
+                format!(
+                    "gateway {host} declined the operation (result=FAILURE, response.gatewayCode={})",
+                    response.get("response.gatewayCode").unwrap_or("absent")
+                ),
+            ),
+            "PENDING" => (Kind::Pending, format!("gateway {host} answered result=PENDING")),
+            other => (Kind::UnknownResult, format!("gateway {host} answered result={}", redact(other, sent))),
+        };
+        let mut error = Error::new(kind, message);
+        if let Some(field) = response.get("error.field") {
+            error = error.with_field(field);
+        }
+        self.log(LogLevel::Error, || error.message().to_owned());
+        Err(error.with_response(response))
+    }
+
+    fn path_host(&self) -> &str {
+        self.endpoint.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or("")
+    }
+
+    /// `host/api/nvp/version/N`, for log lines.
+    fn path(&self) -> &str {
+        self.endpoint.split("://").nth(1).unwrap_or(&self.endpoint)
+    }
+
+    fn log(&self, level: LogLevel, message: impl FnOnce() -> String) {
+        if let Some((threshold, sink)) = &self.config.log {
+            if level <= *threshold {
+                sink(level, &message());
+            }
+        }
+    }
+}
+
+fn is_server_busy(answer: &RawAnswer) -> bool {
+    answer.status == 503
+        && nvp::decode(&answer.body, nvp::Charset::Utf8)
+            .map(|pairs| pairs.iter().any(|(n, v)| n == "error.cause" && v == "SERVER_BUSY"))
+            .unwrap_or(false)
+}
+
+/// 200 ms, 400 ms, 800 ms, ... capped at 10 s, each plus up to 50% jitter.
+fn backoff(attempt: u32) -> Duration {
+    let base = RETRY_BASE_DELAY.saturating_mul(1 << attempt.saturating_sub(1).min(6)).min(Duration::from_secs(10));
+    let random = RandomState::new().build_hasher().finish();
+    base + base.mul_f64((random % 1000) as f64 / 2000.0)
+}
+
+/// Fields as `name=value` with sensitive values masked, for debug logs.
+fn masked(fields: &[(String, String)]) -> String {
+    let shown: Vec<String> = fields
+        .iter()
+        .map(|(name, value)| {
+            if rules::is_sensitive(name) {
+                format!("{name}=***({} chars)", value.chars().count())
+            } else {
+                format!("{name}={value}")
+            }
+        })
+        .collect();
+    shown.join(" ")
+}
+
+/// Removes from gateway text any sensitive value the request carried, so an
+/// explanation that quotes a field never carries card data or a password.
+fn redact(text: &str, sent: &[(String, String)]) -> String {
+    sent.iter()
+        .filter(|(name, value)| rules::is_sensitive(name) && value.len() >= 3)
+        .fold(text.to_owned(), |text, (_, value)| text.replace(value.as_str(), "***"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_and_masking() {
+        let sent = vec![("apiPassword".to_owned(), "hunter22".to_owned()), ("merchant".to_owned(), "M1".to_owned())];
+        assert_eq!(redact("bad value 'hunter22' for M1", &sent), "bad value '***' for M1");
+        assert_eq!(masked(&sent), "apiPassword=***(8 chars) merchant=M1");
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter() {
+        for attempt in 1..=4 {
+            let delay = backoff(attempt);
+            let base = RETRY_BASE_DELAY * (1 << (attempt - 1));
+            assert!(delay >= base && delay <= base + base / 2, "attempt {attempt}: {delay:?}");
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! Client configuration: where the gateway is, who the merchant is, how to
+//! authenticate, and how patient to be.
+//!
+//! Each setter checks its own value at once and says what is wrong with it;
+//! [`Client::new`](crate::Client::new) checks that the whole is complete.
+//! The API password is zeroized when the configuration is dropped and never
+//! appears in a message or a `Debug` string.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Kind, Result};
+use crate::rules::{self, Operation};
+
+/// The NVP API version used when none is set.
+pub const DEFAULT_API_VERSION: u32 = 50;
+/// The lowest API version gw speaks: the Create Session reference is version 39.
+pub const MIN_API_VERSION: u32 = 39;
+/// The highest API version gw accepts.
+pub const MAX_API_VERSION: u32 = 100;
+/// Connect timeout when none is set (the gateway's own SDKs use 15 s).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Overall per-call timeout when none is set (the gateway's own SDKs use 60 s).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Retries when none is set: see [`Config::set_retries`].
+pub const DEFAULT_RETRIES: u32 = 2;
+/// The most retries a configuration accepts.
+pub const MAX_RETRIES: u32 = 10;
+
+/// Severity of a log message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    /// A call failed.
+    Error = 1,
+    /// Something went wrong but the call goes on (a retry).
+    Warn = 2,
+    /// One line per attempt: host, path, HTTP status, duration.
+    Info = 3,
+    /// Request and response fields, with secrets and card data masked.
+    Debug = 4,
+}
+
+/// Where log messages go: called from whichever thread makes the call.
+pub type LogSink = Arc<dyn Fn(LogLevel, &str) + Send + Sync>;
+
+/// How the client authenticates to the gateway.
+#[derive(Clone)]
+pub enum Authentication {
+    /// `apiUsername=merchant.<ID>` and `apiPassword` in every request.
+    Password(Zeroizing<String>),
+    /// A client certificate (PEM chain) and its private key (PEM).
+    Certificate { certificate: PathBuf, private_key: PathBuf },
+}
+
+/// Which certificate authorities the client trusts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trust {
+    /// The Mozilla roots bundled in gw (the default).
+    Bundled,
+    /// The operating system's trust store.
+    System,
+}
+
+/// The client configuration.
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) base_url: Option<String>,
+    pub(crate) api_version: u32,
+    pub(crate) merchant: Option<String>,
+    pub(crate) authentication: Option<Authentication>,
+    pub(crate) trust: Trust,
+    pub(crate) ca_bundle: Option<PathBuf>,
+    pub(crate) proxy: Option<String>,
+    pub(crate) proxy_from_environment: bool,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) retries: u32,
+    pub(crate) log: Option<(LogLevel, LogSink)>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            base_url: None,
+            api_version: DEFAULT_API_VERSION,
+            merchant: None,
+            authentication: None,
+            trust: Trust::Bundled,
+            ca_bundle: None,
+            proxy: None,
+            proxy_from_environment: false,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            retries: DEFAULT_RETRIES,
+            log: None,
+        }
+    }
+}
+
+fn config_error(message: String) -> Error {
+    Error::new(Kind::Config, message)
+}
+
+impl Config {
+    /// An empty configuration: set at least the base URL, the merchant and a
+    /// means of authentication.
+    pub fn new() -> Config {
+        Config::default()
+    }
+
+    /// The gateway's base URL, e.g. `https://ap-gateway.mastercard.com`
+    /// (any host: regional and white-label gateways exist). `https` is
+    /// required; plain `http` is accepted only for a loopback host (a local
+    /// gw-sim), so that a password never crosses a network in clear.
+    pub fn set_base_url(&mut self, url: &str) -> Result<()> {
+        let trimmed = url.trim_end_matches('/');
+        let (scheme, rest) = trimmed
+            .split_once("://")
+            .ok_or_else(|| config_error(format!("base URL '{url}' has no scheme: use https://HOST")))?;
+        let authority = rest.split('/').next().unwrap_or("");
+        let host = host_of(authority);
+        if host.is_empty() {
+            return Err(config_error(format!("base URL '{url}' has no host")));
+        }
+        if rest.contains(['?', '#', ' ']) || authority.contains('@') {
+            return Err(config_error(format!(
+                "base URL '{url}' must be scheme://host[:port][/path], without user, query or fragment"
+            )));
+        }
+        match scheme {
+            "https" => {}
+            "http" if is_loopback(host) => {}
+            "http" => {
+                return Err(config_error(format!(
+                    "base URL '{url}' uses plain http to a non-loopback host: use https"
+                )))
+            }
+            _ => return Err(config_error(format!("base URL '{url}' has scheme '{scheme}': use https"))),
+        }
+        self.base_url = Some(trimmed.to_owned());
+        Ok(())
+    }
+
+    /// The NVP API version `N` of `{base}/api/nvp/version/{N}`; default 50.
+    pub fn set_api_version(&mut self, version: u32) -> Result<()> {
+        if !(MIN_API_VERSION..=MAX_API_VERSION).contains(&version) {
+            return Err(config_error(format!(
+                "API version {version} is outside {MIN_API_VERSION}..={MAX_API_VERSION}"
+            )));
+        }
+        self.api_version = version;
+        Ok(())
+    }
+
+    /// The merchant ID (the gateway's `merchant` field rule: 1–40 of
+    /// `0-9 a-z A-Z - _`).
+    pub fn set_merchant(&mut self, merchant: &str) -> Result<()> {
+        rules::check_field(Operation::CreateSession, "merchant", merchant)
+            .map_err(|err| config_error(format!("merchant ID {}", err.rule)).with_field("merchant"))?;
+        self.merchant = Some(merchant.to_owned());
+        Ok(())
+    }
+
+    /// Password authentication with this API password (replaces a certificate).
+    pub fn set_api_password(&mut self, password: &str) -> Result<()> {
+        if password.is_empty() {
+            return Err(config_error("the API password is empty".to_owned()));
+        }
+        self.authentication = Some(Authentication::Password(Zeroizing::new(password.to_owned())));
+        Ok(())
+    }
+
+    /// Certificate authentication with a client certificate chain and its
+    /// private key, both PEM files (replaces a password). The files are read
+    /// and checked by [`Client::new`](crate::Client::new).
+    pub fn set_client_certificate(&mut self, certificate: &str, private_key: &str) -> Result<()> {
+        if certificate.is_empty() || private_key.is_empty() {
+            return Err(config_error("the client certificate and key paths must not be empty".to_owned()));
+        }
+        self.authentication = Some(Authentication::Certificate {
+            certificate: PathBuf::from(certificate),
+            private_key: PathBuf::from(private_key),
+        });
+        Ok(())
+    }
+
+    /// Which roots to trust: the bundled Mozilla roots (default) or the
+    /// operating system's store.
+    pub fn set_trust(&mut self, trust: Trust) {
+        self.trust = trust;
+    }
+
+    /// Also trust the certificates of this PEM bundle (a test host, a
+    /// TLS-inspecting proxy). Read by [`Client::new`](crate::Client::new).
+    pub fn set_ca_bundle(&mut self, path: &str) -> Result<()> {
+        if path.is_empty() {
+            return Err(config_error("the CA bundle path is empty".to_owned()));
+        }
+        self.ca_bundle = Some(PathBuf::from(path));
+        Ok(())
+    }
+
+    /// An HTTP CONNECT proxy, `http://[user:password@]host:port`.
+    pub fn set_proxy(&mut self, url: &str) -> Result<()> {
+        ureq::Proxy::new(url).map_err(|err| config_error(format!("proxy URL is invalid: {err}")))?;
+        self.proxy = Some(url.to_owned());
+        Ok(())
+    }
+
+    /// Take the proxy from `HTTPS_PROXY` / `NO_PROXY` when no proxy is set
+    /// (off by default: a till's environment is not always the merchant's).
+    pub fn set_proxy_from_environment(&mut self, enabled: bool) {
+        self.proxy_from_environment = enabled;
+    }
+
+    /// Connect timeout (default 15 s); must be positive.
+    pub fn set_connect_timeout(&mut self, timeout: Duration) -> Result<()> {
+        if timeout.is_zero() {
+            return Err(config_error("the connect timeout must be positive".to_owned()));
+        }
+        self.connect_timeout = timeout;
+        Ok(())
+    }
+
+    /// Overall timeout of one attempt, from connect to the last byte (default 60 s); must be positive.
+    pub fn set_timeout(&mut self, timeout: Duration) -> Result<()> {
+        if timeout.is_zero() {
+            return Err(config_error("the timeout must be positive".to_owned()));
+        }
+        self.timeout = timeout;
+        Ok(())
+    }
+
+    /// How many times a call is retried (default 2, at most 10), and only
+    /// when retrying is safe: the connection could not be made (nothing was
+    /// sent), or the gateway answered `SERVER_BUSY` (it did not process the
+    /// request). Never after a 4xx, never after a request may have been
+    /// processed. Waits 200 ms, 400 ms, 800 ms, ... with random jitter.
+    pub fn set_retries(&mut self, retries: u32) -> Result<()> {
+        if retries > MAX_RETRIES {
+            return Err(config_error(format!("{retries} retries is more than the maximum {MAX_RETRIES}")));
+        }
+        self.retries = retries;
+        Ok(())
+    }
+
+    /// Sends log messages at `level` and above to `sink`.
+    pub fn set_log(&mut self, level: LogLevel, sink: LogSink) {
+        self.log = Some((level, sink));
+    }
+
+    /// Turns logging off.
+    pub fn clear_log(&mut self) {
+        self.log = None;
+    }
+
+    /// The endpoint of the configured version: `{base}/api/nvp/version/{N}`.
+    pub fn endpoint(&self) -> Option<String> {
+        self.base_url.as_ref().map(|base| format!("{base}/api/nvp/version/{}", self.api_version))
+    }
+
+    /// Checks that the configuration is complete.
+    pub(crate) fn check_complete(&self) -> Result<()> {
+        if self.base_url.is_none() {
+            return Err(config_error("no base URL is set (gw_config_set_base_url)".to_owned()));
+        }
+        if self.merchant.is_none() {
+            return Err(config_error("no merchant ID is set (gw_config_set_merchant)".to_owned()));
+        }
+        if self.authentication.is_none() {
+            return Err(config_error(
+                "no authentication is set: an API password (gw_config_set_api_password) or a client certificate (gw_config_set_client_certificate)"
+                    .to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The host of `host[:port]` or `[v6]:port`.
+fn host_of(authority: &str) -> &str {
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or("");
+    }
+    authority.rsplit_once(':').map_or(authority, |(host, _)| host)
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+impl fmt::Debug for Config {
+    /// Never shows the password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let auth = match &self.authentication {
+            None => "none".to_owned(),
+            Some(Authentication::Password(_)) => "password (hidden)".to_owned(),
+            Some(Authentication::Certificate { certificate, .. }) => format!("certificate {}", certificate.display()),
+        };
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url)
+            .field("api_version", &self.api_version)
+            .field("merchant", &self.merchant)
+            .field("authentication", &auth)
+            .field("trust", &self.trust)
+            .field("ca_bundle", &self.ca_bundle)
+            .field("proxy", &self.proxy.as_ref().map(|_| "set (hidden)"))
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_rules() {
+        let mut c = Config::new();
+        assert!(c.set_base_url("https://ap-gateway.mastercard.com/").is_ok());
+        assert_eq!(c.endpoint().unwrap(), "https://ap-gateway.mastercard.com/api/nvp/version/50");
+        assert!(c.set_base_url("http://127.0.0.1:8080").is_ok());
+        assert!(c.set_base_url("http://[::1]:8080").is_ok());
+        assert_eq!(c.set_base_url("http://gateway.example").unwrap_err().kind(), Kind::Config);
+        assert!(c.set_base_url("ftp://x").is_err());
+        assert!(c.set_base_url("https://").is_err());
+        assert!(c.set_base_url("https://u:p@host").is_err());
+        assert!(c.set_base_url("gateway").is_err());
+    }
+
+    #[test]
+    fn debug_hides_the_password() {
+        let mut c = Config::new();
+        c.set_api_password("s3cr3t-Pa55").unwrap();
+        assert!(!format!("{c:?}").contains("s3cr3t"));
+    }
+}

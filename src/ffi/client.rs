@@ -1,0 +1,166 @@
+//! `gw_client` and the calls that reach the gateway.
+
+use std::ffi::c_char;
+
+use super::cast::{free_handle, into_handle, opt_str_arg, out_arg, ref_arg, str_arg};
+use super::config::gw_config;
+use super::panic::{status_boundary, value_boundary};
+use super::request::gw_request;
+use super::response::gw_response;
+use super::status::gw_status;
+use crate::client::Client;
+use crate::error::Result;
+use crate::operations::P2peCard;
+use crate::response::Response;
+
+/// A configured connection to the gateway, with one keep-alive connection
+/// pool.
+///
+/// Thread-safe: one `gw_client` may be shared by any number of threads and
+/// used by them at the same time. Free it once, when no call is running.
+pub struct gw_client {
+    client: Client,
+}
+
+/// Creates a client from a configuration, which is checked whole (base URL,
+/// merchant, authentication; certificate, key and CA files are read now) and
+/// copied: the configuration may be freed afterwards.
+///
+/// On success `*out` receives a client to free with `gw_client_free`; on
+/// failure `*out` is NULL and the status is `GW_ERR_CONFIG` (or
+/// `GW_ERR_NULL_ARGUMENT`), with `gw_last_error()` saying what is missing.
+///
+/// # Safety
+/// `config` is a live `gw_config`; `out` points to writable storage.
+#[no_mangle]
+pub unsafe extern "C" fn gw_client_new(config: *const gw_config, out: *mut *mut gw_client) -> gw_status {
+    status_boundary(|| {
+        // SAFETY: the caller guarantees the pointers.
+        let out = unsafe { out_arg(out, "out") }?;
+        // SAFETY: as above.
+        let config = unsafe { ref_arg(config, "config") }?;
+        *out = into_handle(gw_client { client: Client::new(config.config())? });
+        Ok(())
+    })
+}
+
+/// Frees a client and closes its connections. NULL is a no-op.
+///
+/// # Safety
+/// `client` is NULL or came from `gw_client_new`, no call is using it, and it
+/// is not used again.
+#[no_mangle]
+pub unsafe extern "C" fn gw_client_free(client: *mut gw_client) {
+    value_boundary((), || {
+        // SAFETY: the caller passes ownership of a handle from gw_client_new.
+        unsafe { free_handle(client) };
+        Ok(())
+    })
+}
+
+/// Hands a call's outcome to C: the response goes to `*out` whenever the
+/// gateway gave a parseable answer, also with an error status.
+fn deliver(outcome: Result<Response>, out: &mut *mut gw_response) -> Result<()> {
+    match outcome {
+        Ok(response) => {
+            *out = into_handle(gw_response::from(response));
+            Ok(())
+        }
+        Err(mut err) => {
+            if let Some(response) = err.take_response() {
+                *out = into_handle(gw_response::from(response));
+            }
+            Err(err)
+        }
+    }
+}
+
+/// CREATE_SESSION: creates a payment session.
+///
+/// `GW_OK` means `result=SUCCESS`: read "session.id" and "session.version"
+/// with `gw_response_get`. Whenever the gateway answered with a parseable
+/// body, `*out` receives the response (also for `GW_ERR_GATEWAY`,
+/// `GW_ERR_AUTHENTICATION`, `GW_DECLINED`, ...), to free with
+/// `gw_response_free`; otherwise `*out` is NULL.
+///
+/// # Safety
+/// `client` is a live `gw_client`; `out` points to writable storage.
+#[no_mangle]
+pub unsafe extern "C" fn gw_create_session(client: *const gw_client, out: *mut *mut gw_response) -> gw_status {
+    status_boundary(|| {
+        // SAFETY: the caller guarantees the pointers.
+        let out = unsafe { out_arg(out, "out") }?;
+        // SAFETY: as above.
+        let client = unsafe { ref_arg(client, "client") }?;
+        deliver(client.client.create_session(), out)
+    })
+}
+
+/// TOKENIZE with a card encrypted by the terminal (TDES DUKPT P2PE);
+/// `sourceOfFunds.type=CARD` is set by gw.
+///
+/// - `token`: NULL lets the gateway generate the token; otherwise that token
+///   (1–40 of 0-9 a-z A-Z) is created or updated.
+/// - `key_serial_number`: the DUKPT KSN, exactly 20 hex digits. Required.
+/// - `payload`: the encrypted card, 32–1024 hex digits (even). Required.
+/// - `initialization_vector`: 16 hex digits, or NULL when the terminal uses none.
+/// - `card_bin`: 1–6 digits, or NULL when the terminal gives none.
+///
+/// Every field is validated before anything is sent: `GW_ERR_INVALID_FIELD`
+/// with `gw_last_error_field()` naming the NVP field. `GW_OK` means
+/// `result=SUCCESS`: read "token". `*out` as for `gw_create_session`.
+/// The payload never appears in any message.
+///
+/// # Safety
+/// `client` is a live `gw_client`; strings are NUL-terminated or NULL where
+/// allowed; `out` points to writable storage.
+#[no_mangle]
+pub unsafe extern "C" fn gw_tokenize_p2pe(
+    client: *const gw_client,
+    token: *const c_char,
+    key_serial_number: *const c_char,
+    payload: *const c_char,
+    initialization_vector: *const c_char,
+    card_bin: *const c_char,
+    out: *mut *mut gw_response,
+) -> gw_status {
+    status_boundary(|| {
+        // SAFETY: the caller guarantees every pointer.
+        let (out, client, token, card) = unsafe {
+            (
+                out_arg(out, "out")?,
+                ref_arg(client, "client")?,
+                opt_str_arg(token, "token")?,
+                P2peCard {
+                    key_serial_number: str_arg(key_serial_number, "key_serial_number")?,
+                    payload: str_arg(payload, "payload")?,
+                    initialization_vector: opt_str_arg(initialization_vector, "initialization_vector")?,
+                    card_bin: opt_str_arg(card_bin, "card_bin")?,
+                },
+            )
+        };
+        deliver(client.client.tokenize_p2pe(token, &card), out)
+    })
+}
+
+/// Executes a request built with `gw_request_new` / `gw_request_set`. The
+/// request is validated whole first (REQUIRED fields: `GW_ERR_INVALID_FIELD`),
+/// and is not consumed: free it with `gw_request_free`. `*out` and the
+/// status as for `gw_create_session`.
+///
+/// # Safety
+/// `client` is a live `gw_client`, `request` a live `gw_request`; `out`
+/// points to writable storage.
+#[no_mangle]
+pub unsafe extern "C" fn gw_execute(
+    client: *const gw_client,
+    request: *const gw_request,
+    out: *mut *mut gw_response,
+) -> gw_status {
+    status_boundary(|| {
+        // SAFETY: the caller guarantees the pointers.
+        let (out, client, request) =
+            unsafe { (out_arg(out, "out")?, ref_arg(client, "client")?, ref_arg(request, "request")?) };
+        deliver(client.client.execute(request.request()), out)
+    })
+}

@@ -1,0 +1,297 @@
+//! `gw_config`: the configuration handle.
+
+use std::ffi::{c_char, c_void};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::cast::{free_handle, into_handle, mut_arg, str_arg};
+use super::panic::{status_boundary, value_boundary};
+use super::status::gw_status;
+use crate::config::{Config, LogLevel, Trust};
+use crate::error::{Error, Kind};
+
+/// A client configuration: base URL, API version, merchant, authentication,
+/// trust, proxy, timeouts, retries, logging.
+///
+/// Create with `gw_config_new`, set what you need, pass to `gw_client_new`
+/// (which copies it), free with `gw_config_free`. A `gw_config` belongs to
+/// one thread at a time. The API password it holds is zeroized when freed.
+pub struct gw_config {
+    config: Config,
+}
+
+impl gw_config {
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+/// Trust the Mozilla root certificates bundled in gw (the default).
+pub const GW_TRUST_BUNDLED: u32 = 0;
+/// Trust the operating system's certificate store.
+pub const GW_TRUST_SYSTEM: u32 = 1;
+
+/// Log level: a call failed.
+pub const GW_LOG_ERROR: u32 = 1;
+/// Log level: something went wrong but the call goes on (a retry).
+pub const GW_LOG_WARN: u32 = 2;
+/// Log level: one line per attempt (host, path, HTTP status, duration).
+pub const GW_LOG_INFO: u32 = 3;
+/// Log level: request and response fields, secrets and card data masked.
+pub const GW_LOG_DEBUG: u32 = 4;
+
+/// A log callback: receives the `userdata` given to `gw_config_set_log`, the
+/// level (`GW_LOG_*`) and a NUL-terminated message that is valid only during
+/// the call. It is called from whichever thread makes the gw call, possibly
+/// several at once, so it must be thread-safe. It must not call gw.
+pub type gw_log_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char)>;
+
+/// A new configuration with defaults: API version 50, bundled roots,
+/// connect timeout 15 s, call timeout 60 s, 2 retries (only where safe), no
+/// proxy, no log. Free it with `gw_config_free`. NULL only if memory ran out.
+#[no_mangle]
+pub extern "C" fn gw_config_new() -> *mut gw_config {
+    value_boundary(std::ptr::null_mut(), || Ok(into_handle(gw_config { config: Config::new() })))
+}
+
+/// Frees a configuration (zeroizing the password). NULL is a no-op.
+///
+/// # Safety
+/// `config` is NULL or came from `gw_config_new` and is not used again.
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_free(config: *mut gw_config) {
+    value_boundary((), || {
+        // SAFETY: the caller passes ownership of a handle from gw_config_new.
+        unsafe { free_handle(config) };
+        Ok(())
+    })
+}
+
+/// Runs a setter on the configuration behind `config`.
+///
+/// # Safety
+/// `config` is NULL or a live `gw_config`.
+unsafe fn set(config: *mut gw_config, setter: impl FnOnce(&mut Config) -> Result<(), Error>) -> gw_status {
+    status_boundary(|| {
+        // SAFETY: passed on from the caller.
+        let handle = unsafe { mut_arg(config, "config") }?;
+        setter(&mut handle.config)
+    })
+}
+
+/// Sets the gateway's base URL, e.g. "https://ap-gateway.mastercard.com"
+/// (requests go to `{base}/api/nvp/version/{N}`). https is required; http
+/// only for a loopback host (a local gw-sim). `GW_ERR_CONFIG` when invalid.
+///
+/// # Safety
+/// `config` is a live `gw_config`; `url` a NUL-terminated string (copied).
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_base_url(config: *mut gw_config, url: *const c_char) -> gw_status {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe { set(config, |c| c.set_base_url(str_arg(url, "url")?)) }
+}
+
+/// Sets the NVP API version N (39 to 100; default 50).
+///
+/// # Safety
+/// `config` is a live `gw_config`.
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_api_version(config: *mut gw_config, version: u32) -> gw_status {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe { set(config, |c| c.set_api_version(version)) }
+}
+
+/// Sets the merchant ID (1–40 of 0-9 a-z A-Z - _).
+///
+/// # Safety
+/// `config` is a live `gw_config`; `merchant_id` a NUL-terminated string (copied).
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_merchant(config: *mut gw_config, merchant_id: *const c_char) -> gw_status {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe { set(config, |c| c.set_merchant(str_arg(merchant_id, "merchant_id")?)) }
+}
+
+/// Selects password authentication with this API password (sent as
+/// `apiPassword` with `apiUsername=merchant.<ID>`). The copy gw keeps is
+/// zeroized when freed; the password never appears in any message.
+///
+/// # Safety
+/// `config` is a live `gw_config`; `password` a NUL-terminated string (copied).
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_api_password(config: *mut gw_config, password: *const c_char) -> gw_status {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe { set(config, |c| c.set_api_password(str_arg(password, "password")?)) }
+}
+
+/// Selects certificate authentication: a PEM client certificate (chain) file
+/// and its PEM private key file. No password is sent in this mode. The files
+/// are read and checked by `gw_client_new`.
+///
+/// # Safety
+/// `config` is a live `gw_config`; both paths NUL-terminated strings (copied).
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_client_certificate(
+    config: *mut gw_config,
+    certificate_pem_path: *const c_char,
+    private_key_pem_path: *const c_char,
+) -> gw_status {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        set(config, |c| {
+            c.set_client_certificate(
+                str_arg(certificate_pem_path, "certificate_pem_path")?,
+                str_arg(private_key_pem_path, "private_key_pem_path")?,
+            )
+        })
+    }
+}
+
+/// Trusts exactly the certificates of this PEM bundle file instead of the
+/// default roots (a test host such as gw-sim, a TLS-inspecting proxy). Read
+/// by `gw_client_new`. There is no way to disable certificate verification.
+///
+/// # Safety
+/// `config` is a live `gw_config`; `path` a NUL-terminated string (copied).
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_ca_bundle(config: *mut gw_config, path: *const c_char) -> gw_status {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe { set(config, |c| c.set_ca_bundle(str_arg(path, "path")?)) }
+}
+
+/// Chooses the default roots: `GW_TRUST_BUNDLED` (Mozilla's, the default) or
+/// `GW_TRUST_SYSTEM` (the operating system's store). `GW_ERR_CONFIG` for
+/// another value.
+///
+/// # Safety
+/// `config` is a live `gw_config`.
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_trust(config: *mut gw_config, trust: u32) -> gw_status {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        set(config, |c| {
+            c.set_trust(match trust {
+                GW_TRUST_BUNDLED => Trust::Bundled,
+                GW_TRUST_SYSTEM => Trust::System,
+                other => return Err(Error::new(Kind::Config, format!("trust {other} is not GW_TRUST_BUNDLED or GW_TRUST_SYSTEM"))),
+            });
+            Ok(())
+        })
+    }
+}
+
+/// Sends every request through this HTTP CONNECT proxy:
+/// "http://[user:password@]host:port".
+///
+/// # Safety
+/// `config` is a live `gw_config`; `url` a NUL-terminated string (copied).
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_proxy(config: *mut gw_config, url: *const c_char) -> gw_status {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe { set(config, |c| c.set_proxy(str_arg(url, "url")?)) }
+}
+
+/// When no proxy is set: nonzero takes it from `HTTPS_PROXY` / `NO_PROXY`;
+/// zero (the default) ignores the environment.
+///
+/// # Safety
+/// `config` is a live `gw_config`.
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_proxy_from_environment(config: *mut gw_config, enabled: u32) -> gw_status {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        set(config, |c| {
+            c.set_proxy_from_environment(enabled != 0);
+            Ok(())
+        })
+    }
+}
+
+/// Connect timeout in milliseconds (default 15000; must be positive).
+///
+/// # Safety
+/// `config` is a live `gw_config`.
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_connect_timeout_ms(config: *mut gw_config, milliseconds: u32) -> gw_status {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe { set(config, |c| c.set_connect_timeout(Duration::from_millis(milliseconds.into()))) }
+}
+
+/// Timeout of one attempt, connect to last byte, in milliseconds (default
+/// 60000; must be positive).
+///
+/// # Safety
+/// `config` is a live `gw_config`.
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_timeout_ms(config: *mut gw_config, milliseconds: u32) -> gw_status {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe { set(config, |c| c.set_timeout(Duration::from_millis(milliseconds.into()))) }
+}
+
+/// How many times a call is retried (default 2, at most 10), only when safe:
+/// the connection could not be made (nothing was sent) or the gateway
+/// answered SERVER_BUSY. Exponential backoff from 200 ms with jitter.
+///
+/// # Safety
+/// `config` is a live `gw_config`.
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_retries(config: *mut gw_config, retries: u32) -> gw_status {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe { set(config, |c| c.set_retries(retries)) }
+}
+
+/// The callback and its userdata, callable from any thread.
+struct CallbackSink {
+    callback: unsafe extern "C" fn(*mut c_void, u32, *const c_char),
+    userdata: *mut c_void,
+}
+
+impl CallbackSink {
+    fn call(&self, level: LogLevel, message: &str) {
+        let text = std::ffi::CString::new(message.replace('\0', " ")).unwrap_or_default();
+        // SAFETY: the caller of gw_config_set_log guarantees the callback and
+        // userdata are valid and thread-safe.
+        unsafe { (self.callback)(self.userdata, level as u32, text.as_ptr()) }
+    }
+}
+
+// SAFETY: gw_config_set_log documents that the callback and its userdata must
+// be usable from any thread, at the same time; gw only passes the pointer on.
+unsafe impl Send for CallbackSink {}
+// SAFETY: as above.
+unsafe impl Sync for CallbackSink {}
+
+/// Sends log messages at `level` (`GW_LOG_ERROR` .. `GW_LOG_DEBUG`) and
+/// more severe to `callback`, with `userdata` passed through. A NULL
+/// callback turns logging off. Messages never contain the API password,
+/// the payload or card numbers. See `gw_log_callback` for thread rules.
+///
+/// # Safety
+/// `config` is a live `gw_config`; `callback` and `userdata` stay valid as
+/// long as any client made from this configuration.
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_log(
+    config: *mut gw_config,
+    level: u32,
+    callback: gw_log_callback,
+    userdata: *mut c_void,
+) -> gw_status {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        set(config, |c| {
+            let level = match level {
+                GW_LOG_ERROR => LogLevel::Error,
+                GW_LOG_WARN => LogLevel::Warn,
+                GW_LOG_INFO => LogLevel::Info,
+                GW_LOG_DEBUG => LogLevel::Debug,
+                other => return Err(Error::new(Kind::Config, format!("log level {other} is not one of GW_LOG_*"))),
+            };
+            let Some(callback) = callback else {
+                c.clear_log();
+                return Ok(());
+            };
+            let sink = CallbackSink { callback, userdata };
+            c.set_log(level, Arc::new(move |level: LogLevel, message: &str| sink.call(level, message)));
+            Ok(())
+        })
+    }
+}

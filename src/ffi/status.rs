@@ -1,0 +1,93 @@
+//! `gw_status`: the result of every fallible call, with stable numbers.
+//!
+//! The numbers are part of the ABI: never reused, never renumbered; new ones
+//! are added at the end. A status is never converted into a Rust enum from C
+//! (an out-of-range value would be undefined behaviour); it is compared.
+
+use std::ffi::c_char;
+
+use crate::error::Kind;
+
+/// The result of a fallible gw call: `GW_OK` (0) or one of the `GW_ERR_*`,
+/// `GW_DECLINED`, `GW_PENDING`, `GW_UNKNOWN_RESULT` values.
+pub type gw_status = u32;
+
+/// Success; for an operation, the gateway answered `result=SUCCESS`.
+pub const GW_OK: gw_status = 0;
+/// A required pointer argument was NULL.
+pub const GW_ERR_NULL_ARGUMENT: gw_status = 1;
+/// A string argument is not valid UTF-8.
+pub const GW_ERR_INVALID_UTF8: gw_status = 2;
+/// A field failed local validation against the gateway's field rules; nothing
+/// was sent. `gw_last_error_field()` names the field.
+pub const GW_ERR_INVALID_FIELD: gw_status = 3;
+/// The configuration is incomplete or invalid (also: unreadable certificate,
+/// key or CA file).
+pub const GW_ERR_CONFIG: gw_status = 4;
+/// The connection could not be established; the request was not sent.
+pub const GW_ERR_CONNECT: gw_status = 5;
+/// The call timed out.
+pub const GW_ERR_TIMEOUT: gw_status = 6;
+/// TLS failed: untrusted certificate, wrong host name, refused handshake.
+pub const GW_ERR_TLS: gw_status = 7;
+/// The connection failed mid-exchange; the request may have been processed.
+pub const GW_ERR_IO: gw_status = 8;
+/// The answer is not an NVP answer (HTML, garbage, oversized, bad HTTP).
+pub const GW_ERR_PROTOCOL: gw_status = 9;
+/// The gateway rejected the credentials (HTTP 401); the response is handed out.
+pub const GW_ERR_AUTHENTICATION: gw_status = 10;
+/// The gateway answered `result=ERROR`; read `error.*` from the response.
+pub const GW_ERR_GATEWAY: gw_status = 11;
+/// The gateway declined the operation (`result=FAILURE`).
+pub const GW_DECLINED: gw_status = 12;
+/// The operation is pending (`result=PENDING`).
+pub const GW_PENDING: gw_status = 13;
+/// The result is unknown (`result=UNKNOWN` or unrecognised).
+pub const GW_UNKNOWN_RESULT: gw_status = 14;
+/// A bug in gw: a panic was caught at the boundary.
+pub const GW_ERR_INTERNAL: gw_status = 15;
+/// An index past the end.
+pub const GW_ERR_OUT_OF_RANGE: gw_status = 16;
+
+/// A static, NUL-terminated description of any status value, never NULL:
+/// unknown values get "unknown status". Thread-safe; never free it.
+#[no_mangle]
+pub extern "C" fn gw_status_str(status: gw_status) -> *const c_char {
+    if status == GW_OK {
+        return c"success".as_ptr();
+    }
+    match Kind::from_status(status) {
+        Some(kind) => kind.description().as_ptr(),
+        None => c"unknown status".as_ptr(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constants_match_the_kinds() {
+        let constants = [
+            GW_ERR_NULL_ARGUMENT,
+            GW_ERR_INVALID_UTF8,
+            GW_ERR_INVALID_FIELD,
+            GW_ERR_CONFIG,
+            GW_ERR_CONNECT,
+            GW_ERR_TIMEOUT,
+            GW_ERR_TLS,
+            GW_ERR_IO,
+            GW_ERR_PROTOCOL,
+            GW_ERR_AUTHENTICATION,
+            GW_ERR_GATEWAY,
+            GW_DECLINED,
+            GW_PENDING,
+            GW_UNKNOWN_RESULT,
+            GW_ERR_INTERNAL,
+            GW_ERR_OUT_OF_RANGE,
+        ];
+        for (kind, constant) in Kind::ALL.into_iter().zip(constants) {
+            assert_eq!(kind.status(), constant, "{kind:?}");
+        }
+    }
+}

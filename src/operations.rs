@@ -1,0 +1,63 @@
+//! The two headline operations, built on [`Request`] and [`Client::execute`].
+
+use crate::client::Client;
+use crate::error::Result;
+use crate::request::Request;
+use crate::response::Response;
+use crate::rules::Operation;
+
+/// A card encrypted by the terminal with TDES DUKPT (point-to-point encryption),
+/// as the terminal hands it over.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct P2peCard<'a> {
+    /// `sourceOfFunds.provided.card.p2pe.keySerialNumber`: the DUKPT KSN, 20 hex digits.
+    pub key_serial_number: &'a str,
+    /// `sourceOfFunds.provided.card.p2pe.payload`: the encrypted card, 32–1024 hex digits.
+    pub payload: &'a str,
+    /// `sourceOfFunds.provided.card.p2pe.initializationVector`: 16 hex digits, when the terminal uses one.
+    pub initialization_vector: Option<&'a str>,
+    /// `sourceOfFunds.provided.card.p2pe.cardBin`: 1–6 leading digits of the card, when the terminal gives them.
+    pub card_bin: Option<&'a str>,
+}
+
+impl Request {
+    /// A CREATE_SESSION request.
+    pub fn create_session() -> Request {
+        Request::new(Operation::CreateSession)
+    }
+
+    /// A TOKENIZE request for a P2PE card, with `sourceOfFunds.type=CARD`.
+    ///
+    /// `token`: `None` lets the gateway generate the token (the "Create Token"
+    /// form); `Some` creates or updates that token. Every field is validated
+    /// now, and the first invalid one is named in the error.
+    pub fn tokenize_p2pe(token: Option<&str>, card: &P2peCard<'_>) -> Result<Request> {
+        const P2PE: &str = "sourceOfFunds.provided.card.p2pe";
+        let mut request = Request::new(Operation::Tokenize);
+        if let Some(token) = token {
+            request.set("token", token)?;
+        }
+        request.set("sourceOfFunds.type", "CARD")?;
+        request.set(&format!("{P2PE}.keySerialNumber"), card.key_serial_number)?;
+        request.set(&format!("{P2PE}.payload"), card.payload)?;
+        if let Some(iv) = card.initialization_vector {
+            request.set(&format!("{P2PE}.initializationVector"), iv)?;
+        }
+        if let Some(bin) = card.card_bin {
+            request.set(&format!("{P2PE}.cardBin"), bin)?;
+        }
+        Ok(request)
+    }
+}
+
+impl Client {
+    /// CREATE_SESSION: a new payment session (`session.id`, `session.version`).
+    pub fn create_session(&self) -> Result<Response> {
+        self.execute(&Request::create_session())
+    }
+
+    /// TOKENIZE with a P2PE card: see [`Request::tokenize_p2pe`].
+    pub fn tokenize_p2pe(&self, token: Option<&str>, card: &P2peCard<'_>) -> Result<Response> {
+        self.execute(&Request::tokenize_p2pe(token, card)?)
+    }
+}
