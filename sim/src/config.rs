@@ -12,8 +12,8 @@ use zeroize::Zeroizing;
 /// The NVP API versions the simulator answers (`/api/nvp/version/{N}`).
 pub const SUPPORTED_VERSIONS: RangeInclusive<u32> = 39..=100;
 
-/// How the simulator does TLS.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// How the simulator does TLS. (Its `Debug` shows no key material.)
+#[derive(Clone, Default, PartialEq, Eq)]
 pub enum TlsSetup {
     /// Plain HTTP.
     #[default]
@@ -23,6 +23,12 @@ pub enum TlsSetup {
     Generated,
     /// HTTPS with this certificate chain and private key (PEM text).
     Pem { cert_chain: String, key: String },
+}
+
+impl std::fmt::Debug for TlsSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(tls_kind(self))
+    }
 }
 
 /// A configured merchant and its API password.
@@ -45,7 +51,7 @@ impl std::fmt::Debug for Merchant {
 /// 127.0.0.1:0 over plain HTTP, with no merchant (add one with `merchant`),
 /// the ANSI test BDK, the data variant, random-Luhn tokens in a unique-token
 /// repository, 30-minute sessions and no fault.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SimConfig {
     pub listen: SocketAddr,
     pub merchants: Vec<Merchant>,
@@ -70,6 +76,36 @@ pub struct SimConfig {
     pub max_connections: usize,
     /// One line per request on stderr (operation, status, result; never values).
     pub log: bool,
+}
+
+impl std::fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("listen", &self.listen)
+            .field("merchants", &self.merchants)
+            .field("tls", &tls_kind(&self.tls))
+            .field("client_auth", &self.client_ca_pem.is_some())
+            .field("token_strategy", &self.token_strategy)
+            .field("repository_mode", &self.repository_mode)
+            .field("repository_id", &self.repository_id)
+            .field("bdk", &"<redacted>")
+            .field("variant", &self.variant)
+            .field("session_ttl", &self.session_ttl)
+            .field("fault", &self.fault)
+            .field("default_verification", &self.default_verification)
+            .field("limits", &self.limits)
+            .field("max_connections", &self.max_connections)
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+fn tls_kind(t: &TlsSetup) -> &'static str {
+    match t {
+        TlsSetup::Off => "off",
+        TlsSetup::Generated => "generated",
+        TlsSetup::Pem { .. } => "pem",
+    }
 }
 
 impl Default for SimConfig {

@@ -134,3 +134,17 @@ fn validation_errors_use_the_shared_rules() {
     let r = post(&sim, &with(base("TOKENIZE"), &[("apiOperation", "PAY")]));
     assert_field_error(&r, 400, "apiOperation", "INVALID");
 }
+
+#[test]
+fn handles_are_shareable_and_configs_keep_secrets() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<gw_sim::Sim>();
+    shareable::<gw_sim::SimConfig>();
+    let dbg = format!("{:?}", config());
+    assert!(!dbg.contains(PASSWORD), "{dbg}");
+    assert!(
+        !dbg.to_ascii_lowercase().contains("0123456789abcdef"),
+        "{dbg}"
+    );
+    assert!(!dbg.contains("[1, 35, 69"), "{dbg}");
+}
