@@ -229,3 +229,41 @@ fn base64_encode(data: &[u8]) -> String {
     }
     out
 }
+
+#[test]
+fn faults_over_tls() {
+    let sim = start(config().tls_generated());
+    let cfg = tls_client(&sim.ca_cert_pem().unwrap(), None);
+    let fault = |name: &str| {
+        with(
+            base("CREATE_SESSION"),
+            &[("correlationId", &format!("gw-sim:fault={name}"))],
+        )
+    };
+    let mut c = Client::tls(sim.addr(), cfg.clone());
+    assert_eq!(c.post(&fault("server-busy")).status, 503);
+    assert_eq!(c.post(&fault("http500-html")).status, 500);
+    // Truncated and reset answers never read as complete.
+    for name in ["truncate", "reset"] {
+        let mut c = Client::tls(sim.addr(), cfg.clone());
+        let body = gw::nvp::encode(&fault(name));
+        let req = format!(
+            "POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        c.send_raw(req.as_bytes()).unwrap();
+        assert!(c.read_response().is_err(), "{name}");
+    }
+    // A silent TLS connection does not hold up stop().
+    let mut silent = Client::tls(sim.addr(), cfg);
+    let body = gw::nvp::encode(&fault("silent"));
+    let req = format!(
+        "POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    silent.send_raw(req.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let t = std::time::Instant::now();
+    sim.stop();
+    assert!(t.elapsed() < Duration::from_secs(2));
+}
