@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 echo "== Rust: cargo test --workspace"
+# The C ABI tests link the cdylib, which a plain `cargo test` may not write.
+cargo build --workspace --locked
 cargo test --workspace --locked
 
 echo "== exported symbols: only gw_*"
