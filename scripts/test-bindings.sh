@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# The C examples, the C++ wrapper and the Python package, tested for real
+# against gw-sim (started here on a loopback port it chooses, killed at the
+# end whatever happens):
+#   1. C examples built with gcc -Wall -Wextra -Werror -pedantic (dynamic and
+#      static against libgw.a), run, their output checked;
+#   2. valgrind memcheck on each C example: 0 errors, nothing lost;
+#   3. the same examples under AddressSanitizer + UBSan (leaks detected);
+#   4. the C++ wrapper (g++, same warnings): example, its test, under ASan;
+#   5. the Python package installed in .venv, pytest.
+# Exits non-zero on the first failure. Called by scripts/test.sh; runs alone
+# too (after scripts/setup.sh). Uses $CARGO_TARGET_DIR (default: target).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+started=$(date +%s)
+target=${CARGO_TARGET_DIR:-$root/target}
+case $target in /*) ;; *) target=$root/$target ;; esac
+export CARGO_TARGET_DIR=$target
+debug=$target/debug
+python=$root/.venv/bin/python
+
+step() { echo "== bindings: $*"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# expect FILE REGEX...: every extended regex matches a line of FILE.
+expect() {
+  local file=$1; shift
+  for pattern in "$@"; do
+    grep -Eq -- "$pattern" "$file" || { echo "--- $file:"; cat "$file"; fail "no line matching /$pattern/ in $(basename "$file")"; }
+  done
+}
+
+step "cargo build -p gw -p gw-sim"
+cargo build --locked -q -p gw -p gw-sim
+sim_bin=${GW_SIM:-$debug/gw-sim}
+[ -x "$sim_bin" ] || fail "gw-sim not built at $sim_bin"
+
+work=$(mktemp -d)
+sim_pid=
+cleanup() {
+  if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+export GW_MERCHANT=TESTGWBINDINGS GW_API_PASSWORD=bindings-api-password-7f3a
+"$sim_bin" serve --merchant "$GW_MERCHANT" --password "$GW_API_PASSWORD" --quiet >"$work/sim.out" 2>"$work/sim.err" &
+sim_pid=$!
+for _ in $(seq 200); do [ -s "$work/sim.out" ] && break; sleep 0.05; done
+GW_BASE_URL=$(head -n 1 "$work/sim.out")
+case $GW_BASE_URL in http://127.0.0.1:*) ;; *) cat "$work/sim.err"; fail "gw-sim did not print its URL";; esac
+export GW_BASE_URL
+# A loopback port nothing listens on, for the connect errors.
+GW_CLOSED_URL=http://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export GW_CLOSED_URL
+echo "gw-sim at $GW_BASE_URL (pid $sim_pid)"
+
+# A Visa card encrypted by gw-sim's test terminal (with an IV), in the environment;
+# a Mastercard without IV in a file of NAME=value lines.
+"$sim_bin" terminal --pan 4761739001010010 --expiry 1229 --iv 0102030405060708 >"$work/visa.env"
+"$sim_bin" terminal --pan 5123450000000008 >"$work/mastercard.env"
+set -a; . "$work/visa.env"; set +a
+secrets=("$GW_API_PASSWORD" "$GW_P2PE_PAYLOAD" "$(sed -n 's/^GW_P2PE_PAYLOAD=//p' "$work/mastercard.env")" 4761739001010010 5123450000000008)
+# no_secrets FILE...: neither the password nor card data in any output.
+no_secrets() {
+  for file in "$@"; do
+    for secret in "${secrets[@]}"; do
+      if grep -qF -- "$secret" "$file"; then fail "$(basename "$file") contains a secret (password or card data)"; fi
+    done
+  done
+}
+
+SESSION='session\.id=SESSION0002[0-9A-Z]{20}'
+TOKEN='token=9[0-9]{15}'
+
+# check_c_examples DIR LABEL [RUNNER...]: runs every C example of DIR (under RUNNER) and checks its output.
+check_c_examples() {
+  local dir=$1 label=$2; shift 2
+  local out=$work/$label
+  mkdir -p "$out"
+  run() { local name=$1; shift; "$@" >"$out/$name.out" 2>"$out/$name.err" || { cat "$out/$name.err"; fail "$label: $name exited with $?"; }; }
+  run quickstart "$@" "$dir/quickstart"
+  expect "$out/quickstart.out" "^$SESSION$" "^$TOKEN$" '^card=VISA 476173xxxxxx0010$'
+  run create_session "$@" "$dir/create_session"
+  expect "$out/create_session.out" "^$SESSION$" '^session\.version=[0-9A-F]{10}$' 'session\.updateStatus=NO_UPDATE' '^HTTP 200 in [0-9]+ ms'
+  run tokenize_args "$@" "$dir/tokenize_p2pe" "$GW_P2PE_KSN" "$GW_P2PE_PAYLOAD" "$GW_P2PE_IV" "$GW_P2PE_CARD_BIN"
+  expect "$out/tokenize_args.out" "^$TOKEN$" '^status=VALID$' '^card=VISA 476173xxxxxx0010$'
+  run tokenize_file "$@" "$dir/tokenize_p2pe" "$work/mastercard.env"
+  expect "$out/tokenize_file.out" "^$TOKEN$" '^card=MASTERCARD 512345xxxxxx0008$'
+  run tokenize_stdin "$@" "$dir/tokenize_p2pe" - <"$work/mastercard.env"
+  expect "$out/tokenize_stdin.out" "^$TOKEN$"
+  if "$@" "$dir/tokenize_p2pe" 0123 "$GW_P2PE_PAYLOAD" >"$out/tokenize_bad.out" 2>"$out/tokenize_bad.err"; then
+    fail "$label: tokenize_p2pe accepted a 4-digit KSN"
+  fi
+  expect "$out/tokenize_bad.err" 'GW_ERR_INVALID_FIELD \(3\)' 'field: sourceOfFunds\.provided\.card\.p2pe\.keySerialNumber'
+  run threads "$@" "$dir/threads" 8 2
+  expect "$out/threads.out" '^8 threads x 2 rounds: 0 failed$'
+  [ "$(grep -Ec "^thread [0-7] round [01]: $SESSION token=9[0-9]{15}$" "$out/threads.out" || true)" = 16 ] \
+    || { cat "$out/threads.out"; fail "$label: threads did not print 16 session+token lines"; }
+  [ "$(grep -Eo "token=9[0-9]{15}" "$out/threads.out" | sort -u | wc -l)" -ge 2 ] || fail "$label: threads: one token for all"
+  run errors "$@" "$dir/errors"
+  expect "$out/errors.out" \
+    '^invalid field +GW_ERR_INVALID_FIELD' 'field: sourceOfFunds\.provided\.card\.p2pe\.keySerialNumber' \
+    '^config +GW_ERR_CONFIG' '^connect +GW_ERR_CONNECT' '^timeout +GW_ERR_TIMEOUT' \
+    '^authentication +GW_ERR_AUTHENTICATION' 'HTTP 401 result=ERROR' \
+    '^gateway error +GW_ERR_GATEWAY' 'error\.field=sourceOfFunds\.provided\.card\.p2pe\.cardBin' 'error\.validationType=INVALID' \
+    '^declined +GW_DECLINED' 'HTTP 200 result=FAILURE' '^protocol +GW_ERR_PROTOCOL' '^0 unexpected$'
+  no_secrets "$out"/*
+  echo "ok: $label: 5 examples, 9 runs, output checked, no secret in any output"
+}
+
+step "C examples: gcc -std=c99 -Wall -Wextra -Werror -pedantic, dynamic and static"
+make -s -C examples-c clean
+make -s -C examples-c CC=gcc all
+check_c_examples examples-c/build c-dynamic
+
+step "C example linked statically against libgw.a"
+if ldd examples-c/build/quickstart-static | grep -q libgw; then fail "quickstart-static loads libgw.so"; fi
+examples-c/build/quickstart-static >"$work/static.out"
+expect "$work/static.out" "^$SESSION$" "^$TOKEN$"
+echo "ok: quickstart-static ($(du -h examples-c/build/quickstart-static | cut -f1), no libgw.so at run time)"
+
+step "valgrind memcheck on the C examples"
+# The one suppression (examples-c/valgrind.supp) is a 48-byte block of Rust's
+# std created by ureq's resolver on the main thread; see bindings/README.md.
+valgrind_log=$work/valgrind-logs
+mkdir -p "$valgrind_log"
+vg() {
+  local name=$1; shift
+  valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+    --num-callers=40 --suppressions=examples-c/valgrind.supp --log-file="$valgrind_log/$name.vg" "$@"
+}
+vg_runs=0
+vg_runner() { vg_runs=$((vg_runs + 1)); vg "$(printf '%02d' $vg_runs)-$(basename "$1")" "$@"; }
+check_c_examples examples-c/build valgrind vg_runner
+for log in "$valgrind_log"/*.vg; do
+  name=$(basename "$log" .vg)
+  errors=$(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$log" | tail -1)
+  lost=$(grep -E "(definitely|indirectly|possibly) lost:" "$log" | sed 's/==[0-9]*==//' | awk '{print $1,$3}' | paste -sd' ' - || true)
+  suppressed=$(sed -n 's/.*suppressed: \([0-9,]*\) bytes.*/\1/p' "$log" | tail -1)
+  printf '  %-16s errors=%s %s suppressed=%s\n' "$name" "${errors:-?}" "${lost:-definitely 0 indirectly 0 possibly 0}" "${suppressed:-0}"
+  [ "${errors:-1}" = 0 ] || { cat "$log"; fail "valgrind: $name"; }
+done
+
+step "AddressSanitizer + UBSan (LeakSanitizer on) on the C examples"
+make -s -C examples-c CC=gcc asan
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+check_c_examples examples-c/build/asan asan
+for err in "$work"/asan/*.err; do
+  if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$err"; then cat "$err"; fail "sanitizer report in $(basename "$err")"; fi
+done
+
+step "C++ wrapper: g++ -std=c++17 -Wall -Wextra -Werror -pedantic"
+make -s -C bindings/cpp clean
+make -s -C bindings/cpp CXX=g++ all asan
+bindings/cpp/build/example >"$work/cpp-example.out" 2>"$work/cpp-example.err" || { cat "$work/cpp-example.err"; fail "C++ example"; }
+expect "$work/cpp-example.out" "^$SESSION$" "^$TOKEN$" '^refused: GW_ERR_GATEWAY field=sourceOfFunds\.provided\.card\.p2pe\.cardBin$'
+bindings/cpp/build/test_gw
+bindings/cpp/build/asan/test_gw
+unset ASAN_OPTIONS UBSAN_OPTIONS
+vg cpp-test_gw bindings/cpp/build/test_gw >/dev/null || { cat "$valgrind_log/cpp-test_gw.vg"; fail "valgrind: C++ test"; }
+no_secrets "$work"/cpp-example.*
+echo "ok: C++ example, wrapper test (plain, ASan+UBSan, valgrind: $(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$valgrind_log/cpp-test_gw.vg") errors)"
+
+step "Python: install the package in .venv, pytest"
+[ -x "$python" ] || fail ".venv is missing: run scripts/setup.sh"
+# setuptools in the venv builds the package offline; its bdist_wheel needs `wheel`.
+"$python" -c 'import wheel' 2>/dev/null || "$python" -m pip install -q --disable-pip-version-check wheel
+"$python" -m pip install -q --disable-pip-version-check --no-build-isolation -e bindings/python
+GW_LIBRARY=$debug/libgw.so GW_SIM=$sim_bin "$python" -m pytest -q -p no:cacheprovider bindings/python/tests
+
+echo "ok: bindings tested in $(( $(date +%s) - started )) s"
