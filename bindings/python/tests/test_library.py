@@ -93,3 +93,48 @@ def test_failed_calls_leave_no_handle(base_url, visa):
     with pytest.raises(gw.ConfigError):
         gw.Client("ftp://x", MERCHANT, api_password=PASSWORD)
     assert gw.live_handles() == 0
+
+
+def _package_copy(tmp_path):
+    """A copy of the gw package in tmp_path, outside any install."""
+    import shutil
+
+    destination = tmp_path / "site" / "gw"
+    shutil.copytree(os.path.dirname(gw.__file__), destination, ignore=shutil.ignore_patterns("__pycache__"))
+    return destination
+
+
+def _built_library():
+    path = os.environ.get("GW_LIBRARY") or gw._native.lib()._name
+    assert os.path.exists(path), path
+    return path
+
+
+def test_a_library_next_to_the_package_is_found(tmp_path):
+    import shutil
+
+    package = _package_copy(tmp_path)
+    shutil.copy(_built_library(), package / "libgw.so.0")
+    environment = {key: value for key, value in os.environ.items() if key != "GW_LIBRARY"}
+    environment["PYTHONPATH"] = str(package.parent)
+    result = subprocess.run([sys.executable, "-c", "import gw, gw._native as n; gw.version(); print(n.lib()._name)"],
+                            capture_output=True, text=True, env=environment, cwd=str(tmp_path), timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(package / "libgw.so.0")
+
+
+def test_find_library_is_the_last_resort(tmp_path):
+    import shutil
+
+    package = _package_copy(tmp_path)  # no library inside
+    libdir = tmp_path / "lib"
+    libdir.mkdir()
+    shutil.copy(_built_library(), libdir / "libgw.so")
+    shutil.copy(_built_library(), libdir / "libgw.so.0")
+    environment = {key: value for key, value in os.environ.items() if key != "GW_LIBRARY"}
+    environment.update(PYTHONPATH=str(package.parent), LD_LIBRARY_PATH=str(libdir))
+    code = "import ctypes.util, gw; print(ctypes.util.find_library('gw')); print(gw.version())"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment,
+                            cwd=str(tmp_path), timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["libgw.so.0", gw.version()]
