@@ -97,8 +97,17 @@ def closed_url() -> str:
 
 
 @pytest.fixture(autouse=True)
-def no_handle_leaks():
-    """Every test ends with every gw handle it created freed."""
+def no_handle_leaks(request):
+    """Every test ends with every gw handle it created freed, and freed by the
+    binding itself (close, with) rather than left to the garbage collector,
+    unless the test is marked `left_to_gc`."""
+    collected = gw._native.collected_handles()
     yield
     gc.collect()
     assert gw.live_handles() == 0, f"{gw.live_handles()} gw handles left unfreed"
+    if request.node.get_closest_marker("left_to_gc") is None:
+        assert gw._native.collected_handles() == collected, "a gw handle was left to the garbage collector"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "left_to_gc: the test drops a handle on purpose; its finalizer frees it")

@@ -64,14 +64,17 @@ def test_live_handles_counts_and_close_frees(base_url):
     assert gw.live_handles() == 0
 
 
+@pytest.mark.left_to_gc
 def test_a_forgotten_client_is_freed_by_its_finalizer(base_url):
     client = gw.Client(base_url, MERCHANT, api_password=PASSWORD)
     client.create_session()
     watcher = weakref.ref(client)
+    collected = gw._native.collected_handles()
     del client
     gc.collect()
     assert watcher() is None
     assert gw.live_handles() == 0
+    assert gw._native.collected_handles() == collected + 1
 
 
 def test_with_block_frees_on_exception(base_url):

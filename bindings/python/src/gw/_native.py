@@ -83,6 +83,7 @@ _FREE = {"config": "gw_config_free", "client": "gw_client_free", "request": "gw_
 _lock = threading.Lock()
 _lib: Optional[ctypes.CDLL] = None
 _live = 0
+_collected = 0
 
 
 def _library_names() -> list:
@@ -168,17 +169,24 @@ def live_handles() -> int:
     return _live
 
 
-def _free(kind: str, pointer: int, keep: object = None) -> None:
-    global _live
+def collected_handles() -> int:
+    """How many handles were freed by the garbage collector rather than by close()/with."""
+    return _collected
+
+
+def _free(kind: str, pointer: int, explicit: list, keep: object = None) -> None:
+    global _live, _collected
     getattr(lib(), _FREE[kind])(pointer)
     with _lock:
         _live -= 1
+        if not explicit[0]:
+            _collected += 1
 
 
 class Handle:
     """Owns one gw handle (a non-NULL pointer) and frees it exactly once."""
 
-    __slots__ = ("pointer", "kind", "_finalizer", "__weakref__")
+    __slots__ = ("pointer", "kind", "_finalizer", "_explicit", "__weakref__")
 
     def __init__(self, kind: str, pointer: int, keep: object = None) -> None:
         global _live
@@ -189,7 +197,8 @@ class Handle:
         self.kind = kind
         self.pointer = pointer
         # `keep` (e.g. a log callback C may call) lives until the handle is freed.
-        self._finalizer = weakref.finalize(self, _free, kind, pointer, keep)
+        self._explicit = [False]
+        self._finalizer = weakref.finalize(self, _free, kind, pointer, self._explicit, keep)
 
     @property
     def alive(self) -> bool:
@@ -197,6 +206,7 @@ class Handle:
 
     def free(self) -> None:
         """Frees the handle now (idempotent)."""
+        self._explicit[0] = True
         self._finalizer()
 
     def __enter__(self) -> "Handle":
