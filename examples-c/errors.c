@@ -65,23 +65,10 @@ static void check(const char *scenario, gw_status expected, gw_status status, gw
     printf("%-15s %s -> %s\n", scenario, example_status_name(status), handle(status, response));
     if (status != GW_OK) {
         printf("%-15s   message: %s\n", "", gw_last_error());
-    }
-    if (status != GW_OK && field != NULL) {
-        printf("%-15s   field: %s\n", "", field);
-    }
-    if (response != NULL && status != GW_OK) {
-        static const char *const names[] = {"error.cause", "error.explanation", "error.field",
-                                            "error.validationType", "error.supportCode",
-                                            "response.gatewayCode"};
-        size_t i;
-        printf("%-15s   HTTP %u result=%s\n", "", (unsigned)gw_response_http_status(response),
-               gw_response_result(response));
-        for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-            const char *value = gw_response_get(response, names[i]);
-            if (value != NULL) {
-                printf("%-15s   %s=%s\n", "", names[i], value);
-            }
+        if (field != NULL) {
+            printf("%-15s   field: %s\n", "", field);
         }
+        example_print_answer(stdout, "                  ", response);
     }
     if (status != expected) {
         printf("%-15s   UNEXPECTED: wanted %s\n", "", example_status_name(expected));

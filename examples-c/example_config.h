@@ -59,17 +59,35 @@ static inline unsigned long example_env_number(const char *name, unsigned long f
     return number;
 }
 
-/* The macro name of a status, for logs a developer can grep. */
+/* The macro name of a status, for logs a developer can grep. Built from
+ * gw.h's own macros, so it cannot drift from the header. */
+#define EXAMPLE_STATUS_CASE(name) \
+    case name:                    \
+        return #name;
 static inline const char *example_status_name(gw_status status) {
-    static const char *const names[] = {
-        "GW_OK",           "GW_ERR_NULL_ARGUMENT", "GW_ERR_INVALID_UTF8",   "GW_ERR_INVALID_FIELD",
-        "GW_ERR_CONFIG",   "GW_ERR_CONNECT",       "GW_ERR_TIMEOUT",        "GW_ERR_TLS",
-        "GW_ERR_IO",       "GW_ERR_PROTOCOL",      "GW_ERR_AUTHENTICATION", "GW_ERR_GATEWAY",
-        "GW_DECLINED",     "GW_PENDING",           "GW_UNKNOWN_RESULT",     "GW_ERR_INTERNAL",
-        "GW_ERR_OUT_OF_RANGE",
-    };
-    return status < sizeof names / sizeof names[0] ? names[status] : "GW_(unknown)";
+    switch (status) {
+        EXAMPLE_STATUS_CASE(GW_OK)
+        EXAMPLE_STATUS_CASE(GW_ERR_NULL_ARGUMENT)
+        EXAMPLE_STATUS_CASE(GW_ERR_INVALID_UTF8)
+        EXAMPLE_STATUS_CASE(GW_ERR_INVALID_FIELD)
+        EXAMPLE_STATUS_CASE(GW_ERR_CONFIG)
+        EXAMPLE_STATUS_CASE(GW_ERR_CONNECT)
+        EXAMPLE_STATUS_CASE(GW_ERR_TIMEOUT)
+        EXAMPLE_STATUS_CASE(GW_ERR_TLS)
+        EXAMPLE_STATUS_CASE(GW_ERR_IO)
+        EXAMPLE_STATUS_CASE(GW_ERR_PROTOCOL)
+        EXAMPLE_STATUS_CASE(GW_ERR_AUTHENTICATION)
+        EXAMPLE_STATUS_CASE(GW_ERR_GATEWAY)
+        EXAMPLE_STATUS_CASE(GW_DECLINED)
+        EXAMPLE_STATUS_CASE(GW_PENDING)
+        EXAMPLE_STATUS_CASE(GW_UNKNOWN_RESULT)
+        EXAMPLE_STATUS_CASE(GW_ERR_INTERNAL)
+        EXAMPLE_STATUS_CASE(GW_ERR_OUT_OF_RANGE)
+    default:
+        return "GW_(unknown)";
+    }
 }
+#undef EXAMPLE_STATUS_CASE
 
 /* gw's log, on stderr. Called from any thread: one fprintf per message. */
 static inline void example_log(void *userdata, uint32_t level, const char *message) {
@@ -105,29 +123,36 @@ static inline gw_status example_config_from_env(gw_config *config) {
     return status;
 }
 
-/* Prints why a call failed: the status, gw's message (never the password or
- * card data), the field, and the gateway's error fields when it answered. */
-static inline void example_report(const char *what, gw_status status, const gw_response *response) {
+/* Prints the gateway's HTTP status, result and error fields of `response`
+ * (NULL: nothing), each line starting with `indent`. */
+static inline void example_print_answer(FILE *out, const char *indent, const gw_response *response) {
     static const char *const error_fields[] = {"error.cause", "error.explanation", "error.field",
                                                "error.validationType", "error.supportCode",
                                                "response.gatewayCode"};
-    const char *field = gw_last_error_field();
     size_t i;
+    if (response == NULL) {
+        return;
+    }
+    fprintf(out, "%sHTTP %u result=%s\n", indent, (unsigned)gw_response_http_status(response),
+            gw_response_result(response));
+    for (i = 0; i < sizeof error_fields / sizeof error_fields[0]; i++) {
+        const char *value = gw_response_get(response, error_fields[i]);
+        if (value != NULL) {
+            fprintf(out, "%s%s=%s\n", indent, error_fields[i], value);
+        }
+    }
+}
+
+/* Prints why a call failed: the status, gw's message (never the password or
+ * card data), the field, and the gateway's error fields when it answered. */
+static inline void example_report(const char *what, gw_status status, const gw_response *response) {
+    const char *field = gw_last_error_field();
     fprintf(stderr, "%s failed: %s (%u): %s\n", what, example_status_name(status), (unsigned)status,
             gw_last_error());
     if (field != NULL) {
         fprintf(stderr, "  field: %s\n", field);
     }
-    if (response != NULL) {
-        fprintf(stderr, "  HTTP %u, result=%s\n", (unsigned)gw_response_http_status(response),
-                gw_response_result(response));
-        for (i = 0; i < sizeof error_fields / sizeof error_fields[0]; i++) {
-            const char *value = gw_response_get(response, error_fields[i]);
-            if (value != NULL) {
-                fprintf(stderr, "  %s=%s\n", error_fields[i], value);
-            }
-        }
-    }
+    example_print_answer(stderr, "  ", response);
 }
 
 /* A client configured from the environment; NULL (after a report) on failure. */

@@ -38,14 +38,35 @@ namespace gw {
 
 // The macro name of a status ("GW_ERR_TIMEOUT"); gw_status_str describes it.
 inline const char *status_name(gw_status status) noexcept {
-    static const char *const names[] = {
-        "GW_OK",           "GW_ERR_NULL_ARGUMENT", "GW_ERR_INVALID_UTF8",   "GW_ERR_INVALID_FIELD",
-        "GW_ERR_CONFIG",   "GW_ERR_CONNECT",       "GW_ERR_TIMEOUT",        "GW_ERR_TLS",
-        "GW_ERR_IO",       "GW_ERR_PROTOCOL",      "GW_ERR_AUTHENTICATION", "GW_ERR_GATEWAY",
-        "GW_DECLINED",     "GW_PENDING",           "GW_UNKNOWN_RESULT",     "GW_ERR_INTERNAL",
-        "GW_ERR_OUT_OF_RANGE",
+    struct Name {
+        gw_status status;
+        const char *name;
     };
-    return status < sizeof names / sizeof names[0] ? names[status] : "GW_(unknown)";
+    static constexpr Name names[] = {
+        {GW_OK, "GW_OK"},
+        {GW_ERR_NULL_ARGUMENT, "GW_ERR_NULL_ARGUMENT"},
+        {GW_ERR_INVALID_UTF8, "GW_ERR_INVALID_UTF8"},
+        {GW_ERR_INVALID_FIELD, "GW_ERR_INVALID_FIELD"},
+        {GW_ERR_CONFIG, "GW_ERR_CONFIG"},
+        {GW_ERR_CONNECT, "GW_ERR_CONNECT"},
+        {GW_ERR_TIMEOUT, "GW_ERR_TIMEOUT"},
+        {GW_ERR_TLS, "GW_ERR_TLS"},
+        {GW_ERR_IO, "GW_ERR_IO"},
+        {GW_ERR_PROTOCOL, "GW_ERR_PROTOCOL"},
+        {GW_ERR_AUTHENTICATION, "GW_ERR_AUTHENTICATION"},
+        {GW_ERR_GATEWAY, "GW_ERR_GATEWAY"},
+        {GW_DECLINED, "GW_DECLINED"},
+        {GW_PENDING, "GW_PENDING"},
+        {GW_UNKNOWN_RESULT, "GW_UNKNOWN_RESULT"},
+        {GW_ERR_INTERNAL, "GW_ERR_INTERNAL"},
+        {GW_ERR_OUT_OF_RANGE, "GW_ERR_OUT_OF_RANGE"},
+    };
+    for (const Name &entry : names) {
+        if (entry.status == status) {
+            return entry.name;
+        }
+    }
+    return "GW_(unknown)";
 }
 
 // The library's version at run time ("0.1.0").
