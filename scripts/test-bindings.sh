@@ -37,8 +37,9 @@ sim_bin=${GW_SIM:-$debug/gw-sim}
 
 work=$(mktemp -d)
 sim_pid=
+tls_pid=
 cleanup() {
-  if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
+  for pid in $sim_pid $tls_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -113,6 +114,21 @@ step "C examples: gcc -std=c99 -Wall -Wextra -Werror -pedantic, dynamic and stat
 make -s -C examples-c clean
 make -s -C examples-c CC=gcc all
 check_c_examples examples-c/build c-dynamic
+
+step "C example over TLS: GW_CA_BUNDLE trusts gw-sim's generated CA"
+"$sim_bin" serve --merchant "$GW_MERCHANT" --password "$GW_API_PASSWORD" --tls --ca-out "$work/ca.pem" --quiet \
+  >"$work/tls.out" 2>"$work/tls.err" &
+tls_pid=$!
+for _ in $(seq 200); do [ -s "$work/ca.pem" ] && [ -s "$work/tls.out" ] && break; sleep 0.05; done
+tls_url=$(head -n 1 "$work/tls.out")
+case $tls_url in https://127.0.0.1:*) ;; *) cat "$work/tls.err"; fail "gw-sim --tls did not print its URL";; esac
+GW_BASE_URL=$tls_url GW_CA_BUNDLE=$work/ca.pem examples-c/build/create_session >"$work/tls-ok.out"
+expect "$work/tls-ok.out" "^$SESSION$"
+if GW_BASE_URL=$tls_url GW_RETRIES=0 examples-c/build/create_session >"$work/tls-bad.out" 2>"$work/tls-bad.err"; then
+  fail "create_session trusted gw-sim's certificate without GW_CA_BUNDLE"
+fi
+expect "$work/tls-bad.err" 'GW_ERR_TLS \(7\)'
+echo "ok: https with GW_CA_BUNDLE; GW_ERR_TLS without"
 
 step "C example linked statically against libgw.a"
 if ldd examples-c/build/quickstart-static | grep -q libgw; then fail "quickstart-static loads libgw.so"; fi

@@ -56,6 +56,29 @@ def base_url(sim_path):
         process.stdout.close()
 
 
+@pytest.fixture(scope="session")
+def tls_sim(sim_path, tmp_path_factory):
+    """(https base URL, CA bundle path) of a gw-sim serving TLS with a CA it generated."""
+    ca = tmp_path_factory.mktemp("tls") / "gw-sim-ca.pem"
+    process = subprocess.Popen(
+        [sim_path, "serve", "--merchant", MERCHANT, "--password", PASSWORD, "--tls", "--ca-out", str(ca), "--quiet"],
+        stdout=subprocess.PIPE, stderr=sys.stderr, text=True,
+    )
+    try:
+        url = process.stdout.readline().strip()
+        if not url.startswith("https://127.0.0.1:"):
+            pytest.fail(f"gw-sim --tls printed {url!r} instead of its base URL")
+        for _ in range(100):  # the CA line follows the URL
+            if ca.exists() and ca.stat().st_size:
+                break
+            process.stdout.readline()
+        yield url, str(ca)
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+
+
 def encrypt(sim_path: str, pan: str, iv=None, expiry="1229") -> dict:
     """The P2PE fields of `pan`, as gw-sim's test terminal prints them."""
     command = [sim_path, "terminal", "--pan", pan, "--expiry", expiry]

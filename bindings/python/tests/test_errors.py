@@ -99,6 +99,21 @@ def test_declined(client, visa):
     assert_no_secrets(err, visa["payload"])
 
 
+def test_tls_error_with_an_untrusted_certificate(tls_sim):
+    url, _ = tls_sim
+    with gw.Client(url, MERCHANT, api_password=PASSWORD, retries=0) as client:
+        with pytest.raises(gw.TlsError) as caught:
+            client.create_session()
+    assert caught.value.status == 7
+    assert caught.value.response is None
+
+
+def test_ca_bundle_makes_the_certificate_trusted(tls_sim):
+    url, ca = tls_sim
+    with gw.Client(url, MERCHANT, api_password=PASSWORD, ca_bundle=ca) as client:
+        assert client.create_session().result == "SUCCESS"
+
+
 @pytest.mark.parametrize("name", ["garbage", "http500-html", "oversize"])
 def test_protocol_error(client, name):
     with pytest.raises(gw.ProtocolError) as caught:
