@@ -104,3 +104,14 @@ def test_close_while_calls_run_waits_for_them(base_url):
     thread.join(10)
     assert outcome == ["SUCCESS"]
     assert gw.live_handles() == 0
+
+
+def test_calls_run_in_parallel_without_the_gil(client):
+    """8 calls of 400 ms each on one client take about 400 ms, not 3.2 s:
+    ctypes releases the GIL and the client serves threads at once."""
+    import time
+
+    started = time.monotonic()
+    run_threads(lambda index: client.execute("CREATE_SESSION", {"correlationId": "gw-sim:fault=delay,ms=400"}))
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.6, f"8 delayed calls took {elapsed:.2f} s: serialized?"
