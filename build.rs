@@ -10,5 +10,8 @@ fn main() {
         let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".to_owned());
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libgw.so.{major}");
     }
+    // The tests compile C programs for the same target (tests/c_abi.rs).
+    println!("cargo:rustc-env=GW_BUILD_TARGET={}", std::env::var("TARGET").unwrap_or_default());
+    println!("cargo:rustc-env=GW_BUILD_HOST={}", std::env::var("HOST").unwrap_or_default());
     println!("cargo:rerun-if-changed=build.rs");
 }

@@ -5,10 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cargo build --release -p gw -p gw-sim
-make -s -C examples-c PROFILE=release
+cargo build -p gw -p gw-sim
+make -s -C examples-c
 
-target=${CARGO_TARGET_DIR:-target}/release
+target=${CARGO_TARGET_DIR:-target}/debug
 work=$(mktemp -d)
 "$target/gw-sim" serve --merchant TESTGWDEMO --password demo-password >"$work/sim.out" &
 sim=$!
@@ -20,5 +20,5 @@ echo "gw-sim at $GW_BASE_URL"
 
 # A Visa test card, encrypted under the public ANSI test BDK.
 eval "$("$target/gw-sim" terminal --pan 4761739001010010 --expiry 1229 | sed 's/^/export /')"
-echo "terminal: KSN=$GW_P2PE_KSN payload=${GW_P2PE_PAYLOAD:0:16}... BIN=${GW_P2PE_CARD_BIN:-}"
+echo "terminal: KSN=$GW_P2PE_KSN, payload of ${#GW_P2PE_PAYLOAD} hex digits, BIN ${GW_P2PE_CARD_BIN:-none}"
 examples-c/build/quickstart

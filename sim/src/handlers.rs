@@ -1,0 +1,650 @@
+//! The NVP endpoint: routing, authentication, validation with `gw::rules`,
+//! faults, and the operations (CREATE_SESSION, TOKENIZE, UPDATE_SESSION).
+
+use crate::cards;
+use crate::config::{SimConfig, SUPPORTED_VERSIONS};
+use crate::dukpt;
+use crate::faults::{BusyCounters, Fault};
+use crate::http::{HttpError, Request, Response, POLL};
+use crate::sessions::{self, SessionError, Sessions};
+use crate::tokens::{Repository, StoreError};
+use gw::rules::{self, Completeness, FieldError, Operation, ValidationType};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
+
+const P2PE: &str = "sourceOfFunds.provided.card.p2pe.";
+const F_PAYLOAD: &str = "sourceOfFunds.provided.card.p2pe.payload";
+const F_KSN: &str = "sourceOfFunds.provided.card.p2pe.keySerialNumber";
+const F_IV: &str = "sourceOfFunds.provided.card.p2pe.initializationVector";
+const F_BIN: &str = "sourceOfFunds.provided.card.p2pe.cardBin";
+const F_STATE: &str = "sourceOfFunds.provided.card.p2pe.encryptionState";
+const F_NUMBER: &str = "sourceOfFunds.provided.card.number";
+const F_MONTH: &str = "sourceOfFunds.provided.card.expiry.month";
+const F_YEAR: &str = "sourceOfFunds.provided.card.expiry.year";
+const UPDATE_SESSION: &str = "UPDATE_SESSION";
+/// Fields of the request envelope, never stored in a session.
+const ENVELOPE: [&str; 7] =
+    ["apiOperation", "merchant", "correlationId", "apiUsername", "apiPassword", "session.id", "session.version"];
+
+/// What the connection layer must do with a request.
+pub enum Reply {
+    /// Write this response.
+    Respond(Response),
+    /// A fault that needs the raw socket.
+    Raw(RawFault),
+}
+
+/// Faults carried out on the socket itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RawFault {
+    Reset,
+    Truncate,
+    Oversize,
+    Garbage,
+    Silent(Option<Duration>),
+}
+
+/// An NVP error answer (`result=ERROR`).
+#[derive(Debug, Clone)]
+pub struct NvpError {
+    status: u16,
+    cause: &'static str,
+    explanation: String,
+    field: Option<String>,
+    validation_type: Option<ValidationType>,
+    support_code: Option<String>,
+}
+
+impl NvpError {
+    fn invalid_request(status: u16, explanation: impl Into<String>) -> NvpError {
+        NvpError {
+            status,
+            cause: "INVALID_REQUEST",
+            explanation: explanation.into(),
+            field: None,
+            validation_type: None,
+            support_code: None,
+        }
+    }
+
+    fn field(field: &str, vt: ValidationType, explanation: impl Into<String>) -> NvpError {
+        NvpError {
+            field: Some(field.to_string()),
+            validation_type: Some(vt),
+            ..NvpError::invalid_request(400, explanation)
+        }
+    }
+
+    fn unauthorized(explanation: &str) -> NvpError {
+        NvpError::invalid_request(401, explanation)
+    }
+
+    fn server_busy() -> NvpError {
+        NvpError {
+            cause: "SERVER_BUSY",
+            ..NvpError::invalid_request(503, "The server did not have enough resources to process the request at the moment (gw-sim fault)")
+        }
+    }
+
+    fn server_failed() -> NvpError {
+        NvpError {
+            cause: "SERVER_FAILED",
+            explanation: String::new(),
+            support_code: Some(format!("GWSIM{}", crate::rng::upper_alnum(8))),
+            ..NvpError::invalid_request(500, "")
+        }
+    }
+
+    fn into_fields(self) -> BTreeMap<String, String> {
+        let mut m = BTreeMap::new();
+        m.insert("result".into(), "ERROR".into());
+        m.insert("error.cause".into(), self.cause.into());
+        if !self.explanation.is_empty() {
+            m.insert("error.explanation".into(), self.explanation);
+        }
+        if let Some(f) = self.field {
+            m.insert("error.field".into(), f);
+        }
+        if let Some(vt) = self.validation_type {
+            m.insert("error.validationType".into(), vt.as_str().into());
+        }
+        if let Some(s) = self.support_code {
+            m.insert("error.supportCode".into(), s);
+        }
+        m
+    }
+}
+
+impl From<FieldError> for NvpError {
+    fn from(e: FieldError) -> Self {
+        let explanation = e.to_string();
+        NvpError::field(&e.field, e.validation_type, explanation)
+    }
+}
+
+/// An NVP answer: sorted keys, form-encoded, correlationId echoed.
+fn nvp_response(status: u16, mut fields: BTreeMap<String, String>, correlation_id: Option<&str>) -> Response {
+    if let Some(c) = correlation_id {
+        fields.insert("correlationId".into(), c.to_string());
+    }
+    let pairs: Vec<(String, String)> = fields.into_iter().collect();
+    Response::nvp(status, gw::nvp::encode(&pairs))
+}
+
+fn error_response(e: NvpError, correlation_id: Option<&str>) -> Response {
+    let status = e.status;
+    let mut r = nvp_response(status, e.into_fields(), correlation_id);
+    if status == 405 {
+        r.extra_headers.push(("Allow", "POST".into()));
+    }
+    r
+}
+
+/// Constant-time comparison (the running time depends on lengths only).
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for i in 0..a.len().max(b.len()) {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0xFF);
+        diff |= usize::from(x ^ y);
+    }
+    diff == 0
+}
+
+fn get<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+/// The request fields after decoding, wiped on drop (they carry card data and passwords).
+struct Fields(Vec<(String, String)>);
+
+impl Drop for Fields {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        for (_, v) in self.0.iter_mut() {
+            v.zeroize();
+        }
+    }
+}
+
+/// The simulated gateway: shared by every connection.
+pub struct Gateway {
+    cfg: SimConfig,
+    sessions: Sessions,
+    repository: Repository,
+    busy: BusyCounters,
+    shutdown: Arc<AtomicBool>,
+}
+
+impl Gateway {
+    pub fn new(cfg: SimConfig, shutdown: Arc<AtomicBool>) -> Gateway {
+        Gateway {
+            sessions: Sessions::new(cfg.session_ttl),
+            repository: Repository::new(&cfg.repository_id, cfg.token_strategy, cfg.repository_mode),
+            busy: BusyCounters::default(),
+            shutdown,
+            cfg,
+        }
+    }
+
+    /// The token repository (for tests and inspection).
+    pub fn repository(&self) -> &Repository {
+        &self.repository
+    }
+
+    fn log(&self, what: &str, status: u16, result: &str) {
+        if self.cfg.log {
+            eprintln!("gw-sim: {what} -> {status} {result}");
+        }
+    }
+
+    /// The answer to a request the HTTP layer could not read.
+    pub fn http_error(&self, e: &HttpError) -> Response {
+        self.log("HTTP", e.status, "ERROR");
+        let mut r = error_response(NvpError::invalid_request(e.status, e.explanation.clone()), None);
+        r.close = true;
+        r
+    }
+
+    /// The answer when a handler panicked.
+    pub fn internal_error(&self) -> Response {
+        self.log("panic", 500, "ERROR");
+        let mut r = error_response(NvpError::server_failed(), None);
+        r.close = true;
+        r
+    }
+
+    /// The answer when too many connections are open.
+    pub fn too_many_connections(&self) -> Response {
+        let mut r = error_response(NvpError::server_busy(), None);
+        r.close = true;
+        r
+    }
+
+    /// Sleeps, waking early when the server stops.
+    fn sleep(&self, d: Duration) {
+        let end = Instant::now() + d;
+        while !self.shutdown.load(Ordering::SeqCst) {
+            let now = Instant::now();
+            if now >= end {
+                return;
+            }
+            std::thread::sleep((end - now).min(POLL));
+        }
+    }
+
+    /// Handles one request. `client_cn` is the subject CN of a verified
+    /// client certificate (certificate authentication).
+    pub fn handle(&self, req: &Request, client_cn: Option<&str>) -> Reply {
+        let mut correlation_id: Option<String> = None;
+        let result = self.handle_inner(req, client_cn, &mut correlation_id);
+        match result {
+            Ok(reply) => reply,
+            Err(e) => {
+                self.log(&req.path, e.status, "ERROR");
+                Reply::Respond(error_response(e, correlation_id.as_deref()))
+            }
+        }
+    }
+
+    fn handle_inner(
+        &self,
+        req: &Request,
+        client_cn: Option<&str>,
+        correlation_id: &mut Option<String>,
+    ) -> Result<Reply, NvpError> {
+        let version = req.path.strip_prefix("/api/nvp/version/").ok_or_else(|| {
+            NvpError::invalid_request(404, "No such resource: the NVP API is POST /api/nvp/version/{N}")
+        })?;
+        if req.method != "POST" {
+            return Err(NvpError::invalid_request(405, "Method not allowed: the NVP API takes POST only"));
+        }
+        let version: u32 = version
+            .parse()
+            .ok()
+            .filter(|v| version.bytes().all(|b| b.is_ascii_digit()) && SUPPORTED_VERSIONS.contains(v))
+            .ok_or_else(|| {
+                NvpError::invalid_request(
+                    404,
+                    format!(
+                        "Unsupported API version: gw-sim answers versions {} to {}",
+                        SUPPORTED_VERSIONS.start(),
+                        SUPPORTED_VERSIONS.end()
+                    ),
+                )
+            })?;
+        let _ = version;
+        let charset = body_charset(req.header("Content-Type"))?;
+        let fields = Fields(
+            gw::nvp::decode(&req.body, charset)
+                .map_err(|e| NvpError::invalid_request(400, format!("Malformed request body: {e}")))?,
+        );
+        let fields = &fields.0;
+        *correlation_id = get(fields, "correlationId").map(str::to_string);
+
+        // Faults come first: they simulate trouble in front of the gateway.
+        let (fault, per_request) = match correlation_id.as_deref().and_then(Fault::from_correlation_id) {
+            Some(Ok(f)) => (Some(f), true),
+            Some(Err(msg)) => {
+                return Err(NvpError::field("correlationId", ValidationType::Invalid, format!("gw-sim fault: {msg}")))
+            }
+            None => (self.cfg.fault, false),
+        };
+        if let Some(f) = fault {
+            if let Some(reply) = self.apply_fault(f, per_request.then_some(correlation_id.as_deref()).flatten()) {
+                return Ok(reply);
+            }
+        }
+
+        let merchant = self.authenticate(fields, client_cn)?;
+        let op_name = get(fields, "apiOperation")
+            .ok_or_else(|| NvpError::field("apiOperation", ValidationType::Missing, "field 'apiOperation' missing: is required"))?;
+        let out = if op_name == UPDATE_SESSION {
+            self.update_session(fields, &merchant)?
+        } else {
+            match Operation::from_name(op_name) {
+                Some(Operation::CreateSession) => self.create_session(fields, &merchant)?,
+                Some(Operation::Tokenize) => self.tokenize(fields, &merchant)?,
+                None => {
+                    return Err(NvpError::field(
+                        "apiOperation",
+                        ValidationType::Invalid,
+                        "Unsupported apiOperation: gw-sim implements CREATE_SESSION, TOKENIZE and UPDATE_SESSION",
+                    ))
+                }
+            }
+        };
+        let result = out.get("result").cloned().unwrap_or_default();
+        self.log(op_name, 200, &result);
+        Ok(Reply::Respond(nvp_response(200, out, correlation_id.as_deref())))
+    }
+
+    /// Carries out a fault; `None` means: go on and answer normally.
+    fn apply_fault(&self, f: Fault, correlation_id: Option<&str>) -> Option<Reply> {
+        let respond = |e: NvpError| Some(Reply::Respond(error_response(e, correlation_id)));
+        match f {
+            Fault::Delay(d) => {
+                self.sleep(d);
+                None
+            }
+            Fault::BusyThenOk(n) => {
+                if self.busy.still_busy(n, correlation_id) {
+                    respond(NvpError::server_busy())
+                } else {
+                    None
+                }
+            }
+            Fault::ServerBusy => respond(NvpError::server_busy()),
+            Fault::ServerFailed => respond(NvpError::server_failed()),
+            Fault::Http500Html => Some(Reply::Respond(Response {
+                status: 500,
+                content_type: "text/html; charset=UTF-8",
+                extra_headers: Vec::new(),
+                body: b"<!DOCTYPE html>\n<html><head><title>500 Internal Server Error</title></head>\n<body><h1>Internal Server Error</h1><p>The server encountered an internal error (gw-sim fault).</p></body></html>\n".to_vec(),
+                close: false,
+            })),
+            Fault::Reset => Some(Reply::Raw(RawFault::Reset)),
+            Fault::Truncate => Some(Reply::Raw(RawFault::Truncate)),
+            Fault::Oversize => Some(Reply::Raw(RawFault::Oversize)),
+            Fault::Garbage => Some(Reply::Raw(RawFault::Garbage)),
+            Fault::Silent(d) => Some(Reply::Raw(RawFault::Silent(d))),
+        }
+    }
+
+    /// The authenticated merchant: the client certificate's CN, or
+    /// `apiUsername=merchant.<ID>` with the right `apiPassword`.
+    fn authenticate(&self, fields: &[(String, String)], client_cn: Option<&str>) -> Result<String, NvpError> {
+        const BAD: &str = "Invalid credentials: apiUsername must be merchant.<ID> and apiPassword its API password";
+        let user = get(fields, "apiUsername");
+        let password = get(fields, "apiPassword");
+        let password_ok = |id: &str| match (password, self.cfg.merchants.iter().find(|m| m.id == id)) {
+            (Some(pw), Some(m)) => ct_eq(pw.as_bytes(), m.password.as_bytes()),
+            _ => false,
+        };
+        if let Some(cn) = client_cn {
+            if user.is_some() || password.is_some() {
+                let id = user.and_then(|u| u.strip_prefix("merchant."));
+                if id != Some(cn) || !password_ok(cn) {
+                    return Err(NvpError::unauthorized(BAD));
+                }
+            }
+            return Ok(cn.to_string());
+        }
+        let id = match (user, password) {
+            (Some(u), Some(_)) => u.strip_prefix("merchant.").ok_or_else(|| NvpError::unauthorized(BAD))?,
+            _ => {
+                return Err(NvpError::unauthorized(
+                    "Authentication required: give apiUsername=merchant.<ID> and apiPassword, or use certificate authentication",
+                ))
+            }
+        };
+        if !password_ok(id) {
+            return Err(NvpError::unauthorized(BAD));
+        }
+        Ok(id.to_string())
+    }
+
+    fn check_merchant(fields: &[(String, String)], merchant: &str) -> Result<(), NvpError> {
+        match get(fields, "merchant") {
+            Some(m) if m == merchant => Ok(()),
+            Some(_) => Err(NvpError::field(
+                "merchant",
+                ValidationType::Invalid,
+                "The merchant field does not match the authenticated merchant",
+            )),
+            None => Err(NvpError::field("merchant", ValidationType::Missing, "field 'merchant' missing: is required")),
+        }
+    }
+
+    fn create_session(&self, fields: &[(String, String)], merchant: &str) -> Result<BTreeMap<String, String>, NvpError> {
+        rules::check_request(Operation::CreateSession, fields, Completeness::Complete)?;
+        Self::check_merchant(fields, merchant)?;
+        let s = self.sessions.create(merchant);
+        let mut out = BTreeMap::new();
+        out.insert("merchant".into(), merchant.to_string());
+        out.insert("result".into(), "SUCCESS".into());
+        out.insert("session.id".into(), s.id.clone());
+        out.insert("session.updateStatus".into(), s.update_status.into());
+        out.insert("session.version".into(), s.version.clone());
+        Ok(out)
+    }
+
+    /// UPDATE_SESSION (simulator extension): stores TOKENIZE request fields
+    /// in a session, each checked by the TOKENIZE field rules.
+    fn update_session(&self, fields: &[(String, String)], merchant: &str) -> Result<BTreeMap<String, String>, NvpError> {
+        for (i, (name, value)) in fields.iter().enumerate() {
+            if fields[..i].iter().any(|(n, _)| n == name) {
+                return Err(NvpError::field(name, ValidationType::Invalid, format!("field '{name}' invalid: is given more than once")));
+            }
+            match name.as_str() {
+                "apiOperation" | "apiUsername" | "apiPassword" => {}
+                "merchant" | "correlationId" => rules::check_field(Operation::CreateSession, name, value)?,
+                _ => rules::check_field(Operation::Tokenize, name, value)?,
+            }
+        }
+        Self::check_merchant(fields, merchant)?;
+        let id = get(fields, "session.id")
+            .ok_or_else(|| NvpError::field("session.id", ValidationType::Missing, "field 'session.id' missing: is required by UPDATE_SESSION"))?;
+        let stored: Vec<(String, String)> =
+            fields.iter().filter(|(n, _)| !ENVELOPE.contains(&n.as_str())).cloned().collect();
+        let s = self
+            .sessions
+            .update(merchant, id, get(fields, "session.version"), &stored)
+            .map_err(session_error)?;
+        let mut out = BTreeMap::new();
+        out.insert("merchant".into(), merchant.to_string());
+        out.insert("result".into(), "SUCCESS".into());
+        out.insert("session.id".into(), s.id.clone());
+        out.insert("session.updateStatus".into(), s.update_status.into());
+        out.insert("session.version".into(), s.version.clone());
+        Ok(out)
+    }
+
+    fn tokenize(&self, request: &[(String, String)], merchant: &str) -> Result<BTreeMap<String, String>, NvpError> {
+        let session_id = get(request, "session.id");
+        let completeness = if session_id.is_some() { Completeness::MayUseSession } else { Completeness::Complete };
+        rules::check_request(Operation::Tokenize, request, completeness)?;
+        Self::check_merchant(request, merchant)?;
+        let merged;
+        let fields: &[(String, String)] = match session_id {
+            Some(id) => {
+                let s = self.sessions.get(merchant, id, get(request, "session.version")).map_err(session_error)?;
+                merged = Fields(sessions::merge(s.fields(), request));
+                rules::check_request(Operation::Tokenize, &merged.0, Completeness::Complete)?;
+                &merged.0
+            }
+            None => request,
+        };
+        if get(fields, "sourceOfFunds.type") != Some("CARD") {
+            return Err(NvpError::field(
+                "sourceOfFunds.type",
+                ValidationType::Invalid,
+                "gw-sim stores cards only: sourceOfFunds.type must be CARD",
+            ));
+        }
+        let has_p2pe = fields.iter().any(|(n, _)| n.starts_with(P2PE));
+        if has_p2pe && get(fields, F_STATE) == Some("INVALID") {
+            let mut out = BTreeMap::new();
+            out.insert("merchant".into(), merchant.to_string());
+            out.insert("result".into(), "FAILURE".into());
+            out.insert("response.gatewayCode".into(), "EXTERNAL_VERIFICATION_DECLINED".into());
+            return Ok(out);
+        }
+        let token = get(fields, "token");
+        let (pan, track_expiry) = self.card_from(fields, has_p2pe)?;
+        let expiry = request_expiry(fields).or(track_expiry);
+        let verification = get(fields, "verificationStrategy").unwrap_or(self.cfg.default_verification);
+        let gateway_code = match verification {
+            "BASIC" => "BASIC_VERIFICATION_SUCCESSFUL",
+            "ACQUIRER" => "EXTERNAL_VERIFICATION_SUCCESSFUL",
+            _ => "NO_VERIFICATION_PERFORMED",
+        };
+        if verification != "NONE" {
+            let stored_expiry = token.and_then(|t| self.repository.get(t)).and_then(|r| r.expiry);
+            if expiry.is_none() && stored_expiry.is_none() {
+                return Err(NvpError::field(
+                    F_MONTH,
+                    ValidationType::Missing,
+                    format!("The card expiry date is required when the verification strategy is {verification}"),
+                ));
+            }
+            if !cards::luhn_valid(&pan) {
+                return Err(NvpError::field(F_NUMBER, ValidationType::Invalid, "The card number fails the Luhn check"));
+            }
+        }
+        let record = self.repository.store(token, &pan, expiry.as_deref(), merchant).map_err(|e| {
+            let vt = if e == StoreError::TokenRequired { ValidationType::Missing } else { ValidationType::Invalid };
+            NvpError::field("token", vt, e.explanation())
+        })?;
+        let info = cards::card_info(&pan);
+        let mut out = BTreeMap::new();
+        let mut put = |k: &str, v: &str| {
+            out.insert(k.to_string(), v.to_string());
+        };
+        put("merchant", merchant);
+        put("repositoryId", self.repository.id());
+        put("response.gatewayCode", gateway_code);
+        put("result", "SUCCESS");
+        put("sourceOfFunds.provided.card.brand", info.brand);
+        put("sourceOfFunds.provided.card.fundingMethod", info.funding_method);
+        put("sourceOfFunds.provided.card.number", &cards::mask_6_4(&pan));
+        put("sourceOfFunds.provided.card.scheme", info.scheme);
+        if let Some(e) = &record.expiry {
+            put("sourceOfFunds.provided.card.expiry", e);
+        }
+        put("sourceOfFunds.type", "CARD");
+        put("status", "VALID");
+        put("token", &record.token);
+        put("usage.lastUpdated", &record.last_updated);
+        put("usage.lastUpdatedBy", &record.last_updated_by);
+        put("usage.lastUsed", &record.last_used);
+        put("verificationStrategy", verification);
+        Ok(out)
+    }
+
+    /// The card number (and a track's expiry) from the P2PE payload, the
+    /// clear card number, or `sourceOfFunds.token`.
+    fn card_from(
+        &self,
+        fields: &[(String, String)],
+        has_p2pe: bool,
+    ) -> Result<(Zeroizing<String>, Option<String>), NvpError> {
+        let number = get(fields, F_NUMBER);
+        if has_p2pe && number.is_some() {
+            return Err(NvpError::field(
+                F_NUMBER,
+                ValidationType::Invalid,
+                "Give the card either encrypted (sourceOfFunds.provided.card.p2pe) or in clear (card.number), not both",
+            ));
+        }
+        if has_p2pe {
+            return self.decrypt_p2pe(fields);
+        }
+        if let Some(n) = number {
+            return Ok((Zeroizing::new(n.to_string()), None));
+        }
+        if let Some(t) = get(fields, "sourceOfFunds.token") {
+            let rec = self.repository.get(t).ok_or_else(|| {
+                NvpError::field("sourceOfFunds.token", ValidationType::Invalid, "No card is stored against this token")
+            })?;
+            return Ok((Zeroizing::new(rec.pan().to_string()), rec.expiry.clone()));
+        }
+        Err(NvpError::field(
+            F_PAYLOAD,
+            ValidationType::Missing,
+            "No card details: give sourceOfFunds.provided.card.p2pe.* (or sourceOfFunds.provided.card.number, or sourceOfFunds.token)",
+        ))
+    }
+
+    fn decrypt_p2pe(&self, fields: &[(String, String)]) -> Result<(Zeroizing<String>, Option<String>), NvpError> {
+        let invalid = |f: &str, msg: &str| NvpError::field(f, ValidationType::Invalid, msg);
+        let ksn_hex = get(fields, F_KSN).ok_or_else(|| NvpError::field(F_KSN, ValidationType::Missing, "field missing"))?;
+        let ksn = dukpt::parse_ksn(ksn_hex).map_err(|e| invalid(F_KSN, &e.to_string()))?;
+        let iv = get(fields, F_IV)
+            .map(dukpt::parse_iv)
+            .transpose()
+            .map_err(|e| invalid(F_IV, &e.to_string()))?;
+        let payload_hex =
+            get(fields, F_PAYLOAD).ok_or_else(|| NvpError::field(F_PAYLOAD, ValidationType::Missing, "field missing"))?;
+        let ciphertext = hex::decode(payload_hex).map_err(|_| invalid(F_PAYLOAD, "The payload is not hexadecimal"))?;
+        let plain = dukpt::decrypt(&self.cfg.bdk, &ksn, self.cfg.variant, iv.as_ref(), &ciphertext)
+            .map_err(|_| invalid(F_PAYLOAD, "The payload is not a whole number of 8-byte TDES blocks"))?;
+        let card = cards::parse_plaintext(&plain).map_err(|e| invalid(F_PAYLOAD, e.explanation()))?;
+        if let Some(bin) = get(fields, F_BIN) {
+            if !card.pan.starts_with(bin) {
+                return Err(invalid(F_BIN, "The cardBin does not match the leading digits of the decrypted card number"));
+            }
+        }
+        Ok((card.pan.clone(), card.expiry.clone()))
+    }
+}
+
+fn session_error(e: SessionError) -> NvpError {
+    let field = match e {
+        SessionError::Unknown => "session.id",
+        SessionError::VersionMismatch => "session.version",
+    };
+    NvpError::field(field, ValidationType::Invalid, e.explanation())
+}
+
+/// `MMYY` from the request's expiry month and year.
+fn request_expiry(fields: &[(String, String)]) -> Option<String> {
+    let month: u32 = get(fields, F_MONTH)?.parse().ok()?;
+    let year = get(fields, F_YEAR)?;
+    Some(format!("{month:02}{year}"))
+}
+
+/// The charset of a request body from its Content-Type (ISO-8859-1 when none
+/// is named, as the gateway assumes).
+fn body_charset(content_type: Option<&str>) -> Result<gw::nvp::Charset, NvpError> {
+    let Some(ct) = content_type else { return Ok(gw::nvp::Charset::Latin1) };
+    let mut parts = ct.split(';');
+    let media = parts.next().unwrap_or("").trim();
+    if !media.is_empty() && !media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return Err(NvpError::invalid_request(
+            415,
+            "Unsupported Content-Type: the NVP API takes application/x-www-form-urlencoded",
+        ));
+    }
+    for p in parts {
+        if let Some((k, v)) = p.split_once('=') {
+            if k.trim().eq_ignore_ascii_case("charset") {
+                let v = v.trim().trim_matches('"').to_ascii_lowercase();
+                return match v.as_str() {
+                    "utf-8" | "utf8" => Ok(gw::nvp::Charset::Utf8),
+                    "iso-8859-1" | "latin1" | "iso8859-1" | "us-ascii" => Ok(gw::nvp::Charset::Latin1),
+                    _ => Err(NvpError::invalid_request(415, "Unsupported charset: use UTF-8 or ISO-8859-1")),
+                };
+            }
+        }
+    }
+    Ok(gw::nvp::Charset::Latin1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_compare() {
+        assert!(ct_eq(b"secret", b"secret"));
+        assert!(!ct_eq(b"secret", b"secreT"));
+        assert!(!ct_eq(b"secret", b"secret1"));
+        assert!(!ct_eq(b"", b"x"));
+        assert!(ct_eq(b"", b""));
+    }
+
+    #[test]
+    fn charsets() {
+        use gw::nvp::Charset;
+        assert_eq!(body_charset(None).unwrap(), Charset::Latin1);
+        assert_eq!(body_charset(Some("application/x-www-form-urlencoded")).unwrap(), Charset::Latin1);
+        assert_eq!(body_charset(Some("application/x-www-form-urlencoded; charset=UTF-8")).unwrap(), Charset::Utf8);
+        assert_eq!(body_charset(Some("application/x-www-form-urlencoded;charset=\"utf-8\"")).unwrap(), Charset::Utf8);
+        assert!(body_charset(Some("application/json")).is_err());
+        assert!(body_charset(Some("application/x-www-form-urlencoded; charset=shift_jis")).is_err());
+    }
+}

@@ -1,0 +1,302 @@
+//! The C API end to end against gw-sim: sessions, tokens, every status the
+//! headline calls can return, and the handling of bad arguments.
+
+mod common;
+
+use std::ffi::c_char;
+use std::net::TcpListener;
+use std::ptr;
+
+use common::{c, last_error, last_error_field, read, sim, terminal_card, MERCHANT, PAN, PASSWORD};
+use gw::ffi::client::{gw_client, gw_client_free, gw_client_new, gw_create_session, gw_execute, gw_tokenize_p2pe};
+use gw::ffi::config::*;
+use gw::ffi::request::{gw_request_free, gw_request_new, gw_request_set};
+use gw::ffi::response::*;
+use gw::ffi::status::*;
+use gw::ffi::version::*;
+
+/// A client handle, freed on drop.
+struct Client(*mut gw_client);
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // SAFETY: from gw_client_new, freed once.
+        unsafe { gw_client_free(self.0) }
+    }
+}
+
+/// A response handle (possibly NULL), freed on drop.
+struct Response(*mut gw_response);
+
+impl Response {
+    fn get(&self, name: &str) -> Option<String> {
+        // SAFETY: a live response (or NULL) and a valid C string.
+        read(unsafe { gw_response_get(self.0, c(name).as_ptr()) })
+    }
+    fn http_status(&self) -> u16 {
+        // SAFETY: a live response or NULL.
+        unsafe { gw_response_http_status(self.0) }
+    }
+}
+
+impl Drop for Response {
+    fn drop(&mut self) {
+        // SAFETY: from a gw call, freed once.
+        unsafe { gw_response_free(self.0) }
+    }
+}
+
+fn client(base_url: &str, password: &str) -> Client {
+    let config = gw_config_new();
+    let mut handle = ptr::null_mut();
+    // SAFETY: a live config, valid C strings and out pointer.
+    unsafe {
+        assert_eq!(gw_config_set_base_url(config, c(base_url).as_ptr()), GW_OK);
+        assert_eq!(gw_config_set_merchant(config, c(MERCHANT).as_ptr()), GW_OK);
+        assert_eq!(gw_config_set_api_password(config, c(password).as_ptr()), GW_OK);
+        assert_eq!(gw_config_set_connect_timeout_ms(config, 2000), GW_OK);
+        assert_eq!(gw_config_set_retries(config, 0), GW_OK);
+        assert_eq!(gw_client_new(config, &mut handle), GW_OK, "{}", last_error());
+        gw_config_free(config);
+    }
+    Client(handle)
+}
+
+fn create_session(client: &Client) -> (u32, Response) {
+    let mut out = ptr::null_mut();
+    // SAFETY: a live client and out pointer.
+    let status = unsafe { gw_create_session(client.0, &mut out) };
+    (status, Response(out))
+}
+
+fn tokenize(client: &Client, token: Option<&str>, ksn: &str, payload: &str, iv: Option<&str>, bin: Option<&str>) -> (u32, Response) {
+    let (token, ksn, payload) = (token.map(c), c(ksn), c(payload));
+    let (iv, bin) = (iv.map(c), bin.map(c));
+    let opt = |s: &Option<std::ffi::CString>| s.as_ref().map_or(ptr::null(), |s| s.as_ptr());
+    let mut out = ptr::null_mut();
+    // SAFETY: a live client, valid C strings or NULL where allowed, out pointer.
+    let status =
+        unsafe { gw_tokenize_p2pe(client.0, opt(&token), ksn.as_ptr(), payload.as_ptr(), opt(&iv), opt(&bin), &mut out) };
+    (status, Response(out))
+}
+
+#[test]
+fn create_session_against_the_simulator() {
+    let sim = sim();
+    let client = client(&sim.base_url(), PASSWORD);
+    let (status, response) = create_session(&client);
+    assert_eq!(status, GW_OK, "{}", last_error());
+    let id = response.get("session.id").expect("session.id");
+    assert!(id.starts_with("SESSION0002") && id.len() == 31, "{id}");
+    assert_eq!(response.get("session.version").map(|v| v.len()), Some(10));
+    assert_eq!(response.get("session.updateStatus").as_deref(), Some("NO_UPDATE"));
+    assert_eq!(response.get("merchant").as_deref(), Some(MERCHANT));
+    // SAFETY: a live response.
+    unsafe {
+        assert_eq!(read(gw_response_result(response.0)).as_deref(), Some("SUCCESS"));
+        assert!((200..300).contains(&gw_response_http_status(response.0)));
+        let len = gw_response_len(response.0);
+        assert!(len >= 5);
+        let (mut name, mut value): (*const c_char, *const c_char) = (ptr::null(), ptr::null());
+        let mut names = Vec::new();
+        for i in 0..len {
+            assert_eq!(gw_response_field(response.0, i, &mut name, &mut value), GW_OK);
+            names.push(read(name).unwrap());
+        }
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted, "the gateway sorts its keys");
+        assert_eq!(gw_response_field(response.0, len, &mut name, &mut value), GW_ERR_OUT_OF_RANGE);
+        assert!(name.is_null() && value.is_null(), "outputs are reset, not left dangling");
+        assert_eq!(read(gw_response_get(response.0, c("no.such.field").as_ptr())), None);
+    }
+}
+
+#[test]
+fn tokenize_with_a_generated_and_a_merchant_supplied_token() {
+    let sim = sim();
+    let client = client(&sim.base_url(), PASSWORD);
+    let card = terminal_card();
+    let (status, response) = tokenize(&client, None, &card.ksn, &card.payload, card.iv.as_deref(), Some(&card.card_bin));
+    assert_eq!(status, GW_OK, "{}", last_error());
+    let token = response.get("token").expect("a generated token");
+    assert!(!token.is_empty() && token.chars().all(|ch| ch.is_ascii_alphanumeric()), "{token}");
+    assert_eq!(response.get("status").as_deref(), Some("VALID"));
+    assert_eq!(response.get("sourceOfFunds.provided.card.number").as_deref(), Some("476173xxxxxx0010"));
+    assert_eq!(response.get("sourceOfFunds.provided.card.brand").as_deref(), Some("VISA"));
+
+    let (status, response) = tokenize(&client, Some("MYTOKEN0001"), &card.ksn, &card.payload, None, None);
+    assert_eq!(status, GW_OK, "{}", last_error());
+    assert_eq!(response.get("token").as_deref(), Some("MYTOKEN0001"));
+}
+
+#[test]
+fn a_local_validation_failure_never_reaches_the_server() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let client = client(&format!("http://{}", listener.local_addr().unwrap()), PASSWORD);
+    let card = terminal_card();
+    let bad_ksn = &card.ksn[..19];
+    let (status, response) = tokenize(&client, None, bad_ksn, &card.payload, None, None);
+    assert_eq!(status, GW_ERR_INVALID_FIELD);
+    assert!(response.0.is_null());
+    assert_eq!(last_error_field().as_deref(), Some("sourceOfFunds.provided.card.p2pe.keySerialNumber"));
+    assert!(last_error().contains("exactly 20 hexadecimal digits"), "{}", last_error());
+    let (status, _) = tokenize(&client, Some("not-alnum!"), &card.ksn, &card.payload, None, None);
+    assert_eq!(status, GW_ERR_INVALID_FIELD);
+    assert_eq!(last_error_field().as_deref(), Some("token"));
+    assert!(listener.accept().is_err(), "nothing may connect for a request that failed validation");
+}
+
+#[test]
+fn execute_validates_the_whole_request() {
+    let sim = sim();
+    let client = client(&sim.base_url(), PASSWORD);
+    let mut request = ptr::null_mut();
+    let mut out = ptr::null_mut();
+    // SAFETY: valid handles and strings throughout.
+    unsafe {
+        assert_eq!(gw_request_new(c("TOKENIZE").as_ptr(), &mut request), GW_OK);
+        let p2pe = "sourceOfFunds.provided.card.p2pe";
+        assert_eq!(gw_request_set(request, c(&format!("{p2pe}.cardBin")).as_ptr(), c("476173").as_ptr()), GW_OK);
+        assert_eq!(gw_execute(client.0, request, &mut out), GW_ERR_INVALID_FIELD);
+        assert!(out.is_null());
+        assert_eq!(last_error_field().as_deref(), Some("sourceOfFunds.provided.card.p2pe.keySerialNumber"));
+        let card = terminal_card();
+        for (name, value) in card.fields() {
+            assert_eq!(gw_request_set(request, c(&name).as_ptr(), c(&value).as_ptr()), GW_OK);
+        }
+        assert_eq!(gw_execute(client.0, request, &mut out), GW_ERR_INVALID_FIELD, "sourceOfFunds.type is required");
+        assert_eq!(last_error_field().as_deref(), Some("sourceOfFunds.type"));
+        assert_eq!(gw_request_set(request, c("sourceOfFunds.type").as_ptr(), c("CARD").as_ptr()), GW_OK);
+        assert_eq!(gw_request_set(request, c("correlationId").as_ptr(), c("till-7/42").as_ptr()), GW_OK);
+        assert_eq!(gw_execute(client.0, request, &mut out), GW_OK, "{}", last_error());
+        let response = Response(out);
+        assert_eq!(response.get("correlationId").as_deref(), Some("till-7/42"));
+        gw_request_free(request);
+
+        assert_eq!(gw_request_new(c("PAY").as_ptr(), &mut request), GW_ERR_INVALID_FIELD);
+        assert!(request.is_null());
+        assert_eq!(last_error_field().as_deref(), Some("apiOperation"));
+    }
+}
+
+#[test]
+fn a_bad_password_is_an_authentication_error_with_the_answer_readable() {
+    let sim = sim();
+    let client = client(&sim.base_url(), "wrong-password-1234");
+    let (status, response) = create_session(&client);
+    assert_eq!(status, GW_ERR_AUTHENTICATION, "{}", last_error());
+    assert_eq!(response.http_status(), 401);
+    assert_eq!(response.get("result").as_deref(), Some("ERROR"));
+    assert_eq!(response.get("error.cause").as_deref(), Some("INVALID_REQUEST"));
+    assert!(!last_error().contains("wrong-password-1234"));
+    assert!(last_error().contains("127.0.0.1"), "the message names the host: {}", last_error());
+}
+
+#[test]
+fn gateway_errors_hand_out_the_response() {
+    let sim = sim();
+    let client = client(&sim.base_url(), PASSWORD);
+    let card = terminal_card();
+    // The BIN the terminal gives does not match the encrypted PAN.
+    let (status, response) = tokenize(&client, None, &card.ksn, &card.payload, None, Some("510510"));
+    assert_eq!(status, GW_ERR_GATEWAY, "{}", last_error());
+    assert_eq!(response.get("result").as_deref(), Some("ERROR"));
+    assert_eq!(response.get("error.field").as_deref(), Some("sourceOfFunds.provided.card.p2pe.cardBin"));
+    assert_eq!(last_error_field().as_deref(), Some("sourceOfFunds.provided.card.p2pe.cardBin"));
+    assert!(!last_error().contains(PAN) && !last_error().contains(&card.payload));
+}
+
+#[test]
+fn a_closed_port_is_a_connect_error() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let client = client(&format!("http://127.0.0.1:{port}"), PASSWORD);
+    let (status, response) = create_session(&client);
+    assert_eq!(status, GW_ERR_CONNECT, "{}", last_error());
+    assert!(response.0.is_null());
+    assert!(last_error().contains(&format!("127.0.0.1:{port}")), "{}", last_error());
+}
+
+#[test]
+fn null_and_non_utf8_arguments() {
+    // SAFETY: deliberately NULL and invalid arguments; gw must reject them.
+    unsafe {
+        let config = gw_config_new();
+        assert_eq!(gw_config_set_base_url(config, ptr::null()), GW_ERR_NULL_ARGUMENT);
+        assert!(last_error().contains("'url'"), "{}", last_error());
+        assert_eq!(gw_config_set_base_url(ptr::null_mut(), c("https://x").as_ptr()), GW_ERR_NULL_ARGUMENT);
+        let latin1 = b"TEST\xe9\0";
+        assert_eq!(gw_config_set_merchant(config, latin1.as_ptr().cast()), GW_ERR_INVALID_UTF8);
+        let mut client = 0x1 as *mut gw_client;
+        assert_eq!(gw_client_new(config, &mut client), GW_ERR_CONFIG);
+        assert!(client.is_null(), "*out is NULL on failure");
+        assert!(last_error().contains("base URL"), "{}", last_error());
+        assert_eq!(gw_client_new(ptr::null(), &mut client), GW_ERR_NULL_ARGUMENT);
+        assert_eq!(gw_client_new(config, ptr::null_mut()), GW_ERR_NULL_ARGUMENT);
+        assert_eq!(gw_config_set_trust(config, 7), GW_ERR_CONFIG);
+        assert_eq!(gw_config_set_log(config, 9, None, ptr::null_mut()), GW_ERR_CONFIG);
+        gw_config_free(config);
+
+        let sim = sim();
+        let client = self::client(&sim.base_url(), PASSWORD);
+        let mut out = ptr::null_mut();
+        assert_eq!(gw_create_session(ptr::null(), &mut out), GW_ERR_NULL_ARGUMENT);
+        assert_eq!(gw_create_session(client.0, ptr::null_mut()), GW_ERR_NULL_ARGUMENT);
+        let ksn = c("FFFF9876543210E00001");
+        assert_eq!(
+            gw_tokenize_p2pe(client.0, ptr::null(), ksn.as_ptr(), ptr::null(), ptr::null(), ptr::null(), &mut out),
+            GW_ERR_NULL_ARGUMENT
+        );
+        assert!(last_error().contains("'payload'"));
+        assert_eq!(
+            gw_tokenize_p2pe(client.0, latin1.as_ptr().cast(), ksn.as_ptr(), ksn.as_ptr(), ptr::null(), ptr::null(), &mut out),
+            GW_ERR_INVALID_UTF8
+        );
+        assert!(out.is_null());
+
+        // Accessors and frees accept NULL.
+        assert!(gw_response_get(ptr::null(), c("result").as_ptr()).is_null());
+        assert_eq!(gw_response_len(ptr::null()), 0);
+        assert_eq!(gw_response_http_status(ptr::null()), 0);
+        gw_response_free(ptr::null_mut());
+        gw_request_free(ptr::null_mut());
+        gw_client_free(ptr::null_mut());
+        gw_config_free(ptr::null_mut());
+    }
+}
+
+#[test]
+fn status_strings_and_version() {
+    for status in 0..=GW_ERR_OUT_OF_RANGE + 5 {
+        let text = read(gw_status_str(status)).expect("never NULL");
+        assert!(!text.is_empty());
+    }
+    assert_eq!(read(gw_status_str(GW_OK)).as_deref(), Some("success"));
+    assert_eq!(read(gw_status_str(9999)).as_deref(), Some("unknown status"));
+    let version = read(gw_version()).unwrap();
+    assert_eq!(version, format!("{GW_VERSION_MAJOR}.{GW_VERSION_MINOR}.{GW_VERSION_PATCH}"));
+}
+
+#[test]
+fn one_client_shared_by_threads() {
+    let sim = sim();
+    let client = client(&sim.base_url(), PASSWORD);
+    let shared = client.0 as usize;
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let borrowed = Client(shared as *mut gw_client);
+                for _ in 0..5 {
+                    let (status, response) = create_session(&borrowed);
+                    assert_eq!(status, GW_OK, "{}", last_error());
+                    assert!(response.get("session.id").is_some());
+                }
+                std::mem::forget(borrowed);
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+}
