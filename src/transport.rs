@@ -100,6 +100,11 @@ impl Resolver for CallerThreadResolver {
     }
 }
 
+/// The rustls error inside an I/O error, if the failure was TLS.
+fn rustls_cause(err: &io::Error) -> Option<&rustls::Error> {
+    err.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>())
+}
+
 impl Transport {
     /// Builds the agent from the configuration: trust, client certificate,
     /// proxy and timeouts. Certificate, key and CA files are read here, and a
@@ -192,7 +197,7 @@ impl Transport {
             E::Io(io) if is_connect_error(&io) => {
                 (Kind::Connect, true, format!("could not connect to {host}{route}: {io}{not_sent}"))
             }
-            E::Io(io) => match io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+            E::Io(io) => match rustls_cause(&io) {
                 Some(tls) => (Kind::Tls, false, describe_tls(tls, host, route)),
                 None => (Kind::Io, false, format!("the connection to {host}{route} failed mid-exchange: {io}")),
             },
@@ -240,8 +245,9 @@ fn describe_tls(err: &rustls::Error, host: &str, route: &str) -> String {
             | AlertDescription::UnsupportedCertificate
             | AlertDescription::CertificateRevoked
             | AlertDescription::CertificateExpired
-            | AlertDescription::AccessDenied,
-        ) => "the server refused the client certificate (none sent, or not one it accepts)",
+            | AlertDescription::AccessDenied
+            | AlertDescription::DecryptError,
+        ) => "the server refused the client certificate (none sent, not one it accepts, or a bad signature)",
         T::AlertReceived(_) => "the server refused the handshake",
         _ => "handshake failed",
     };
