@@ -188,18 +188,27 @@ impl Transport {
             E::Timeout(which) => (
                 Kind::Timeout,
                 false,
-                format!("the call to {host}{route} timed out ({which}, {} ms left in the call)", budget.as_millis()),
+                format!(
+                    "the call to {host}{route} timed out ({which}: no complete answer in the {} ms left to the call); the request may have been processed",
+                    budget.as_millis()
+                ),
             ),
             E::HostNotFound => (Kind::Connect, true, format!("host {host}{route} was not found{not_sent}")),
             E::ConnectProxyFailed(why) => {
-                (Kind::Connect, false, format!("the proxy{route} refused the tunnel to {host}: {why}{not_sent}"))
+                let hint = if why.contains(" 401") || why.contains(" 407") {
+                    " (proxy credentials missing or wrong)"
+                } else {
+                    ""
+                };
+                let proxy = route.trim_start_matches(" via ");
+                (Kind::Connect, false, format!("the {proxy} refused the tunnel to {host}: {why}{hint}{not_sent}"))
             }
             E::Io(io) if is_connect_error(&io) => {
                 (Kind::Connect, true, format!("could not connect to {host}{route}: {io}{not_sent}"))
             }
             E::Io(io) => match rustls_cause(&io) {
                 Some(tls) => (Kind::Tls, false, describe_tls(tls, host, route)),
-                None => (Kind::Io, false, format!("the connection to {host}{route} failed mid-exchange: {io}")),
+                None => (Kind::Io, false, format!("the connection to {host}{route} failed mid-exchange: {io}; the request may have been processed")),
             },
             E::Rustls(tls) => (Kind::Tls, false, describe_tls(&tls, host, route)),
             E::Tls(why) => (Kind::Tls, false, format!("TLS with {host}{route} failed: {why}")),
