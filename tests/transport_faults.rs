@@ -99,7 +99,7 @@ fn nothing_is_retried_after_a_4xx_or_once_the_request_may_have_been_processed() 
         request.set("session.id", "SESSION0002000000000000000000000").unwrap();
         request
     };
-    let cases: [(&str, Request, Kind, Box<dyn FnOnce(&mut Config)>); 5] = [
+    let cases: [(&str, Request, Kind, Adjust); 5] = [
         ("HTTP 401", Request::create_session(), Kind::Authentication, Box::new(|c| c.set_api_password("wrong-password").unwrap())),
         ("HTTP 400", unknown_session, Kind::Gateway, Box::new(|_| {})),
         ("HTTP 500 SERVER_FAILED", session_with_fault("server-failed", "x"), Kind::Gateway, Box::new(|_| {})),

@@ -150,10 +150,10 @@ fn the_sims_ca_is_trusted_through_the_bundle_and_refused_without_it() {
     assert!(session.get("session.id").is_some());
 
     let someone_elses_ca = write(&sim.dir, "other-ca.pem", &gw_sim::pki::ClientCa::generate().unwrap().ca_pem());
-    let refusing: [(&str, Box<dyn FnOnce(&mut Config)>); 3] = [
+    let refusing: [(&str, Adjust); 3] = [
         ("bundled roots", Box::new(|_| {})),
         ("system store", Box::new(|c| c.set_trust(Trust::System))),
-        ("another CA", Box::new(|c| c.set_ca_bundle(&someone_elses_ca).unwrap())),
+        ("another CA", Box::new(move |c| c.set_ca_bundle(&someone_elses_ca).unwrap())),
     ];
     for (what, adjust) in refusing {
         let err = rust_client(&sim.base_url(), adjust).unwrap().create_session().unwrap_err();

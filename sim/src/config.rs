@@ -12,8 +12,8 @@ use zeroize::Zeroizing;
 /// The NVP API versions the simulator answers (`/api/nvp/version/{N}`).
 pub const SUPPORTED_VERSIONS: RangeInclusive<u32> = 39..=100;
 
-/// How the simulator does TLS.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// How the simulator does TLS. (Its `Debug` shows no key material.)
+#[derive(Clone, Default, PartialEq, Eq)]
 pub enum TlsSetup {
     /// Plain HTTP.
     #[default]
@@ -25,6 +25,12 @@ pub enum TlsSetup {
     Pem { cert_chain: String, key: String },
 }
 
+impl std::fmt::Debug for TlsSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(tls_kind(self))
+    }
+}
+
 /// A configured merchant and its API password.
 #[derive(Clone)]
 pub struct Merchant {
@@ -34,7 +40,10 @@ pub struct Merchant {
 
 impl std::fmt::Debug for Merchant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Merchant").field("id", &self.id).field("password", &"<redacted>").finish()
+        f.debug_struct("Merchant")
+            .field("id", &self.id)
+            .field("password", &"<redacted>")
+            .finish()
     }
 }
 
@@ -42,7 +51,7 @@ impl std::fmt::Debug for Merchant {
 /// 127.0.0.1:0 over plain HTTP, with no merchant (add one with `merchant`),
 /// the ANSI test BDK, the data variant, random-Luhn tokens in a unique-token
 /// repository, 30-minute sessions and no fault.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SimConfig {
     pub listen: SocketAddr,
     pub merchants: Vec<Merchant>,
@@ -67,6 +76,36 @@ pub struct SimConfig {
     pub max_connections: usize,
     /// One line per request on stderr (operation, status, result; never values).
     pub log: bool,
+}
+
+impl std::fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("listen", &self.listen)
+            .field("merchants", &self.merchants)
+            .field("tls", &tls_kind(&self.tls))
+            .field("client_auth", &self.client_ca_pem.is_some())
+            .field("token_strategy", &self.token_strategy)
+            .field("repository_mode", &self.repository_mode)
+            .field("repository_id", &self.repository_id)
+            .field("bdk", &"<redacted>")
+            .field("variant", &self.variant)
+            .field("session_ttl", &self.session_ttl)
+            .field("fault", &self.fault)
+            .field("default_verification", &self.default_verification)
+            .field("limits", &self.limits)
+            .field("max_connections", &self.max_connections)
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+fn tls_kind(t: &TlsSetup) -> &'static str {
+    match t {
+        TlsSetup::Off => "off",
+        TlsSetup::Generated => "generated",
+        TlsSetup::Pem { .. } => "pem",
+    }
 }
 
 impl Default for SimConfig {
@@ -94,7 +133,10 @@ impl Default for SimConfig {
 impl SimConfig {
     /// Adds a merchant with its API password.
     pub fn merchant(mut self, id: &str, password: &str) -> Self {
-        self.merchants.push(Merchant { id: id.to_string(), password: Zeroizing::new(password.to_string()) });
+        self.merchants.push(Merchant {
+            id: id.to_string(),
+            password: Zeroizing::new(password.to_string()),
+        });
         self
     }
     pub fn listen(mut self, addr: SocketAddr) -> Self {
@@ -108,7 +150,10 @@ impl SimConfig {
     }
     /// HTTPS with this certificate chain and key (PEM).
     pub fn tls_pem(mut self, cert_chain_pem: &str, key_pem: &str) -> Self {
-        self.tls = TlsSetup::Pem { cert_chain: cert_chain_pem.to_string(), key: key_pem.to_string() };
+        self.tls = TlsSetup::Pem {
+            cert_chain: cert_chain_pem.to_string(),
+            key: key_pem.to_string(),
+        };
         self
     }
     /// Certificate authentication: clients must present a certificate signed

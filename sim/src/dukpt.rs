@@ -260,7 +260,10 @@ mod tests {
     #[test]
     fn counter_reads_21_bits() {
         assert_eq!(counter(&parse_ksn("FFFF9876543210E00001").unwrap()), 1);
-        assert_eq!(counter(&parse_ksn("FFFF9876543210FFFFFF").unwrap()), 0x1F_FFFF);
+        assert_eq!(
+            counter(&parse_ksn("FFFF9876543210FFFFFF").unwrap()),
+            0x1F_FFFF
+        );
     }
 
     #[test]

@@ -36,7 +36,11 @@ fn ca_params(common_name: &str) -> CertificateParams {
     dn.push(DnType::CommonName, common_name);
     p.distinguished_name = dn;
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    p.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     p
 }
 
@@ -49,7 +53,9 @@ pub struct Authority {
 impl Authority {
     fn generate(common_name: &str) -> Result<Authority, PkiError> {
         let key = KeyPair::generate().map_err(err("generating a CA key"))?;
-        let cert = ca_params(common_name).self_signed(&key).map_err(err("self-signing the CA"))?;
+        let cert = ca_params(common_name)
+            .self_signed(&key)
+            .map_err(err("self-signing the CA"))?;
         Ok(Authority { cert, key })
     }
 
@@ -65,7 +71,9 @@ impl Authority {
 
     fn issue(&self, params: CertificateParams) -> Result<(rcgen::Certificate, KeyPair), PkiError> {
         let key = KeyPair::generate().map_err(err("generating a key"))?;
-        let cert = params.signed_by(&key, &self.cert, &self.key).map_err(err("signing a certificate"))?;
+        let cert = params
+            .signed_by(&key, &self.cert, &self.key)
+            .map_err(err("signing a certificate"))?;
         Ok((cert, key))
     }
 }
@@ -82,8 +90,12 @@ impl ServerIdentity {
     /// A throwaway CA and a server certificate for 127.0.0.1, ::1 and localhost.
     pub fn generate() -> Result<ServerIdentity, PkiError> {
         let ca = Authority::generate("gw-sim throwaway CA")?;
-        let mut p = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()])
-            .map_err(err("server certificate names"))?;
+        let mut p = CertificateParams::new(vec![
+            "localhost".to_string(),
+            "127.0.0.1".to_string(),
+            "::1".to_string(),
+        ])
+        .map_err(err("server certificate names"))?;
         p.distinguished_name = DistinguishedName::new();
         p.distinguished_name.push(DnType::CommonName, "localhost");
         p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
@@ -91,7 +103,8 @@ impl ServerIdentity {
         let (cert, key) = ca.issue(p)?;
         Ok(ServerIdentity {
             cert_chain: vec![cert.der().clone()],
-            key: PrivateKeyDer::try_from(key.serialize_der()).map_err(|e| PkiError(e.to_string()))?,
+            key: PrivateKeyDer::try_from(key.serialize_der())
+                .map_err(|e| PkiError(e.to_string()))?,
             ca_pem: Some(ca.ca_pem()),
         })
     }
@@ -101,7 +114,11 @@ impl ServerIdentity {
         let cert_chain = certs_from_pem(cert_pem)?;
         let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
             .map_err(|e| PkiError(format!("reading the private key PEM: {e}")))?;
-        Ok(ServerIdentity { cert_chain, key, ca_pem: None })
+        Ok(ServerIdentity {
+            cert_chain,
+            key,
+            ca_pem: None,
+        })
     }
 }
 
@@ -125,7 +142,9 @@ pub struct ClientCa {
 impl ClientCa {
     /// A new client CA (ECDSA P-256).
     pub fn generate() -> Result<ClientCa, PkiError> {
-        Ok(ClientCa { authority: Authority::generate("gw-sim client CA")? })
+        Ok(ClientCa {
+            authority: Authority::generate("gw-sim client CA")?,
+        })
     }
 
     /// The CA certificate to configure the simulator with (`--client-ca`).
@@ -160,7 +179,9 @@ pub fn server_config(
         Some(pem) => {
             let mut roots = RootCertStore::empty();
             for c in certs_from_pem(pem)? {
-                roots.add(c).map_err(|e| PkiError(format!("client CA certificate: {e}")))?;
+                roots
+                    .add(c)
+                    .map_err(|e| PkiError(format!("client CA certificate: {e}")))?;
             }
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
@@ -246,7 +267,10 @@ mod tests {
         let der = certs_from_pem(&cert_pem).unwrap().remove(0);
         assert_eq!(subject_common_name(&der).as_deref(), Some("TESTMERCHANT"));
         let ca_der = certs_from_pem(&ca.ca_pem()).unwrap().remove(0);
-        assert_eq!(subject_common_name(&ca_der).as_deref(), Some("gw-sim client CA"));
+        assert_eq!(
+            subject_common_name(&ca_der).as_deref(),
+            Some("gw-sim client CA")
+        );
     }
 
     #[test]

@@ -47,7 +47,11 @@ mod tests {
     #[test]
     fn shapes() {
         assert_eq!(super::digits(15).len(), 15);
-        assert!(super::upper_alnum(20).chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
-        assert!(super::upper_hex(10).chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
+        assert!(super::upper_alnum(20)
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+        assert!(super::upper_hex(10)
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
     }
 }

@@ -66,7 +66,10 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(ttl: Duration) -> Sessions {
-        Sessions { ttl, map: Mutex::new(HashMap::new()) }
+        Sessions {
+            ttl,
+            map: Mutex::new(HashMap::new()),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
@@ -97,7 +100,12 @@ impl Sessions {
     }
 
     /// The session `id` of `merchant`, checked against `version` when given.
-    pub fn get(&self, merchant: &str, id: &str, version: Option<&str>) -> Result<Session, SessionError> {
+    pub fn get(
+        &self,
+        merchant: &str,
+        id: &str,
+        version: Option<&str>,
+    ) -> Result<Session, SessionError> {
         let map = self.lock();
         let s = map
             .get(id)
@@ -163,7 +171,9 @@ mod tests {
         let s = Sessions::new(Duration::from_secs(60)).create("M");
         assert_eq!(s.id.len(), 31);
         assert!(s.id.starts_with("SESSION0002"));
-        assert!(s.id[11..].chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+        assert!(s.id[11..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
         assert_eq!(s.version.len(), 10);
         assert_eq!(s.update_status, "NO_UPDATE");
     }
@@ -173,10 +183,19 @@ mod tests {
         let store = Sessions::new(Duration::from_millis(50));
         let s = store.create("M");
         assert!(store.get("M", &s.id, Some(&s.version)).is_ok());
-        assert_eq!(store.get("OTHER", &s.id, None).unwrap_err(), SessionError::Unknown);
-        assert_eq!(store.get("M", &s.id, Some("0000000000")).unwrap_err(), SessionError::VersionMismatch);
+        assert_eq!(
+            store.get("OTHER", &s.id, None).unwrap_err(),
+            SessionError::Unknown
+        );
+        assert_eq!(
+            store.get("M", &s.id, Some("0000000000")).unwrap_err(),
+            SessionError::VersionMismatch
+        );
         std::thread::sleep(Duration::from_millis(80));
-        assert_eq!(store.get("M", &s.id, None).unwrap_err(), SessionError::Unknown);
+        assert_eq!(
+            store.get("M", &s.id, None).unwrap_err(),
+            SessionError::Unknown
+        );
     }
 
     #[test]
@@ -184,7 +203,14 @@ mod tests {
         let store = Sessions::new(Duration::from_secs(60));
         let s = store.create("M");
         let f = |a: &str, b: &str| (a.to_string(), b.to_string());
-        let u = store.update("M", &s.id, Some(&s.version), &[f("token", "A1"), f("verificationStrategy", "NONE")]).unwrap();
+        let u = store
+            .update(
+                "M",
+                &s.id,
+                Some(&s.version),
+                &[f("token", "A1"), f("verificationStrategy", "NONE")],
+            )
+            .unwrap();
         assert_ne!(u.version, s.version);
         assert_eq!(u.update_status, "SUCCESS");
         let m = merge(u.fields(), &[f("token", "B2")]);

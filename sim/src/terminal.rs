@@ -144,11 +144,7 @@ pub fn encrypt(pan: &str, opts: &TerminalOptions) -> Result<P2pe, TerminalError>
 }
 
 /// Decrypts and parses a payload as the simulator does (for tests and tools).
-pub fn decrypt(
-    p2pe: &P2pe,
-    bdk: &[u8; 16],
-    variant: Variant,
-) -> Result<cards::CardData, String> {
+pub fn decrypt(p2pe: &P2pe, bdk: &[u8; 16], variant: Variant) -> Result<cards::CardData, String> {
     let ksn = dukpt::parse_ksn(&p2pe.ksn).map_err(|e| e.to_string())?;
     let iv = match &p2pe.iv {
         Some(iv) => Some(dukpt::parse_iv(iv).map_err(|e| e.to_string())?),

@@ -4,7 +4,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The current time formatted as `YYYY-MM-DDThh:mm:ss.SSSZ`.
 pub fn now_iso8601() -> String {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     format_millis(since.as_millis() as i64)
 }
 

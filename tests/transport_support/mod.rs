@@ -82,6 +82,9 @@ impl ClientCertificate {
     }
 }
 
+/// A change to a test configuration.
+pub type Adjust = Box<dyn FnOnce(&mut Config)>;
+
 /// A configuration for `base_url` with `MERCHANT` / `PASSWORD`, the fault
 /// tests' timeout, and no retries (tests that retry set them).
 pub fn config(base_url: &str) -> Config {

@@ -1,0 +1,277 @@
+//! The `gw-sim` command: serve prints its URL first, terminal output
+//! tokenizes, dukpt matches the published vectors, errors exit 2.
+
+mod common;
+use common::*;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_gw-sim");
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(args: &[&str]) -> (Server, Vec<String>, usize) {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    let wanted = if args.contains(&"--tls") { 2 } else { 1 };
+    for _ in 0..wanted {
+        let mut l = String::new();
+        out.read_line(&mut l).unwrap();
+        lines.push(l.trim_end().to_string());
+    }
+    let port: usize = lines[0].rsplit(':').next().unwrap().parse().unwrap();
+    (Server(child), lines, port)
+}
+
+fn terminal(args: &[&str]) -> Vec<(String, String)> {
+    let out = Command::new(BIN)
+        .arg("terminal")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap();
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+fn p2pe_from(env: &[(String, String)]) -> gw_sim::terminal::P2pe {
+    let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    gw_sim::terminal::P2pe {
+        ksn: get("GW_P2PE_KSN").unwrap(),
+        payload: get("GW_P2PE_PAYLOAD").unwrap(),
+        iv: get("GW_P2PE_IV"),
+        card_bin: get("GW_P2PE_CARD_BIN").unwrap(),
+    }
+}
+
+#[test]
+fn serve_and_tokenize_a_terminal_payload() {
+    let (_server, lines, port) = serve(&[
+        "--merchant",
+        MERCHANT,
+        "--password",
+        PASSWORD,
+        "--token-strategy",
+        "6.4",
+        "--quiet",
+    ]);
+    assert!(lines[0].starts_with("http://127.0.0.1:"), "{lines:?}");
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let env = terminal(&[
+        "--pan",
+        "5555555555554444",
+        "--iv",
+        "0102030405060708",
+        "--track",
+        "1",
+        "--expiry",
+        "0230",
+    ]);
+    let names: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "GW_P2PE_KSN",
+            "GW_P2PE_PAYLOAD",
+            "GW_P2PE_IV",
+            "GW_P2PE_CARD_BIN"
+        ]
+    );
+    let r = Client::connect(addr).post(&tokenize(&p2pe_from(&env)));
+    let f = r.fields();
+    assert_eq!(f["result"], "SUCCESS", "{f:?}");
+    assert_eq!(f["sourceOfFunds.provided.card.brand"], "MASTERCARD");
+    assert_eq!(f["sourceOfFunds.provided.card.number"], "555555xxxxxx4444");
+    assert_eq!(f["sourceOfFunds.provided.card.expiry"], "0230");
+    assert!(f["token"].starts_with("555555") && f["token"].ends_with("4444"));
+    // Without an IV there is no GW_P2PE_IV line.
+    let env = terminal(&["--pan", "4000000000000002"]);
+    assert!(env.iter().all(|(k, _)| k != "GW_P2PE_IV"));
+    assert_eq!(
+        env.iter().find(|(k, _)| k == "GW_P2PE_CARD_BIN").unwrap().1,
+        "400000"
+    );
+}
+
+#[test]
+fn serve_tls_writes_its_ca() {
+    let dir = std::env::temp_dir().join(format!("gw-sim-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca_path = dir.join("ca.pem");
+    let (_server, lines, port) = serve(&[
+        "--merchant",
+        MERCHANT,
+        "--password",
+        PASSWORD,
+        "--tls",
+        "--quiet",
+        "--ca-out",
+        ca_path.to_str().unwrap(),
+    ]);
+    assert!(lines[0].starts_with("https://127.0.0.1:"));
+    assert_eq!(lines[1], format!("ca={}", ca_path.display()));
+    let ca = std::fs::read_to_string(&ca_path).unwrap();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut c = Client::tls(addr, tls_client(&ca, None));
+    assert_eq!(c.post(&base("CREATE_SESSION")).status, 200);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn dukpt_command_matches_the_vectors() {
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN).arg("dukpt").args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let plain = "34303132333435363738393039443938370000000000000000";
+    let plain = &plain[..48];
+    let ct = run(&[
+        "encrypt",
+        "--bdk",
+        "0123456789ABCDEFFEDCBA9876543210",
+        "--ksn",
+        "FFFF9876543210E00001",
+        plain,
+    ]);
+    assert_eq!(ct, "FC0D53B7EA1FDA9EE68AAF2E70D9B9506229BE2AA993F04F");
+    let back = run(&[
+        "decrypt",
+        "--ksn",
+        "FFFF9876543210E00002",
+        "A2B4E70F846E63D68775B7215EB4563DFD3037244C61CC13",
+    ]);
+    assert_eq!(back, plain.to_uppercase());
+    let pin = run(&[
+        "encrypt",
+        "--ksn",
+        "FFFF9876543210E00001",
+        "--variant",
+        "pin",
+        "--iv",
+        "0000000000000001",
+        plain,
+    ]);
+    assert_eq!(
+        run(&[
+            "decrypt",
+            "--ksn",
+            "FFFF9876543210E00001",
+            "--variant",
+            "pin",
+            "--iv",
+            "0000000000000001",
+            &pin
+        ]),
+        plain.to_uppercase()
+    );
+}
+
+#[test]
+fn errors_exit_with_code_2() {
+    for args in [
+        vec!["bogus"],
+        vec!["serve"],
+        vec!["serve", "--merchant", "M1"],
+        vec![
+            "serve",
+            "--merchant",
+            "M1",
+            "--password",
+            "p",
+            "--listen",
+            "nope",
+        ],
+        vec![
+            "serve",
+            "--merchant",
+            "M1",
+            "--password",
+            "p",
+            "--client-ca",
+            "/nonexistent/ca.pem",
+        ],
+        vec!["terminal", "--pan", "12"],
+        vec!["terminal", "--pan", "4000000000000002", "--track", "3"],
+        vec!["dukpt", "encrypt", "--ksn", "FFFF9876543210E00001", "0102"],
+        vec!["dukpt", "encrypt", "--ksn", "XYZ", "0102030405060708"],
+    ] {
+        let out = Command::new(BIN).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("error:"),
+            "{args:?}"
+        );
+    }
+    let out = Command::new(BIN).arg("help").output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("gw-sim serve"));
+}
+
+#[test]
+fn serve_never_prints_the_password_or_pan() {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--merchant", MERCHANT, "--password", PASSWORD])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut url = String::new();
+    out.read_line(&mut url).unwrap();
+    let port = url.trim().rsplit(':').next().unwrap();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let p = gw_sim::terminal::encrypt_pan(VISA).unwrap();
+    let mut c = Client::connect(addr);
+    assert_eq!(c.post(&tokenize(&p)).status, 200);
+    assert_eq!(
+        c.post(&with(tokenize(&p), &[("apiPassword", "wrong-password")]))
+            .status,
+        401
+    );
+    assert_eq!(
+        c.post(&with(
+            tokenize(&p),
+            &[("sourceOfFunds.provided.card.p2pe.cardBin", "411111")]
+        ))
+        .status,
+        400
+    );
+    drop(c);
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+    assert!(log.contains("TOKENIZE"), "{log}");
+    for secret in [PASSWORD, "wrong-password", VISA, &p.payload] {
+        assert!(!log.contains(secret), "log leaks a secret: {log}");
+    }
+}
