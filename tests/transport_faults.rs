@@ -16,7 +16,7 @@ fn https_sim(name: &str) -> TlsSim {
 }
 
 /// A client of `sim` with `retries`, logging into `log`.
-fn client(sim: &TlsSim, retries: u32, log: &Log, adjust: impl FnOnce(&mut Config)) -> Client {
+fn sim_client(sim: &TlsSim, retries: u32, log: &Log, adjust: impl FnOnce(&mut Config)) -> Client {
     let mut config = config(&sim.base_url());
     config.set_ca_bundle(&sim.ca_file).unwrap();
     config.set_retries(retries).unwrap();
@@ -33,7 +33,7 @@ fn attempts(log: &Log) -> usize {
 fn every_fault_ends_in_its_status_within_the_timeout_plus_one_second() {
     let sim = https_sim("faults");
     let log = Log::default();
-    let client = client(&sim, 0, &log, |_| {});
+    let client = sim_client(&sim, 0, &log, |_| {});
     let cases = [
         ("delay,ms=200", None),
         ("delay,ms=10000", Some(Kind::Timeout)),
@@ -67,7 +67,7 @@ fn every_fault_ends_in_its_status_within_the_timeout_plus_one_second() {
 fn busy_then_ok_is_retried_as_often_as_configured_and_no_more() {
     let sim = https_sim("busy");
     let log = Log::default();
-    let client = client(&sim, 2, &log, |_| {});
+    let client = sim_client(&sim, 2, &log, |_| {});
 
     let ok = client.execute(&session_with_fault("busy-then-ok=2", "two")).expect("third attempt succeeds");
     assert!(ok.get("session.id").is_some());
@@ -75,15 +75,11 @@ fn busy_then_ok_is_retried_as_often_as_configured_and_no_more() {
     assert_eq!(log.count("SERVER_BUSY; retry"), 2, "{}", log.dump());
 
     let log = Log::default();
-    let client = client_with_log(&sim, 2, &log);
+    let client = sim_client(&sim, 2, &log, |_| {});
     let err = client.execute(&session_with_fault("busy-then-ok=3", "three")).unwrap_err();
     assert_eq!(err.kind(), Kind::Gateway);
     assert_eq!(err.response().and_then(|r| r.get("error.cause")), Some("SERVER_BUSY"));
     assert_eq!(attempts(&log), 3, "2 retries means 3 attempts: {}", log.dump());
-}
-
-fn client_with_log(sim: &TlsSim, retries: u32, log: &Log) -> Client {
-    client(sim, retries, log, |_| {})
 }
 
 #[test]
@@ -108,7 +104,7 @@ fn nothing_is_retried_after_a_4xx_or_once_the_request_may_have_been_processed() 
     ];
     for (what, request, kind, adjust) in cases {
         let log = Log::default();
-        let client = client(&sim, 5, &log, adjust);
+        let client = sim_client(&sim, 5, &log, adjust);
         let err = client.execute(&request).unwrap_err();
         assert_eq!(err.kind(), kind, "{what}: {err}");
         assert_eq!(attempts(&log), 1, "{what} was retried: {}", log.dump());
@@ -136,7 +132,7 @@ fn a_retry_that_would_pass_the_call_timeout_is_not_made() {
     let sim = https_sim("budget");
     let log = Log::default();
     // 10 retries would wait 200 + 400 + ... ms: far more than one second.
-    let client = client(&sim, 10, &log, |c| c.set_timeout(Duration::from_secs(1)).unwrap());
+    let client = sim_client(&sim, 10, &log, |c| c.set_timeout(Duration::from_secs(1)).unwrap());
     let (outcome, took) = timed(|| client.execute(&session_with_fault("server-busy", "budget")));
     assert_eq!(outcome.unwrap_err().kind(), Kind::Gateway);
     assert!(took < Duration::from_secs(2), "{took:?}");
@@ -147,7 +143,7 @@ fn a_retry_that_would_pass_the_call_timeout_is_not_made() {
 fn correlation_id_http_status_and_duration_reach_the_response() {
     let sim = https_sim("per-call");
     let log = Log::default();
-    let client = client(&sim, 0, &log, |_| {});
+    let client = sim_client(&sim, 0, &log, |_| {});
 
     let mut session = Request::create_session();
     session.set("correlationId", "till-7-receipt-0042").unwrap();

@@ -16,26 +16,17 @@ const PROXY_PASSWORD: &str = "Pr0xy-s3cret-n0t-logged";
 
 /// gw-sim over HTTPS requiring client certificates, and a client
 /// configuration using such a certificate and trusting the sim's CA.
-fn certificate_sim(name: &str) -> (TlsSim, Config) {
-    let dir = scratch_dir(name);
-    let certificate = ClientCertificate::issue(&dir, "till");
-    let sim = TlsSim::start(
-        name,
-        gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD).client_ca_pem(&certificate.ca.ca_pem()),
-    );
-    let mut config = Config::new();
-    config.set_base_url(&sim.base_url()).unwrap();
-    config.set_merchant(MERCHANT).unwrap();
+fn sim_and_config(name: &str) -> (TlsSim, Config) {
+    let (sim, certificate) = certificate_sim(name);
+    let mut config = config(&sim.base_url());
     config.set_client_certificate(&certificate.cert_file, &certificate.key_file).unwrap();
     config.set_ca_bundle(&sim.ca_file).unwrap();
-    config.set_timeout(TIMEOUT).unwrap();
-    config.set_retries(0).unwrap();
     (sim, config)
 }
 
 #[test]
 fn gw_through_tinyproxy_to_gw_sim_over_https_with_certificate_authentication() {
-    let (sim, mut config) = certificate_sim("proxy-path");
+    let (sim, mut config) = sim_and_config("proxy-path");
     let Some(proxy) = Tinyproxy::start(&sim.dir, sim.sim.addr().port(), None) else { return };
     config.set_proxy(&proxy.url(None)).unwrap();
     let log = Log::default();
@@ -55,7 +46,7 @@ fn gw_through_tinyproxy_to_gw_sim_over_https_with_certificate_authentication() {
 
 #[test]
 fn proxy_credentials_are_used_and_never_shown() {
-    let (sim, config) = certificate_sim("proxy-auth");
+    let (sim, config) = sim_and_config("proxy-auth");
     let credentials = Some((PROXY_USER, PROXY_PASSWORD));
     let Some(proxy) = Tinyproxy::start(&sim.dir, sim.sim.addr().port(), credentials) else { return };
     let log = Log::default();
@@ -81,7 +72,7 @@ fn proxy_credentials_are_used_and_never_shown() {
 
 #[test]
 fn a_tunnel_the_proxy_refuses_is_a_connect_error_and_not_retried() {
-    let (sim, mut config) = certificate_sim("proxy-refused");
+    let (sim, mut config) = sim_and_config("proxy-refused");
     // tinyproxy allows CONNECT to another port only.
     let Some(proxy) = Tinyproxy::start(&sim.dir, closed_port(), None) else { return };
     config.set_proxy(&proxy.url(None)).unwrap();
@@ -97,7 +88,7 @@ fn a_tunnel_the_proxy_refuses_is_a_connect_error_and_not_retried() {
 /// The only test of this file that touches the environment.
 #[test]
 fn https_proxy_and_no_proxy_are_honoured_only_when_enabled() {
-    let (sim, config) = certificate_sim("proxy-env");
+    let (sim, config) = sim_and_config("proxy-env");
     let Some(proxy) = Tinyproxy::start(&sim.dir, sim.sim.addr().port(), None) else { return };
     let dead_proxy = format!("http://127.0.0.1:{}", closed_port());
     let call = |from_environment: bool| {

@@ -17,18 +17,6 @@ use gw::{Client, Config, Kind, Trust};
 use transport_support::c_api::{cs, last_error, text, OwnedClient, OwnedConfig, OwnedResponse};
 use transport_support::*;
 
-/// gw-sim requiring client certificates from a CA of its own, and a
-/// certificate for `MERCHANT` issued by that CA.
-fn sim_with_certificate_authentication(name: &str) -> (TlsSim, ClientCertificate) {
-    let dir = scratch_dir(name);
-    let accepted = ClientCertificate::issue(&dir, "accepted");
-    let sim = TlsSim::start(
-        name,
-        gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD).client_ca_pem(&accepted.ca.ca_pem()),
-    );
-    (sim, accepted)
-}
-
 /// A C configuration for the sim, trusting its CA, with `auth` applied.
 fn c_config(sim: &TlsSim, auth: impl FnOnce(*mut gw_config) -> gw_status) -> OwnedConfig {
     let config = OwnedConfig::new();
@@ -65,7 +53,7 @@ fn c_create_session(client: &OwnedClient) -> (gw_status, OwnedResponse) {
 
 #[test]
 fn certificate_authentication_through_the_c_api() {
-    let (sim, accepted) = sim_with_certificate_authentication("cert-ok");
+    let (sim, accepted) = certificate_sim("cert-ok");
     let config = c_config(&sim, with_certificate(&accepted.cert_file, &accepted.key_file));
     let log = Log::default();
     // SAFETY: `log` outlives the client made from this configuration.
@@ -88,7 +76,7 @@ fn certificate_authentication_through_the_c_api() {
 
 #[test]
 fn no_certificate_or_an_unknown_one_is_refused_with_gw_err_tls() {
-    let (sim, _accepted) = sim_with_certificate_authentication("cert-refused");
+    let (sim, _accepted) = certificate_sim("cert-refused");
     let no_certificate = c_config(&sim, |config| {
         // SAFETY: a live config and a valid C string.
         unsafe { gw_config_set_api_password(config, cs(PASSWORD).as_ptr()) }
@@ -110,7 +98,7 @@ fn no_certificate_or_an_unknown_one_is_refused_with_gw_err_tls() {
 
 #[test]
 fn bad_certificate_files_fail_at_client_new_naming_the_file() {
-    let (sim, accepted) = sim_with_certificate_authentication("cert-files");
+    let (sim, accepted) = certificate_sim("cert-files");
     let other = ClientCertificate::issue(&sim.dir, "other");
     let missing = sim.dir.join("missing-cert.pem").to_str().unwrap().to_owned();
     let not_pem = write(&sim.dir, "not-pem.pem", "this is no certificate\n");

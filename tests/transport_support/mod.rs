@@ -85,6 +85,18 @@ impl ClientCertificate {
 /// A change to a test configuration.
 pub type Adjust = Box<dyn FnOnce(&mut Config)>;
 
+/// gw-sim over HTTPS requiring client certificates from a CA of its own,
+/// and a certificate for `MERCHANT` issued by that CA.
+pub fn certificate_sim(name: &str) -> (TlsSim, ClientCertificate) {
+    let dir = scratch_dir(name);
+    let accepted = ClientCertificate::issue(&dir, "accepted");
+    let sim = TlsSim::start(
+        name,
+        gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD).client_ca_pem(&accepted.ca.ca_pem()),
+    );
+    (sim, accepted)
+}
+
 /// A configuration for `base_url` with `MERCHANT` / `PASSWORD`, the fault
 /// tests' timeout, and no retries (tests that retry set them).
 pub fn config(base_url: &str) -> Config {
