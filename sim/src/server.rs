@@ -8,7 +8,7 @@ use crate::http::{Conn, Limits, ReadOutcome, Response, Stream, NVP_CONTENT_TYPE,
 use crate::pki::{self, ServerIdentity};
 use crate::{faults, rng};
 use rustls::ServerConfig;
-use std::io;
+use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -308,7 +308,10 @@ fn tls_handshake(
                         | io::ErrorKind::TimedOut
                         | io::ErrorKind::Interrupted
                 ) => {}
-            Err(_) => return None,
+            Err(_) => {
+                linger_after_refusal(&mut tcp);
+                return None;
+            }
         }
     }
     let cn = tls
@@ -322,6 +325,31 @@ fn tls_handshake(
         Stream::Tls(Box::new(rustls::StreamOwned::new(tls, tcp))),
         cn,
     ))
+}
+
+/// After a refused handshake (the alert is sent): stop sending, then read
+/// and drop what the client still sends for up to a second before closing.
+/// Under TLS 1.3 a client whose certificate is refused has already sent its
+/// request; closing with that unread would reset the connection and the
+/// client would see "broken pipe" instead of the alert.
+fn linger_after_refusal(tcp: &mut TcpStream) {
+    let _ = tcp.shutdown(std::net::Shutdown::Write);
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let mut sink = [0u8; 4096];
+    while Instant::now() < deadline {
+        match tcp.read(&mut sink) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
+                ) => {}
+            Err(_) => break,
+        }
+    }
 }
 
 fn close_gracefully(mut conn: Conn) {
