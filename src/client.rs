@@ -57,11 +57,8 @@ impl Client {
     /// ([`Error::response`]).
     pub fn execute(&self, request: &Request) -> Result<Response> {
         let fields = self.complete_fields(request);
-        let completeness = if request.get("session.id").is_some() {
-            Completeness::MayUseSession
-        } else {
-            Completeness::Complete
-        };
+        let completeness =
+            if request.get("session.id").is_some() { Completeness::MayUseSession } else { Completeness::Complete };
         rules::check_request(request.operation(), &fields, completeness)?;
         let body = Zeroizing::new(nvp::encode(&fields));
         let operation = request.operation().name();
@@ -102,7 +99,10 @@ impl Client {
                 Err(failure) => {
                     let error = failure.error;
                     self.log(LogLevel::Error, || {
-                        format!("{operation} failed after {attempt} attempt(s), {} ms: {error}", started.elapsed().as_millis())
+                        format!(
+                            "{operation} failed after {attempt} attempt(s), {} ms: {error}",
+                            started.elapsed().as_millis()
+                        )
                     });
                     Err(error)
                 }
@@ -155,7 +155,9 @@ impl Client {
             message
         };
         let (kind, message) = match result.as_str() {
-            _ if status == 401 => (Kind::Authentication, format!("{} (check the merchant ID and API password)", gateway_error())),
+            _ if status == 401 => {
+                (Kind::Authentication, format!("{} (check the merchant ID and API password)", gateway_error()))
+            }
             "SUCCESS" if (200..300).contains(&status) => return Ok(response),
             "SUCCESS" => (Kind::Protocol, format!("gateway {host} answered result=SUCCESS with HTTP {status}")),
             "ERROR" => (Kind::Gateway, gateway_error()),

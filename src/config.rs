@@ -136,9 +136,7 @@ impl Config {
             "https" => {}
             "http" if is_loopback(host) => {}
             "http" => {
-                return Err(config_error(format!(
-                    "base URL '{url}' uses plain http to a non-loopback host: use https"
-                )))
+                return Err(config_error(format!("base URL '{url}' uses plain http to a non-loopback host: use https")))
             }
             _ => return Err(config_error(format!("base URL '{url}' has scheme '{scheme}': use https"))),
         }
@@ -332,14 +330,11 @@ fn host_of(authority: &str) -> &str {
 pub(crate) fn parse_proxy(url: &str, what: &str) -> Result<Proxy> {
     let with_scheme = if url.contains("://") { url.to_owned() } else { format!("http://{url}") };
     if !with_scheme.starts_with("http://") {
-        return Err(config_error(
-            format!("{what} must be an HTTP CONNECT proxy, http://[user:password@]host:port"),
-        ));
+        return Err(config_error(format!("{what} must be an HTTP CONNECT proxy, http://[user:password@]host:port")));
     }
-    Proxy::new(&with_scheme)
-        .ok()
-        .filter(|proxy| !proxy.host().is_empty())
-        .ok_or_else(|| Error::new(Kind::Config, format!("{what} is invalid: expected http://[user:password@]host:port")))
+    Proxy::new(&with_scheme).ok().filter(|proxy| !proxy.host().is_empty()).ok_or_else(|| {
+        Error::new(Kind::Config, format!("{what} is invalid: expected http://[user:password@]host:port"))
+    })
 }
 
 fn is_loopback(host: &str) -> bool {

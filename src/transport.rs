@@ -161,11 +161,8 @@ impl Transport {
             .send(body)
             .map_err(|err| self.classify(err, budget))?;
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
+        let content_type =
+            response.headers().get("content-type").and_then(|value| value.to_str().ok()).map(str::to_owned);
         let body = response
             .body_mut()
             .with_config()
@@ -242,10 +239,14 @@ fn describe_tls(err: &rustls::Error, host: &str, route: &str) -> String {
         T::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
             "host name mismatch: the server's certificate is not issued for this host name"
         }
-        T::InvalidCertificate(C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. }) => {
+        T::InvalidCertificate(
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+        ) => {
             "certificate not trusted: the server's certificate is outside its validity period (check the till's clock)"
         }
-        T::InvalidCertificate(_) => "certificate not trusted: the server's certificate does not chain to a trusted root",
+        T::InvalidCertificate(_) => {
+            "certificate not trusted: the server's certificate does not chain to a trusted root"
+        }
         T::AlertReceived(
             AlertDescription::CertificateRequired
             | AlertDescription::BadCertificate

@@ -96,7 +96,12 @@ fn nothing_is_retried_after_a_4xx_or_once_the_request_may_have_been_processed() 
         request
     };
     let cases: [(&str, Request, Kind, Adjust); 5] = [
-        ("HTTP 401", Request::create_session(), Kind::Authentication, Box::new(|c| c.set_api_password("wrong-password").unwrap())),
+        (
+            "HTTP 401",
+            Request::create_session(),
+            Kind::Authentication,
+            Box::new(|c| c.set_api_password("wrong-password").unwrap()),
+        ),
         ("HTTP 400", unknown_session, Kind::Gateway, Box::new(|_| {})),
         ("HTTP 500 SERVER_FAILED", session_with_fault("server-failed", "x"), Kind::Gateway, Box::new(|_| {})),
         ("reset mid-answer", session_with_fault("reset", "x"), Kind::Io, Box::new(|_| {})),
@@ -165,7 +170,10 @@ fn correlation_id_http_status_and_duration_reach_the_response() {
     let info: Vec<_> = log.lines().into_iter().filter(|(level, _)| *level == LogLevel::Info).collect();
     assert_eq!(info.len(), 2, "{}", log.dump());
     for (_, line) in info {
-        assert!(line.contains(&format!("{}/api/nvp/version/50", sim.base_url())) && line.contains("-> HTTP 20"), "{line}");
+        assert!(
+            line.contains(&format!("{}/api/nvp/version/50", sim.base_url())) && line.contains("-> HTTP 20"),
+            "{line}"
+        );
         assert!(line.contains(" ms)"), "{line}");
     }
 }

@@ -69,7 +69,13 @@ fn scenarios(card: &gw_sim::terminal::P2pe) -> Vec<Scenario> {
         scenario("P2PE token", "TOKENIZE", p2pe(&[(&format!("{P2PE}.cardBin"), &PAN[..6])]), Target::Sim, GW_OK),
         scenario("clear card", "TOKENIZE", clear_card, Target::Sim, GW_OK),
         scenario("bad password", "TOKENIZE", p2pe(&[]), Target::SimWithWrongPassword, GW_ERR_AUTHENTICATION),
-        scenario("card BIN mismatch", "TOKENIZE", p2pe(&[(&format!("{P2PE}.cardBin"), "999999")]), Target::Sim, GW_ERR_GATEWAY),
+        scenario(
+            "card BIN mismatch",
+            "TOKENIZE",
+            p2pe(&[(&format!("{P2PE}.cardBin"), "999999")]),
+            Target::Sim,
+            GW_ERR_GATEWAY,
+        ),
         scenario(
             "unknown session",
             "TOKENIZE",
@@ -77,7 +83,13 @@ fn scenarios(card: &gw_sim::terminal::P2pe) -> Vec<Scenario> {
             Target::Sim,
             GW_ERR_GATEWAY,
         ),
-        scenario("decline", "TOKENIZE", p2pe(&[(&format!("{P2PE}.encryptionState"), "INVALID")]), Target::Sim, GW_DECLINED),
+        scenario(
+            "decline",
+            "TOKENIZE",
+            p2pe(&[(&format!("{P2PE}.encryptionState"), "INVALID")]),
+            Target::Sim,
+            GW_DECLINED,
+        ),
         scenario("connect failure, retried", "TOKENIZE", p2pe(&[]), Target::ClosedPort, GW_ERR_CONNECT),
     ];
     let faults = [
@@ -184,10 +196,26 @@ fn no_path_shows_the_password_the_card_number_or_the_payload() {
     // SAFETY: a live client, valid C strings (or NULL where allowed), writable out pointers.
     unsafe {
         let (ksn, payload, bin) = (cs(&card.ksn), cs(&card.payload), cs(&PAN[..6]));
-        let status = gw_tokenize_p2pe(client.0, ptr::null(), ksn.as_ptr(), payload.as_ptr(), ptr::null(), bin.as_ptr(), &mut response);
+        let status = gw_tokenize_p2pe(
+            client.0,
+            ptr::null(),
+            ksn.as_ptr(),
+            payload.as_ptr(),
+            ptr::null(),
+            bin.as_ptr(),
+            &mut response,
+        );
         assert_eq!(status, GW_OK, "{}", last_error());
         drop(OwnedResponse(response));
-        let status = gw_tokenize_p2pe(client.0, ptr::null(), ksn.as_ptr(), cs(&bad_payload).as_ptr(), ptr::null(), ptr::null(), &mut response);
+        let status = gw_tokenize_p2pe(
+            client.0,
+            ptr::null(),
+            ksn.as_ptr(),
+            cs(&bad_payload).as_ptr(),
+            ptr::null(),
+            ptr::null(),
+            &mut response,
+        );
         assert_eq!(status, GW_ERR_INVALID_FIELD);
         messages.push(last_error());
         assert_eq!(gw_request_new(c"TOKENIZE".as_ptr(), &mut request), GW_OK);
@@ -219,7 +247,8 @@ fn no_path_shows_the_password_the_card_number_or_the_payload() {
         };
         assert_clean(&secrets, &shown, scenario.name);
     }
-    let invalid = Request::for_operation_name("TOKENIZE").unwrap().set("sourceOfFunds.provided.card.number", &format!("{PAN}X"));
+    let invalid =
+        Request::for_operation_name("TOKENIZE").unwrap().set("sourceOfFunds.provided.card.number", &format!("{PAN}X"));
     let err = invalid.unwrap_err();
     assert_eq!(err.kind(), Kind::InvalidField);
     assert_clean(&secrets, &format!("{err:?} {err}"), "validation error");

@@ -100,7 +100,9 @@ fn https_proxy_and_no_proxy_are_honoured_only_when_enabled() {
         Some(value) => std::env::set_var(name, value),
         None => std::env::remove_var(name),
     };
-    for name in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"] {
+    for name in
+        ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"]
+    {
         set(name, None);
     }
 

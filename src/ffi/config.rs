@@ -177,7 +177,12 @@ pub unsafe extern "C" fn gw_config_set_trust(config: *mut gw_config, trust: u32)
             c.set_trust(match trust {
                 GW_TRUST_BUNDLED => Trust::Bundled,
                 GW_TRUST_SYSTEM => Trust::System,
-                other => return Err(Error::new(Kind::Config, format!("trust {other} is not GW_TRUST_BUNDLED or GW_TRUST_SYSTEM"))),
+                other => {
+                    return Err(Error::new(
+                        Kind::Config,
+                        format!("trust {other} is not GW_TRUST_BUNDLED or GW_TRUST_SYSTEM"),
+                    ))
+                }
             });
             Ok(())
         })
