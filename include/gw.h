@@ -267,8 +267,11 @@ gw_status gw_config_set_api_password(gw_config *config,
                                      const char *password);
 
 // Selects certificate authentication: a PEM client certificate (chain) file
-// and its PEM private key file. No password is sent in this mode. The files
-// are read and checked by `gw_client_new`.
+// and its PEM private key file (PKCS#8, PKCS#1 or SEC1). No password is
+// sent in this mode. The files are read by `gw_client_new`, which fails
+// with `GW_ERR_CONFIG` naming the file when one is unreadable or the key
+// does not match the certificate. A gateway that refuses the certificate
+// gives `GW_ERR_TLS`.
 //
 // # Safety
 // `config` is a live `gw_config`; both paths NUL-terminated strings (copied).
@@ -278,7 +281,9 @@ gw_status gw_config_set_client_certificate(gw_config *config,
 
 // Trusts exactly the certificates of this PEM bundle file instead of the
 // default roots (a test host such as gw-sim, a TLS-inspecting proxy). Read
-// by `gw_client_new`. There is no way to disable certificate verification.
+// by `gw_client_new` (`GW_ERR_CONFIG` naming the file when unreadable).
+// There is no way to disable certificate verification: an untrusted
+// certificate or a wrong host name gives `GW_ERR_TLS`.
 //
 // # Safety
 // `config` is a live `gw_config`; `path` a NUL-terminated string (copied).
@@ -295,39 +300,49 @@ gw_status gw_config_set_trust(gw_config *config,
                               uint32_t trust);
 
 // Sends every request through this HTTP CONNECT proxy:
-// "http://[user:password@]host:port".
+// "http://[user:password@]host:port" (user and password percent-encoded).
+// Messages name the proxy by host and port only, never its credentials.
+// A proxy that refuses the tunnel gives `GW_ERR_CONNECT` (not retried).
 //
 // # Safety
 // `config` is a live `gw_config`; `url` a NUL-terminated string (copied).
 gw_status gw_config_set_proxy(gw_config *config,
                               const char *url);
 
-// When no proxy is set: nonzero takes it from `HTTPS_PROXY` / `NO_PROXY`;
-// zero (the default) ignores the environment.
+// When no proxy is set: nonzero takes it from `HTTPS_PROXY` (or
+// `https_proxy`) with the exceptions of `NO_PROXY` (or `no_proxy`: host
+// names, `.domain` suffixes, `*`); zero (the default) ignores every proxy
+// variable of the environment, including `HTTP_PROXY` and `ALL_PROXY`.
 //
 // # Safety
 // `config` is a live `gw_config`.
 gw_status gw_config_set_proxy_from_environment(gw_config *config,
                                                uint32_t enabled);
 
-// Connect timeout in milliseconds (default 15000; must be positive).
+// Connect timeout of one attempt in milliseconds (default 15000; must be
+// positive): TCP connect, proxy tunnel and TLS handshake.
 //
 // # Safety
 // `config` is a live `gw_config`.
 gw_status gw_config_set_connect_timeout_ms(gw_config *config,
                                            uint32_t milliseconds);
 
-// Timeout of one attempt, connect to last byte, in milliseconds (default
-// 60000; must be positive).
+// Timeout of a whole call in milliseconds (default 60000; must be
+// positive): every attempt from connect to the last byte of the answer,
+// and the waits between retries. `GW_ERR_TIMEOUT` when it passes. DNS
+// resolution is bounded by the system resolver's own timeout instead.
 //
 // # Safety
 // `config` is a live `gw_config`.
 gw_status gw_config_set_timeout_ms(gw_config *config,
                                    uint32_t milliseconds);
 
-// How many times a call is retried (default 2, at most 10), only when safe:
-// the connection could not be made (nothing was sent) or the gateway
-// answered SERVER_BUSY. Exponential backoff from 200 ms with jitter.
+// How many times a call is retried (default 2, at most 10; 0 for none),
+// only when the gateway cannot have processed the request: the connection
+// could not be made (nothing was sent) or the gateway answered HTTP 503
+// SERVER_BUSY. Never after another answer (a 4xx included), a TLS failure,
+// or a failure once the request was sent. Waits 200 ms, 400 ms, ... plus up
+// to 50% jitter, and only while the call's timeout leaves time.
 //
 // # Safety
 // `config` is a live `gw_config`.

@@ -21,3 +21,20 @@ for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
   cargo test --locked -p gw --target "$target" --lib --test ffi --test field_rules
   file "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | sed 's/,.*BuildID.*//'
 done
+
+echo "== install: headers, versioned shared library, static library, pkg-config"
+prefix=$(mktemp -d)
+scripts/install.sh "$prefix" >/dev/null
+export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$prefix/quickstart-shared" \
+  $(pkg-config --cflags --libs gw) -Wl,-rpath,"$prefix/lib"
+cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$prefix/quickstart-static" \
+  $(pkg-config --cflags gw) "$prefix/lib/libgw.a" $(pkg-config --libs-only-l --static gw | sed 's/-lgw//')
+readelf -d "$prefix/quickstart-shared" | grep -q 'NEEDED.*libgw.so.0' || { echo "not linked against the soname"; exit 1; }
+! readelf -d "$prefix/quickstart-static" | grep -q 'libgw' || { echo "static build needs libgw.so"; exit 1; }
+for variant in shared static; do
+  out=$(scripts/with-sim.sh --tls -- "$prefix/quickstart-$variant")
+  grep -q '^session.id=SESSION0002' <<<"$out" && grep -q '^token=9' <<<"$out" || { echo "$variant: $out"; exit 1; }
+  echo "ok: installed $variant quick start over HTTPS: $(tr '\n' ' ' <<<"$out")"
+done
+rm -rf "$prefix"

@@ -19,7 +19,7 @@ use crate::nvp;
 use crate::request::Request;
 use crate::response::Response;
 use crate::rules::{self, Completeness};
-use crate::transport::{Failure, RawAnswer, Transport};
+use crate::transport::{RawAnswer, Transport};
 
 /// The first retry waits this long, each later one twice as long, plus jitter.
 const RETRY_BASE_DELAY: Duration = Duration::from_millis(200);
@@ -57,50 +57,56 @@ impl Client {
     /// ([`Error::response`]).
     pub fn execute(&self, request: &Request) -> Result<Response> {
         let fields = self.complete_fields(request);
-        let completeness = if request.get("session.id").is_some() {
-            Completeness::MayUseSession
-        } else {
-            Completeness::Complete
-        };
+        let completeness =
+            if request.get("session.id").is_some() { Completeness::MayUseSession } else { Completeness::Complete };
         rules::check_request(request.operation(), &fields, completeness)?;
         let body = Zeroizing::new(nvp::encode(&fields));
-        self.log(LogLevel::Debug, || format!("request {}", masked(&fields)));
+        let operation = request.operation().name();
+        self.log(LogLevel::Debug, || format!("{operation} request: {}", masked(&fields)));
 
         let started = Instant::now();
-        let mut attempt = 0;
+        let deadline = started + self.config.timeout;
+        let retries = self.config.retries;
+        let mut attempt = 1;
         loop {
+            let budget = deadline.saturating_duration_since(Instant::now());
             let attempt_started = Instant::now();
-            let outcome = self.transport.post(&self.endpoint, body.as_bytes());
+            let outcome = self.transport.post(&self.endpoint, body.as_bytes(), budget);
+            let elapsed = attempt_started.elapsed().as_millis();
             let retry_reason = match &outcome {
-                Err(Failure { maybe_sent: false, error }) => Some(error.message().to_owned()),
-                Ok(answer) if is_server_busy(answer) => Some(format!("HTTP {} SERVER_BUSY", answer.status)),
-                _ => None,
+                Ok(answer) => {
+                    self.log_attempt(operation, attempt, || format!("HTTP {} ({elapsed} ms)", answer.status));
+                    is_server_busy(answer).then(|| format!("HTTP {} SERVER_BUSY", answer.status))
+                }
+                Err(failure) => {
+                    self.log_attempt(operation, attempt, || format!("failed ({elapsed} ms): {}", failure.error));
+                    failure.retryable.then(|| failure.error.message().to_owned())
+                }
             };
-            match (&outcome, retry_reason) {
-                (_, Some(reason)) if attempt < self.config.retries => {
-                    attempt += 1;
-                    let delay = backoff(attempt);
+            if let Some(reason) = retry_reason.filter(|_| attempt <= retries) {
+                let delay = backoff(attempt);
+                if Instant::now() + delay < deadline {
                     self.log(LogLevel::Warn, || {
-                        format!("{reason}; retry {attempt} of {} in {} ms", self.config.retries, delay.as_millis())
+                        format!("{operation}: {reason}; retry {attempt} of {retries} in {} ms", delay.as_millis())
                     });
                     thread::sleep(delay);
+                    attempt += 1;
                     continue;
                 }
-                _ => {}
+                self.log(LogLevel::Warn, || format!("{operation}: {reason}; no retry, the call's timeout would pass"));
             }
-            let elapsed = attempt_started.elapsed();
             return match outcome {
                 Err(failure) => {
                     let error = failure.error;
-                    self.log(LogLevel::Error, || format!("POST {}: {} ({} ms)", self.path(), error, elapsed.as_millis()));
+                    self.log(LogLevel::Error, || {
+                        format!(
+                            "{operation} failed after {attempt} attempt(s), {} ms: {error}",
+                            started.elapsed().as_millis()
+                        )
+                    });
                     Err(error)
                 }
-                Ok(answer) => {
-                    self.log(LogLevel::Info, || {
-                        format!("POST {} -> HTTP {} ({} ms)", self.path(), answer.status, elapsed.as_millis())
-                    });
-                    self.interpret(answer, started.elapsed(), &fields)
-                }
+                Ok(answer) => self.interpret(answer, started.elapsed(), &fields),
             };
         }
     }
@@ -128,7 +134,7 @@ impl Client {
         response.set_duration(duration);
         self.log(LogLevel::Debug, || {
             let pairs: Vec<(String, String)> = response.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
-            format!("response {}", masked(&pairs))
+            format!("response: {}", redact(&masked(&pairs), sent))
         });
         let status = answer.status;
         let result = response.result().unwrap_or_default().to_owned();
@@ -149,7 +155,9 @@ impl Client {
             message
         };
         let (kind, message) = match result.as_str() {
-            _ if status == 401 => (Kind::Authentication, format!("{} (check the merchant ID and API password)", gateway_error())),
+            _ if status == 401 => {
+                (Kind::Authentication, format!("{} (check the merchant ID and API password)", gateway_error()))
+            }
             "SUCCESS" if (200..300).contains(&status) => return Ok(response),
             "SUCCESS" => (Kind::Protocol, format!("gateway {host} answered result=SUCCESS with HTTP {status}")),
             "ERROR" => (Kind::Gateway, gateway_error()),
@@ -175,9 +183,18 @@ impl Client {
         self.endpoint.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or("")
     }
 
-    /// `host/api/nvp/version/N`, for log lines.
-    fn path(&self) -> &str {
-        self.endpoint.split("://").nth(1).unwrap_or(&self.endpoint)
+    /// One `Info` line per attempt: operation, attempt number, where to, and
+    /// the outcome with its duration.
+    fn log_attempt(&self, operation: &str, attempt: u32, outcome: impl FnOnce() -> String) {
+        self.log(LogLevel::Info, || {
+            format!(
+                "{operation} attempt {attempt} of {}: POST {}{} -> {}",
+                self.config.retries + 1,
+                self.endpoint,
+                self.transport.route(),
+                outcome()
+            )
+        });
     }
 
     fn log(&self, level: LogLevel, message: impl FnOnce() -> String) {

@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Kind, Result};
 use crate::rules::{self, Operation};
+use ureq::Proxy;
 
 /// The NVP API version used when none is set.
 pub const DEFAULT_API_VERSION: u32 = 50;
@@ -74,7 +75,7 @@ pub struct Config {
     pub(crate) authentication: Option<Authentication>,
     pub(crate) trust: Trust,
     pub(crate) ca_bundle: Option<PathBuf>,
-    pub(crate) proxy: Option<String>,
+    pub(crate) proxy: Option<Zeroizing<String>>,
     pub(crate) proxy_from_environment: bool,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
@@ -135,9 +136,7 @@ impl Config {
             "https" => {}
             "http" if is_loopback(host) => {}
             "http" => {
-                return Err(config_error(format!(
-                    "base URL '{url}' uses plain http to a non-loopback host: use https"
-                )))
+                return Err(config_error(format!("base URL '{url}' uses plain http to a non-loopback host: use https")))
             }
             _ => return Err(config_error(format!("base URL '{url}' has scheme '{scheme}': use https"))),
         }
@@ -188,14 +187,18 @@ impl Config {
         Ok(())
     }
 
-    /// Which roots to trust: the bundled Mozilla roots (default) or the
-    /// operating system's store.
+    /// Which roots to trust: the bundled Mozilla roots (default; the same on
+    /// every till, updated with gw) or the operating system's store (updated
+    /// with the OS, and where a company's own root is usually installed).
     pub fn set_trust(&mut self, trust: Trust) {
         self.trust = trust;
     }
 
-    /// Also trust the certificates of this PEM bundle (a test host, a
-    /// TLS-inspecting proxy). Read by [`Client::new`](crate::Client::new).
+    /// Trust exactly the certificates of this PEM bundle instead of the roots
+    /// chosen by [`Config::set_trust`] (a test host such as gw-sim, a
+    /// TLS-inspecting proxy). Read and checked by
+    /// [`Client::new`](crate::Client::new). There is no way to disable
+    /// certificate verification.
     pub fn set_ca_bundle(&mut self, path: &str) -> Result<()> {
         if path.is_empty() {
             return Err(config_error("the CA bundle path is empty".to_owned()));
@@ -204,10 +207,12 @@ impl Config {
         Ok(())
     }
 
-    /// An HTTP CONNECT proxy, `http://[user:password@]host:port`.
+    /// An HTTP CONNECT proxy, `http://[user:password@]host:port` (user and
+    /// password percent-encoded). The URL, which may hold credentials, never
+    /// appears in a message: the proxy is named by host and port only.
     pub fn set_proxy(&mut self, url: &str) -> Result<()> {
-        ureq::Proxy::new(url).map_err(|err| config_error(format!("proxy URL is invalid: {err}")))?;
-        self.proxy = Some(url.to_owned());
+        parse_proxy(url, "the proxy URL")?;
+        self.proxy = Some(Zeroizing::new(url.to_owned()));
         Ok(())
     }
 
@@ -217,7 +222,8 @@ impl Config {
         self.proxy_from_environment = enabled;
     }
 
-    /// Connect timeout (default 15 s); must be positive.
+    /// Connect timeout of one attempt (default 15 s; must be positive): TCP
+    /// connect, proxy tunnel and TLS handshake. Within the call's timeout.
     pub fn set_connect_timeout(&mut self, timeout: Duration) -> Result<()> {
         if timeout.is_zero() {
             return Err(config_error("the connect timeout must be positive".to_owned()));
@@ -226,7 +232,11 @@ impl Config {
         Ok(())
     }
 
-    /// Overall timeout of one attempt, from connect to the last byte (default 60 s); must be positive.
+    /// Overall timeout of one call (default 60 s; must be positive): every
+    /// attempt from connect to the last byte of the answer, and the waits
+    /// between retries. A call never takes longer, whatever the gateway, the
+    /// proxy or the line do. Name resolution (DNS) is the one step bounded by
+    /// the system resolver's own timeout instead (see `/etc/resolv.conf`).
     pub fn set_timeout(&mut self, timeout: Duration) -> Result<()> {
         if timeout.is_zero() {
             return Err(config_error("the timeout must be positive".to_owned()));
@@ -235,11 +245,37 @@ impl Config {
         Ok(())
     }
 
-    /// How many times a call is retried (default 2, at most 10), and only
-    /// when retrying is safe: the connection could not be made (nothing was
-    /// sent), or the gateway answered `SERVER_BUSY` (it did not process the
-    /// request). Never after a 4xx, never after a request may have been
-    /// processed. Waits 200 ms, 400 ms, 800 ms, ... with random jitter.
+    /// How many times a call is retried (default 2, at most 10; 0 turns
+    /// retries off), and only when that cannot make the gateway process a
+    /// request twice:
+    ///
+    /// - the connection (or the proxy's tunnel) could not be established:
+    ///   refused, unreachable, host not found, connect timeout. Nothing was
+    ///   sent.
+    /// - the gateway answered HTTP 503 with `error.cause=SERVER_BUSY`: it
+    ///   says it did not process the request.
+    ///
+    /// Never after any other answer (a 4xx, a 500 `SERVER_FAILED`, a
+    /// decline), never after a TLS failure or a proxy's refusal (they do not
+    /// pass), never once the request went out and the answer failed
+    /// (reset, truncated, timed out): the request may have been processed,
+    /// and gw does not know whether doing it again is harmless.
+    ///
+    /// Per operation, what a retry under these rules can cost:
+    /// - `CREATE_SESSION`: at most an unused session, which expires by itself.
+    /// - `TOKENIZE` with a merchant-supplied `token`: create-or-update of the
+    ///   same token, so a repeat is harmless.
+    /// - `TOKENIZE` without a token: the gateway generates one, so a repeat
+    ///   of a request it did process could store the card a second time
+    ///   under another token (depending on the token repository's settings).
+    ///   The two retryable cases above are exactly those where the first
+    ///   request was not processed, so this cannot happen through gw's
+    ///   retries; a till that wants no retry at all sets 0.
+    ///
+    /// Waits 200 ms, 400 ms, 800 ms, ... (capped at 10 s) plus up to 50 %
+    /// random jitter, so that the tills of a shop do not retry in step. The
+    /// whole call, waits included, stays within [`Config::set_timeout`]: a
+    /// retry that would not fit is not made.
     pub fn set_retries(&mut self, retries: u32) -> Result<()> {
         if retries > MAX_RETRIES {
             return Err(config_error(format!("{retries} retries is more than the maximum {MAX_RETRIES}")));
@@ -289,6 +325,18 @@ fn host_of(authority: &str) -> &str {
     authority.rsplit_once(':').map_or(authority, |(host, _)| host)
 }
 
+/// A proxy URL as gw accepts it: `http://[user:password@]host:port`. The
+/// message never repeats the URL, which may hold credentials.
+pub(crate) fn parse_proxy(url: &str, what: &str) -> Result<Proxy> {
+    let with_scheme = if url.contains("://") { url.to_owned() } else { format!("http://{url}") };
+    if !with_scheme.starts_with("http://") {
+        return Err(config_error(format!("{what} must be an HTTP CONNECT proxy, http://[user:password@]host:port")));
+    }
+    Proxy::new(&with_scheme).ok().filter(|proxy| !proxy.host().is_empty()).ok_or_else(|| {
+        Error::new(Kind::Config, format!("{what} is invalid: expected http://[user:password@]host:port"))
+    })
+}
+
 fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
 }
@@ -309,6 +357,7 @@ impl fmt::Debug for Config {
             .field("trust", &self.trust)
             .field("ca_bundle", &self.ca_bundle)
             .field("proxy", &self.proxy.as_ref().map(|_| "set (hidden)"))
+            .field("proxy_from_environment", &self.proxy_from_environment)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("retries", &self.retries)
@@ -319,6 +368,16 @@ impl fmt::Debug for Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proxy_messages_never_repeat_the_url() {
+        let err = parse_proxy("socks5://user:Pr0xyPa55@host:1080", "the configured proxy URL").unwrap_err();
+        assert_eq!(err.kind(), Kind::Config);
+        assert!(!err.message().contains("Pr0xyPa55"), "{}", err.message());
+        let proxy = parse_proxy("user:Pr0xyPa55@proxy.shop:3128", "x").unwrap();
+        assert_eq!((proxy.host(), proxy.port()), ("proxy.shop", 3128));
+        assert!(!format!("{proxy:?}").contains("Pr0xyPa55"));
+    }
 
     #[test]
     fn base_url_rules() {

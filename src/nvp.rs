@@ -24,7 +24,8 @@ impl Charset {
             let mut kv = param.splitn(2, '=');
             let key = kv.next().unwrap_or("").trim();
             let value = kv.next().unwrap_or("").trim().trim_matches('"');
-            key.eq_ignore_ascii_case("charset") && (value.eq_ignore_ascii_case("utf-8") || value.eq_ignore_ascii_case("utf8"))
+            key.eq_ignore_ascii_case("charset")
+                && (value.eq_ignore_ascii_case("utf-8") || value.eq_ignore_ascii_case("utf8"))
         });
         if names_utf8 {
             Charset::Utf8

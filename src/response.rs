@@ -46,7 +46,12 @@ impl Response {
     /// The body must be an NVP answer: a form encoding with a `result` field.
     /// Anything else (an HTML error page, garbage) is a [`Kind::Protocol`]
     /// error, whatever the HTTP status.
-    pub fn from_http(http_status: u16, content_type: Option<&str>, body: &[u8], duration: Duration) -> Result<Response> {
+    pub fn from_http(
+        http_status: u16,
+        content_type: Option<&str>,
+        body: &[u8],
+        duration: Duration,
+    ) -> Result<Response> {
         let not_nvp = |why: String| {
             Error::new(Kind::Protocol, format!("the HTTP {http_status} answer is not an NVP answer: {why}"))
         };
@@ -138,8 +143,9 @@ mod tests {
     #[test]
     fn decodes_the_gateways_real_answers() {
         let body = b"merchant=TESTAB2894354&result=SUCCESS&session.aes256Key=DXbdcjSznnTId2lQWjs3Y4KVZuC4OPPn5bRkjCcm2sM%3D&session.id=SESSION0002411702239G42317712I7&session.updateStatus=NO_UPDATE&session.version=4e9556a901";
-        let r = Response::from_http(201, Some("application/x-www-form-urlencoded; charset=UTF-8"), body, Duration::ZERO)
-            .unwrap();
+        let r =
+            Response::from_http(201, Some("application/x-www-form-urlencoded; charset=UTF-8"), body, Duration::ZERO)
+                .unwrap();
         assert_eq!(r.get("session.aes256Key"), Some("DXbdcjSznnTId2lQWjs3Y4KVZuC4OPPn5bRkjCcm2sM="));
         assert_eq!(r.get("session.id"), Some("SESSION0002411702239G42317712I7"));
         assert_eq!(r.result(), Some("SUCCESS"));
@@ -148,7 +154,10 @@ mod tests {
 
         let body = b"error.cause=INVALID_REQUEST&error.explanation=Value+%27PAY%27+is+invalid.+Pay+request+not+permitted+for+this+merchant.&error.field=apiOperation&error.validationType=INVALID&result=ERROR";
         let r = Response::from_http(400, None, body, Duration::ZERO).unwrap();
-        assert_eq!(r.get("error.explanation"), Some("Value 'PAY' is invalid. Pay request not permitted for this merchant."));
+        assert_eq!(
+            r.get("error.explanation"),
+            Some("Value 'PAY' is invalid. Pay request not permitted for this merchant.")
+        );
         assert_eq!(r.get("error.field"), Some("apiOperation"));
         assert_eq!(r.field_c(4).map(|(n, _)| n.to_str().unwrap()), Some("result"));
         assert!(r.field_c(5).is_none());

@@ -248,20 +248,18 @@ pub fn check_field(op: Operation, name: &str, value: &str) -> Result<(), FieldEr
 /// Checks a whole request: every field's value, then every REQUIRED field's
 /// presence (a REQUIRED field inside an OPTIONAL group only once some field of
 /// that group is present). The first problem found is returned.
-pub fn check_request(
-    op: Operation,
-    fields: &[(String, String)],
-    completeness: Completeness,
-) -> Result<(), FieldError> {
+pub fn check_request(op: Operation, fields: &[(String, String)], completeness: Completeness) -> Result<(), FieldError> {
     for (name, value) in fields {
         if AUTHENTICATION_FIELDS.contains(&name.as_str()) {
             continue;
         }
         check_field(op, name, value)?;
     }
-    if let Some((name, _)) = fields.iter().enumerate().find_map(|(i, (name, _))| {
-        fields[..i].iter().any(|(earlier, _)| earlier == name).then_some((name, i))
-    }) {
+    if let Some((name, _)) = fields
+        .iter()
+        .enumerate()
+        .find_map(|(i, (name, _))| fields[..i].iter().any(|(earlier, _)| earlier == name).then_some((name, i)))
+    {
         return Err(FieldError::new(name, ValidationType::Invalid, "is given more than once".to_owned()));
     }
     let present = |group: &str| {

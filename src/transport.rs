@@ -5,16 +5,35 @@
 //! body is handed back for decoding (4xx and 5xx carry `result=ERROR`), up to
 //! [`MAX_ANSWER_BYTES`]. Failures are classified by whether the request can
 //! have reached the gateway, which is what decides if a retry is safe.
+//!
+//! - Trust: the bundled Mozilla roots, the OS store, or exactly a CA bundle
+//!   file. TLS 1.2 and 1.3 only (rustls implements nothing older); there is
+//!   no way to turn verification off.
+//! - Certificate authentication: the chain and key are read and checked
+//!   against each other when the transport is built, so that a bad pair is a
+//!   configuration error at `gw_client_new`, not a failure of the first call.
+//! - Proxy: only the configured one, or `HTTPS_PROXY` / `NO_PROXY` when the
+//!   configuration enables it; ureq is never left to read the environment.
+//! - Names are resolved on the caller's thread ([`CallerThreadResolver`]).
 
+use std::env;
 use std::fs;
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
-use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
-use ureq::Agent;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::sign::CertifiedKey;
+use rustls::{AlertDescription, CertificateError};
+use ureq::http::Uri;
+use ureq::tls::{Certificate, ClientCert, PemItem, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{time, DefaultConnector, NextTimeout};
+use ureq::{Agent, Proxy};
 
-use crate::config::{Authentication, Config, Trust};
+use crate::config::{parse_proxy, Authentication, Config, Trust};
 use crate::error::{Error, Kind, Result};
 
 /// The largest answer gw reads. The gateway's NVP answers are a few
@@ -35,19 +54,55 @@ pub struct RawAnswer {
     pub body: Vec<u8>,
 }
 
-/// A failed exchange, and whether the request may have reached the gateway.
+/// A failed exchange, and whether another attempt is safe.
 pub struct Failure {
     /// The classified error.
     pub error: Error,
-    /// `false` only when it is certain that nothing was sent (the connection
-    /// could not be established), which makes a retry safe for any operation.
-    pub maybe_sent: bool,
+    /// `true` only when it is certain that nothing reached the gateway (the
+    /// connection or the proxy tunnel could not be established) and the cause
+    /// may be passing (refused, unreachable, not found, timed out). A TLS
+    /// failure, a proxy's refusal or anything after the request went out is
+    /// never retryable.
+    pub retryable: bool,
 }
 
 /// The transport of one client.
 pub struct Transport {
     agent: Agent,
+    /// `host[:port]` of the gateway, for messages.
     host: String,
+    /// `" via proxy HOST:PORT"` (never its credentials), or empty.
+    route: String,
+}
+
+/// Resolves host names on the calling thread.
+///
+/// ureq's [`DefaultResolver`] resolves on a helper thread whenever a timeout
+/// is set, and abandons that thread when the timeout fires: valgrind reports
+/// its stack as "possibly lost", and a slow resolver leaves threads behind.
+/// This resolver hands it a timeout that never happens, which makes it call
+/// `getaddrinfo` directly. Resolution is then bounded by the system
+/// resolver's own timeout (`/etc/resolv.conf`: `options timeout:N attempts:N`,
+/// 5 s × 2 by default on glibc), not by gw's timeouts; with an IP address or
+/// a host from `/etc/hosts` there is no lookup at all.
+#[derive(Debug, Default)]
+pub struct CallerThreadResolver(DefaultResolver);
+
+impl Resolver for CallerThreadResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> std::result::Result<ResolvedSocketAddrs, ureq::Error> {
+        let on_this_thread = NextTimeout { after: time::Duration::NotHappening, ..timeout };
+        self.0.resolve(uri, config, on_this_thread)
+    }
+}
+
+/// The rustls error inside an I/O error, if the failure was TLS.
+fn rustls_cause(err: &io::Error) -> Option<&rustls::Error> {
+    err.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>())
 }
 
 impl Transport {
@@ -55,91 +110,113 @@ impl Transport {
     /// proxy and timeouts. Certificate, key and CA files are read here, and a
     /// problem with one names the file.
     pub fn new(config: &Config, base_url: &str) -> Result<Transport> {
-        let mut tls = TlsConfig::builder().root_certs(match (&config.ca_bundle, config.trust) {
-            (Some(bundle), _) => RootCerts::new_with_certs(&read_certificates(bundle, "CA bundle")?),
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let roots = match (&config.ca_bundle, config.trust) {
+            (Some(bundle), _) => RootCerts::new_with_certs(&read_ca_bundle(bundle)?),
             (None, Trust::System) => RootCerts::PlatformVerifier,
             (None, Trust::Bundled) => RootCerts::WebPki,
-        });
+        };
+        let mut tls = TlsConfig::builder().root_certs(roots).unversioned_rustls_crypto_provider(provider.clone());
         if let Some(Authentication::Certificate { certificate, private_key }) = &config.authentication {
-            let chain = read_certificates(certificate, "client certificate")?;
-            let key = read_private_key(private_key)?;
-            tls = tls.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
+            tls = tls.client_cert(Some(read_client_certificate(certificate, private_key, &provider)?));
         }
         let proxy = match (&config.proxy, config.proxy_from_environment) {
-            (Some(url), _) => Some(
-                ureq::Proxy::new(url).map_err(|err| Error::new(Kind::Config, format!("proxy URL is invalid: {err}")))?,
-            ),
-            (None, true) => ureq::Proxy::try_from_env(),
+            (Some(url), _) => Some(parse_proxy(url, "the configured proxy URL")?),
+            (None, true) => proxy_from_environment()?,
             (None, false) => None,
         };
+        let route = proxy.as_ref().map_or_else(String::new, |p| format!(" via proxy {}:{}", p.host(), p.port()));
         let agent_config = Agent::config_builder()
             .http_status_as_error(false)
             .https_only(false)
             .max_redirects(0)
             .user_agent(USER_AGENT)
             .accept("application/x-www-form-urlencoded")
+            // Always set, so that ureq never takes a proxy from the environment.
             .proxy(proxy)
             .tls_config(tls.build())
             .timeout_connect(Some(config.connect_timeout))
             .timeout_global(Some(config.timeout))
             .build();
+        let agent = Agent::with_parts(agent_config, DefaultConnector::new(), CallerThreadResolver::default());
         let host = base_url.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("").to_owned();
-        Ok(Transport { agent: agent_config.into(), host })
+        Ok(Transport { agent, host, route })
     }
 
-    /// POSTs a form body to `url` and reads the answer, whatever its status.
-    pub fn post(&self, url: &str, body: &[u8]) -> std::result::Result<RawAnswer, Failure> {
+    /// `" via proxy HOST:PORT"` when a proxy is used, else empty (for logs).
+    pub fn route(&self) -> &str {
+        &self.route
+    }
+
+    /// POSTs a form body to `url` and reads the answer, whatever its status,
+    /// all within `budget` (connect, send, answer headers and body).
+    pub fn post(&self, url: &str, body: &[u8], budget: Duration) -> std::result::Result<RawAnswer, Failure> {
         let mut response = self
             .agent
             .post(url)
+            .config()
+            .timeout_global(Some(budget))
+            .build()
             .header("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
             .send(body)
-            .map_err(|err| self.classify(err, false))?;
+            .map_err(|err| self.classify(err, budget))?;
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
+        let content_type =
+            response.headers().get("content-type").and_then(|value| value.to_str().ok()).map(str::to_owned);
         let body = response
             .body_mut()
             .with_config()
             .limit(MAX_ANSWER_BYTES)
             .read_to_vec()
-            .map_err(|err| self.classify(err, true))?;
+            .map_err(|err| self.classify(err, budget))?;
         Ok(RawAnswer { status, content_type, body })
     }
 
-    /// Maps a ureq error to gw's classes, naming the host.
-    fn classify(&self, err: ureq::Error, answer_started: bool) -> Failure {
+    /// Maps a ureq error to gw's classes, naming the host (and the proxy,
+    /// never its credentials).
+    fn classify(&self, err: ureq::Error, budget: Duration) -> Failure {
         use ureq::Error as E;
-        let host = &self.host;
-        let (kind, maybe_sent, message) = match err {
+        let (host, route) = (&self.host, &self.route);
+        let not_sent = "; the request was not sent";
+        let (kind, retryable, message) = match err {
             E::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
-                (Kind::Timeout, false, format!("connecting to {host} timed out; the request was not sent"))
+                (Kind::Timeout, true, format!("connecting to {host}{route} timed out{not_sent}"))
             }
-            E::Timeout(which) => (Kind::Timeout, true, format!("the call to {host} timed out ({which})")),
-            E::HostNotFound => (Kind::Connect, false, format!("host {host} was not found; the request was not sent")),
+            E::Timeout(which) => (
+                Kind::Timeout,
+                false,
+                format!(
+                    "the call to {host}{route} timed out ({which}: no complete answer in the {} ms left to the call); the request may have been processed",
+                    budget.as_millis()
+                ),
+            ),
+            E::HostNotFound => (Kind::Connect, true, format!("host {host}{route} was not found{not_sent}")),
             E::ConnectProxyFailed(why) => {
-                (Kind::Connect, false, format!("the proxy refused the tunnel to {host}: {why}; the request was not sent"))
+                let hint = if why.contains(" 401") || why.contains(" 407") {
+                    " (proxy credentials missing or wrong)"
+                } else {
+                    ""
+                };
+                let proxy = route.trim_start_matches(" via ");
+                (Kind::Connect, false, format!("the {proxy} refused the tunnel to {host}: {why}{hint}{not_sent}"))
             }
-            E::Io(io) if !answer_started && is_connect_error(&io) => {
-                (Kind::Connect, false, format!("could not connect to {host}: {io}; the request was not sent"))
+            E::Io(io) if is_connect_error(&io) => {
+                (Kind::Connect, true, format!("could not connect to {host}{route}: {io}{not_sent}"))
             }
-            E::Io(io) => match tls_cause(&io) {
-                Some(tls) => (Kind::Tls, !answer_started, format!("TLS with {host} failed: {tls}")),
-                None => (Kind::Io, true, format!("the connection to {host} failed mid-exchange: {io}")),
+            E::Io(io) => match rustls_cause(&io) {
+                Some(tls) => (Kind::Tls, false, describe_tls(tls, host, route)),
+                None => (Kind::Io, false, format!("the connection to {host}{route} failed mid-exchange: {io}; the request may have been processed")),
             },
-            E::Rustls(tls) => (Kind::Tls, false, format!("TLS with {host} failed: {tls}")),
-            E::Tls(why) => (Kind::Tls, false, format!("TLS with {host} failed: {why}")),
+            E::Rustls(tls) => (Kind::Tls, false, describe_tls(&tls, host, route)),
+            E::Tls(why) => (Kind::Tls, false, format!("TLS with {host}{route} failed: {why}")),
             E::BodyExceedsLimit(limit) => (
                 Kind::Protocol,
-                true,
-                format!("the answer from {host} is larger than {limit} bytes; refused"),
+                false,
+                format!("the answer from {host}{route} is larger than {limit} bytes; refused"),
             ),
-            other => (Kind::Protocol, true, format!("bad HTTP exchange with {host}: {other}")),
+            other => (Kind::Protocol, false, format!("bad HTTP exchange with {host}{route}: {other}")),
         };
-        Failure { error: Error::new(kind, message), maybe_sent }
+        Failure { error: Error::new(kind, message), retryable }
     }
 }
 
@@ -154,40 +231,132 @@ fn is_connect_error(err: &io::Error) -> bool {
     )
 }
 
-/// The rustls error inside an I/O error, if the failure was TLS.
-fn tls_cause(err: &io::Error) -> Option<String> {
-    let inner = err.get_ref()?;
-    inner.downcast_ref::<rustls::Error>().map(|tls| tls.to_string())
+/// Says which TLS check failed, in words support can act on.
+fn describe_tls(err: &rustls::Error, host: &str, route: &str) -> String {
+    use rustls::Error as T;
+    use CertificateError as C;
+    let what = match err {
+        T::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
+            "host name mismatch: the server's certificate is not issued for this host name"
+        }
+        T::InvalidCertificate(
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+        ) => {
+            "certificate not trusted: the server's certificate is outside its validity period (check the till's clock)"
+        }
+        T::InvalidCertificate(_) => {
+            "certificate not trusted: the server's certificate does not chain to a trusted root"
+        }
+        T::AlertReceived(
+            AlertDescription::CertificateRequired
+            | AlertDescription::BadCertificate
+            | AlertDescription::UnknownCA
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::UnsupportedCertificate
+            | AlertDescription::CertificateRevoked
+            | AlertDescription::CertificateExpired
+            | AlertDescription::AccessDenied
+            | AlertDescription::DecryptError,
+        ) => "the server refused the client certificate (none sent, not one it accepts, or a bad signature)",
+        T::AlertReceived(_) => "the server refused the handshake",
+        _ => "handshake failed",
+    };
+    format!("TLS with {host}{route}: {what} ({err})")
 }
 
 fn read_file(path: &Path, what: &str) -> Result<Vec<u8>> {
-    fs::read(path).map_err(|err| Error::new(Kind::Config, format!("cannot read the {what} file {}: {err}", path.display())))
+    fs::read(path).map_err(|err| config_error(path, what, &format!("cannot be read: {err}")))
+}
+
+fn config_error(path: &Path, what: &str, problem: &str) -> Error {
+    Error::new(Kind::Config, format!("the {what} file {} {problem}", path.display()))
+}
+
+/// Every item of a PEM file, or an error naming the file.
+fn read_pem(path: &Path, what: &str) -> Result<Vec<PemItem<'static>>> {
+    let pem = zeroize::Zeroizing::new(read_file(path, what)?);
+    ureq::tls::parse_pem(&pem)
+        .map(|item| item.map_err(|err| config_error(path, what, &format!("is not valid PEM: {err}"))))
+        .collect()
 }
 
 fn read_certificates(path: &Path, what: &str) -> Result<Vec<Certificate<'static>>> {
-    let pem = read_file(path, what)?;
-    let mut certificates = Vec::new();
-    for item in ureq::tls::parse_pem(&pem) {
-        match item {
-            Ok(PemItem::Certificate(cert)) => certificates.push(cert),
-            Ok(_) => {}
-            Err(err) => {
-                return Err(Error::new(Kind::Config, format!("the {what} file {} is not valid PEM: {err}", path.display())))
-            }
-        }
-    }
+    let certificates: Vec<_> = read_pem(path, what)?
+        .into_iter()
+        .filter_map(|item| match item {
+            PemItem::Certificate(cert) => Some(cert),
+            _ => None,
+        })
+        .collect();
     if certificates.is_empty() {
-        return Err(Error::new(Kind::Config, format!("the {what} file {} holds no PEM certificate", path.display())));
+        return Err(config_error(path, what, "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"));
     }
     Ok(certificates)
 }
 
-fn read_private_key(path: &Path) -> Result<PrivateKey<'static>> {
-    let pem = zeroize::Zeroizing::new(read_file(path, "private key")?);
-    PrivateKey::from_pem(&pem).map_err(|err| {
-        Error::new(Kind::Config, format!("the private key file {} holds no usable PEM key: {err}", path.display()))
-    })
+/// The CA bundle's certificates, each of which must be usable as a root.
+fn read_ca_bundle(path: &Path) -> Result<Vec<Certificate<'static>>> {
+    let certificates = read_certificates(path, "CA bundle")?;
+    let mut store = rustls::RootCertStore::empty();
+    for (index, cert) in certificates.iter().enumerate() {
+        store.add(CertificateDer::from(cert.der())).map_err(|err| {
+            config_error(path, "CA bundle", &format!("has an unusable certificate (number {}): {err}", index + 1))
+        })?;
+    }
+    Ok(certificates)
 }
 
-/// Shared so the client can hand the same transport to every thread.
-pub type SharedTransport = Arc<Transport>;
+/// The client certificate chain and its key, checked against each other the
+/// way rustls will use them.
+fn read_client_certificate(certificate: &Path, private_key: &Path, provider: &CryptoProvider) -> Result<ClientCert> {
+    let chain = read_certificates(certificate, "client certificate")?;
+    let key = read_pem(private_key, "private key")?
+        .into_iter()
+        .find_map(|item| match item {
+            PemItem::PrivateKey(key) => Some(key),
+            _ => None,
+        })
+        .ok_or_else(|| config_error(private_key, "private key", "holds no PEM private key"))?;
+    let key_der = PrivateKeyDer::try_from(key.der().to_vec())
+        .map_err(|err| config_error(private_key, "private key", &format!("holds a key TLS cannot read: {err}")))?;
+    let chain_der = chain.iter().map(|cert| CertificateDer::from(cert.der()).into_owned()).collect();
+    CertifiedKey::from_der(chain_der, key_der, provider).map_err(|err| match err {
+        rustls::Error::InconsistentKeys(_) => Error::new(
+            Kind::Config,
+            format!(
+                "the private key file {} does not match the client certificate file {} (their public keys differ)",
+                private_key.display(),
+                certificate.display()
+            ),
+        ),
+        rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented => {
+            config_error(certificate, "client certificate", &format!("is not a usable certificate: {err}"))
+        }
+        other => config_error(private_key, "private key", &format!("holds a key TLS cannot use: {other}")),
+    })?;
+    Ok(ClientCert::new_with_certs(&chain, key))
+}
+
+/// `HTTPS_PROXY` (or `https_proxy`), with `NO_PROXY` (or `no_proxy`): hosts,
+/// `.domain` suffixes, `*`.
+fn proxy_from_environment() -> Result<Option<Proxy>> {
+    let var = |names: [&str; 2]| names.iter().find_map(|name| env::var(name).ok().filter(|v| !v.trim().is_empty()));
+    let Some(url) = var(["HTTPS_PROXY", "https_proxy"]) else {
+        return Ok(None);
+    };
+    let parsed = parse_proxy(url.trim(), "HTTPS_PROXY")?;
+    let mut builder = Proxy::builder(parsed.protocol()).host(parsed.host()).port(parsed.port());
+    if let Some(user) = parsed.username() {
+        builder = builder.username(user);
+    }
+    if let Some(password) = parsed.password() {
+        builder = builder.password(password);
+    }
+    for entry in var(["NO_PROXY", "no_proxy"]).unwrap_or_default().split(',') {
+        builder = builder.no_proxy(entry.trim());
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|_| Error::new(Kind::Config, "HTTPS_PROXY is invalid: expected http://[user:password@]host:port"))
+}

@@ -52,11 +52,7 @@ fn compile(source: &str, cpp: bool) -> PathBuf {
         .arg(format!("-Wl,-rpath,{}", lib.display()))
         .arg("-lgw");
     let output = command.output().expect("run the C compiler");
-    assert!(
-        output.status.success(),
-        "compiling {source} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "compiling {source} failed:\n{}", String::from_utf8_lossy(&output.stderr));
     exe
 }
 
@@ -71,7 +67,10 @@ fn a_c_program_creates_a_session_and_a_token() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.lines().any(|l| l.starts_with("session.id=SESSION0002") && l.len() == "session.id=".len() + 31), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l.starts_with("session.id=SESSION0002") && l.len() == "session.id=".len() + 31),
+        "{stdout}"
+    );
     assert!(stdout.lines().any(|l| l.starts_with("token=") && l.len() > "token=".len()), "{stdout}");
     assert!(stdout.contains("invalid field=sourceOfFunds.provided.card.p2pe.keySerialNumber"), "{stdout}");
     assert!(stdout.contains("correlationId=c-abi-smoke http=20"), "{stdout}");

@@ -69,14 +69,22 @@ fn create_session(client: &Client) -> (u32, Response) {
     (status, Response(out))
 }
 
-fn tokenize(client: &Client, token: Option<&str>, ksn: &str, payload: &str, iv: Option<&str>, bin: Option<&str>) -> (u32, Response) {
+fn tokenize(
+    client: &Client,
+    token: Option<&str>,
+    ksn: &str,
+    payload: &str,
+    iv: Option<&str>,
+    bin: Option<&str>,
+) -> (u32, Response) {
     let (token, ksn, payload) = (token.map(c), c(ksn), c(payload));
     let (iv, bin) = (iv.map(c), bin.map(c));
     let opt = |s: &Option<std::ffi::CString>| s.as_ref().map_or(ptr::null(), |s| s.as_ptr());
     let mut out = ptr::null_mut();
     // SAFETY: a live client, valid C strings or NULL where allowed, out pointer.
-    let status =
-        unsafe { gw_tokenize_p2pe(client.0, opt(&token), ksn.as_ptr(), payload.as_ptr(), opt(&iv), opt(&bin), &mut out) };
+    let status = unsafe {
+        gw_tokenize_p2pe(client.0, opt(&token), ksn.as_ptr(), payload.as_ptr(), opt(&iv), opt(&bin), &mut out)
+    };
     (status, Response(out))
 }
 
@@ -117,7 +125,8 @@ fn tokenize_with_a_generated_and_a_merchant_supplied_token() {
     let sim = sim();
     let client = client(&sim.base_url(), PASSWORD);
     let card = terminal_card();
-    let (status, response) = tokenize(&client, None, &card.ksn, &card.payload, card.iv.as_deref(), Some(&card.card_bin));
+    let (status, response) =
+        tokenize(&client, None, &card.ksn, &card.payload, card.iv.as_deref(), Some(&card.card_bin));
     assert_eq!(status, GW_OK, "{}", last_error());
     let token = response.get("token").expect("a generated token");
     assert!(!token.is_empty() && token.chars().all(|ch| ch.is_ascii_alphanumeric()), "{token}");
@@ -228,7 +237,7 @@ fn null_and_non_utf8_arguments() {
         assert_eq!(gw_config_set_base_url(ptr::null_mut(), c("https://x").as_ptr()), GW_ERR_NULL_ARGUMENT);
         let latin1 = b"TEST\xe9\0";
         assert_eq!(gw_config_set_merchant(config, latin1.as_ptr().cast()), GW_ERR_INVALID_UTF8);
-        let mut client = 0x1 as *mut gw_client;
+        let mut client = std::ptr::NonNull::<gw_client>::dangling().as_ptr();
         assert_eq!(gw_client_new(config, &mut client), GW_ERR_CONFIG);
         assert!(client.is_null(), "*out is NULL on failure");
         assert!(last_error().contains("base URL"), "{}", last_error());
@@ -250,7 +259,15 @@ fn null_and_non_utf8_arguments() {
         );
         assert!(last_error().contains("'payload'"));
         assert_eq!(
-            gw_tokenize_p2pe(client.0, latin1.as_ptr().cast(), ksn.as_ptr(), ksn.as_ptr(), ptr::null(), ptr::null(), &mut out),
+            gw_tokenize_p2pe(
+                client.0,
+                latin1.as_ptr().cast(),
+                ksn.as_ptr(),
+                ksn.as_ptr(),
+                ptr::null(),
+                ptr::null(),
+                &mut out
+            ),
             GW_ERR_INVALID_UTF8
         );
         assert!(out.is_null());

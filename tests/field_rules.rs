@@ -69,7 +69,13 @@ fn check_length_rule(op: Operation, rule: &FieldRule) {
     let mut request = Request::new(op);
     let good = |len: usize| good_char(rule.charset).to_string().repeat(len);
     for len in [rule.min_len.max(1), rule.max_len] {
-        assert_eq!(request.set(rule.name, &good(len)), GW_OK, "{} rejected {len} valid chars: {}", rule.name, last_error());
+        assert_eq!(
+            request.set(rule.name, &good(len)),
+            GW_OK,
+            "{} rejected {len} valid chars: {}",
+            rule.name,
+            last_error()
+        );
     }
     if rule.min_len > 1 {
         assert_rejected(&mut request, rule, &good(rule.min_len - 1), "min-1");
@@ -103,7 +109,12 @@ fn every_field_of_both_operations_at_its_boundaries() {
                     let mut request = Request::new(op);
                     for value in values {
                         assert_eq!(request.set(rule.name, value), GW_OK, "{} rejected {value}", rule.name);
-                        assert_rejected(&mut request, rule, &value.to_lowercase(), "lower case (values are case-sensitive)");
+                        assert_rejected(
+                            &mut request,
+                            rule,
+                            &value.to_lowercase(),
+                            "lower case (values are case-sensitive)",
+                        );
                         assert_rejected(&mut request, rule, &format!("{value}X"), "a value not in the list");
                     }
                     assert_rejected(&mut request, rule, "", "an empty value");
@@ -113,7 +124,9 @@ fn every_field_of_both_operations_at_its_boundaries() {
                     for ok in [min, max] {
                         assert_eq!(request.set(rule.name, &ok.to_string()), GW_OK);
                     }
-                    for bad in [(min - 1).to_string(), (max + 1).to_string(), "1a".to_owned(), "".to_owned(), "+1".to_owned()] {
+                    for bad in
+                        [(min - 1).to_string(), (max + 1).to_string(), "1a".to_owned(), "".to_owned(), "+1".to_owned()]
+                    {
                         assert_rejected(&mut request, rule, &bad, "a number outside the range");
                     }
                 }
@@ -192,7 +205,9 @@ fn merchant_and_managed_fields_come_from_the_configuration() {
     assert!(last_error().contains("not a field of CREATE_SESSION"), "{}", last_error());
 
     let mut config = gw::Config::new();
-    for (merchant, ok) in [("A", true), (&*"m".repeat(40), true), (&*"m".repeat(41), false), ("TEST-01_x", true), ("TEST 01", false)] {
+    for (merchant, ok) in
+        [("A", true), (&*"m".repeat(40), true), (&*"m".repeat(41), false), ("TEST-01_x", true), ("TEST 01", false)]
+    {
         assert_eq!(config.set_merchant(merchant).is_ok(), ok, "merchant {merchant:?}");
     }
 }

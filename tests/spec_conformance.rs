@@ -68,7 +68,10 @@ fn parse_request_fields(text: &str) -> BTreeMap<String, SpecField> {
             field.charset_sentence = Some(line.to_owned());
         } else if line.starts_with("Value must be a member of the following list") {
             in_enumeration = true;
-        } else if in_enumeration && !line.is_empty() && line.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()) {
+        } else if in_enumeration
+            && !line.is_empty()
+            && line.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+        {
             field.enumeration.push(line.to_owned());
         }
     }
@@ -120,7 +123,9 @@ fn check_operation(op: Operation, file: &str) {
             },
             "Alphanumeric + additional characters" => {
                 match rule.charset {
-                    Charset::AlphanumericPlus(extra) => assert_eq!(extra, listed_extras(sentence), "{op} {name}: extra characters"),
+                    Charset::AlphanumericPlus(extra) => {
+                        assert_eq!(extra, listed_extras(sentence), "{op} {name}: extra characters")
+                    }
                     other => panic!("{op} {name}: expected alphanumeric plus, table has {other:?}"),
                 }
                 None

@@ -8,9 +8,7 @@ use zeroize::Zeroizing;
 
 /// True when `digits` (ASCII digits only) passes the Luhn check.
 pub fn luhn_valid(digits: &str) -> bool {
-    !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && luhn_sum(digits.bytes().rev(), false) % 10 == 0
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && luhn_sum(digits.bytes().rev(), false) % 10 == 0
 }
 
 /// The check digit that makes `payload` + digit Luhn-valid.
@@ -50,11 +48,7 @@ pub struct CardInfo {
 /// table: the funding method is CHARGE for AMEX and Diners, DEBIT for
 /// Maestro, CREDIT for the other known brands, UNKNOWN otherwise.
 pub fn card_info(pan: &str) -> CardInfo {
-    let prefix = |n: usize| {
-        pan.get(..n)
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(0)
-    };
+    let prefix = |n: usize| pan.get(..n).and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
     let in_range = |n: usize, lo: u32, hi: u32| (lo..=hi).contains(&prefix(n));
     let (brand, scheme, funding_method) = if pan.starts_with('4') {
         ("VISA", "VISA", "CREDIT")
@@ -70,20 +64,12 @@ pub fn card_info(pan: &str) -> CardInfo {
         ("DINERS_CLUB", "DINERS_CLUB", "CHARGE")
     } else if in_range(2, 62, 62) {
         ("CHINA_UNIONPAY", "CHINA_UNIONPAY", "CREDIT")
-    } else if in_range(2, 50, 50)
-        || in_range(2, 56, 58)
-        || in_range(4, 6304, 6304)
-        || in_range(2, 67, 67)
-    {
+    } else if in_range(2, 50, 50) || in_range(2, 56, 58) || in_range(4, 6304, 6304) || in_range(2, 67, 67) {
         ("MAESTRO", "MASTERCARD", "DEBIT")
     } else {
         ("UNKNOWN", "OTHER", "UNKNOWN")
     };
-    CardInfo {
-        brand,
-        scheme,
-        funding_method,
-    }
+    CardInfo { brand, scheme, funding_method }
 }
 
 /// 6.4 masking: first 6 and last 4 digits kept, the middle as `x`
@@ -112,10 +98,7 @@ pub struct CardData {
 
 impl std::fmt::Debug for CardData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CardData")
-            .field("pan", &mask_6_4(&self.pan))
-            .field("expiry", &self.expiry)
-            .finish()
+        f.debug_struct("CardData").field("pan", &mask_6_4(&self.pan)).field("expiry", &self.expiry).finish()
     }
 }
 
@@ -196,9 +179,7 @@ fn expiry_from_yymm(s: &str) -> Option<String> {
         return None;
     }
     let month: u32 = yymm[2..].parse().ok()?;
-    (1..=12)
-        .contains(&month)
-        .then(|| format!("{}{}", &yymm[2..], &yymm[..2]))
+    (1..=12).contains(&month).then(|| format!("{}{}", &yymm[2..], &yymm[..2]))
 }
 
 #[cfg(test)]
@@ -271,26 +252,11 @@ mod tests {
         assert_eq!(&*c.pan, "4000000000000002");
         let c = parse_plaintext(&pad("4000000000000002D2912")).unwrap();
         assert_eq!(c.expiry.as_deref(), Some("1229"));
-        assert_eq!(
-            parse_plaintext(&pad("4000000000000003")).unwrap_err(),
-            PlaintextError::BadLuhn
-        );
-        assert_eq!(
-            parse_plaintext(&pad("40000000002")).unwrap_err(),
-            PlaintextError::BadLength
-        );
-        assert_eq!(
-            parse_plaintext(&[0x9F, 0x12, 0, 0, 0, 0, 0, 0]).unwrap_err(),
-            PlaintextError::NotACard
-        );
-        assert_eq!(
-            parse_plaintext(&[0; 8]).unwrap_err(),
-            PlaintextError::NotACard
-        );
-        assert_eq!(
-            parse_plaintext(&pad(";4000000000000002=2912")).unwrap_err(),
-            PlaintextError::NotACard
-        );
+        assert_eq!(parse_plaintext(&pad("4000000000000003")).unwrap_err(), PlaintextError::BadLuhn);
+        assert_eq!(parse_plaintext(&pad("40000000002")).unwrap_err(), PlaintextError::BadLength);
+        assert_eq!(parse_plaintext(&[0x9F, 0x12, 0, 0, 0, 0, 0, 0]).unwrap_err(), PlaintextError::NotACard);
+        assert_eq!(parse_plaintext(&[0; 8]).unwrap_err(), PlaintextError::NotACard);
+        assert_eq!(parse_plaintext(&pad(";4000000000000002=2912")).unwrap_err(), PlaintextError::NotACard);
     }
 
     #[test]

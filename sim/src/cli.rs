@@ -73,10 +73,7 @@ impl Args {
                 } else if valued.contains(&name) {
                     let v = match inline {
                         Some(v) => v,
-                        None => it
-                            .next()
-                            .cloned()
-                            .ok_or_else(|| CliError(format!("--{name} needs a value")))?,
+                        None => it.next().cloned().ok_or_else(|| CliError(format!("--{name} needs a value")))?,
                     };
                     out.options.push((name.to_string(), v));
                 } else {
@@ -91,20 +88,12 @@ impl Args {
 
     /// The last value of `--name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.options
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.options.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// Every value of `--name`, in order.
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.options
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.options.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
     }
 
     pub fn flag(&self, name: &str) -> bool {
@@ -122,9 +111,7 @@ pub fn run(args: &[String]) -> i32 {
             print!("{USAGE}");
             Ok(())
         }
-        Some(other) => fail(format!(
-            "unknown command '{other}' (serve, terminal, dukpt, help)"
-        )),
+        Some(other) => fail(format!("unknown command '{other}' (serve, terminal, dukpt, help)")),
         None => fail("no command given (serve, terminal, dukpt, help)"),
     };
     match result {
@@ -139,26 +126,20 @@ pub fn run(args: &[String]) -> i32 {
 
 fn parse_bdk(a: &Args) -> Result<[u8; 16], CliError> {
     match a.get("bdk") {
-        Some(h) => dukpt::parse_key(h)
-            .map(|k| *k)
-            .map_err(|e| CliError(format!("--bdk: {e}"))),
+        Some(h) => dukpt::parse_key(h).map(|k| *k).map_err(|e| CliError(format!("--bdk: {e}"))),
         None => Ok(dukpt::ANSI_TEST_BDK),
     }
 }
 
 fn parse_variant(a: &Args) -> Result<Variant, CliError> {
     match a.get("variant") {
-        Some(v) => {
-            Variant::parse(v).ok_or_else(|| CliError("--variant must be data or pin".into()))
-        }
+        Some(v) => Variant::parse(v).ok_or_else(|| CliError("--variant must be data or pin".into())),
         None => Ok(Variant::Data),
     }
 }
 
 fn parse_iv(a: &Args) -> Result<Option<[u8; 8]>, CliError> {
-    a.get("iv")
-        .map(|h| dukpt::parse_iv(h).map_err(|e| CliError(format!("--iv: {e}"))))
-        .transpose()
+    a.get("iv").map(|h| dukpt::parse_iv(h).map_err(|e| CliError(format!("--iv: {e}")))).transpose()
 }
 
 fn read_file(path: &str, what: &str) -> Result<String, CliError> {
@@ -177,22 +158,14 @@ pub fn serve_config(a: &Args) -> Result<SimConfig, CliError> {
     }
     let mut cfg = SimConfig::default().log(!a.flag("quiet"));
     for (m, p) in merchants.iter().zip(&passwords) {
-        if m.is_empty()
-            || m.len() > 40
-            || !m
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
+        if m.is_empty() || m.len() > 40 || !m.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return fail("--merchant must be 1 to 40 characters of 0-9, a-z, A-Z, '-', '_'");
         }
         cfg = cfg.merchant(m, p);
     }
     if let Some(l) = a.get("listen") {
-        cfg = cfg.listen(l.parse().map_err(|_| {
-            CliError(format!(
-                "--listen: '{l}' is not an address like 127.0.0.1:8080"
-            ))
-        })?);
+        cfg = cfg
+            .listen(l.parse().map_err(|_| CliError(format!("--listen: '{l}' is not an address like 127.0.0.1:8080")))?);
     }
     match (a.get("cert"), a.get("key")) {
         (Some(c), Some(k)) => cfg = cfg.tls_pem(&read_file(c, "--cert")?, &read_file(k, "--key")?),
@@ -207,16 +180,15 @@ pub fn serve_config(a: &Args) -> Result<SimConfig, CliError> {
         cfg = cfg.client_ca_pem(&read_file(f, "--client-ca")?);
     }
     if let Some(s) = a.get("token-strategy") {
-        cfg = cfg
-            .token_strategy(TokenStrategy::parse(s).ok_or_else(|| {
-                CliError("--token-strategy must be merchant, luhn or 6.4".into())
-            })?);
+        cfg = cfg.token_strategy(
+            TokenStrategy::parse(s).ok_or_else(|| CliError("--token-strategy must be merchant, luhn or 6.4".into()))?,
+        );
     }
     if let Some(s) = a.get("repository") {
-        cfg =
-            cfg.repository_mode(RepositoryMode::parse(s).ok_or_else(|| {
-                CliError("--repository must be unique-card or unique-token".into())
-            })?);
+        cfg = cfg.repository_mode(
+            RepositoryMode::parse(s)
+                .ok_or_else(|| CliError("--repository must be unique-card or unique-token".into()))?,
+        );
     }
     if let Some(id) = a.get("repository-id") {
         if id.is_empty() || id.len() > 16 || !id.bytes().all(|b| (0x21..0x7F).contains(&b)) {
@@ -226,9 +198,7 @@ pub fn serve_config(a: &Args) -> Result<SimConfig, CliError> {
     }
     cfg = cfg.bdk(parse_bdk(a)?).variant(parse_variant(a)?);
     if let Some(t) = a.get("session-ttl") {
-        let secs: u64 = t
-            .parse()
-            .map_err(|_| CliError("--session-ttl must be a number of seconds".into()))?;
+        let secs: u64 = t.parse().map_err(|_| CliError("--session-ttl must be a number of seconds".into()))?;
         cfg = cfg.session_ttl(Duration::from_secs(secs));
     }
     if let Some(v) = a.get("verification") {
@@ -279,8 +249,7 @@ fn serve(args: &[String]) -> Result<(), CliError> {
             Some(p) => std::path::PathBuf::from(p),
             None => std::env::temp_dir().join(format!("gw-sim-ca-{}.pem", sim.addr().port())),
         };
-        std::fs::write(&path, pem)
-            .map_err(|e| CliError(format!("writing the CA to {}: {e}", path.display())))?;
+        std::fs::write(&path, pem).map_err(|e| CliError(format!("writing the CA to {}: {e}", path.display())))?;
         let _ = writeln!(out, "ca={}", path.display());
     }
     let _ = out.flush();
@@ -290,17 +259,11 @@ fn serve(args: &[String]) -> Result<(), CliError> {
 }
 
 fn terminal_cmd(args: &[String]) -> Result<(), CliError> {
-    let a = Args::parse(
-        args,
-        &["pan", "ksn", "bdk", "iv", "variant", "expiry", "track"],
-        &[],
-    )?;
+    let a = Args::parse(args, &["pan", "ksn", "bdk", "iv", "variant", "expiry", "track"], &[])?;
     if let Some(p) = a.positionals.first() {
         return fail(format!("unexpected argument '{p}'"));
     }
-    let pan = a
-        .get("pan")
-        .ok_or_else(|| CliError("terminal needs --pan PAN".into()))?;
+    let pan = a.get("pan").ok_or_else(|| CliError("terminal needs --pan PAN".into()))?;
     let opts = TerminalOptions {
         bdk: parse_bdk(&a)?,
         ksn: a.get("ksn").unwrap_or(terminal::DEFAULT_KSN).to_string(),
@@ -330,23 +293,23 @@ fn dukpt_cmd(args: &[String]) -> Result<(), CliError> {
     let a = Args::parse(args, &["bdk", "ksn", "iv", "variant"], &[])?;
     let (mode, data) = match a.positionals.as_slice() {
         [m, d] => (m.as_str(), d.as_str()),
-        _ => return fail("usage: gw-sim dukpt encrypt|decrypt --ksn KSN [--bdk HEX] [--iv HEX] [--variant data|pin] HEX"),
+        _ => {
+            return fail(
+                "usage: gw-sim dukpt encrypt|decrypt --ksn KSN [--bdk HEX] [--iv HEX] [--variant data|pin] HEX",
+            )
+        }
     };
     let bdk = parse_bdk(&a)?;
-    let ksn = dukpt::parse_ksn(
-        a.get("ksn")
-            .ok_or_else(|| CliError("dukpt needs --ksn KSN".into()))?,
-    )
-    .map_err(|e| CliError(format!("--ksn: {e}")))?;
+    let ksn = dukpt::parse_ksn(a.get("ksn").ok_or_else(|| CliError("dukpt needs --ksn KSN".into()))?)
+        .map_err(|e| CliError(format!("--ksn: {e}")))?;
     let iv = parse_iv(&a)?;
     let variant = parse_variant(&a)?;
     let bytes = hex::decode(data).map_err(|_| CliError("the data must be hex".into()))?;
     let out = match mode {
-        "encrypt" => dukpt::encrypt(&bdk, &ksn, variant, iv.as_ref(), &bytes)
-            .map_err(|e| CliError(e.to_string()))?,
-        "decrypt" => dukpt::decrypt(&bdk, &ksn, variant, iv.as_ref(), &bytes)
-            .map_err(|e| CliError(e.to_string()))?
-            .to_vec(),
+        "encrypt" => dukpt::encrypt(&bdk, &ksn, variant, iv.as_ref(), &bytes).map_err(|e| CliError(e.to_string()))?,
+        "decrypt" => {
+            dukpt::decrypt(&bdk, &ksn, variant, iv.as_ref(), &bytes).map_err(|e| CliError(e.to_string()))?.to_vec()
+        }
         _ => return fail("dukpt takes encrypt or decrypt"),
     };
     println!("{}", hex::encode_upper(out));
@@ -363,12 +326,7 @@ mod tests {
 
     #[test]
     fn parses_options_flags_and_positionals() {
-        let a = Args::parse(
-            &s(&["--ksn", "K", "--tls", "--iv=00", "pos"]),
-            &["ksn", "iv"],
-            &["tls"],
-        )
-        .unwrap();
+        let a = Args::parse(&s(&["--ksn", "K", "--tls", "--iv=00", "pos"]), &["ksn", "iv"], &["tls"]).unwrap();
         assert_eq!(a.get("ksn"), Some("K"));
         assert_eq!(a.get("iv"), Some("00"));
         assert!(a.flag("tls"));
@@ -383,16 +341,7 @@ mod tests {
             serve_config(
                 &Args::parse(
                     &s(v),
-                    &[
-                        "merchant",
-                        "password",
-                        "token-strategy",
-                        "repository",
-                        "fault",
-                        "listen",
-                        "bdk",
-                        "session-ttl",
-                    ],
+                    &["merchant", "password", "token-strategy", "repository", "fault", "listen", "bdk", "session-ttl"],
                     &["tls"],
                 )
                 .unwrap(),
@@ -401,15 +350,7 @@ mod tests {
         assert!(ok(&["--merchant", "M1", "--password", "p"]).is_ok());
         assert!(ok(&["--merchant", "M1"]).is_err());
         assert!(ok(&["--merchant", "M 1", "--password", "p"]).is_err());
-        assert!(ok(&[
-            "--merchant",
-            "M1",
-            "--password",
-            "p",
-            "--token-strategy",
-            "x"
-        ])
-        .is_err());
+        assert!(ok(&["--merchant", "M1", "--password", "p", "--token-strategy", "x"]).is_err());
         assert!(ok(&["--merchant", "M1", "--password", "p", "--fault", "bogus"]).is_err());
         assert!(ok(&["--merchant", "M1", "--password", "p", "--listen", "nowhere"]).is_err());
         assert!(ok(&["--merchant", "M1", "--password", "p", "--bdk", "12"]).is_err());
@@ -436,15 +377,6 @@ mod tests {
         assert_eq!(run(&s(&["nope"])), 2);
         assert_eq!(run(&[]), 2);
         assert_eq!(run(&s(&["terminal"])), 2);
-        assert_eq!(
-            run(&s(&[
-                "dukpt",
-                "encrypt",
-                "--ksn",
-                "FFFF9876543210E00001",
-                "0102"
-            ])),
-            2
-        );
+        assert_eq!(run(&s(&["dukpt", "encrypt", "--ksn", "FFFF9876543210E00001", "0102"])), 2);
     }
 }

@@ -40,10 +40,7 @@ pub struct Merchant {
 
 impl std::fmt::Debug for Merchant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Merchant")
-            .field("id", &self.id)
-            .field("password", &"<redacted>")
-            .finish()
+        f.debug_struct("Merchant").field("id", &self.id).field("password", &"<redacted>").finish()
     }
 }
 
@@ -133,10 +130,7 @@ impl Default for SimConfig {
 impl SimConfig {
     /// Adds a merchant with its API password.
     pub fn merchant(mut self, id: &str, password: &str) -> Self {
-        self.merchants.push(Merchant {
-            id: id.to_string(),
-            password: Zeroizing::new(password.to_string()),
-        });
+        self.merchants.push(Merchant { id: id.to_string(), password: Zeroizing::new(password.to_string()) });
         self
     }
     pub fn listen(mut self, addr: SocketAddr) -> Self {
@@ -150,10 +144,7 @@ impl SimConfig {
     }
     /// HTTPS with this certificate chain and key (PEM).
     pub fn tls_pem(mut self, cert_chain_pem: &str, key_pem: &str) -> Self {
-        self.tls = TlsSetup::Pem {
-            cert_chain: cert_chain_pem.to_string(),
-            key: key_pem.to_string(),
-        };
+        self.tls = TlsSetup::Pem { cert_chain: cert_chain_pem.to_string(), key: key_pem.to_string() };
         self
     }
     /// Certificate authentication: clients must present a certificate signed

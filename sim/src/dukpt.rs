@@ -4,23 +4,19 @@
 //! The block work is RustCrypto's `des` and `cbc`; only the key derivation
 //! (a few XORs and single-DES steps) is written here.
 
-use cbc::cipher::{
-    block_padding::NoPadding, BlockDecryptMut, BlockEncrypt, BlockEncryptMut, KeyInit, KeyIvInit,
-};
+use cbc::cipher::{block_padding::NoPadding, BlockDecryptMut, BlockEncrypt, BlockEncryptMut, KeyInit, KeyIvInit};
 use des::{Des, TdesEde2};
 use zeroize::Zeroizing;
 
 /// The public ANSI X9.24 test Base Derivation Key.
-pub const ANSI_TEST_BDK: [u8; 16] = [
-    0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10,
-];
+pub const ANSI_TEST_BDK: [u8; 16] =
+    [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10];
 
 /// A double-length TDES key (BDK, IPEK or a derived key); wiped on drop.
 pub type Key16 = Zeroizing<[u8; 16]>;
 
-const KEY_MASK: [u8; 16] = [
-    0xC0, 0xC0, 0xC0, 0xC0, 0x00, 0x00, 0x00, 0x00, 0xC0, 0xC0, 0xC0, 0xC0, 0x00, 0x00, 0x00, 0x00,
-];
+const KEY_MASK: [u8; 16] =
+    [0xC0, 0xC0, 0xC0, 0xC0, 0x00, 0x00, 0x00, 0x00, 0xC0, 0xC0, 0xC0, 0xC0, 0x00, 0x00, 0x00, 0x00];
 const DATA_VARIANT: [u8; 8] = [0, 0, 0, 0, 0, 0xFF, 0, 0];
 const PIN_VARIANT: [u8; 8] = [0, 0, 0, 0, 0, 0, 0, 0xFF];
 const COUNTER_BITS: u32 = 21;
@@ -260,10 +256,7 @@ mod tests {
     #[test]
     fn counter_reads_21_bits() {
         assert_eq!(counter(&parse_ksn("FFFF9876543210E00001").unwrap()), 1);
-        assert_eq!(
-            counter(&parse_ksn("FFFF9876543210FFFFFF").unwrap()),
-            0x1F_FFFF
-        );
+        assert_eq!(counter(&parse_ksn("FFFF9876543210FFFFFF").unwrap()), 0x1F_FFFF);
     }
 
     #[test]
@@ -286,10 +279,7 @@ mod tests {
     #[test]
     fn rejects_partial_blocks() {
         let ksn = parse_ksn("FFFF9876543210E00001").unwrap();
-        assert_eq!(
-            encrypt(&ANSI_TEST_BDK, &ksn, Variant::Data, None, &h("0102")),
-            Err(DukptError::BadLength)
-        );
+        assert_eq!(encrypt(&ANSI_TEST_BDK, &ksn, Variant::Data, None, &h("0102")), Err(DukptError::BadLength));
         assert!(decrypt(&ANSI_TEST_BDK, &ksn, Variant::Data, None, &[]).is_err());
     }
 }

@@ -65,30 +65,14 @@ impl Fault {
             None => (head, None),
         };
         let mut ms: Option<u64> = None;
-        let mut n: Option<u32> = inline_n
-            .map(|v| {
-                v.parse()
-                    .map_err(|_| format!("'{name}': N must be a number"))
-            })
-            .transpose()?;
+        let mut n: Option<u32> =
+            inline_n.map(|v| v.parse().map_err(|_| format!("'{name}': N must be a number"))).transpose()?;
         for p in parts {
             match p.trim().split_once('=') {
-                Some(("ms", v)) => {
-                    ms = Some(
-                        v.parse()
-                            .map_err(|_| "ms must be a number of milliseconds".to_string())?,
-                    )
-                }
-                Some(("n", v)) => {
-                    n = Some(v.parse().map_err(|_| "n must be a number".to_string())?)
-                }
+                Some(("ms", v)) => ms = Some(v.parse().map_err(|_| "ms must be a number of milliseconds".to_string())?),
+                Some(("n", v)) => n = Some(v.parse().map_err(|_| "n must be a number".to_string())?),
                 Some(("tag", _)) => {}
-                _ => {
-                    return Err(format!(
-                        "unknown fault parameter '{}' (ms=N, n=N, tag=...)",
-                        p.trim()
-                    ))
-                }
+                _ => return Err(format!("unknown fault parameter '{}' (ms=N, n=N, tag=...)", p.trim())),
             }
         }
         let ms_dur = ms.map(Duration::from_millis);
@@ -102,15 +86,8 @@ impl Fault {
             "oversize" => Fault::Oversize,
             "garbage" => Fault::Garbage,
             "silent" => Fault::Silent(ms_dur),
-            "busy-then-ok" => {
-                Fault::BusyThenOk(n.ok_or("busy-then-ok needs a count: busy-then-ok=N")?)
-            }
-            _ => {
-                return Err(format!(
-                    "unknown fault '{name}' (one of: {})",
-                    NAMES.join(", ")
-                ))
-            }
+            "busy-then-ok" => Fault::BusyThenOk(n.ok_or("busy-then-ok needs a count: busy-then-ok=N")?),
+            _ => return Err(format!("unknown fault '{name}' (one of: {})", NAMES.join(", "))),
         };
         if inline_n.is_some() && !matches!(fault, Fault::BusyThenOk(_)) {
             return Err(format!("fault '{name}' takes no '=N'"));
@@ -152,10 +129,7 @@ mod tests {
 
     #[test]
     fn parses_every_fault() {
-        assert_eq!(
-            Fault::parse("delay,ms=250"),
-            Ok(Fault::Delay(Duration::from_millis(250)))
-        );
+        assert_eq!(Fault::parse("delay,ms=250"), Ok(Fault::Delay(Duration::from_millis(250))));
         assert_eq!(Fault::parse("delay"), Ok(Fault::Delay(DEFAULT_DELAY)));
         assert_eq!(Fault::parse("http500-html"), Ok(Fault::Http500Html));
         assert_eq!(Fault::parse("server-busy"), Ok(Fault::ServerBusy));
@@ -172,10 +146,7 @@ mod tests {
         assert!(Fault::parse("delay,ms=x").is_err());
         assert!(Fault::parse("reset=2").is_err());
         assert_eq!(Fault::from_correlation_id("abc"), None);
-        assert_eq!(
-            Fault::from_correlation_id("gw-sim:fault=reset"),
-            Some(Ok(Fault::Reset))
-        );
+        assert_eq!(Fault::from_correlation_id("gw-sim:fault=reset"), Some(Ok(Fault::Reset)));
     }
 
     #[test]

@@ -26,15 +26,8 @@ const F_MONTH: &str = "sourceOfFunds.provided.card.expiry.month";
 const F_YEAR: &str = "sourceOfFunds.provided.card.expiry.year";
 const UPDATE_SESSION: &str = "UPDATE_SESSION";
 /// Fields of the request envelope, never stored in a session.
-const ENVELOPE: [&str; 7] = [
-    "apiOperation",
-    "merchant",
-    "correlationId",
-    "apiUsername",
-    "apiPassword",
-    "session.id",
-    "session.version",
-];
+const ENVELOPE: [&str; 7] =
+    ["apiOperation", "merchant", "correlationId", "apiUsername", "apiPassword", "session.id", "session.version"];
 
 /// What the connection layer must do with a request.
 pub enum Reply {
@@ -92,7 +85,10 @@ impl NvpError {
     fn server_busy() -> NvpError {
         NvpError {
             cause: "SERVER_BUSY",
-            ..NvpError::invalid_request(503, "The server did not have enough resources to process the request at the moment (gw-sim fault)")
+            ..NvpError::invalid_request(
+                503,
+                "The server did not have enough resources to process the request at the moment (gw-sim fault)",
+            )
         }
     }
 
@@ -133,11 +129,7 @@ impl From<FieldError> for NvpError {
 }
 
 /// An NVP answer: sorted keys, form-encoded, correlationId echoed.
-fn nvp_response(
-    status: u16,
-    mut fields: BTreeMap<String, String>,
-    correlation_id: Option<&str>,
-) -> Response {
+fn nvp_response(status: u16, mut fields: BTreeMap<String, String>, correlation_id: Option<&str>) -> Response {
     if let Some(c) = correlation_id {
         fields.insert("correlationId".into(), c.to_string());
     }
@@ -166,10 +158,7 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn get<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    fields
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
+    fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
 /// The request fields after decoding, wiped on drop (they carry card data and passwords).
@@ -197,11 +186,7 @@ impl Gateway {
     pub fn new(cfg: SimConfig, shutdown: Arc<AtomicBool>) -> Gateway {
         Gateway {
             sessions: Sessions::new(cfg.session_ttl),
-            repository: Repository::new(
-                &cfg.repository_id,
-                cfg.token_strategy,
-                cfg.repository_mode,
-            ),
+            repository: Repository::new(&cfg.repository_id, cfg.token_strategy, cfg.repository_mode),
             busy: BusyCounters::default(),
             shutdown,
             cfg,
@@ -222,10 +207,7 @@ impl Gateway {
     /// The answer to a request the HTTP layer could not read.
     pub fn http_error(&self, e: &HttpError) -> Response {
         self.log("HTTP", e.status, "ERROR");
-        let mut r = error_response(
-            NvpError::invalid_request(e.status, e.explanation.clone()),
-            None,
-        );
+        let mut r = error_response(NvpError::invalid_request(e.status, e.explanation.clone()), None);
         r.close = true;
         r
     }
@@ -278,57 +260,37 @@ impl Gateway {
         correlation_id: &mut Option<String>,
     ) -> Result<Reply, NvpError> {
         let version = req.path.strip_prefix("/api/nvp/version/").ok_or_else(|| {
-            NvpError::invalid_request(
-                404,
-                "No such resource: the NVP API is POST /api/nvp/version/{N}",
-            )
+            NvpError::invalid_request(404, "No such resource: the NVP API is POST /api/nvp/version/{N}")
         })?;
         if req.method != "POST" {
-            return Err(NvpError::invalid_request(
-                405,
-                "Method not allowed: the NVP API takes POST only",
-            ));
+            return Err(NvpError::invalid_request(405, "Method not allowed: the NVP API takes POST only"));
         }
         check_version(version)?;
         let charset = body_charset(req.header("Content-Type"))?;
-        let fields =
-            Fields(gw::nvp::decode(&req.body, charset).map_err(|e| {
-                NvpError::invalid_request(400, format!("Malformed request body: {e}"))
-            })?);
+        let fields = Fields(
+            gw::nvp::decode(&req.body, charset)
+                .map_err(|e| NvpError::invalid_request(400, format!("Malformed request body: {e}")))?,
+        );
         let fields = &fields.0;
         *correlation_id = get(fields, "correlationId").map(str::to_string);
 
         // Faults come first: they simulate trouble in front of the gateway.
-        let (fault, per_request) = match correlation_id
-            .as_deref()
-            .and_then(Fault::from_correlation_id)
-        {
+        let (fault, per_request) = match correlation_id.as_deref().and_then(Fault::from_correlation_id) {
             Some(Ok(f)) => (Some(f), true),
             Some(Err(msg)) => {
-                return Err(NvpError::field(
-                    "correlationId",
-                    ValidationType::Invalid,
-                    format!("gw-sim fault: {msg}"),
-                ))
+                return Err(NvpError::field("correlationId", ValidationType::Invalid, format!("gw-sim fault: {msg}")))
             }
             None => (self.cfg.fault, false),
         };
         if let Some(f) = fault {
-            if let Some(reply) = self.apply_fault(
-                f,
-                per_request.then_some(correlation_id.as_deref()).flatten(),
-            ) {
+            if let Some(reply) = self.apply_fault(f, per_request.then_some(correlation_id.as_deref()).flatten()) {
                 return Ok(reply);
             }
         }
 
         let merchant = self.authenticate(fields, client_cn)?;
         let op_name = get(fields, "apiOperation").ok_or_else(|| {
-            NvpError::field(
-                "apiOperation",
-                ValidationType::Missing,
-                "field 'apiOperation' missing: is required",
-            )
+            NvpError::field("apiOperation", ValidationType::Missing, "field 'apiOperation' missing: is required")
         })?;
         let out = if op_name == UPDATE_SESSION {
             self.update_session(fields, &merchant)?
@@ -347,11 +309,7 @@ impl Gateway {
         };
         let result = out.get("result").cloned().unwrap_or_default();
         self.log(op_name, 200, &result);
-        Ok(Reply::Respond(nvp_response(
-            200,
-            out,
-            correlation_id.as_deref(),
-        )))
+        Ok(Reply::Respond(nvp_response(200, out, correlation_id.as_deref())))
     }
 
     /// Carries out a fault; `None` means: go on and answer normally.
@@ -388,19 +346,14 @@ impl Gateway {
 
     /// The authenticated merchant: the client certificate's CN, or
     /// `apiUsername=merchant.<ID>` with the right `apiPassword`.
-    fn authenticate(
-        &self,
-        fields: &[(String, String)],
-        client_cn: Option<&str>,
-    ) -> Result<String, NvpError> {
+    fn authenticate(&self, fields: &[(String, String)], client_cn: Option<&str>) -> Result<String, NvpError> {
         const BAD: &str = "Invalid credentials: apiUsername must be merchant.<ID> and apiPassword its API password";
         let user = get(fields, "apiUsername");
         let password = get(fields, "apiPassword");
-        let password_ok =
-            |id: &str| match (password, self.cfg.merchants.iter().find(|m| m.id == id)) {
-                (Some(pw), Some(m)) => ct_eq(pw.as_bytes(), m.password.as_bytes()),
-                _ => false,
-            };
+        let password_ok = |id: &str| match (password, self.cfg.merchants.iter().find(|m| m.id == id)) {
+            (Some(pw), Some(m)) => ct_eq(pw.as_bytes(), m.password.as_bytes()),
+            _ => false,
+        };
         if let Some(cn) = client_cn {
             if user.is_some() || password.is_some() {
                 let id = user.and_then(|u| u.strip_prefix("merchant."));
@@ -432,11 +385,7 @@ impl Gateway {
                 ValidationType::Invalid,
                 "The merchant field does not match the authenticated merchant",
             )),
-            None => Err(NvpError::field(
-                "merchant",
-                ValidationType::Missing,
-                "field 'merchant' missing: is required",
-            )),
+            None => Err(NvpError::field("merchant", ValidationType::Missing, "field 'merchant' missing: is required")),
         }
     }
 
@@ -474,9 +423,7 @@ impl Gateway {
             }
             match name.as_str() {
                 "apiOperation" | "apiUsername" | "apiPassword" => {}
-                "merchant" | "correlationId" => {
-                    rules::check_field(Operation::CreateSession, name, value)?
-                }
+                "merchant" | "correlationId" => rules::check_field(Operation::CreateSession, name, value)?,
                 _ => rules::check_field(Operation::Tokenize, name, value)?,
             }
         }
@@ -488,15 +435,9 @@ impl Gateway {
                 "field 'session.id' missing: is required by UPDATE_SESSION",
             )
         })?;
-        let stored: Vec<(String, String)> = fields
-            .iter()
-            .filter(|(n, _)| !ENVELOPE.contains(&n.as_str()))
-            .cloned()
-            .collect();
-        let s = self
-            .sessions
-            .update(merchant, id, get(fields, "session.version"), &stored)
-            .map_err(session_error)?;
+        let stored: Vec<(String, String)> =
+            fields.iter().filter(|(n, _)| !ENVELOPE.contains(&n.as_str())).cloned().collect();
+        let s = self.sessions.update(merchant, id, get(fields, "session.version"), &stored).map_err(session_error)?;
         let mut out = BTreeMap::new();
         out.insert("merchant".into(), merchant.to_string());
         out.insert("result".into(), "SUCCESS".into());
@@ -506,26 +447,15 @@ impl Gateway {
         Ok(out)
     }
 
-    fn tokenize(
-        &self,
-        request: &[(String, String)],
-        merchant: &str,
-    ) -> Result<BTreeMap<String, String>, NvpError> {
+    fn tokenize(&self, request: &[(String, String)], merchant: &str) -> Result<BTreeMap<String, String>, NvpError> {
         let session_id = get(request, "session.id");
-        let completeness = if session_id.is_some() {
-            Completeness::MayUseSession
-        } else {
-            Completeness::Complete
-        };
+        let completeness = if session_id.is_some() { Completeness::MayUseSession } else { Completeness::Complete };
         rules::check_request(Operation::Tokenize, request, completeness)?;
         Self::check_merchant(request, merchant)?;
         let merged;
         let fields: &[(String, String)] = match session_id {
             Some(id) => {
-                let s = self
-                    .sessions
-                    .get(merchant, id, get(request, "session.version"))
-                    .map_err(session_error)?;
+                let s = self.sessions.get(merchant, id, get(request, "session.version")).map_err(session_error)?;
                 merged = Fields(sessions::merge(s.fields(), request));
                 rules::check_request(Operation::Tokenize, &merged.0, Completeness::Complete)?;
                 &merged.0
@@ -544,26 +474,20 @@ impl Gateway {
             let mut out = BTreeMap::new();
             out.insert("merchant".into(), merchant.to_string());
             out.insert("result".into(), "FAILURE".into());
-            out.insert(
-                "response.gatewayCode".into(),
-                "EXTERNAL_VERIFICATION_DECLINED".into(),
-            );
+            out.insert("response.gatewayCode".into(), "EXTERNAL_VERIFICATION_DECLINED".into());
             return Ok(out);
         }
         let token = get(fields, "token");
         let (pan, track_expiry) = self.card_from(fields, has_p2pe)?;
         let expiry = request_expiry(fields).or(track_expiry);
-        let verification =
-            get(fields, "verificationStrategy").unwrap_or(self.cfg.default_verification);
+        let verification = get(fields, "verificationStrategy").unwrap_or(self.cfg.default_verification);
         let gateway_code = match verification {
             "BASIC" => "BASIC_VERIFICATION_SUCCESSFUL",
             "ACQUIRER" => "EXTERNAL_VERIFICATION_SUCCESSFUL",
             _ => "NO_VERIFICATION_PERFORMED",
         };
         if verification != "NONE" {
-            let stored_expiry = token
-                .and_then(|t| self.repository.get(t))
-                .and_then(|r| r.expiry);
+            let stored_expiry = token.and_then(|t| self.repository.get(t)).and_then(|r| r.expiry);
             if expiry.is_none() && stored_expiry.is_none() {
                 return Err(NvpError::field(
                     F_MONTH,
@@ -572,24 +496,13 @@ impl Gateway {
                 ));
             }
             if !cards::luhn_valid(&pan) {
-                return Err(NvpError::field(
-                    F_NUMBER,
-                    ValidationType::Invalid,
-                    "The card number fails the Luhn check",
-                ));
+                return Err(NvpError::field(F_NUMBER, ValidationType::Invalid, "The card number fails the Luhn check"));
             }
         }
-        let record = self
-            .repository
-            .store(token, &pan, expiry.as_deref(), merchant)
-            .map_err(|e| {
-                let vt = if e == StoreError::TokenRequired {
-                    ValidationType::Missing
-                } else {
-                    ValidationType::Invalid
-                };
-                NvpError::field("token", vt, e.explanation())
-            })?;
+        let record = self.repository.store(token, &pan, expiry.as_deref(), merchant).map_err(|e| {
+            let vt = if e == StoreError::TokenRequired { ValidationType::Missing } else { ValidationType::Invalid };
+            NvpError::field("token", vt, e.explanation())
+        })?;
         let info = cards::card_info(&pan);
         let mut out = BTreeMap::new();
         let mut put = |k: &str, v: &str| {
@@ -600,10 +513,7 @@ impl Gateway {
         put("response.gatewayCode", gateway_code);
         put("result", "SUCCESS");
         put("sourceOfFunds.provided.card.brand", info.brand);
-        put(
-            "sourceOfFunds.provided.card.fundingMethod",
-            info.funding_method,
-        );
+        put("sourceOfFunds.provided.card.fundingMethod", info.funding_method);
         put("sourceOfFunds.provided.card.number", &cards::mask_6_4(&pan));
         put("sourceOfFunds.provided.card.scheme", info.scheme);
         if let Some(e) = &record.expiry {
@@ -642,11 +552,7 @@ impl Gateway {
         }
         if let Some(t) = get(fields, "sourceOfFunds.token") {
             let rec = self.repository.get(t).ok_or_else(|| {
-                NvpError::field(
-                    "sourceOfFunds.token",
-                    ValidationType::Invalid,
-                    "No card is stored against this token",
-                )
+                NvpError::field("sourceOfFunds.token", ValidationType::Invalid, "No card is stored against this token")
             })?;
             return Ok((Zeroizing::new(rec.pan().to_string()), rec.expiry.clone()));
         }
@@ -657,37 +563,18 @@ impl Gateway {
         ))
     }
 
-    fn decrypt_p2pe(
-        &self,
-        fields: &[(String, String)],
-    ) -> Result<(Zeroizing<String>, Option<String>), NvpError> {
+    fn decrypt_p2pe(&self, fields: &[(String, String)]) -> Result<(Zeroizing<String>, Option<String>), NvpError> {
         let invalid = |f: &str, msg: &str| NvpError::field(f, ValidationType::Invalid, msg);
-        let ksn_hex = get(fields, F_KSN)
-            .ok_or_else(|| NvpError::field(F_KSN, ValidationType::Missing, "field missing"))?;
+        let ksn_hex =
+            get(fields, F_KSN).ok_or_else(|| NvpError::field(F_KSN, ValidationType::Missing, "field missing"))?;
         let ksn = dukpt::parse_ksn(ksn_hex).map_err(|e| invalid(F_KSN, &e.to_string()))?;
-        let iv = get(fields, F_IV)
-            .map(dukpt::parse_iv)
-            .transpose()
-            .map_err(|e| invalid(F_IV, &e.to_string()))?;
+        let iv = get(fields, F_IV).map(dukpt::parse_iv).transpose().map_err(|e| invalid(F_IV, &e.to_string()))?;
         let payload_hex = get(fields, F_PAYLOAD)
             .ok_or_else(|| NvpError::field(F_PAYLOAD, ValidationType::Missing, "field missing"))?;
-        let ciphertext = hex::decode(payload_hex)
-            .map_err(|_| invalid(F_PAYLOAD, "The payload is not hexadecimal"))?;
-        let plain = dukpt::decrypt(
-            &self.cfg.bdk,
-            &ksn,
-            self.cfg.variant,
-            iv.as_ref(),
-            &ciphertext,
-        )
-        .map_err(|_| {
-            invalid(
-                F_PAYLOAD,
-                "The payload is not a whole number of 8-byte TDES blocks",
-            )
-        })?;
-        let card =
-            cards::parse_plaintext(&plain).map_err(|e| invalid(F_PAYLOAD, e.explanation()))?;
+        let ciphertext = hex::decode(payload_hex).map_err(|_| invalid(F_PAYLOAD, "The payload is not hexadecimal"))?;
+        let plain = dukpt::decrypt(&self.cfg.bdk, &ksn, self.cfg.variant, iv.as_ref(), &ciphertext)
+            .map_err(|_| invalid(F_PAYLOAD, "The payload is not a whole number of 8-byte TDES blocks"))?;
+        let card = cards::parse_plaintext(&plain).map_err(|e| invalid(F_PAYLOAD, e.explanation()))?;
         if let Some(bin) = get(fields, F_BIN) {
             if !card.pan.starts_with(bin) {
                 return Err(invalid(
@@ -753,13 +640,8 @@ fn body_charset(content_type: Option<&str>) -> Result<gw::nvp::Charset, NvpError
                 let v = v.trim().trim_matches('"').to_ascii_lowercase();
                 return match v.as_str() {
                     "utf-8" | "utf8" => Ok(gw::nvp::Charset::Utf8),
-                    "iso-8859-1" | "latin1" | "iso8859-1" | "us-ascii" => {
-                        Ok(gw::nvp::Charset::Latin1)
-                    }
-                    _ => Err(NvpError::invalid_request(
-                        415,
-                        "Unsupported charset: use UTF-8 or ISO-8859-1",
-                    )),
+                    "iso-8859-1" | "latin1" | "iso8859-1" | "us-ascii" => Ok(gw::nvp::Charset::Latin1),
+                    _ => Err(NvpError::invalid_request(415, "Unsupported charset: use UTF-8 or ISO-8859-1")),
                 };
             }
         }
@@ -784,21 +666,10 @@ mod tests {
     fn charsets() {
         use gw::nvp::Charset;
         assert_eq!(body_charset(None).unwrap(), Charset::Latin1);
-        assert_eq!(
-            body_charset(Some("application/x-www-form-urlencoded")).unwrap(),
-            Charset::Latin1
-        );
-        assert_eq!(
-            body_charset(Some("application/x-www-form-urlencoded; charset=UTF-8")).unwrap(),
-            Charset::Utf8
-        );
-        assert_eq!(
-            body_charset(Some("application/x-www-form-urlencoded;charset=\"utf-8\"")).unwrap(),
-            Charset::Utf8
-        );
+        assert_eq!(body_charset(Some("application/x-www-form-urlencoded")).unwrap(), Charset::Latin1);
+        assert_eq!(body_charset(Some("application/x-www-form-urlencoded; charset=UTF-8")).unwrap(), Charset::Utf8);
+        assert_eq!(body_charset(Some("application/x-www-form-urlencoded;charset=\"utf-8\"")).unwrap(), Charset::Utf8);
         assert!(body_charset(Some("application/json")).is_err());
-        assert!(
-            body_charset(Some("application/x-www-form-urlencoded; charset=shift_jis")).is_err()
-        );
+        assert!(body_charset(Some("application/x-www-form-urlencoded; charset=shift_jis")).is_err());
     }
 }

@@ -53,10 +53,7 @@ impl Write for Stream {
 }
 
 fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
-    )
+    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted)
 }
 
 /// Size and time limits of the request reader.
@@ -101,10 +98,7 @@ pub struct Request {
 impl Request {
     /// The first header of that name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -117,10 +111,7 @@ pub struct HttpError {
 
 impl HttpError {
     fn new(status: u16, explanation: impl Into<String>) -> HttpError {
-        HttpError {
-            status,
-            explanation: explanation.into(),
-        }
+        HttpError { status, explanation: explanation.into() }
     }
 }
 
@@ -143,12 +134,7 @@ pub struct Conn {
 
 impl Conn {
     pub fn new(stream: Stream, shutdown: Arc<AtomicBool>, limits: Limits) -> Conn {
-        Conn {
-            stream,
-            pending: Vec::new(),
-            shutdown,
-            limits,
-        }
+        Conn { stream, pending: Vec::new(), shutdown, limits }
     }
 
     pub fn stopping(&self) -> bool {
@@ -193,18 +179,13 @@ impl Conn {
             let deadline = if self.pending.is_empty() {
                 idle_deadline
             } else {
-                *request_deadline
-                    .get_or_insert_with(|| Instant::now() + self.limits.request_timeout)
+                *request_deadline.get_or_insert_with(|| Instant::now() + self.limits.request_timeout)
             };
             match self.fill(deadline) {
                 Ok(true) => {}
-                Ok(false) | Err(FillError::Io) | Err(FillError::Stopping) => {
-                    return ReadOutcome::Closed
-                }
+                Ok(false) | Err(FillError::Io) | Err(FillError::Stopping) => return ReadOutcome::Closed,
                 Err(FillError::Timeout) if self.pending.is_empty() => return ReadOutcome::Closed,
-                Err(FillError::Timeout) => {
-                    return ReadOutcome::Error(HttpError::new(408, "Request timed out"))
-                }
+                Err(FillError::Timeout) => return ReadOutcome::Error(HttpError::new(408, "Request timed out")),
             }
         };
         if head_end > self.limits.max_header_bytes {
@@ -212,31 +193,20 @@ impl Conn {
         }
         let head = match std::str::from_utf8(&self.pending[..head_end]) {
             Ok(h) => h.to_string(),
-            Err(_) => {
-                return ReadOutcome::Error(HttpError::new(
-                    400,
-                    "Request headers are not valid text",
-                ))
-            }
+            Err(_) => return ReadOutcome::Error(HttpError::new(400, "Request headers are not valid text")),
         };
         self.pending.drain(..head_end + 4);
         let mut lines = head.split("\r\n");
         let request_line = lines.next().unwrap_or("");
         let mut parts = request_line.split(' ');
-        let (method, target, version) =
-            match (parts.next(), parts.next(), parts.next(), parts.next()) {
-                (Some(m), Some(t), Some(v), None) if !m.is_empty() && !t.is_empty() => (m, t, v),
-                _ => return ReadOutcome::Error(HttpError::new(400, "Malformed HTTP request line")),
-            };
+        let (method, target, version) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some(m), Some(t), Some(v), None) if !m.is_empty() && !t.is_empty() => (m, t, v),
+            _ => return ReadOutcome::Error(HttpError::new(400, "Malformed HTTP request line")),
+        };
         let http11 = match version {
             "HTTP/1.1" => true,
             "HTTP/1.0" => false,
-            _ => {
-                return ReadOutcome::Error(HttpError::new(
-                    505,
-                    "Only HTTP/1.0 and HTTP/1.1 are supported",
-                ))
-            }
+            _ => return ReadOutcome::Error(HttpError::new(505, "Only HTTP/1.0 and HTTP/1.1 are supported")),
         };
         let mut headers = Vec::new();
         for line in lines {
@@ -247,29 +217,17 @@ impl Conn {
                 _ => return ReadOutcome::Error(HttpError::new(400, "Malformed HTTP header line")),
             }
         }
-        let get = |name: &str| {
-            headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
-        };
+        let get = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
         let connection = get("Connection").unwrap_or("").to_ascii_lowercase();
-        let keep_alive = if http11 {
-            !connection.contains("close")
-        } else {
-            connection.contains("keep-alive")
-        };
+        let keep_alive = if http11 { !connection.contains("close") } else { connection.contains("keep-alive") };
         if get("Transfer-Encoding").is_some() {
             return ReadOutcome::Error(HttpError::new(
                 501,
                 "Transfer-Encoding is not supported: send the body with a Content-Length",
             ));
         }
-        let lengths: Vec<&str> = headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("Content-Length"))
-            .map(|(_, v)| v.as_str())
-            .collect();
+        let lengths: Vec<&str> =
+            headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("Content-Length")).map(|(_, v)| v.as_str()).collect();
         let body_len: usize = match lengths.as_slice() {
             [] => 0,
             [one] => match one.parse::<u64>() {
@@ -277,10 +235,7 @@ impl Conn {
                 Ok(_) => {
                     return ReadOutcome::Error(HttpError::new(
                         413,
-                        format!(
-                            "Request body larger than {} bytes",
-                            self.limits.max_body_bytes
-                        ),
+                        format!("Request body larger than {} bytes", self.limits.max_body_bytes),
                     ))
                 }
                 Err(_) => return ReadOutcome::Error(HttpError::new(400, "Invalid Content-Length")),
@@ -293,28 +248,17 @@ impl Conn {
         {
             return ReadOutcome::Closed;
         }
-        let deadline =
-            request_deadline.unwrap_or_else(|| Instant::now() + self.limits.request_timeout);
+        let deadline = request_deadline.unwrap_or_else(|| Instant::now() + self.limits.request_timeout);
         while self.pending.len() < body_len {
             match self.fill(deadline) {
                 Ok(true) => {}
-                Ok(false) | Err(FillError::Io) | Err(FillError::Stopping) => {
-                    return ReadOutcome::Closed
-                }
-                Err(FillError::Timeout) => {
-                    return ReadOutcome::Error(HttpError::new(408, "Request body timed out"))
-                }
+                Ok(false) | Err(FillError::Io) | Err(FillError::Stopping) => return ReadOutcome::Closed,
+                Err(FillError::Timeout) => return ReadOutcome::Error(HttpError::new(408, "Request body timed out")),
             }
         }
         let body: Vec<u8> = self.pending.drain(..body_len).collect();
         let path = target.split('?').next().unwrap_or("").to_string();
-        ReadOutcome::Request(Request {
-            method: method.to_string(),
-            path,
-            headers,
-            body,
-            keep_alive,
-        })
+        ReadOutcome::Request(Request { method: method.to_string(), path, headers, body, keep_alive })
     }
 
     /// Writes all of `data`, retrying through timeouts until the write stalls
@@ -323,10 +267,7 @@ impl Conn {
         let mut last_progress = Instant::now();
         while !data.is_empty() {
             if self.stopping() {
-                return Err(io::Error::new(
-                    io::ErrorKind::Interrupted,
-                    "server stopping",
-                ));
+                return Err(io::Error::new(io::ErrorKind::Interrupted, "server stopping"));
             }
             match self.stream.write(data) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),

@@ -4,8 +4,8 @@
 //! merchant from a client certificate's subject CN.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose,
 };
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
@@ -36,11 +36,7 @@ fn ca_params(common_name: &str) -> CertificateParams {
     dn.push(DnType::CommonName, common_name);
     p.distinguished_name = dn;
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    p.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
     p
 }
 
@@ -53,9 +49,7 @@ pub struct Authority {
 impl Authority {
     fn generate(common_name: &str) -> Result<Authority, PkiError> {
         let key = KeyPair::generate().map_err(err("generating a CA key"))?;
-        let cert = ca_params(common_name)
-            .self_signed(&key)
-            .map_err(err("self-signing the CA"))?;
+        let cert = ca_params(common_name).self_signed(&key).map_err(err("self-signing the CA"))?;
         Ok(Authority { cert, key })
     }
 
@@ -71,9 +65,7 @@ impl Authority {
 
     fn issue(&self, params: CertificateParams) -> Result<(rcgen::Certificate, KeyPair), PkiError> {
         let key = KeyPair::generate().map_err(err("generating a key"))?;
-        let cert = params
-            .signed_by(&key, &self.cert, &self.key)
-            .map_err(err("signing a certificate"))?;
+        let cert = params.signed_by(&key, &self.cert, &self.key).map_err(err("signing a certificate"))?;
         Ok((cert, key))
     }
 }
@@ -90,12 +82,8 @@ impl ServerIdentity {
     /// A throwaway CA and a server certificate for 127.0.0.1, ::1 and localhost.
     pub fn generate() -> Result<ServerIdentity, PkiError> {
         let ca = Authority::generate("gw-sim throwaway CA")?;
-        let mut p = CertificateParams::new(vec![
-            "localhost".to_string(),
-            "127.0.0.1".to_string(),
-            "::1".to_string(),
-        ])
-        .map_err(err("server certificate names"))?;
+        let mut p = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()])
+            .map_err(err("server certificate names"))?;
         p.distinguished_name = DistinguishedName::new();
         p.distinguished_name.push(DnType::CommonName, "localhost");
         p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
@@ -103,8 +91,7 @@ impl ServerIdentity {
         let (cert, key) = ca.issue(p)?;
         Ok(ServerIdentity {
             cert_chain: vec![cert.der().clone()],
-            key: PrivateKeyDer::try_from(key.serialize_der())
-                .map_err(|e| PkiError(e.to_string()))?,
+            key: PrivateKeyDer::try_from(key.serialize_der()).map_err(|e| PkiError(e.to_string()))?,
             ca_pem: Some(ca.ca_pem()),
         })
     }
@@ -114,11 +101,7 @@ impl ServerIdentity {
         let cert_chain = certs_from_pem(cert_pem)?;
         let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
             .map_err(|e| PkiError(format!("reading the private key PEM: {e}")))?;
-        Ok(ServerIdentity {
-            cert_chain,
-            key,
-            ca_pem: None,
-        })
+        Ok(ServerIdentity { cert_chain, key, ca_pem: None })
     }
 }
 
@@ -142,9 +125,7 @@ pub struct ClientCa {
 impl ClientCa {
     /// A new client CA (ECDSA P-256).
     pub fn generate() -> Result<ClientCa, PkiError> {
-        Ok(ClientCa {
-            authority: Authority::generate("gw-sim client CA")?,
-        })
+        Ok(ClientCa { authority: Authority::generate("gw-sim client CA")? })
     }
 
     /// The CA certificate to configure the simulator with (`--client-ca`).
@@ -167,10 +148,7 @@ impl ClientCa {
 
 /// The rustls server configuration (ring provider, TLS 1.2 and 1.3). With a
 /// client CA, every client must present a certificate chaining to it.
-pub fn server_config(
-    identity: &ServerIdentity,
-    client_ca_pem: Option<&str>,
-) -> Result<Arc<ServerConfig>, PkiError> {
+pub fn server_config(identity: &ServerIdentity, client_ca_pem: Option<&str>) -> Result<Arc<ServerConfig>, PkiError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -179,9 +157,7 @@ pub fn server_config(
         Some(pem) => {
             let mut roots = RootCertStore::empty();
             for c in certs_from_pem(pem)? {
-                roots
-                    .add(c)
-                    .map_err(|e| PkiError(format!("client CA certificate: {e}")))?;
+                roots.add(c).map_err(|e| PkiError(format!("client CA certificate: {e}")))?;
             }
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
@@ -267,10 +243,7 @@ mod tests {
         let der = certs_from_pem(&cert_pem).unwrap().remove(0);
         assert_eq!(subject_common_name(&der).as_deref(), Some("TESTMERCHANT"));
         let ca_der = certs_from_pem(&ca.ca_pem()).unwrap().remove(0);
-        assert_eq!(
-            subject_common_name(&ca_der).as_deref(),
-            Some("gw-sim client CA")
-        );
+        assert_eq!(subject_common_name(&ca_der).as_deref(), Some("gw-sim client CA"));
     }
 
     #[test]

@@ -22,9 +22,7 @@ pub fn below(n: u16) -> u8 {
 
 /// `len` random characters from `alphabet`.
 pub fn string_from(alphabet: &[u8], len: usize) -> String {
-    (0..len)
-        .map(|_| char::from(alphabet[usize::from(below(alphabet.len() as u16))]))
-        .collect()
+    (0..len).map(|_| char::from(alphabet[usize::from(below(alphabet.len() as u16))])).collect()
 }
 
 /// `len` random decimal digits.
@@ -47,11 +45,7 @@ mod tests {
     #[test]
     fn shapes() {
         assert_eq!(super::digits(15).len(), 15);
-        assert!(super::upper_alnum(20)
-            .chars()
-            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
-        assert!(super::upper_hex(10)
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
+        assert!(super::upper_alnum(20).chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+        assert!(super::upper_hex(10).chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
     }
 }

@@ -8,7 +8,7 @@ use crate::http::{Conn, Limits, ReadOutcome, Response, Stream, NVP_CONTENT_TYPE,
 use crate::pki::{self, ServerIdentity};
 use crate::{faults, rng};
 use rustls::ServerConfig;
-use std::io;
+use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -74,14 +74,10 @@ impl Sim {
     /// Binds `cfg.listen` (127.0.0.1:0 by default) and starts serving.
     pub fn start(cfg: SimConfig) -> Result<Sim, SimError> {
         if cfg.client_ca_pem.is_some() && cfg.tls == TlsSetup::Off {
-            return Err(SimError::Config(
-                "certificate authentication needs TLS".into(),
-            ));
+            return Err(SimError::Config("certificate authentication needs TLS".into()));
         }
         if !["NONE", "BASIC", "ACQUIRER"].contains(&cfg.default_verification) {
-            return Err(SimError::Config(
-                "the default verification strategy must be NONE, BASIC or ACQUIRER".into(),
-            ));
+            return Err(SimError::Config("the default verification strategy must be NONE, BASIC or ACQUIRER".into()));
         }
         let identity = match &cfg.tls {
             TlsSetup::Off => None,
@@ -107,16 +103,9 @@ impl Sim {
         });
         let acceptor = {
             let shared = shared.clone();
-            std::thread::Builder::new()
-                .name("gw-sim-accept".into())
-                .spawn(move || accept_loop(listener, shared))?
+            std::thread::Builder::new().name("gw-sim-accept".into()).spawn(move || accept_loop(listener, shared))?
         };
-        Ok(Sim {
-            addr,
-            ca_pem,
-            shared,
-            acceptor: Some(acceptor),
-        })
+        Ok(Sim { addr, ca_pem, shared, acceptor: Some(acceptor) })
     }
 
     /// The address the simulator listens on.
@@ -126,11 +115,7 @@ impl Sim {
 
     /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT` (no trailing slash).
     pub fn base_url(&self) -> String {
-        let scheme = if self.shared.tls.is_some() {
-            "https"
-        } else {
-            "http"
-        };
+        let scheme = if self.shared.tls.is_some() { "https" } else { "http" };
         let host = match self.addr.ip() {
             IpAddr::V4(ip) if ip.is_unspecified() => "127.0.0.1".to_string(),
             IpAddr::V4(ip) => ip.to_string(),
@@ -168,12 +153,8 @@ impl Sim {
         if let Some(acceptor) = self.acceptor.take() {
             // Wake the blocking accept().
             let wake = match self.addr.ip() {
-                IpAddr::V4(ip) if ip.is_unspecified() => {
-                    SocketAddr::new(Ipv4Addr::LOCALHOST.into(), self.addr.port())
-                }
-                IpAddr::V6(ip) if ip.is_unspecified() => {
-                    SocketAddr::new(Ipv6Addr::LOCALHOST.into(), self.addr.port())
-                }
+                IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::new(Ipv4Addr::LOCALHOST.into(), self.addr.port()),
+                IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::new(Ipv6Addr::LOCALHOST.into(), self.addr.port()),
                 _ => self.addr,
             };
             let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
@@ -217,10 +198,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             continue;
         }
         let s = shared.clone();
-        match std::thread::Builder::new()
-            .name("gw-sim-conn".into())
-            .spawn(move || serve_connection(&s, tcp))
-        {
+        match std::thread::Builder::new().name("gw-sim-conn".into()).spawn(move || serve_connection(&s, tcp)) {
             Ok(h) => conns.push(h),
             Err(_) => {
                 drop(conns);
@@ -260,10 +238,8 @@ fn serve_connection(shared: &Shared, tcp: TcpStream) {
             }
             ReadOutcome::Request(r) => r,
         };
-        let reply = catch_unwind(AssertUnwindSafe(|| {
-            shared.gateway.handle(&req, client_cn.as_deref())
-        }))
-        .unwrap_or_else(|_| Reply::Respond(shared.gateway.internal_error()));
+        let reply = catch_unwind(AssertUnwindSafe(|| shared.gateway.handle(&req, client_cn.as_deref())))
+            .unwrap_or_else(|_| Reply::Respond(shared.gateway.internal_error()));
         match reply {
             Reply::Respond(mut resp) => {
                 resp.close |= !req.keep_alive;
@@ -282,11 +258,7 @@ fn serve_connection(shared: &Shared, tcp: TcpStream) {
 
 /// Completes the TLS handshake; `None` when it fails (the alert is sent by
 /// rustls), times out, or the server stops.
-fn tls_handshake(
-    shared: &Shared,
-    cfg: &Arc<ServerConfig>,
-    mut tcp: TcpStream,
-) -> Option<(Stream, Option<String>)> {
+fn tls_handshake(shared: &Shared, cfg: &Arc<ServerConfig>, mut tcp: TcpStream) -> Option<(Stream, Option<String>)> {
     let mut tls = rustls::ServerConnection::new(cfg.clone()).ok()?;
     let deadline = Instant::now() + shared.limits.request_timeout;
     while tls.is_handshaking() {
@@ -304,24 +276,42 @@ fn tls_handshake(
             Err(e)
                 if matches!(
                     e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
                 ) => {}
-            Err(_) => return None,
+            Err(_) => {
+                linger_after_refusal(&mut tcp);
+                return None;
+            }
         }
     }
-    let cn = tls
-        .peer_certificates()
-        .and_then(|c| c.first())
-        .and_then(|c| pki::subject_common_name(c));
+    let cn = tls.peer_certificates().and_then(|c| c.first()).and_then(|c| pki::subject_common_name(c));
     if shared.client_auth && cn.is_none() {
         return None;
     }
-    Some((
-        Stream::Tls(Box::new(rustls::StreamOwned::new(tls, tcp))),
-        cn,
-    ))
+    Some((Stream::Tls(Box::new(rustls::StreamOwned::new(tls, tcp))), cn))
+}
+
+/// After a refused handshake (the alert is sent): stop sending, then read
+/// and drop what the client still sends for up to a second before closing.
+/// Under TLS 1.3 a client whose certificate is refused has already sent its
+/// request; closing with that unread would reset the connection and the
+/// client would see "broken pipe" instead of the alert.
+fn linger_after_refusal(tcp: &mut TcpStream) {
+    let _ = tcp.shutdown(std::net::Shutdown::Write);
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let mut sink = [0u8; 4096];
+    while Instant::now() < deadline {
+        match tcp.read(&mut sink) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+                ) => {}
+            Err(_) => break,
+        }
+    }
 }
 
 fn close_gracefully(mut conn: Conn) {
@@ -385,13 +375,8 @@ fn raw_fault(conn: &mut Conn, fault: RawFault) {
                     *b = 0xFE;
                 }
             }
-            let resp = Response {
-                status: 200,
-                content_type: NVP_CONTENT_TYPE,
-                extra_headers: Vec::new(),
-                body,
-                close: true,
-            };
+            let resp =
+                Response { status: 200, content_type: NVP_CONTENT_TYPE, extra_headers: Vec::new(), body, close: true };
             let _ = conn.write_all(&resp.to_bytes());
         }
         RawFault::Silent(max) => conn.hold_silently(max),

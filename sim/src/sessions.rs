@@ -51,9 +51,7 @@ impl SessionError {
     pub fn explanation(self) -> &'static str {
         match self {
             SessionError::Unknown => "Session not found or expired",
-            SessionError::VersionMismatch => {
-                "The session.version does not match the current version of the session"
-            }
+            SessionError::VersionMismatch => "The session.version does not match the current version of the session",
         }
     }
 }
@@ -66,10 +64,7 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(ttl: Duration) -> Sessions {
-        Sessions {
-            ttl,
-            map: Mutex::new(HashMap::new()),
-        }
+        Sessions { ttl, map: Mutex::new(HashMap::new()) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
@@ -100,12 +95,7 @@ impl Sessions {
     }
 
     /// The session `id` of `merchant`, checked against `version` when given.
-    pub fn get(
-        &self,
-        merchant: &str,
-        id: &str,
-        version: Option<&str>,
-    ) -> Result<Session, SessionError> {
+    pub fn get(&self, merchant: &str, id: &str, version: Option<&str>) -> Result<Session, SessionError> {
         let map = self.lock();
         let s = map
             .get(id)
@@ -153,11 +143,8 @@ impl Sessions {
 
 /// Request fields merged over session fields: the request wins.
 pub fn merge(session: &[(String, String)], request: &[(String, String)]) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = session
-        .iter()
-        .filter(|(n, _)| !request.iter().any(|(r, _)| r == n))
-        .cloned()
-        .collect();
+    let mut out: Vec<(String, String)> =
+        session.iter().filter(|(n, _)| !request.iter().any(|(r, _)| r == n)).cloned().collect();
     out.extend(request.iter().cloned());
     out
 }
@@ -171,9 +158,7 @@ mod tests {
         let s = Sessions::new(Duration::from_secs(60)).create("M");
         assert_eq!(s.id.len(), 31);
         assert!(s.id.starts_with("SESSION0002"));
-        assert!(s.id[11..]
-            .chars()
-            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+        assert!(s.id[11..].chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
         assert_eq!(s.version.len(), 10);
         assert_eq!(s.update_status, "NO_UPDATE");
     }
@@ -183,19 +168,10 @@ mod tests {
         let store = Sessions::new(Duration::from_millis(50));
         let s = store.create("M");
         assert!(store.get("M", &s.id, Some(&s.version)).is_ok());
-        assert_eq!(
-            store.get("OTHER", &s.id, None).unwrap_err(),
-            SessionError::Unknown
-        );
-        assert_eq!(
-            store.get("M", &s.id, Some("0000000000")).unwrap_err(),
-            SessionError::VersionMismatch
-        );
+        assert_eq!(store.get("OTHER", &s.id, None).unwrap_err(), SessionError::Unknown);
+        assert_eq!(store.get("M", &s.id, Some("0000000000")).unwrap_err(), SessionError::VersionMismatch);
         std::thread::sleep(Duration::from_millis(80));
-        assert_eq!(
-            store.get("M", &s.id, None).unwrap_err(),
-            SessionError::Unknown
-        );
+        assert_eq!(store.get("M", &s.id, None).unwrap_err(), SessionError::Unknown);
     }
 
     #[test]
@@ -203,14 +179,8 @@ mod tests {
         let store = Sessions::new(Duration::from_secs(60));
         let s = store.create("M");
         let f = |a: &str, b: &str| (a.to_string(), b.to_string());
-        let u = store
-            .update(
-                "M",
-                &s.id,
-                Some(&s.version),
-                &[f("token", "A1"), f("verificationStrategy", "NONE")],
-            )
-            .unwrap();
+        let u =
+            store.update("M", &s.id, Some(&s.version), &[f("token", "A1"), f("verificationStrategy", "NONE")]).unwrap();
         assert_ne!(u.version, s.version);
         assert_eq!(u.update_status, "SUCCESS");
         let m = merge(u.fields(), &[f("token", "B2")]);

@@ -115,9 +115,8 @@ pub fn encrypt(pan: &str, opts: &TerminalOptions) -> Result<P2pe, TerminalError>
     }
     let yymm = match &opts.expiry {
         Some(e) => {
-            let ok = e.len() == 4
-                && e.bytes().all(|b| b.is_ascii_digit())
-                && matches!(e[..2].parse::<u32>(), Ok(1..=12));
+            let ok =
+                e.len() == 4 && e.bytes().all(|b| b.is_ascii_digit()) && matches!(e[..2].parse::<u32>(), Ok(1..=12));
             if !ok {
                 return Err(TerminalError::BadExpiry);
             }

@@ -4,9 +4,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The current time formatted as `YYYY-MM-DDThh:mm:ss.SSSZ`.
 pub fn now_iso8601() -> String {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     format_millis(since.as_millis() as i64)
 }
 
@@ -17,12 +15,7 @@ pub fn format_millis(millis: i64) -> String {
     let days = secs.div_euclid(86_400);
     let tod = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-        tod / 3600,
-        (tod / 60) % 60,
-        tod % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z", tod / 3600, (tod / 60) % 60, tod % 60)
 }
 
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).

@@ -22,9 +22,7 @@ impl TokenStrategy {
     /// Parses the CLI spelling (`merchant`, `luhn`, `6.4`) or the gateway's names.
     pub fn parse(s: &str) -> Option<TokenStrategy> {
         match s {
-            "merchant" | "MERCHANT_SUPPLIED" | "MERCHANT_PROVIDED" => {
-                Some(TokenStrategy::MerchantSupplied)
-            }
+            "merchant" | "MERCHANT_SUPPLIED" | "MERCHANT_PROVIDED" => Some(TokenStrategy::MerchantSupplied),
             "luhn" | "random" | "RANDOM_WITH_LUHN" => Some(TokenStrategy::RandomWithLuhn),
             "6.4" | "PRESERVE_6_4" => Some(TokenStrategy::Preserve64),
             _ => None,
@@ -145,12 +143,7 @@ pub struct Repository {
 
 impl Repository {
     pub fn new(id: &str, strategy: TokenStrategy, mode: RepositoryMode) -> Repository {
-        Repository {
-            id: id.to_string(),
-            strategy,
-            mode,
-            inner: Mutex::new(Inner::default()),
-        }
+        Repository { id: id.to_string(), strategy, mode, inner: Mutex::new(Inner::default()) }
     }
 
     pub fn id(&self) -> &str {
@@ -231,9 +224,7 @@ impl Repository {
         let record = TokenRecord {
             token: token.clone(),
             pan: Zeroizing::new(pan.to_string()),
-            expiry: expiry
-                .map(str::to_string)
-                .or_else(|| old.and_then(|o| o.expiry.clone())),
+            expiry: expiry.map(str::to_string).or_else(|| old.and_then(|o| o.expiry.clone())),
             last_updated: now.clone(),
             last_updated_by: merchant.to_string(),
             last_used: now,
@@ -248,12 +239,7 @@ impl Repository {
 pub fn generate(strategy: TokenStrategy, pan: &str) -> String {
     match strategy {
         TokenStrategy::Preserve64 if pan.len() > 10 => loop {
-            let t = format!(
-                "{}{}{}",
-                &pan[..6],
-                rng::digits(pan.len() - 10),
-                &pan[pan.len() - 4..]
-            );
+            let t = format!("{}{}{}", &pan[..6], rng::digits(pan.len() - 10), &pan[pan.len() - 4..]);
             if !cards::luhn_valid(&t) {
                 break t;
             }
@@ -294,28 +280,17 @@ mod tests {
 
     #[test]
     fn unique_card_returns_the_same_token() {
-        let r = Repository::new(
-            "R",
-            TokenStrategy::RandomWithLuhn,
-            RepositoryMode::UniqueCard,
-        );
+        let r = Repository::new("R", TokenStrategy::RandomWithLuhn, RepositoryMode::UniqueCard);
         let a = r.store(None, PAN, None, "M").unwrap();
         let b = r.store(None, PAN, Some("1229"), "M").unwrap();
         assert_eq!(a.token, b.token);
         assert_eq!(r.len(), 1);
-        assert_eq!(
-            r.store(Some("OTHER1"), PAN, None, "M").unwrap_err(),
-            StoreError::CardHasOtherToken
-        );
+        assert_eq!(r.store(Some("OTHER1"), PAN, None, "M").unwrap_err(), StoreError::CardHasOtherToken);
     }
 
     #[test]
     fn unique_token_makes_new_tokens() {
-        let r = Repository::new(
-            "R",
-            TokenStrategy::RandomWithLuhn,
-            RepositoryMode::UniqueToken,
-        );
+        let r = Repository::new("R", TokenStrategy::RandomWithLuhn, RepositoryMode::UniqueToken);
         let a = r.store(None, PAN, None, "M").unwrap();
         let b = r.store(None, PAN, None, "M").unwrap();
         assert_ne!(a.token, b.token);
@@ -323,21 +298,12 @@ mod tests {
 
     #[test]
     fn merchant_supplied_needs_a_token() {
-        let r = Repository::new(
-            "R",
-            TokenStrategy::MerchantSupplied,
-            RepositoryMode::UniqueToken,
-        );
-        assert_eq!(
-            r.store(None, PAN, None, "M").unwrap_err(),
-            StoreError::TokenRequired
-        );
+        let r = Repository::new("R", TokenStrategy::MerchantSupplied, RepositoryMode::UniqueToken);
+        assert_eq!(r.store(None, PAN, None, "M").unwrap_err(), StoreError::TokenRequired);
         let a = r.store(Some("MYTOKEN1"), PAN, Some("0130"), "M").unwrap();
         assert_eq!(a.token, "MYTOKEN1");
         // Update keeps the expiry when none is given.
-        let b = r
-            .store(Some("MYTOKEN1"), "5555555555554444", None, "M")
-            .unwrap();
+        let b = r.store(Some("MYTOKEN1"), "5555555555554444", None, "M").unwrap();
         assert_eq!(b.expiry.as_deref(), Some("0130"));
         assert_eq!(r.get("MYTOKEN1").unwrap().pan(), "5555555555554444");
     }
@@ -346,11 +312,7 @@ mod tests {
     fn preserve_6_4_forbids_a_pan_change() {
         let r = Repository::new("R", TokenStrategy::Preserve64, RepositoryMode::UniqueToken);
         let a = r.store(None, PAN, None, "M").unwrap();
-        assert_eq!(
-            r.store(Some(&a.token), "5555555555554444", None, "M")
-                .unwrap_err(),
-            StoreError::PanChangeForbidden
-        );
+        assert_eq!(r.store(Some(&a.token), "5555555555554444", None, "M").unwrap_err(), StoreError::PanChangeForbidden);
         assert!(r.store(Some(&a.token), PAN, Some("1229"), "M").is_ok());
     }
 }

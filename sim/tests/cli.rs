@@ -18,13 +18,8 @@ impl Drop for Server {
 }
 
 fn serve(args: &[&str]) -> (Server, Vec<String>, usize) {
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child =
+        Command::new(BIN).arg("serve").args(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut lines = Vec::new();
     let wanted = if args.contains(&"--tls") { 2 } else { 1 };
@@ -38,16 +33,8 @@ fn serve(args: &[&str]) -> (Server, Vec<String>, usize) {
 }
 
 fn terminal(args: &[&str]) -> Vec<(String, String)> {
-    let out = Command::new(BIN)
-        .arg("terminal")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new(BIN).arg("terminal").args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -70,37 +57,13 @@ fn p2pe_from(env: &[(String, String)]) -> gw_sim::terminal::P2pe {
 
 #[test]
 fn serve_and_tokenize_a_terminal_payload() {
-    let (_server, lines, port) = serve(&[
-        "--merchant",
-        MERCHANT,
-        "--password",
-        PASSWORD,
-        "--token-strategy",
-        "6.4",
-        "--quiet",
-    ]);
+    let (_server, lines, port) =
+        serve(&["--merchant", MERCHANT, "--password", PASSWORD, "--token-strategy", "6.4", "--quiet"]);
     assert!(lines[0].starts_with("http://127.0.0.1:"), "{lines:?}");
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let env = terminal(&[
-        "--pan",
-        "5555555555554444",
-        "--iv",
-        "0102030405060708",
-        "--track",
-        "1",
-        "--expiry",
-        "0230",
-    ]);
+    let env = terminal(&["--pan", "5555555555554444", "--iv", "0102030405060708", "--track", "1", "--expiry", "0230"]);
     let names: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "GW_P2PE_KSN",
-            "GW_P2PE_PAYLOAD",
-            "GW_P2PE_IV",
-            "GW_P2PE_CARD_BIN"
-        ]
-    );
+    assert_eq!(names, ["GW_P2PE_KSN", "GW_P2PE_PAYLOAD", "GW_P2PE_IV", "GW_P2PE_CARD_BIN"]);
     let r = Client::connect(addr).post(&tokenize(&p2pe_from(&env)));
     let f = r.fields();
     assert_eq!(f["result"], "SUCCESS", "{f:?}");
@@ -111,10 +74,7 @@ fn serve_and_tokenize_a_terminal_payload() {
     // Without an IV there is no GW_P2PE_IV line.
     let env = terminal(&["--pan", "4000000000000002"]);
     assert!(env.iter().all(|(k, _)| k != "GW_P2PE_IV"));
-    assert_eq!(
-        env.iter().find(|(k, _)| k == "GW_P2PE_CARD_BIN").unwrap().1,
-        "400000"
-    );
+    assert_eq!(env.iter().find(|(k, _)| k == "GW_P2PE_CARD_BIN").unwrap().1, "400000");
 }
 
 #[test]
@@ -145,52 +105,18 @@ fn serve_tls_writes_its_ca() {
 fn dukpt_command_matches_the_vectors() {
     let run = |args: &[&str]| {
         let out = Command::new(BIN).arg("dukpt").args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     };
     let plain = "34303132333435363738393039443938370000000000000000";
     let plain = &plain[..48];
-    let ct = run(&[
-        "encrypt",
-        "--bdk",
-        "0123456789ABCDEFFEDCBA9876543210",
-        "--ksn",
-        "FFFF9876543210E00001",
-        plain,
-    ]);
+    let ct = run(&["encrypt", "--bdk", "0123456789ABCDEFFEDCBA9876543210", "--ksn", "FFFF9876543210E00001", plain]);
     assert_eq!(ct, "FC0D53B7EA1FDA9EE68AAF2E70D9B9506229BE2AA993F04F");
-    let back = run(&[
-        "decrypt",
-        "--ksn",
-        "FFFF9876543210E00002",
-        "A2B4E70F846E63D68775B7215EB4563DFD3037244C61CC13",
-    ]);
+    let back = run(&["decrypt", "--ksn", "FFFF9876543210E00002", "A2B4E70F846E63D68775B7215EB4563DFD3037244C61CC13"]);
     assert_eq!(back, plain.to_uppercase());
-    let pin = run(&[
-        "encrypt",
-        "--ksn",
-        "FFFF9876543210E00001",
-        "--variant",
-        "pin",
-        "--iv",
-        "0000000000000001",
-        plain,
-    ]);
+    let pin = run(&["encrypt", "--ksn", "FFFF9876543210E00001", "--variant", "pin", "--iv", "0000000000000001", plain]);
     assert_eq!(
-        run(&[
-            "decrypt",
-            "--ksn",
-            "FFFF9876543210E00001",
-            "--variant",
-            "pin",
-            "--iv",
-            "0000000000000001",
-            &pin
-        ]),
+        run(&["decrypt", "--ksn", "FFFF9876543210E00001", "--variant", "pin", "--iv", "0000000000000001", &pin]),
         plain.to_uppercase()
     );
 }
@@ -201,24 +127,8 @@ fn errors_exit_with_code_2() {
         vec!["bogus"],
         vec!["serve"],
         vec!["serve", "--merchant", "M1"],
-        vec![
-            "serve",
-            "--merchant",
-            "M1",
-            "--password",
-            "p",
-            "--listen",
-            "nope",
-        ],
-        vec![
-            "serve",
-            "--merchant",
-            "M1",
-            "--password",
-            "p",
-            "--client-ca",
-            "/nonexistent/ca.pem",
-        ],
+        vec!["serve", "--merchant", "M1", "--password", "p", "--listen", "nope"],
+        vec!["serve", "--merchant", "M1", "--password", "p", "--client-ca", "/nonexistent/ca.pem"],
         vec!["terminal", "--pan", "12"],
         vec!["terminal", "--pan", "4000000000000002", "--track", "3"],
         vec!["dukpt", "encrypt", "--ksn", "FFFF9876543210E00001", "0102"],
@@ -226,10 +136,7 @@ fn errors_exit_with_code_2() {
     ] {
         let out = Command::new(BIN).args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains("error:"),
-            "{args:?}"
-        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("error:"), "{args:?}");
     }
     let out = Command::new(BIN).arg("help").output().unwrap();
     assert!(out.status.success());
@@ -252,19 +159,8 @@ fn serve_never_prints_the_password_or_pan() {
     let p = gw_sim::terminal::encrypt_pan(VISA).unwrap();
     let mut c = Client::connect(addr);
     assert_eq!(c.post(&tokenize(&p)).status, 200);
-    assert_eq!(
-        c.post(&with(tokenize(&p), &[("apiPassword", "wrong-password")]))
-            .status,
-        401
-    );
-    assert_eq!(
-        c.post(&with(
-            tokenize(&p),
-            &[("sourceOfFunds.provided.card.p2pe.cardBin", "411111")]
-        ))
-        .status,
-        400
-    );
+    assert_eq!(c.post(&with(tokenize(&p), &[("apiPassword", "wrong-password")])).status, 401);
+    assert_eq!(c.post(&with(tokenize(&p), &[("sourceOfFunds.provided.card.p2pe.cardBin", "411111")])).status, 400);
     drop(c);
     let _ = child.kill();
     let _ = child.wait();

@@ -37,30 +37,10 @@ fn data_request_key_after_the_one_way_step() {
 
 #[test]
 fn ciphertexts() {
-    let c1 = dukpt::encrypt(
-        &ANSI_TEST_BDK,
-        &ksn("FFFF9876543210E00001"),
-        Variant::Data,
-        None,
-        &padded(),
-    )
-    .unwrap();
-    assert_eq!(
-        hex::encode_upper(&c1),
-        "FC0D53B7EA1FDA9EE68AAF2E70D9B9506229BE2AA993F04F"
-    );
-    let c2 = dukpt::encrypt(
-        &ANSI_TEST_BDK,
-        &ksn("FFFF9876543210E00002"),
-        Variant::Data,
-        None,
-        &padded(),
-    )
-    .unwrap();
-    assert_eq!(
-        hex::encode_upper(&c2),
-        "A2B4E70F846E63D68775B7215EB4563DFD3037244C61CC13"
-    );
+    let c1 = dukpt::encrypt(&ANSI_TEST_BDK, &ksn("FFFF9876543210E00001"), Variant::Data, None, &padded()).unwrap();
+    assert_eq!(hex::encode_upper(&c1), "FC0D53B7EA1FDA9EE68AAF2E70D9B9506229BE2AA993F04F");
+    let c2 = dukpt::encrypt(&ANSI_TEST_BDK, &ksn("FFFF9876543210E00002"), Variant::Data, None, &padded()).unwrap();
+    assert_eq!(hex::encode_upper(&c2), "A2B4E70F846E63D68775B7215EB4563DFD3037244C61CC13");
 }
 
 #[test]
@@ -78,13 +58,6 @@ fn decryption_inverts_encryption() {
 #[test]
 fn the_published_ciphertext_decrypts_to_a_track_2_equivalent() {
     let c = hex::decode("FC0D53B7EA1FDA9EE68AAF2E70D9B9506229BE2AA993F04F").unwrap();
-    let p = dukpt::decrypt(
-        &ANSI_TEST_BDK,
-        &ksn("FFFF9876543210E00001"),
-        Variant::Data,
-        None,
-        &c,
-    )
-    .unwrap();
+    let p = dukpt::decrypt(&ANSI_TEST_BDK, &ksn("FFFF9876543210E00001"), Variant::Data, None, &c).unwrap();
     assert_eq!(&p[..17], PLAINTEXT.as_bytes());
 }

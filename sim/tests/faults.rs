@@ -8,17 +8,11 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 fn fault_request(name: &str) -> Vec<(String, String)> {
-    with(
-        base("CREATE_SESSION"),
-        &[("correlationId", &format!("gw-sim:fault={name}"))],
-    )
+    with(base("CREATE_SESSION"), &[("correlationId", &format!("gw-sim:fault={name}"))])
 }
 
 /// Sends one request on a raw socket and reads until EOF or error.
-fn raw_exchange(
-    sim: &gw_sim::Sim,
-    fields: &[(String, String)],
-) -> (Vec<u8>, Option<std::io::Error>) {
+fn raw_exchange(sim: &gw_sim::Sim, fields: &[(String, String)]) -> (Vec<u8>, Option<std::io::Error>) {
     let mut s = TcpStream::connect(sim.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let body = gw::nvp::encode(fields);
@@ -39,17 +33,9 @@ fn raw_exchange(
 }
 
 fn declared_length(resp: &[u8]) -> (usize, usize) {
-    let head_end = resp
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("headers")
-        + 4;
+    let head_end = resp.windows(4).position(|w| w == b"\r\n\r\n").expect("headers") + 4;
     let head = String::from_utf8_lossy(&resp[..head_end]).to_ascii_lowercase();
-    let len = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .map(|v| v.trim().parse().unwrap())
-        .unwrap();
+    let len = head.lines().find_map(|l| l.strip_prefix("content-length:")).map(|v| v.trim().parse().unwrap()).unwrap();
     (len, resp.len() - head_end)
 }
 
@@ -60,10 +46,7 @@ fn delay() {
     let r = post(&sim, &fault_request("delay,ms=300"));
     assert!(t.elapsed() >= Duration::from_millis(300));
     assert_eq!(r.get("result").as_deref(), Some("SUCCESS"));
-    assert_eq!(
-        r.get("correlationId").as_deref(),
-        Some("gw-sim:fault=delay,ms=300")
-    );
+    assert_eq!(r.get("correlationId").as_deref(), Some("gw-sim:fault=delay,ms=300"));
 }
 
 #[test]
@@ -122,10 +105,7 @@ fn oversize_body() {
     let mut s = TcpStream::connect(sim.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let body = gw::nvp::encode(&fault_request("oversize"));
-    let req = format!(
-        "POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
+    let req = format!("POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}", body.len());
     std::io::Write::write_all(&mut s, req.as_bytes()).unwrap();
     let mut buf = vec![0u8; 1 << 20];
     let mut got = Vec::new();
@@ -159,29 +139,18 @@ fn garbage_body() {
 fn silent_never_answers_and_does_not_block_stop() {
     let sim = start(config());
     let mut s = TcpStream::connect(sim.addr()).unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(600)))
-        .unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(600))).unwrap();
     let body = gw::nvp::encode(&fault_request("silent"));
-    let req = format!(
-        "POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
+    let req = format!("POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}", body.len());
     std::io::Write::write_all(&mut s, req.as_bytes()).unwrap();
     let mut buf = [0u8; 64];
     let e = s.read(&mut buf).unwrap_err();
-    assert!(matches!(
-        e.kind(),
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-    ));
+    assert!(matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut));
     // Other clients are served meanwhile.
     assert_eq!(post(&sim, &base("CREATE_SESSION")).status, 200);
     let t = Instant::now();
     sim.stop();
-    assert!(
-        t.elapsed() < Duration::from_secs(2),
-        "stop took {:?}",
-        t.elapsed()
-    );
+    assert!(t.elapsed() < Duration::from_secs(2), "stop took {:?}", t.elapsed());
     s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
     assert!(matches!(s.read(&mut buf), Ok(0) | Err(_)));
 }
@@ -215,12 +184,7 @@ fn per_run_faults() {
     assert_eq!(post(&sim, &base("CREATE_SESSION")).status, 200);
     let sim = start(config().fault(Fault::ServerBusy));
     for _ in 0..3 {
-        assert_eq!(
-            post(&sim, &base("CREATE_SESSION"))
-                .get("error.cause")
-                .as_deref(),
-            Some("SERVER_BUSY")
-        );
+        assert_eq!(post(&sim, &base("CREATE_SESSION")).get("error.cause").as_deref(), Some("SERVER_BUSY"));
     }
     let sim = start(config().fault(Fault::Truncate));
     let (bytes, _) = raw_exchange(&sim, &base("CREATE_SESSION"));

@@ -7,15 +7,9 @@ use common::*;
 fn create_session_has_the_gateway_shape() {
     let sim = start(config());
     assert!(sim.base_url().starts_with("http://127.0.0.1:"));
-    let r = post(
-        &sim,
-        &with(base("CREATE_SESSION"), &[("correlationId", "c-1")]),
-    );
+    let r = post(&sim, &with(base("CREATE_SESSION"), &[("correlationId", "c-1")]));
     assert_eq!(r.status, 200);
-    assert_eq!(
-        r.header("Content-Type"),
-        Some("application/x-www-form-urlencoded; charset=UTF-8")
-    );
+    assert_eq!(r.header("Content-Type"), Some("application/x-www-form-urlencoded; charset=UTF-8"));
     let f = r.fields();
     assert_eq!(f["result"], "SUCCESS");
     assert_eq!(f["merchant"], MERCHANT);
@@ -24,9 +18,7 @@ fn create_session_has_the_gateway_shape() {
     let id = &f["session.id"];
     assert_eq!(id.len(), 31);
     assert!(id.starts_with("SESSION0002"));
-    assert!(id[11..]
-        .bytes()
-        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()));
+    assert!(id[11..].bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()));
     let v = &f["session.version"];
     assert_eq!(v.len(), 10);
     assert!(v.bytes().all(|b| b.is_ascii_hexdigit()));
@@ -60,10 +52,7 @@ fn tokenize_a_terminal_payload() {
 #[test]
 fn bad_password_is_401() {
     let sim = start(config());
-    let r = post(
-        &sim,
-        &with(base("CREATE_SESSION"), &[("apiPassword", "wrong")]),
-    );
+    let r = post(&sim, &with(base("CREATE_SESSION"), &[("apiPassword", "wrong")]));
     assert_eq!(r.status, 401);
     let f = r.fields();
     assert_eq!(f["result"], "ERROR");
@@ -71,18 +60,9 @@ fn bad_password_is_401() {
     assert!(!f["error.explanation"].contains("wrong"));
     let r = post(&sim, &without(base("CREATE_SESSION"), "apiPassword"));
     assert_eq!(r.status, 401);
-    let r = post(
-        &sim,
-        &with(
-            base("CREATE_SESSION"),
-            &[("apiUsername", "merchant.SOMEONEELSE")],
-        ),
-    );
+    let r = post(&sim, &with(base("CREATE_SESSION"), &[("apiUsername", "merchant.SOMEONEELSE")]));
     assert_eq!(r.status, 401);
-    let r = post(
-        &sim,
-        &with(base("CREATE_SESSION"), &[("apiUsername", MERCHANT)]),
-    );
+    let r = post(&sim, &with(base("CREATE_SESSION"), &[("apiUsername", MERCHANT)]));
     assert_eq!(r.status, 401);
 }
 
@@ -93,42 +73,20 @@ fn validation_errors_use_the_shared_rules() {
     assert_field_error(&r, 400, "bogusField", "UNSUPPORTED");
     let r = post(&sim, &without(base("CREATE_SESSION"), "merchant"));
     assert_field_error(&r, 400, "merchant", "MISSING");
-    let r = post(
-        &sim,
-        &with(base("CREATE_SESSION"), &[("merchant", "OTHER")]),
-    );
+    let r = post(&sim, &with(base("CREATE_SESSION"), &[("merchant", "OTHER")]));
     assert_field_error(&r, 400, "merchant", "INVALID");
-    let r = post(
-        &sim,
-        &with(
-            base("TOKENIZE"),
-            &[("sourceOfFunds.provided.card.p2pe.keySerialNumber", "XYZ")],
-        ),
-    );
-    assert_field_error(
-        &r,
-        400,
-        "sourceOfFunds.provided.card.p2pe.keySerialNumber",
-        "INVALID",
-    );
+    let r = post(&sim, &with(base("TOKENIZE"), &[("sourceOfFunds.provided.card.p2pe.keySerialNumber", "XYZ")]));
+    assert_field_error(&r, 400, "sourceOfFunds.provided.card.p2pe.keySerialNumber", "INVALID");
     let r = post(&sim, &base("TOKENIZE"));
     assert_field_error(&r, 400, "sourceOfFunds.type", "MISSING");
     let r = post(
         &sim,
         &with(
             base("TOKENIZE"),
-            &[
-                ("sourceOfFunds.type", "CARD"),
-                ("sourceOfFunds.provided.card.p2pe.cardBin", "400000"),
-            ],
+            &[("sourceOfFunds.type", "CARD"), ("sourceOfFunds.provided.card.p2pe.cardBin", "400000")],
         ),
     );
-    assert_field_error(
-        &r,
-        400,
-        "sourceOfFunds.provided.card.p2pe.keySerialNumber",
-        "MISSING",
-    );
+    assert_field_error(&r, 400, "sourceOfFunds.provided.card.p2pe.keySerialNumber", "MISSING");
     let r = post(&sim, &without(base("TOKENIZE"), "apiOperation"));
     assert_field_error(&r, 400, "apiOperation", "MISSING");
     let r = post(&sim, &with(base("TOKENIZE"), &[("apiOperation", "PAY")]));
@@ -142,9 +100,6 @@ fn handles_are_shareable_and_configs_keep_secrets() {
     shareable::<gw_sim::SimConfig>();
     let dbg = format!("{:?}", config());
     assert!(!dbg.contains(PASSWORD), "{dbg}");
-    assert!(
-        !dbg.to_ascii_lowercase().contains("0123456789abcdef"),
-        "{dbg}"
-    );
+    assert!(!dbg.to_ascii_lowercase().contains("0123456789abcdef"), "{dbg}");
     assert!(!dbg.contains("[1, 35, 69"), "{dbg}");
 }

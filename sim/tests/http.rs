@@ -12,11 +12,7 @@ fn versions() {
     let sim = start(config());
     let mut c = Client::connect(sim.addr());
     for v in [39, 50, 61, 100] {
-        assert_eq!(
-            c.post_version(v, &base("CREATE_SESSION")).status,
-            200,
-            "version {v}"
-        );
+        assert_eq!(c.post_version(v, &base("CREATE_SESSION")).status, 200, "version {v}");
     }
     for v in [1, 38, 101] {
         let r = c.post_version(v, &base("CREATE_SESSION"));
@@ -26,9 +22,7 @@ fn versions() {
         assert_eq!(f["error.cause"], "INVALID_REQUEST");
         assert!(f["error.explanation"].contains("39 to 100"));
     }
-    let r = c
-        .request("POST", "/api/nvp/version/abc", None, b"")
-        .unwrap();
+    let r = c.request("POST", "/api/nvp/version/abc", None, b"").unwrap();
     assert_eq!(r.status, 404);
 }
 
@@ -43,18 +37,9 @@ fn other_methods_and_paths() {
     let r = c.request("POST", "/", None, b"").unwrap();
     assert_eq!(r.status, 404);
     assert_eq!(r.get("result").as_deref(), Some("ERROR"));
-    let r = c
-        .request("DELETE", "/api/rest/version/50/merchant/X", None, b"")
-        .unwrap();
+    let r = c.request("DELETE", "/api/rest/version/50/merchant/X", None, b"").unwrap();
     assert_eq!(r.status, 404);
-    let r = c
-        .request(
-            "POST",
-            "/api/nvp/version/50",
-            Some("application/json"),
-            b"{}",
-        )
-        .unwrap();
+    let r = c.request("POST", "/api/nvp/version/50", Some("application/json"), b"{}").unwrap();
     assert_eq!(r.status, 415);
     // Still the same connection.
     assert_eq!(c.post(&base("CREATE_SESSION")).status, 200);
@@ -81,18 +66,10 @@ fn charsets() {
         .unwrap();
     assert_eq!(r.get("correlationId").as_deref(), Some("café"));
     // No charset: ISO-8859-1, so %E9 is é, and %C3%A9 is two characters.
-    let r = c
-        .request(
-            "POST",
-            "/api/nvp/version/50",
-            Some("application/x-www-form-urlencoded"),
-            &body(b"caf%E9"),
-        )
-        .unwrap();
+    let r =
+        c.request("POST", "/api/nvp/version/50", Some("application/x-www-form-urlencoded"), &body(b"caf%E9")).unwrap();
     assert_eq!(r.get("correlationId").as_deref(), Some("café"));
-    let r = c
-        .request("POST", "/api/nvp/version/50", None, &body(b"caf%C3%A9"))
-        .unwrap();
+    let r = c.request("POST", "/api/nvp/version/50", None, &body(b"caf%C3%A9")).unwrap();
     assert_eq!(r.get("correlationId").as_deref(), Some("cafÃ©"));
     // Invalid UTF-8 under charset=UTF-8.
     let r = c
@@ -106,17 +83,10 @@ fn charsets() {
     assert_eq!(r.status, 400);
     assert_eq!(r.get("error.cause").as_deref(), Some("INVALID_REQUEST"));
     let r = c
-        .request(
-            "POST",
-            "/api/nvp/version/50",
-            Some("application/x-www-form-urlencoded; charset=koi8-r"),
-            &body(b"x"),
-        )
+        .request("POST", "/api/nvp/version/50", Some("application/x-www-form-urlencoded; charset=koi8-r"), &body(b"x"))
         .unwrap();
     assert_eq!(r.status, 415);
-    let r = c
-        .request("POST", "/api/nvp/version/50", None, b"a=%G1")
-        .unwrap();
+    let r = c.request("POST", "/api/nvp/version/50", None, b"a=%G1").unwrap();
     assert_eq!(r.status, 400);
 }
 
@@ -125,20 +95,18 @@ fn keep_alive_pipelining_and_connection_close() {
     let sim = start(config());
     let mut c = Client::connect(sim.addr());
     let body = gw::nvp::encode(&base("CREATE_SESSION"));
-    let one = format!(
-        "POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
+    let one = format!("POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}", body.len());
     c.send_raw(format!("{one}{one}{one}").as_bytes()).unwrap();
-    let ids: Vec<String> = (0..3)
-        .map(|_| c.read_response().unwrap().get("session.id").unwrap())
-        .collect();
+    let ids: Vec<String> = (0..3).map(|_| c.read_response().unwrap().get("session.id").unwrap()).collect();
     assert_eq!(ids.len(), 3);
     assert!(ids[0] != ids[1] && ids[1] != ids[2]);
     // Connection: close is honoured.
     let mut s = TcpStream::connect(sim.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let req = format!("POST /api/nvp/version/50 HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    let req = format!(
+        "POST /api/nvp/version/50 HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
     std::io::Write::write_all(&mut s, req.as_bytes()).unwrap();
     let mut all = String::new();
     s.read_to_string(&mut all).unwrap();
@@ -147,10 +115,7 @@ fn keep_alive_pipelining_and_connection_close() {
     // HTTP/1.0 closes by default.
     let mut s = TcpStream::connect(sim.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let req = format!(
-        "POST /api/nvp/version/50 HTTP/1.0\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
+    let req = format!("POST /api/nvp/version/50 HTTP/1.0\r\nContent-Length: {}\r\n\r\n{body}", body.len());
     std::io::Write::write_all(&mut s, req.as_bytes()).unwrap();
     let mut all = String::new();
     s.read_to_string(&mut all).unwrap();
@@ -162,7 +127,11 @@ fn expect_100_continue() {
     let sim = start(config());
     let mut c = Client::connect(sim.addr());
     let body = gw::nvp::encode(&base("CREATE_SESSION"));
-    c.send_raw(format!("POST /api/nvp/version/50 HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes()).unwrap();
+    c.send_raw(
+        format!("POST /api/nvp/version/50 HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n", body.len())
+            .as_bytes(),
+    )
+    .unwrap();
     let interim = c.read_response().unwrap();
     assert_eq!(interim.status, 100);
     c.send_raw(body.as_bytes()).unwrap();
@@ -182,18 +151,10 @@ fn malformed_and_oversized_requests() {
     };
     assert!(send(b"NONSENSE\r\n\r\n").starts_with("HTTP/1.1 400"));
     assert!(send(b"POST /api/nvp/version/50 HTTP/2.0\r\n\r\n").starts_with("HTTP/1.1 505"));
-    assert!(
-        send(b"POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n")
-            .starts_with("HTTP/1.1 413")
-    );
-    assert!(
-        send(b"POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: x\r\n\r\n")
-            .starts_with("HTTP/1.1 400")
-    );
-    assert!(send(
-        b"POST /api/nvp/version/50 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
-    )
-    .starts_with("HTTP/1.1 501"));
+    assert!(send(b"POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n").starts_with("HTTP/1.1 413"));
+    assert!(send(b"POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: x\r\n\r\n").starts_with("HTTP/1.1 400"));
+    assert!(send(b"POST /api/nvp/version/50 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        .starts_with("HTTP/1.1 501"));
     let mut huge = b"POST /api/nvp/version/50 HTTP/1.1\r\n".to_vec();
     huge.extend(std::iter::repeat_n(b'X', 20_000));
     assert!(send(&huge).starts_with("HTTP/1.1 431"));
@@ -220,11 +181,7 @@ fn slow_requests_time_out() {
     // Body promised, never sent: 408.
     let mut s = TcpStream::connect(sim.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    std::io::Write::write_all(
-        &mut s,
-        b"POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: 10\r\n\r\nab",
-    )
-    .unwrap();
+    std::io::Write::write_all(&mut s, b"POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: 10\r\n\r\nab").unwrap();
     let mut all = String::new();
     let _ = s.read_to_string(&mut all);
     assert!(all.starts_with("HTTP/1.1 408"), "{all}");
@@ -241,9 +198,7 @@ fn slow_requests_time_out() {
 #[test]
 fn stop_is_prompt_with_open_connections() {
     let sim = start(config());
-    let mut idle: Vec<TcpStream> = (0..8)
-        .map(|_| TcpStream::connect(sim.addr()).unwrap())
-        .collect();
+    let mut idle: Vec<TcpStream> = (0..8).map(|_| TcpStream::connect(sim.addr()).unwrap()).collect();
     let mut c = Client::connect(sim.addr());
     assert_eq!(c.post(&base("CREATE_SESSION")).status, 200);
     let addr = sim.addr();
@@ -268,8 +223,5 @@ fn too_many_connections_are_refused_with_server_busy() {
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut all = String::new();
     let _ = s.read_to_string(&mut all);
-    assert!(
-        all.starts_with("HTTP/1.1 503") && all.contains("SERVER_BUSY"),
-        "{all}"
-    );
+    assert!(all.starts_with("HTTP/1.1 503") && all.contains("SERVER_BUSY"), "{all}");
 }

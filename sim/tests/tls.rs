@@ -13,24 +13,15 @@ fn https_with_the_generated_ca_via_ureq() {
     assert!(sim.base_url().starts_with("https://127.0.0.1:"));
     let ca = sim.ca_cert_pem().expect("generated CA");
     let tls = ureq::tls::TlsConfig::builder()
-        .root_certs(ureq::tls::RootCerts::new_with_certs(&[
-            ureq::tls::Certificate::from_pem(ca.as_bytes()).unwrap(),
-        ]))
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&[ureq::tls::Certificate::from_pem(ca.as_bytes()).unwrap()]))
         .build();
-    let agent = ureq::Agent::config_builder()
-        .tls_config(tls)
-        .http_status_as_error(false)
-        .build()
-        .new_agent();
+    let agent = ureq::Agent::config_builder().tls_config(tls).http_status_as_error(false).build().new_agent();
     let body = gw::nvp::encode(&base("CREATE_SESSION"));
     for host in ["127.0.0.1", "localhost"] {
         let url = format!("https://{host}:{}/api/nvp/version/50", sim.addr().port());
         let mut resp = agent
             .post(&url)
-            .header(
-                "Content-Type",
-                "application/x-www-form-urlencoded; charset=UTF-8",
-            )
+            .header("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
             .send(body.as_str())
             .expect("TLS request");
         assert_eq!(resp.status(), 200);
@@ -51,10 +42,7 @@ fn https_keep_alive_with_a_raw_rustls_client() {
     }
     let p = gw_sim::terminal::encrypt_pan(VISA).unwrap();
     let r = c.post(&tokenize(&p));
-    assert_eq!(
-        r.get("sourceOfFunds.provided.card.number").as_deref(),
-        Some("400000xxxxxx0002")
-    );
+    assert_eq!(r.get("sourceOfFunds.provided.card.number").as_deref(), Some("400000xxxxxx0002"));
 }
 
 #[test]
@@ -78,35 +66,19 @@ fn certificate_authentication() {
     assert_eq!(r.status, 200, "{:?}", r.fields());
     assert_eq!(r.get("merchant").as_deref(), Some(MERCHANT));
     let p = gw_sim::terminal::encrypt_pan(VISA).unwrap();
-    let mut t = pairs(&[
-        ("apiOperation", "TOKENIZE"),
-        ("merchant", MERCHANT),
-        ("sourceOfFunds.type", "CARD"),
-    ]);
+    let mut t = pairs(&[("apiOperation", "TOKENIZE"), ("merchant", MERCHANT), ("sourceOfFunds.type", "CARD")]);
     t.extend(p.fields());
     assert_eq!(c.post(&t).get("result").as_deref(), Some("SUCCESS"));
     // `merchant` must match the certificate's CN.
-    let r = c.post(&pairs(&[
-        ("apiOperation", "CREATE_SESSION"),
-        ("merchant", "SOMEONEELSE"),
-    ]));
+    let r = c.post(&pairs(&[("apiOperation", "CREATE_SESSION"), ("merchant", "SOMEONEELSE")]));
     assert_field_error(&r, 400, "merchant", "INVALID");
     // Wrong password fields alongside a certificate are still refused.
-    let r = c.post(&with(
-        f.clone(),
-        &[
-            ("apiUsername", "merchant.TESTMERCHANT"),
-            ("apiPassword", "bad"),
-        ],
-    ));
+    let r = c.post(&with(f.clone(), &[("apiUsername", "merchant.TESTMERCHANT"), ("apiPassword", "bad")]));
     assert_eq!(r.status, 401);
     // A certificate for a merchant without a configured password works too.
     let (cert2, key2) = client_ca.issue("CERTONLY").unwrap();
     let mut c2 = Client::tls(sim.addr(), tls_client(&ca, Some((&cert2, &key2))));
-    let r = c2.post(&pairs(&[
-        ("apiOperation", "CREATE_SESSION"),
-        ("merchant", "CERTONLY"),
-    ]));
+    let r = c2.post(&pairs(&[("apiOperation", "CREATE_SESSION"), ("merchant", "CERTONLY")]));
     assert_eq!(r.get("result").as_deref(), Some("SUCCESS"));
 }
 
@@ -125,29 +97,15 @@ fn handshake_refused(sim: &gw_sim::Sim, cfg: std::sync::Arc<rustls::ClientConfig
     }
     if !failed {
         let mut s = rustls::Stream::new(&mut conn, &mut tcp);
-        let body = gw::nvp::encode(&pairs(&[
-            ("apiOperation", "CREATE_SESSION"),
-            ("merchant", MERCHANT),
-        ]));
-        let req = format!(
-            "POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
+        let body = gw::nvp::encode(&pairs(&[("apiOperation", "CREATE_SESSION"), ("merchant", MERCHANT)]));
+        let req = format!("POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}", body.len());
         let _ = s.write_all(req.as_bytes());
         let mut buf = [0u8; 256];
         match s.read(&mut buf) {
-            Ok(n) => assert_eq!(
-                n,
-                0,
-                "the server answered: {}",
-                String::from_utf8_lossy(&buf[..n])
-            ),
+            Ok(n) => assert_eq!(n, 0, "the server answered: {}", String::from_utf8_lossy(&buf[..n])),
             Err(e) => {
                 let msg = e.to_string();
-                assert!(
-                    msg.contains("alert") || msg.contains("reset") || msg.contains("certificate"),
-                    "{msg}"
-                );
+                assert!(msg.contains("alert") || msg.contains("reset") || msg.contains("certificate"), "{msg}");
             }
         }
     }
@@ -166,14 +124,7 @@ fn unknown_client_certificate_is_refused_at_the_handshake() {
     // The server still serves good clients afterwards.
     let (cert, key) = client_ca.issue(MERCHANT).unwrap();
     let mut c = Client::tls(sim.addr(), tls_client(&ca, Some((&cert, &key))));
-    assert_eq!(
-        c.post(&pairs(&[
-            ("apiOperation", "CREATE_SESSION"),
-            ("merchant", MERCHANT)
-        ]))
-        .status,
-        200
-    );
+    assert_eq!(c.post(&pairs(&[("apiOperation", "CREATE_SESSION"), ("merchant", MERCHANT)])).status, 200);
 }
 
 #[test]
@@ -213,11 +164,7 @@ fn base64_encode(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -234,12 +181,7 @@ fn base64_encode(data: &[u8]) -> String {
 fn faults_over_tls() {
     let sim = start(config().tls_generated());
     let cfg = tls_client(&sim.ca_cert_pem().unwrap(), None);
-    let fault = |name: &str| {
-        with(
-            base("CREATE_SESSION"),
-            &[("correlationId", &format!("gw-sim:fault={name}"))],
-        )
-    };
+    let fault = |name: &str| with(base("CREATE_SESSION"), &[("correlationId", &format!("gw-sim:fault={name}"))]);
     let mut c = Client::tls(sim.addr(), cfg.clone());
     assert_eq!(c.post(&fault("server-busy")).status, 503);
     assert_eq!(c.post(&fault("http500-html")).status, 500);
@@ -247,20 +189,14 @@ fn faults_over_tls() {
     for name in ["truncate", "reset"] {
         let mut c = Client::tls(sim.addr(), cfg.clone());
         let body = gw::nvp::encode(&fault(name));
-        let req = format!(
-            "POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
+        let req = format!("POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}", body.len());
         c.send_raw(req.as_bytes()).unwrap();
         assert!(c.read_response().is_err(), "{name}");
     }
     // A silent TLS connection does not hold up stop().
     let mut silent = Client::tls(sim.addr(), cfg);
     let body = gw::nvp::encode(&fault("silent"));
-    let req = format!(
-        "POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
+    let req = format!("POST /api/nvp/version/50 HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}", body.len());
     silent.send_raw(req.as_bytes()).unwrap();
     std::thread::sleep(Duration::from_millis(200));
     let t = std::time::Instant::now();

@@ -19,14 +19,7 @@ fn p2pe(pan: &str, f: impl FnOnce(&mut TerminalOptions)) -> terminal::P2pe {
 /// A payload with an arbitrary plaintext (whole blocks), default key and KSN.
 fn raw_payload(plain: &[u8]) -> terminal::P2pe {
     let ksn = gw_sim::dukpt::parse_ksn(terminal::DEFAULT_KSN).unwrap();
-    let ct = gw_sim::dukpt::encrypt(
-        &gw_sim::dukpt::ANSI_TEST_BDK,
-        &ksn,
-        Variant::Data,
-        None,
-        plain,
-    )
-    .unwrap();
+    let ct = gw_sim::dukpt::encrypt(&gw_sim::dukpt::ANSI_TEST_BDK, &ksn, Variant::Data, None, plain).unwrap();
     terminal::P2pe {
         ksn: terminal::DEFAULT_KSN.into(),
         payload: hex::encode_upper(ct),
@@ -71,16 +64,11 @@ fn round_trips_every_plaintext_iv_and_variant() {
                     let f = ok(&post(sim, &tokenize(&p)));
                     assert_eq!(f["sourceOfFunds.provided.card.brand"], brand);
                     assert_eq!(f["sourceOfFunds.provided.card.scheme"], scheme);
-                    assert_eq!(
-                        f["sourceOfFunds.provided.card.number"],
-                        gw_sim::cards::mask_6_4(pan)
-                    );
+                    assert_eq!(f["sourceOfFunds.provided.card.number"], gw_sim::cards::mask_6_4(pan));
                     assert_eq!(f["sourceOfFunds.type"], "CARD");
                     assert!(f.contains_key("sourceOfFunds.provided.card.fundingMethod"));
                     // Tracks carry the expiry; a bare PAN does not.
-                    let expiry = f
-                        .get("sourceOfFunds.provided.card.expiry")
-                        .map(String::as_str);
+                    let expiry = f.get("sourceOfFunds.provided.card.expiry").map(String::as_str);
                     match plaintext {
                         Plaintext::Pan => assert_eq!(expiry, None),
                         _ => assert_eq!(expiry, Some("0931")),
@@ -111,12 +99,7 @@ fn response_fields_match_the_reference() {
         ),
     );
     let f = ok(&r);
-    for k in [
-        "token",
-        "repositoryId",
-        "usage.lastUpdated",
-        "usage.lastUsed",
-    ] {
+    for k in ["token", "repositoryId", "usage.lastUpdated", "usage.lastUsed"] {
         assert!(f.contains_key(k), "{k}");
     }
     assert_eq!(f["status"], "VALID");
@@ -129,24 +112,13 @@ fn response_fields_match_the_reference() {
     let ts = &f["usage.lastUpdated"];
     assert_eq!(ts.len(), 24);
     assert!(ts.ends_with('Z') && &ts[10..11] == "T" && &ts[19..20] == ".");
-    let f = ok(&post(
-        &sim,
-        &with(tokenize(&p), &[("verificationStrategy", "NONE")]),
-    ));
+    let f = ok(&post(&sim, &with(tokenize(&p), &[("verificationStrategy", "NONE")])));
     assert_eq!(f["response.gatewayCode"], "NO_VERIFICATION_PERFORMED");
     let f = ok(&post(&sim, &tokenize(&p)));
     assert_eq!(f["verificationStrategy"], "NONE");
     // BASIC needs an expiry.
-    let r = post(
-        &sim,
-        &with(tokenize(&p), &[("verificationStrategy", "BASIC")]),
-    );
-    assert_field_error(
-        &r,
-        400,
-        "sourceOfFunds.provided.card.expiry.month",
-        "MISSING",
-    );
+    let r = post(&sim, &with(tokenize(&p), &[("verificationStrategy", "BASIC")]));
+    assert_field_error(&r, 400, "sourceOfFunds.provided.card.expiry.month", "MISSING");
 }
 
 #[test]
@@ -156,10 +128,7 @@ fn rejections_name_their_field() {
     let wrong = p2pe(VISA, |o| o.bdk = [0x11; 16]);
     let r = post(&sim, &tokenize(&wrong));
     assert_field_error(&r, 400, &format!("{P}payload"), "INVALID");
-    assert!(r
-        .get("error.explanation")
-        .unwrap()
-        .contains("does not decrypt"));
+    assert!(r.get("error.explanation").unwrap().contains("does not decrypt"));
     // Decrypts, but fails Luhn.
     let r = post(&sim, &tokenize(&p2pe("4000000000000003", |_| {})));
     assert_field_error(&r, 400, &format!("{P}payload"), "INVALID");
@@ -170,58 +139,31 @@ fn rejections_name_their_field() {
     assert_field_error(&r, 400, &format!("{P}payload"), "INVALID");
     assert!(r.get("error.explanation").unwrap().contains("12 to 19"));
     // Decrypts to text that is no card layout.
-    let r = post(
-        &sim,
-        &tokenize(&raw_payload(b"HELLO WORLD PAYLOAD\0\0\0\0\0")),
-    );
+    let r = post(&sim, &tokenize(&raw_payload(b"HELLO WORLD PAYLOAD\0\0\0\0\0")));
     assert_field_error(&r, 400, &format!("{P}payload"), "INVALID");
     // Not whole blocks (rules accept 36 hex digits).
     let mut p = terminal::encrypt_pan(VISA).unwrap();
     p.payload.push_str("ABCD");
-    assert_field_error(
-        &post(&sim, &tokenize(&p)),
-        400,
-        &format!("{P}payload"),
-        "INVALID",
-    );
+    assert_field_error(&post(&sim, &tokenize(&p)), 400, &format!("{P}payload"), "INVALID");
     // Wrong IV changes the first block.
     let mut p = p2pe(VISA, |o| o.iv = Some([9; 8]));
     p.iv = Some("0000000000000000".into());
-    assert_field_error(
-        &post(&sim, &tokenize(&p)),
-        400,
-        &format!("{P}payload"),
-        "INVALID",
-    );
+    assert_field_error(&post(&sim, &tokenize(&p)), 400, &format!("{P}payload"), "INVALID");
     // cardBin not a prefix of the PAN.
     let mut p = terminal::encrypt_pan(VISA).unwrap();
     p.card_bin = "411111".into();
-    assert_field_error(
-        &post(&sim, &tokenize(&p)),
-        400,
-        &format!("{P}cardBin"),
-        "INVALID",
-    );
+    assert_field_error(&post(&sim, &tokenize(&p)), 400, &format!("{P}cardBin"), "INVALID");
     // A shorter BIN prefix is fine.
     p.card_bin = "4000".into();
     ok(&post(&sim, &tokenize(&p)));
     // Encryption state INVALID: declined.
     let p = terminal::encrypt_pan(VISA).unwrap();
-    let r = post(
-        &sim,
-        &with(tokenize(&p), &[(&format!("{P}encryptionState"), "INVALID")]),
-    );
+    let r = post(&sim, &with(tokenize(&p), &[(&format!("{P}encryptionState"), "INVALID")]));
     assert_eq!(r.status, 200);
     assert_eq!(r.get("result").as_deref(), Some("FAILURE"));
-    assert_eq!(
-        r.get("response.gatewayCode").as_deref(),
-        Some("EXTERNAL_VERIFICATION_DECLINED")
-    );
+    assert_eq!(r.get("response.gatewayCode").as_deref(), Some("EXTERNAL_VERIFICATION_DECLINED"));
     assert_eq!(r.get("token"), None);
-    ok(&post(
-        &sim,
-        &with(tokenize(&p), &[(&format!("{P}encryptionState"), "VALID")]),
-    ));
+    ok(&post(&sim, &with(tokenize(&p), &[(&format!("{P}encryptionState"), "VALID")])));
     // Group-required fields (shared rules).
     assert_field_error(
         &post(&sim, &without(tokenize(&p), &format!("{P}keySerialNumber"))),
@@ -236,19 +178,10 @@ fn rejections_name_their_field() {
         "MISSING",
     );
     // Both clear and encrypted card.
-    let r = post(
-        &sim,
-        &with(
-            tokenize(&p),
-            &[("sourceOfFunds.provided.card.number", VISA)],
-        ),
-    );
+    let r = post(&sim, &with(tokenize(&p), &[("sourceOfFunds.provided.card.number", VISA)]));
     assert_field_error(&r, 400, "sourceOfFunds.provided.card.number", "INVALID");
     // No card at all.
-    let r = post(
-        &sim,
-        &with(base("TOKENIZE"), &[("sourceOfFunds.type", "CARD")]),
-    );
+    let r = post(&sim, &with(base("TOKENIZE"), &[("sourceOfFunds.type", "CARD")]));
     assert_field_error(&r, 400, &format!("{P}payload"), "MISSING");
     // Not a card.
     let r = post(&sim, &with(tokenize(&p), &[("sourceOfFunds.type", "ACH")]));
@@ -263,33 +196,16 @@ fn plain_card_numbers_and_source_tokens() {
         &sim,
         &with(
             base("TOKENIZE"),
-            &[
-                ("sourceOfFunds.type", "CARD"),
-                ("sourceOfFunds.provided.card.number", "5105105105105100"),
-            ],
+            &[("sourceOfFunds.type", "CARD"), ("sourceOfFunds.provided.card.number", "5105105105105100")],
         ),
     ));
     assert_eq!(f["sourceOfFunds.provided.card.number"], "510510xxxxxx5100");
     let t = f["token"].clone();
-    let f = ok(&post(
-        &sim,
-        &with(
-            base("TOKENIZE"),
-            &[("sourceOfFunds.type", "CARD"), ("sourceOfFunds.token", &t)],
-        ),
-    ));
+    let f = ok(&post(&sim, &with(base("TOKENIZE"), &[("sourceOfFunds.type", "CARD"), ("sourceOfFunds.token", &t)])));
     assert_eq!(f["sourceOfFunds.provided.card.number"], "510510xxxxxx5100");
     assert_ne!(f["token"], t);
-    let r = post(
-        &sim,
-        &with(
-            base("TOKENIZE"),
-            &[
-                ("sourceOfFunds.type", "CARD"),
-                ("sourceOfFunds.token", "NOSUCHTOKEN"),
-            ],
-        ),
-    );
+    let r =
+        post(&sim, &with(base("TOKENIZE"), &[("sourceOfFunds.type", "CARD"), ("sourceOfFunds.token", "NOSUCHTOKEN")]));
     assert_field_error(&r, 400, "sourceOfFunds.token", "INVALID");
 }
 
@@ -305,12 +221,7 @@ fn merchant_supplied_tokens() {
     let f = ok(&post(&sim, &with(tokenize(&p2), &[("token", "MYTOKEN42")])));
     assert_eq!(f["sourceOfFunds.provided.card.number"], "555555xxxxxx4444");
     assert_eq!(sim.token_count(), 1);
-    assert_field_error(
-        &post(&sim, &with(tokenize(&p), &[("token", "not-alnum!")])),
-        400,
-        "token",
-        "INVALID",
-    );
+    assert_field_error(&post(&sim, &with(tokenize(&p), &[("token", "not-alnum!")])), 400, "token", "INVALID");
 }
 
 #[test]
@@ -338,23 +249,14 @@ fn preserve_6_4_tokens() {
         assert!(!gw_sim::cards::luhn_valid(&t));
         // The card number of a 6.4 token cannot change.
         let other = terminal::encrypt_pan("5555555555554444").unwrap();
-        assert_field_error(
-            &post(&sim, &with(tokenize(&other), &[("token", &t)])),
-            400,
-            "token",
-            "INVALID",
-        );
+        assert_field_error(&post(&sim, &with(tokenize(&other), &[("token", &t)])), 400, "token", "INVALID");
     }
 }
 
 #[test]
 fn unique_card_returns_the_existing_token() {
     let sim = start(config().repository_mode(RepositoryMode::UniqueCard));
-    let a = ok(&post(
-        &sim,
-        &tokenize(&terminal::encrypt_pan(VISA).unwrap()),
-    ))["token"]
-        .clone();
+    let a = ok(&post(&sim, &tokenize(&terminal::encrypt_pan(VISA).unwrap())))["token"].clone();
     let b = ok(&post(
         &sim,
         &tokenize(&p2pe(VISA, |o| {
@@ -366,26 +268,12 @@ fn unique_card_returns_the_existing_token() {
     assert_eq!(a, b);
     assert_eq!(sim.token_count(), 1);
     // Storing the same card under another token breaks uniqueness.
-    let r = post(
-        &sim,
-        &with(
-            tokenize(&terminal::encrypt_pan(VISA).unwrap()),
-            &[("token", "ANOTHER1")],
-        ),
-    );
+    let r = post(&sim, &with(tokenize(&terminal::encrypt_pan(VISA).unwrap()), &[("token", "ANOTHER1")]));
     assert_field_error(&r, 400, "token", "INVALID");
     // Unique-token mode makes a new token each time.
     let sim = start(config().repository_mode(RepositoryMode::UniqueToken));
-    let a = ok(&post(
-        &sim,
-        &tokenize(&terminal::encrypt_pan(VISA).unwrap()),
-    ))["token"]
-        .clone();
-    let b = ok(&post(
-        &sim,
-        &tokenize(&terminal::encrypt_pan(VISA).unwrap()),
-    ))["token"]
-        .clone();
+    let a = ok(&post(&sim, &tokenize(&terminal::encrypt_pan(VISA).unwrap())))["token"].clone();
+    let b = ok(&post(&sim, &tokenize(&terminal::encrypt_pan(VISA).unwrap())))["token"].clone();
     assert_ne!(a, b);
 }
 
@@ -400,20 +288,14 @@ fn sessions_merge_under_the_request() {
     let (id, v0) = create_session(&sim);
     let p = terminal::encrypt_pan(VISA).unwrap();
     // Store the card in the session.
-    let mut upd = with(
-        base("UPDATE_SESSION"),
-        &[("session.id", &id), ("sourceOfFunds.type", "CARD")],
-    );
+    let mut upd = with(base("UPDATE_SESSION"), &[("session.id", &id), ("sourceOfFunds.type", "CARD")]);
     upd.extend(p.fields());
     let f = ok(&post(&sim, &upd));
     assert_eq!(f["session.updateStatus"], "SUCCESS");
     let v1 = f["session.version"].clone();
     assert_ne!(v1, v0);
     // TOKENIZE with only the session.
-    let t = with(
-        base("TOKENIZE"),
-        &[("session.id", &id), ("session.version", &v1)],
-    );
+    let t = with(base("TOKENIZE"), &[("session.id", &id), ("session.version", &v1)]);
     let f = ok(&post(&sim, &t));
     assert_eq!(f["sourceOfFunds.provided.card.number"], "400000xxxxxx0002");
     // The request overrides the session's fields.
@@ -425,26 +307,14 @@ fn sessions_merge_under_the_request() {
     // Version mismatch, unknown session, another merchant's session.
     let r = post(&sim, &with(t.clone(), &[("session.version", &v0)]));
     assert_field_error(&r, 400, "session.version", "INVALID");
-    let r = post(
-        &sim,
-        &with(
-            t.clone(),
-            &[("session.id", "SESSION0002AAAAAAAAAAAAAAAAAAAA")],
-        ),
-    );
+    let r = post(&sim, &with(t.clone(), &[("session.id", "SESSION0002AAAAAAAAAAAAAAAAAAAA")]));
     assert_field_error(&r, 400, "session.id", "INVALID");
     // An empty session completes nothing: the required field is missing.
     let (empty, _) = create_session(&sim);
     let r = post(&sim, &with(base("TOKENIZE"), &[("session.id", &empty)]));
     assert_field_error(&r, 400, "sourceOfFunds.type", "MISSING");
     // UPDATE_SESSION checks fields by the TOKENIZE rules.
-    let r = post(
-        &sim,
-        &with(
-            base("UPDATE_SESSION"),
-            &[("session.id", &id), ("bogus", "1")],
-        ),
-    );
+    let r = post(&sim, &with(base("UPDATE_SESSION"), &[("session.id", &id), ("bogus", "1")]));
     assert_field_error(&r, 400, "bogus", "UNSUPPORTED");
     let r = post(&sim, &base("UPDATE_SESSION"));
     assert_field_error(&r, 400, "session.id", "MISSING");
@@ -457,12 +327,7 @@ fn sessions_expire() {
     let p = terminal::encrypt_pan(VISA).unwrap();
     ok(&post(&sim, &with(tokenize(&p), &[("session.id", &id)])));
     std::thread::sleep(Duration::from_millis(450));
-    assert_field_error(
-        &post(&sim, &with(tokenize(&p), &[("session.id", &id)])),
-        400,
-        "session.id",
-        "INVALID",
-    );
+    assert_field_error(&post(&sim, &with(tokenize(&p), &[("session.id", &id)])), 400, "session.id", "INVALID");
 }
 
 #[test]

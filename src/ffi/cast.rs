@@ -18,9 +18,7 @@ pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
     }
     // SAFETY: non-NULL, and the caller guarantees NUL termination and lifetime.
     let c_str = unsafe { CStr::from_ptr(ptr) };
-    c_str
-        .to_str()
-        .map_err(|_| Error::new(Kind::InvalidUtf8, format!("argument '{name}' is not valid UTF-8")))
+    c_str.to_str().map_err(|_| Error::new(Kind::InvalidUtf8, format!("argument '{name}' is not valid UTF-8")))
 }
 
 /// An optional string argument: NULL is `None`.

@@ -47,7 +47,11 @@ pub unsafe extern "C" fn gw_request_new(api_operation: *const c_char, out: *mut 
 /// # Safety
 /// `request` is a live `gw_request`; `name`, `value` NUL-terminated strings.
 #[no_mangle]
-pub unsafe extern "C" fn gw_request_set(request: *mut gw_request, name: *const c_char, value: *const c_char) -> gw_status {
+pub unsafe extern "C" fn gw_request_set(
+    request: *mut gw_request,
+    name: *const c_char,
+    value: *const c_char,
+) -> gw_status {
     status_boundary(|| {
         // SAFETY: the caller guarantees the pointers.
         let (request, name, value) =

@@ -21,9 +21,7 @@ pub fn start(cfg: gw_sim::SimConfig) -> gw_sim::Sim {
 }
 
 pub fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 /// Authentication and merchant fields plus `apiOperation`.
@@ -66,16 +64,10 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
     pub fn fields(&self) -> BTreeMap<String, String> {
-        gw::nvp::decode(&self.body, gw::nvp::Charset::Utf8)
-            .expect("NVP body")
-            .into_iter()
-            .collect()
+        gw::nvp::decode(&self.body, gw::nvp::Charset::Utf8).expect("NVP body").into_iter().collect()
     }
     pub fn pairs(&self) -> Vec<(String, String)> {
         gw::nvp::decode(&self.body, gw::nvp::Charset::Utf8).expect("NVP body")
@@ -99,20 +91,14 @@ impl Client {
         let s = TcpStream::connect(addr).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         s.set_nodelay(true).unwrap();
-        Client {
-            stream: Box::new(s),
-            buf: Vec::new(),
-        }
+        Client { stream: Box::new(s), buf: Vec::new() }
     }
 
     pub fn tls(addr: SocketAddr, config: Arc<rustls::ClientConfig>) -> Client {
         let s = TcpStream::connect(addr).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let conn = rustls::ClientConnection::new(config, "localhost".try_into().unwrap()).unwrap();
-        Client {
-            stream: Box::new(rustls::StreamOwned::new(conn, s)),
-            buf: Vec::new(),
-        }
+        Client { stream: Box::new(rustls::StreamOwned::new(conn, s)), buf: Vec::new() }
     }
 
     pub fn send_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
@@ -127,10 +113,7 @@ impl Client {
         content_type: Option<&str>,
         body: &[u8],
     ) -> std::io::Result<HttpResponse> {
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n",
-            body.len()
-        );
+        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n", body.len());
         if let Some(ct) = content_type {
             req.push_str(&format!("Content-Type: {ct}\r\n"));
         }
@@ -166,14 +149,7 @@ impl Client {
         let head = String::from_utf8_lossy(&self.buf[..head_end]).to_string();
         self.buf.drain(..head_end + 4);
         let mut lines = head.split("\r\n");
-        let status: u16 = lines
-            .next()
-            .unwrap()
-            .split(' ')
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap();
+        let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
         let headers: Vec<(String, String)> = lines
             .map(|l| {
                 let (n, v) = l.split_once(':').unwrap();
@@ -189,11 +165,7 @@ impl Client {
             self.fill()?;
         }
         let body = self.buf.drain(..len).collect();
-        Ok(HttpResponse {
-            status,
-            headers,
-            body,
-        })
+        Ok(HttpResponse { status, headers, body })
     }
 
     fn fill(&mut self) -> std::io::Result<()> {
@@ -217,25 +189,10 @@ pub fn assert_field_error(r: &HttpResponse, status: u16, field: &str, vt: &str) 
     let f = r.fields();
     assert_eq!(r.status, status, "{f:?}");
     assert_eq!(f.get("result").map(String::as_str), Some("ERROR"), "{f:?}");
-    assert_eq!(
-        f.get("error.cause").map(String::as_str),
-        Some("INVALID_REQUEST"),
-        "{f:?}"
-    );
-    assert_eq!(
-        f.get("error.field").map(String::as_str),
-        Some(field),
-        "{f:?}"
-    );
-    assert_eq!(
-        f.get("error.validationType").map(String::as_str),
-        Some(vt),
-        "{f:?}"
-    );
-    assert!(
-        f.get("error.explanation").is_some_and(|e| !e.is_empty()),
-        "{f:?}"
-    );
+    assert_eq!(f.get("error.cause").map(String::as_str), Some("INVALID_REQUEST"), "{f:?}");
+    assert_eq!(f.get("error.field").map(String::as_str), Some(field), "{f:?}");
+    assert_eq!(f.get("error.validationType").map(String::as_str), Some(vt), "{f:?}");
+    assert!(f.get("error.explanation").is_some_and(|e| !e.is_empty()), "{f:?}");
 }
 
 /// A rustls client config trusting `ca_pem`, optionally with a client certificate.
@@ -254,9 +211,7 @@ pub fn tls_client(ca_pem: &str, client: Option<(&str, &str)>) -> Arc<rustls::Cli
     let cfg = match client {
         Some((cert, key)) => {
             let certs: Vec<CertificateDer<'static>> =
-                CertificateDer::pem_slice_iter(cert.as_bytes())
-                    .map(|c| c.unwrap())
-                    .collect();
+                CertificateDer::pem_slice_iter(cert.as_bytes()).map(|c| c.unwrap()).collect();
             let key = PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap();
             b.with_client_auth_cert(certs, key).unwrap()
         }

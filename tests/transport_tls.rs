@@ -1,0 +1,169 @@
+//! Trust and certificate authentication against gw-sim over HTTPS: the
+//! sim's generated CA trusted through the CA-bundle option and refused
+//! without it, a host-name mismatch, client certificates accepted, missing
+//! or unknown ones refused, and bad certificate files refused at
+//! `gw_client_new` with the file named. Certificate authentication goes
+//! through the C API.
+
+mod transport_support;
+
+use std::ptr;
+
+use gw::ffi::client::{gw_client_new, gw_create_session};
+use gw::ffi::config::*;
+use gw::ffi::response::gw_response_get;
+use gw::ffi::status::*;
+use gw::{Client, Config, Kind, Trust};
+use transport_support::c_api::{cs, last_error, text, OwnedClient, OwnedConfig, OwnedResponse};
+use transport_support::*;
+
+/// A C configuration for the sim, trusting its CA, with `auth` applied.
+fn c_config(sim: &TlsSim, auth: impl FnOnce(*mut gw_config) -> gw_status) -> OwnedConfig {
+    let config = OwnedConfig::new();
+    // SAFETY: a live config and valid C strings.
+    unsafe {
+        assert_eq!(gw_config_set_base_url(config.0, cs(&sim.base_url()).as_ptr()), GW_OK);
+        assert_eq!(gw_config_set_merchant(config.0, cs(MERCHANT).as_ptr()), GW_OK);
+        assert_eq!(gw_config_set_ca_bundle(config.0, cs(&sim.ca_file).as_ptr()), GW_OK);
+        assert_eq!(gw_config_set_timeout_ms(config.0, 5000), GW_OK);
+    }
+    assert_eq!(auth(config.0), GW_OK, "{}", last_error());
+    config
+}
+
+fn with_certificate(cert: &str, key: &str) -> impl FnOnce(*mut gw_config) -> gw_status {
+    let (cert, key) = (cs(cert), cs(key));
+    // SAFETY: gw copies both strings; the config is live.
+    move |config| unsafe { gw_config_set_client_certificate(config, cert.as_ptr(), key.as_ptr()) }
+}
+
+fn c_client_new(config: &OwnedConfig) -> (gw_status, OwnedClient) {
+    let mut client = ptr::null_mut();
+    // SAFETY: a live config and a writable out pointer.
+    let status = unsafe { gw_client_new(config.0, &mut client) };
+    (status, OwnedClient(client))
+}
+
+fn c_create_session(client: &OwnedClient) -> (gw_status, OwnedResponse) {
+    let mut response = ptr::null_mut();
+    // SAFETY: a live client and a writable out pointer.
+    let status = unsafe { gw_create_session(client.0, &mut response) };
+    (status, OwnedResponse(response))
+}
+
+#[test]
+fn certificate_authentication_through_the_c_api() {
+    let (sim, accepted) = certificate_sim("cert-ok");
+    let config = c_config(&sim, with_certificate(&accepted.cert_file, &accepted.key_file));
+    let log = Log::default();
+    // SAFETY: `log` outlives the client made from this configuration.
+    let status = unsafe {
+        gw_config_set_log(config.0, GW_LOG_DEBUG, Some(transport_support::c_api::collect), &log as *const Log as *mut _)
+    };
+    assert_eq!(status, GW_OK);
+    let (status, client) = c_client_new(&config);
+    assert_eq!(status, GW_OK, "{}", last_error());
+
+    let (status, response) = c_create_session(&client);
+    assert_eq!(status, GW_OK, "{}", last_error());
+    // SAFETY: a live response and a valid C string.
+    let session = text(unsafe { gw_response_get(response.0, cs("session.id").as_ptr()) });
+    assert!(session.is_some_and(|id| id.starts_with("SESSION")));
+    let request_line = log.lines().into_iter().find(|(_, line)| line.starts_with("CREATE_SESSION request:"));
+    let request_line = request_line.expect("a debug line with the request").1;
+    assert!(!request_line.contains("apiPassword") && !request_line.contains("apiUsername"), "{request_line}");
+}
+
+#[test]
+fn no_certificate_or_an_unknown_one_is_refused_with_gw_err_tls() {
+    let (sim, _accepted) = certificate_sim("cert-refused");
+    let no_certificate = c_config(&sim, |config| {
+        // SAFETY: a live config and a valid C string.
+        unsafe { gw_config_set_api_password(config, cs(PASSWORD).as_ptr()) }
+    });
+    let stranger = ClientCertificate::issue(&sim.dir, "unknown-ca");
+    let unknown_certificate = c_config(&sim, with_certificate(&stranger.cert_file, &stranger.key_file));
+
+    for (what, config) in [("no certificate", no_certificate), ("a certificate of another CA", unknown_certificate)] {
+        let (status, client) = c_client_new(&config);
+        assert_eq!(status, GW_OK, "{what}: {}", last_error());
+        let (status, response) = c_create_session(&client);
+        let message = last_error();
+        assert_eq!(status, GW_ERR_TLS, "{what}: {message}");
+        assert!(response.0.is_null(), "{what}");
+        assert!(message.contains("refused the client certificate"), "{what}: {message}");
+        assert!(message.contains("127.0.0.1"), "{what}: {message}");
+    }
+}
+
+#[test]
+fn bad_certificate_files_fail_at_client_new_naming_the_file() {
+    let (sim, accepted) = certificate_sim("cert-files");
+    let other = ClientCertificate::issue(&sim.dir, "other");
+    let missing = sim.dir.join("missing-cert.pem").to_str().unwrap().to_owned();
+    let not_pem = write(&sim.dir, "not-pem.pem", "this is no certificate\n");
+    let cases = [
+        (missing.as_str(), accepted.key_file.as_str(), missing.as_str(), "cannot be read"),
+        (not_pem.as_str(), accepted.key_file.as_str(), not_pem.as_str(), "holds no PEM certificate"),
+        (accepted.cert_file.as_str(), accepted.cert_file.as_str(), accepted.cert_file.as_str(), "no PEM private key"),
+        (accepted.cert_file.as_str(), other.key_file.as_str(), other.key_file.as_str(), "does not match"),
+    ];
+    for (cert, key, named, problem) in cases {
+        let config = c_config(&sim, with_certificate(cert, key));
+        let (status, client) = c_client_new(&config);
+        let message = last_error();
+        assert_eq!(status, GW_ERR_CONFIG, "{cert} / {key}: {message}");
+        assert!(client.0.is_null());
+        assert!(message.contains(named) && message.contains(problem), "{message}");
+    }
+
+    let neither = c_config(&sim, |_| GW_OK);
+    let (status, _client) = c_client_new(&neither);
+    assert_eq!(status, GW_ERR_CONFIG);
+    assert!(last_error().contains("no authentication is set"), "{}", last_error());
+}
+
+/// A Rust configuration for `base_url` with the password.
+fn rust_client(base_url: &str, adjust: impl FnOnce(&mut Config)) -> gw::error::Result<Client> {
+    let mut config = config(base_url);
+    adjust(&mut config);
+    Client::new(&config)
+}
+
+#[test]
+fn the_sims_ca_is_trusted_through_the_bundle_and_refused_without_it() {
+    let sim = TlsSim::start("trust", gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD));
+    let trusting = rust_client(&sim.base_url(), |c| c.set_ca_bundle(&sim.ca_file).unwrap()).unwrap();
+    let session = trusting.create_session().expect("trusted through the CA bundle");
+    assert!(session.get("session.id").is_some());
+
+    let someone_elses_ca = write(&sim.dir, "other-ca.pem", &gw_sim::pki::ClientCa::generate().unwrap().ca_pem());
+    let refusing: [(&str, Adjust); 3] = [
+        ("bundled roots", Box::new(|_| {})),
+        ("system store", Box::new(|c| c.set_trust(Trust::System))),
+        ("another CA", Box::new(move |c| c.set_ca_bundle(&someone_elses_ca).unwrap())),
+    ];
+    for (what, adjust) in refusing {
+        let err = rust_client(&sim.base_url(), adjust).unwrap().create_session().unwrap_err();
+        assert_eq!(err.kind(), Kind::Tls, "{what}: {err}");
+        assert!(err.message().contains("certificate not trusted"), "{what}: {err}");
+    }
+
+    let unreadable = sim.dir.join("no-such-bundle.pem");
+    let err = rust_client(&sim.base_url(), |c| c.set_ca_bundle(unreadable.to_str().unwrap()).unwrap()).err().unwrap();
+    assert_eq!(err.kind(), Kind::Config);
+    assert!(err.message().contains("no-such-bundle.pem"), "{err}");
+}
+
+#[test]
+fn a_host_name_the_certificate_does_not_name_is_refused() {
+    // The generated certificate names 127.0.0.1, ::1 and localhost; the sim
+    // listens on 127.0.0.2, which is loopback too but not in the certificate.
+    let listen = "127.0.0.2:0".parse().unwrap();
+    let sim = TlsSim::start("host-name", gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD).listen(listen));
+    let url = sim.base_url();
+    assert!(url.starts_with("https://127.0.0.2:"), "{url}");
+    let err = rust_client(&url, |c| c.set_ca_bundle(&sim.ca_file).unwrap()).unwrap().create_session().unwrap_err();
+    assert_eq!(err.kind(), Kind::Tls, "{err}");
+    assert!(err.message().contains("host name mismatch"), "{err}");
+}
