@@ -164,3 +164,19 @@ def test_a_closed_client_refuses_calls(base_url):
     assert client.closed
     with pytest.raises(gw.ConfigError):
         client.create_session()
+
+
+def test_every_status_of_the_library_has_its_class():
+    """The binding's table covers every status libgw knows (Pending and
+    UnknownResult cannot be provoked through gw-sim, so they are checked here)."""
+    from gw import errors
+
+    expected = {1: gw.ValidationError, 2: gw.ValidationError, 3: gw.ValidationError, 4: gw.ConfigError,
+                5: gw.ConnectError, 6: gw.Timeout, 7: gw.TlsError, 8: gw.IoError, 9: gw.ProtocolError,
+                10: gw.AuthenticationError, 11: gw.GatewayError, 12: gw.Declined, 13: gw.Pending,
+                14: gw.UnknownResult, 15: gw.InternalError, 16: gw.InternalError}
+    for status, cls in expected.items():
+        assert gw.status_str(status) != "unknown status", status
+        assert errors.error_class(status) is cls, status
+    assert gw.status_str(len(expected) + 1) == "unknown status", "libgw has a status this binding does not map"
+    assert errors.error_class(999) is gw.InternalError
