@@ -28,6 +28,6 @@ done
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c 'import pytest' 2>/dev/null; then
-  .venv/bin/pip install -q --disable-pip-version-check pytest
+if ! .venv/bin/python -c 'import pytest, wheel' 2>/dev/null; then
+  .venv/bin/pip install -q --disable-pip-version-check pytest wheel
 fi

@@ -16,6 +16,9 @@ bad=$(nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^gw_' || true)
 if [ -n "$bad" ]; then echo "non-gw symbols exported:"; echo "$bad"; exit 1; fi
 echo "ok: $(nm -D --defined-only "$lib" | grep -c ' T gw_') gw_ functions exported"
 
+echo "== C, C++ and Python: examples, wrapper, ctypes package (valgrind, ASan+UBSan, pytest)"
+scripts/test-bindings.sh
+
 echo "== ARM kiosk terminals: cross-built, the core and the C ABI tests run under qemu against gw-sim"
 for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
   cargo test --locked -p gw --target "$target" --lib --test ffi --test field_rules
