@@ -378,6 +378,12 @@ const char *gw_last_error(void);
 // Owned and valid as for `gw_last_error`.
 const char *gw_last_error_field(void);
 
+// The HTTP status of the answer to this thread's last failing call, 0 when
+// no answer came (nothing sent, connection failed, local validation). It is
+// also set when the answer was not an NVP answer (`GW_ERR_PROTOCOL`, e.g. an
+// HTML error page with HTTP 502), where no response is handed out.
+uint16_t gw_last_error_http_status(void);
+
 // Creates an empty request of `api_operation`: "CREATE_SESSION" or
 // "TOKENIZE". gw sets `apiOperation`, `merchant` and the authentication
 // fields itself. On success `*out` receives the request, to free with
@@ -461,6 +467,11 @@ void gw_response_free(gw_response *response);
 // A static, NUL-terminated description of any status value, never NULL:
 // unknown values get "unknown status". Thread-safe; never free it.
 const char *gw_status_str(gw_status status);
+
+// The C name of a status value, e.g. "GW_ERR_TIMEOUT" for 6 ("GW_OK" for
+// 0): a static string, for logs and language bindings. NULL for a value
+// that is no status of this version of gw. Thread-safe; never free it.
+const char *gw_status_name(gw_status status);
 
 // The library's version, e.g. "0.1.0": a static string, never NULL, never
 // to be freed. Compare it with the `GW_VERSION_*` macros of the header you

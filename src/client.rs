@@ -130,7 +130,9 @@ impl Client {
     fn interpret(&self, answer: RawAnswer, duration: Duration, sent: &[(String, String)]) -> Result<Response> {
         let host = self.path_host();
         let mut response = Response::from_http(answer.status, answer.content_type.as_deref(), &answer.body, duration)
-            .map_err(|err| Error::new(err.kind(), format!("{host}: {}", err.message())))?;
+            .map_err(|err| {
+            Error::new(err.kind(), format!("{host}: {}", err.message())).with_http_status(answer.status)
+        })?;
         response.set_duration(duration);
         self.log(LogLevel::Debug, || {
             let pairs: Vec<(String, String)> = response.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();

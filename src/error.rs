@@ -98,6 +98,28 @@ impl Kind {
         Kind::ALL.into_iter().find(|kind| kind.status() == status)
     }
 
+    /// The C name of the status, e.g. `GW_ERR_TIMEOUT`.
+    pub fn name(self) -> &'static CStr {
+        match self {
+            Kind::NullArgument => c"GW_ERR_NULL_ARGUMENT",
+            Kind::InvalidUtf8 => c"GW_ERR_INVALID_UTF8",
+            Kind::InvalidField => c"GW_ERR_INVALID_FIELD",
+            Kind::Config => c"GW_ERR_CONFIG",
+            Kind::Connect => c"GW_ERR_CONNECT",
+            Kind::Timeout => c"GW_ERR_TIMEOUT",
+            Kind::Tls => c"GW_ERR_TLS",
+            Kind::Io => c"GW_ERR_IO",
+            Kind::Protocol => c"GW_ERR_PROTOCOL",
+            Kind::Authentication => c"GW_ERR_AUTHENTICATION",
+            Kind::Gateway => c"GW_ERR_GATEWAY",
+            Kind::Declined => c"GW_DECLINED",
+            Kind::Pending => c"GW_PENDING",
+            Kind::UnknownResult => c"GW_UNKNOWN_RESULT",
+            Kind::Internal => c"GW_ERR_INTERNAL",
+            Kind::OutOfRange => c"GW_ERR_OUT_OF_RANGE",
+        }
+    }
+
     /// A static description of the class.
     pub fn describe(self) -> &'static str {
         self.description().to_str().unwrap_or_default()
@@ -131,13 +153,14 @@ pub struct Error {
     kind: Kind,
     message: String,
     field: Option<String>,
+    http_status: Option<u16>,
     response: Option<Box<Response>>,
 }
 
 impl Error {
     /// An error of this kind with this message.
     pub fn new(kind: Kind, message: impl Into<String>) -> Error {
-        Error { kind, message: message.into(), field: None, response: None }
+        Error { kind, message: message.into(), field: None, http_status: None, response: None }
     }
 
     /// Names the NVP field concerned.
@@ -148,8 +171,21 @@ impl Error {
 
     /// Attaches the gateway's parsed answer.
     pub fn with_response(mut self, response: Response) -> Error {
+        self.http_status = Some(response.http_status());
         self.response = Some(Box::new(response));
         self
+    }
+
+    /// Records the HTTP status of an answer that could not be decoded.
+    pub fn with_http_status(mut self, status: u16) -> Error {
+        self.http_status = Some(status);
+        self
+    }
+
+    /// The HTTP status of the answer, when one came (also when it was not an
+    /// NVP answer, e.g. an HTML error page).
+    pub fn http_status(&self) -> Option<u16> {
+        self.http_status
     }
 
     /// The class of failure.
@@ -202,7 +238,7 @@ impl fmt::Debug for Error {
             .field("kind", &self.kind)
             .field("message", &self.message)
             .field("field", &self.field)
-            .field("http_status", &self.response.as_ref().map(|r| r.http_status()))
+            .field("http_status", &self.http_status)
             .finish()
     }
 }

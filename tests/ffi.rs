@@ -291,6 +291,10 @@ fn status_strings_and_version() {
     }
     assert_eq!(read(gw_status_str(GW_OK)).as_deref(), Some("success"));
     assert_eq!(read(gw_status_str(9999)).as_deref(), Some("unknown status"));
+    assert_eq!(read(gw_status_name(GW_OK)).as_deref(), Some("GW_OK"));
+    assert_eq!(read(gw_status_name(GW_ERR_TIMEOUT)).as_deref(), Some("GW_ERR_TIMEOUT"));
+    assert_eq!(read(gw_status_name(GW_ERR_OUT_OF_RANGE)).as_deref(), Some("GW_ERR_OUT_OF_RANGE"));
+    assert_eq!(read(gw_status_name(GW_ERR_OUT_OF_RANGE + 1)), None);
     let version = read(gw_version()).unwrap();
     assert_eq!(version, format!("{GW_VERSION_MAJOR}.{GW_VERSION_MINOR}.{GW_VERSION_PATCH}"));
 }
@@ -316,4 +320,51 @@ fn one_client_shared_by_threads() {
     for handle in handles {
         handle.join().unwrap();
     }
+}
+
+#[test]
+fn pending_and_unknown_results_have_their_own_status() {
+    let sim = sim();
+    let client = client(&sim.base_url(), PASSWORD);
+    for (fault, expected, name) in
+        [("result-pending", GW_PENDING, "GW_PENDING"), ("result-unknown", GW_UNKNOWN_RESULT, "GW_UNKNOWN_RESULT")]
+    {
+        let mut request = ptr::null_mut();
+        let mut out = ptr::null_mut();
+        // SAFETY: valid handles and strings.
+        let status = unsafe {
+            assert_eq!(gw_request_new(c("CREATE_SESSION").as_ptr(), &mut request), GW_OK);
+            let id = c(&format!("gw-sim:fault={fault}"));
+            assert_eq!(gw_request_set(request, c("correlationId").as_ptr(), id.as_ptr()), GW_OK);
+            let status = gw_execute(client.0, request, &mut out);
+            gw_request_free(request);
+            status
+        };
+        let response = Response(out);
+        assert_eq!(status, expected, "{fault}: {}", last_error());
+        assert_ne!(status, GW_OK, "a caller that checks only the status never takes it for success");
+        assert_eq!(read(gw_status_name(status)).as_deref(), Some(name));
+        assert_eq!(response.http_status(), 200);
+    }
+}
+
+#[test]
+fn a_non_nvp_answer_keeps_its_http_status() {
+    let sim = sim();
+    let client = client(&sim.base_url(), PASSWORD);
+    let mut request = ptr::null_mut();
+    let mut out = ptr::null_mut();
+    // SAFETY: valid handles and strings.
+    let status = unsafe {
+        assert_eq!(gw_request_new(c("CREATE_SESSION").as_ptr(), &mut request), GW_OK);
+        let id = c("gw-sim:fault=http500-html");
+        assert_eq!(gw_request_set(request, c("correlationId").as_ptr(), id.as_ptr()), GW_OK);
+        let status = gw_execute(client.0, request, &mut out);
+        gw_request_free(request);
+        status
+    };
+    assert_eq!(status, GW_ERR_PROTOCOL, "{}", last_error());
+    assert!(out.is_null(), "no response for a non-NVP answer");
+    assert_eq!(gw::ffi::error::gw_last_error_http_status(), 500);
+    assert!(last_error().contains("HTTP 500") && last_error().contains("no 'result' field"), "{}", last_error());
 }

@@ -21,6 +21,8 @@ pub const NAMES: &[&str] = &[
     "garbage",
     "silent",
     "busy-then-ok=N",
+    "result-pending",
+    "result-unknown",
 ];
 
 /// One fault.
@@ -48,6 +50,10 @@ pub enum Fault {
     /// SERVER_BUSY for the first N requests (per correlationId, or per run),
     /// then normal answers.
     BusyThenOk(u32),
+    /// HTTP 200 with `result=PENDING`: the gateway's "in progress" outcome.
+    ResultPending,
+    /// HTTP 200 with `result=UNKNOWN`: the gateway's "result unknown" outcome.
+    ResultUnknown,
 }
 
 /// The default delay of `delay` without `ms`.
@@ -87,6 +93,8 @@ impl Fault {
             "garbage" => Fault::Garbage,
             "silent" => Fault::Silent(ms_dur),
             "busy-then-ok" => Fault::BusyThenOk(n.ok_or("busy-then-ok needs a count: busy-then-ok=N")?),
+            "result-pending" => Fault::ResultPending,
+            "result-unknown" => Fault::ResultUnknown,
             _ => return Err(format!("unknown fault '{name}' (one of: {})", NAMES.join(", "))),
         };
         if inline_n.is_some() && !matches!(fault, Fault::BusyThenOk(_)) {
@@ -133,6 +141,8 @@ mod tests {
         assert_eq!(Fault::parse("delay"), Ok(Fault::Delay(DEFAULT_DELAY)));
         assert_eq!(Fault::parse("http500-html"), Ok(Fault::Http500Html));
         assert_eq!(Fault::parse("server-busy"), Ok(Fault::ServerBusy));
+        assert_eq!(Fault::parse("result-pending"), Ok(Fault::ResultPending));
+        assert_eq!(Fault::parse("result-unknown"), Ok(Fault::ResultUnknown));
         assert_eq!(Fault::parse("server-failed"), Ok(Fault::ServerFailed));
         assert_eq!(Fault::parse("reset"), Ok(Fault::Reset));
         assert_eq!(Fault::parse("truncate"), Ok(Fault::Truncate));

@@ -328,6 +328,11 @@ impl Gateway {
                 }
             }
             Fault::ServerBusy => respond(NvpError::server_busy()),
+            Fault::ResultPending | Fault::ResultUnknown => {
+                let result = if f == Fault::ResultPending { "PENDING" } else { "UNKNOWN" };
+                let fields = BTreeMap::from([("result".to_owned(), result.to_owned())]);
+                Some(Reply::Respond(nvp_response(200, fields, correlation_id)))
+            }
             Fault::ServerFailed => respond(NvpError::server_failed()),
             Fault::Http500Html => Some(Reply::Respond(Response {
                 status: 500,

@@ -10,6 +10,7 @@ use crate::error::Error;
 struct LastError {
     message: CString,
     field: Option<CString>,
+    http_status: u16,
 }
 
 thread_local! {
@@ -19,7 +20,11 @@ thread_local! {
 /// Stores `err` as this thread's last error and returns its status.
 pub(crate) fn record(err: Error) -> gw_status {
     let to_c = |text: &str| CString::new(text.replace('\0', " ")).unwrap_or_default();
-    let last = LastError { message: to_c(err.message()), field: err.field().map(to_c) };
+    let last = LastError {
+        message: to_c(err.message()),
+        field: err.field().map(to_c),
+        http_status: err.http_status().unwrap_or(0),
+    };
     LAST_ERROR.with(|cell| *cell.borrow_mut() = Some(last));
     err.status()
 }
@@ -50,4 +55,13 @@ pub extern "C" fn gw_last_error_field() -> *const c_char {
         Some(LastError { field: Some(field), .. }) => field.as_ptr(),
         _ => ptr::null(),
     })
+}
+
+/// The HTTP status of the answer to this thread's last failing call, 0 when
+/// no answer came (nothing sent, connection failed, local validation). It is
+/// also set when the answer was not an NVP answer (`GW_ERR_PROTOCOL`, e.g. an
+/// HTML error page with HTTP 502), where no response is handed out.
+#[no_mangle]
+pub extern "C" fn gw_last_error_http_status() -> u16 {
+    LAST_ERROR.with(|cell| cell.borrow().as_ref().map_or(0, |last| last.http_status))
 }

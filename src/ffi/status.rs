@@ -62,6 +62,17 @@ pub extern "C" fn gw_status_str(status: gw_status) -> *const c_char {
     }
 }
 
+/// The C name of a status value, e.g. "GW_ERR_TIMEOUT" for 6 ("GW_OK" for
+/// 0): a static string, for logs and language bindings. NULL for a value
+/// that is no status of this version of gw. Thread-safe; never free it.
+#[no_mangle]
+pub extern "C" fn gw_status_name(status: gw_status) -> *const c_char {
+    if status == GW_OK {
+        return c"GW_OK".as_ptr();
+    }
+    Kind::from_status(status).map_or(std::ptr::null(), |kind| kind.name().as_ptr())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +100,6 @@ mod tests {
         for (kind, constant) in Kind::ALL.into_iter().zip(constants) {
             assert_eq!(kind.status(), constant, "{kind:?}");
         }
+        assert_eq!(Kind::ALL.len(), constants.len());
     }
 }
