@@ -6,7 +6,7 @@ use crate::config::{SimConfig, SUPPORTED_VERSIONS};
 use crate::dukpt;
 use crate::faults::{BusyCounters, Fault};
 use crate::http::{HttpError, Request, Response, POLL};
-use crate::sessions::{self, SessionError, Sessions};
+use crate::sessions::{self, Session, SessionError, Sessions};
 use crate::tokens::{Repository, StoreError};
 use gw::rules::{self, Completeness, FieldError, Operation, ValidationType};
 use std::collections::BTreeMap;
@@ -135,6 +135,18 @@ fn nvp_response(status: u16, mut fields: BTreeMap<String, String>, correlation_i
     }
     let pairs: Vec<(String, String)> = fields.into_iter().collect();
     Response::nvp(status, gw::nvp::encode(&pairs))
+}
+
+/// The answer to CREATE_SESSION and UPDATE_SESSION: the session's id,
+/// version and update status.
+fn session_answer(merchant: &str, s: &Session) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("merchant".to_owned(), merchant.to_owned()),
+        ("result".to_owned(), "SUCCESS".to_owned()),
+        ("session.id".to_owned(), s.id.clone()),
+        ("session.updateStatus".to_owned(), s.update_status.to_owned()),
+        ("session.version".to_owned(), s.version.clone()),
+    ])
 }
 
 fn error_response(e: NvpError, correlation_id: Option<&str>) -> Response {
@@ -402,13 +414,7 @@ impl Gateway {
         rules::check_request(Operation::CreateSession, fields, Completeness::Complete)?;
         Self::check_merchant(fields, merchant)?;
         let s = self.sessions.create(merchant);
-        let mut out = BTreeMap::new();
-        out.insert("merchant".into(), merchant.to_string());
-        out.insert("result".into(), "SUCCESS".into());
-        out.insert("session.id".into(), s.id.clone());
-        out.insert("session.updateStatus".into(), s.update_status.into());
-        out.insert("session.version".into(), s.version.clone());
-        Ok(out)
+        Ok(session_answer(merchant, &s))
     }
 
     /// UPDATE_SESSION (simulator extension): stores TOKENIZE request fields
@@ -443,13 +449,7 @@ impl Gateway {
         let stored: Vec<(String, String)> =
             fields.iter().filter(|(n, _)| !ENVELOPE.contains(&n.as_str())).cloned().collect();
         let s = self.sessions.update(merchant, id, get(fields, "session.version"), &stored).map_err(session_error)?;
-        let mut out = BTreeMap::new();
-        out.insert("merchant".into(), merchant.to_string());
-        out.insert("result".into(), "SUCCESS".into());
-        out.insert("session.id".into(), s.id.clone());
-        out.insert("session.updateStatus".into(), s.update_status.into());
-        out.insert("session.version".into(), s.version.clone());
-        Ok(out)
+        Ok(session_answer(merchant, &s))
     }
 
     fn tokenize(&self, request: &[(String, String)], merchant: &str) -> Result<BTreeMap<String, String>, NvpError> {

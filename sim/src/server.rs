@@ -273,11 +273,7 @@ fn tls_handshake(shared: &Shared, cfg: &Arc<ServerConfig>, mut tcp: TcpStream) -
                 }
             }
             Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
-                ) => {}
+            Err(e) if is_transient(&e) => {}
             Err(_) => {
                 linger_after_refusal(&mut tcp);
                 return None;
@@ -289,6 +285,11 @@ fn tls_handshake(shared: &Shared, cfg: &Arc<ServerConfig>, mut tcp: TcpStream) -
         return None;
     }
     Some((Stream::Tls(Box::new(rustls::StreamOwned::new(tls, tcp))), cn))
+}
+
+/// A read that found nothing yet (timeout tick) rather than a dead peer.
+fn is_transient(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted)
 }
 
 /// After a refused handshake (the alert is sent): stop sending, then read
@@ -304,11 +305,7 @@ fn linger_after_refusal(tcp: &mut TcpStream) {
         match tcp.read(&mut sink) {
             Ok(0) => break,
             Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
-                ) => {}
+            Err(e) if is_transient(&e) => {}
             Err(_) => break,
         }
     }
