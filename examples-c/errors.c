@@ -8,9 +8,9 @@
  *               in GW_P2PE_* (see example_config.h); optional GW_CLOSED_URL,
  *               a loopback URL nothing listens on (default http://127.0.0.1:1).
  *
- * The timeout and protocol scenarios use gw-sim's fault injection (a
- * correlationId of "gw-sim:fault=..."): against a real gateway they succeed
- * and are reported as unexpected. Exit status 0 when every scenario gave the
+ * The timeout, protocol, pending and unknown-result scenarios use gw-sim's
+ * fault injection (a correlationId of "gw-sim:fault=..."): against a real
+ * gateway they succeed and are reported as unexpected. Exit status 0 when every scenario gave the
  * status it was meant to.
  */
 #include <stdio.h>
@@ -67,6 +67,10 @@ static void check(const char *scenario, gw_status expected, gw_status status, gw
         printf("%-15s   message: %s\n", "", gw_last_error());
         if (field != NULL) {
             printf("%-15s   field: %s\n", "", field);
+        }
+        if (response == NULL && gw_last_error_http_status() != 0) {
+            /* An answer came, but not in NVP (GW_ERR_PROTOCOL): no response, only its HTTP status. */
+            printf("%-15s   HTTP %u, not an NVP answer\n", "", (unsigned)gw_last_error_http_status());
         }
         example_print_answer(stdout, "                  ", response);
     }
@@ -190,11 +194,27 @@ int main(int argc, char **argv) {
         check("declined", GW_DECLINED, status, response);
     }
 
-    /* 8. Protocol: something that is not an NVP answer (gw-sim sends garbage). */
+    /* 8. Protocol: an answer that is not an NVP answer (gw-sim sends an HTML
+     *    error page with HTTP 500, as a proxy might): no response, but
+     *    gw_last_error_http_status() gives the HTTP status. */
     {
-        static const char *const garbage[] = {"correlationId", "gw-sim:fault=garbage"};
-        status = execute(client, "CREATE_SESSION", garbage, 1, &response);
+        static const char *const html[] = {"correlationId", "gw-sim:fault=http500-html"};
+        status = execute(client, "CREATE_SESSION", html, 1, &response);
         check("protocol", GW_ERR_PROTOCOL, status, response);
+    }
+
+    /* 9. Pending: the gateway answers result=PENDING (gw-sim, told to). */
+    {
+        static const char *const pending[] = {"correlationId", "gw-sim:fault=result-pending"};
+        status = execute(client, "CREATE_SESSION", pending, 1, &response);
+        check("pending", GW_PENDING, status, response);
+    }
+
+    /* 10. Unknown result: the gateway answers result=UNKNOWN (gw-sim, told to). */
+    {
+        static const char *const unknown[] = {"correlationId", "gw-sim:fault=result-unknown"};
+        status = execute(client, "CREATE_SESSION", unknown, 1, &response);
+        check("unknown result", GW_UNKNOWN_RESULT, status, response);
     }
 
     gw_client_free(client);

@@ -59,35 +59,12 @@ static inline unsigned long example_env_number(const char *name, unsigned long f
     return number;
 }
 
-/* The macro name of a status, for logs a developer can grep. Built from
- * gw.h's own macros, so it cannot drift from the header. */
-#define EXAMPLE_STATUS_CASE(name) \
-    case name:                    \
-        return #name;
+/* The macro name of a status ("GW_ERR_TIMEOUT"), for logs a developer can
+ * grep: gw_status_name, which is NULL for a value that is no status. */
 static inline const char *example_status_name(gw_status status) {
-    switch (status) {
-        EXAMPLE_STATUS_CASE(GW_OK)
-        EXAMPLE_STATUS_CASE(GW_ERR_NULL_ARGUMENT)
-        EXAMPLE_STATUS_CASE(GW_ERR_INVALID_UTF8)
-        EXAMPLE_STATUS_CASE(GW_ERR_INVALID_FIELD)
-        EXAMPLE_STATUS_CASE(GW_ERR_CONFIG)
-        EXAMPLE_STATUS_CASE(GW_ERR_CONNECT)
-        EXAMPLE_STATUS_CASE(GW_ERR_TIMEOUT)
-        EXAMPLE_STATUS_CASE(GW_ERR_TLS)
-        EXAMPLE_STATUS_CASE(GW_ERR_IO)
-        EXAMPLE_STATUS_CASE(GW_ERR_PROTOCOL)
-        EXAMPLE_STATUS_CASE(GW_ERR_AUTHENTICATION)
-        EXAMPLE_STATUS_CASE(GW_ERR_GATEWAY)
-        EXAMPLE_STATUS_CASE(GW_DECLINED)
-        EXAMPLE_STATUS_CASE(GW_PENDING)
-        EXAMPLE_STATUS_CASE(GW_UNKNOWN_RESULT)
-        EXAMPLE_STATUS_CASE(GW_ERR_INTERNAL)
-        EXAMPLE_STATUS_CASE(GW_ERR_OUT_OF_RANGE)
-    default:
-        return "GW_(unknown)";
-    }
+    const char *name = gw_status_name(status);
+    return name != NULL ? name : "GW_(unknown)";
 }
-#undef EXAMPLE_STATUS_CASE
 
 /* gw's log, on stderr. Called from any thread: one fprintf per message. */
 static inline void example_log(void *userdata, uint32_t level, const char *message) {
@@ -144,13 +121,18 @@ static inline void example_print_answer(FILE *out, const char *indent, const gw_
 }
 
 /* Prints why a call failed: the status, gw's message (never the password or
- * card data), the field, and the gateway's error fields when it answered. */
+ * card data), the field, the HTTP status when an answer came, and the
+ * gateway's error fields when it answered in NVP. */
 static inline void example_report(const char *what, gw_status status, const gw_response *response) {
     const char *field = gw_last_error_field();
     fprintf(stderr, "%s failed: %s (%u): %s\n", what, example_status_name(status), (unsigned)status,
             gw_last_error());
     if (field != NULL) {
         fprintf(stderr, "  field: %s\n", field);
+    }
+    if (response == NULL && gw_last_error_http_status() != 0) {
+        /* An answer came but was no NVP answer (GW_ERR_PROTOCOL): only its HTTP status is known. */
+        fprintf(stderr, "  HTTP %u, not an NVP answer\n", (unsigned)gw_last_error_http_status());
     }
     example_print_answer(stderr, "  ", response);
 }

@@ -105,7 +105,9 @@ check_c_examples() {
     '^config +GW_ERR_CONFIG' '^connect +GW_ERR_CONNECT' '^timeout +GW_ERR_TIMEOUT' \
     '^authentication +GW_ERR_AUTHENTICATION' 'HTTP 401 result=ERROR' \
     '^gateway error +GW_ERR_GATEWAY' 'error\.field=sourceOfFunds\.provided\.card\.p2pe\.cardBin' 'error\.validationType=INVALID' \
-    '^declined +GW_DECLINED' 'HTTP 200 result=FAILURE' '^protocol +GW_ERR_PROTOCOL' '^0 unexpected$'
+    '^declined +GW_DECLINED' 'HTTP 200 result=FAILURE' '^protocol +GW_ERR_PROTOCOL' 'HTTP 500, not an NVP answer$' \
+    '^pending +GW_PENDING' 'HTTP 200 result=PENDING$' '^unknown result +GW_UNKNOWN_RESULT' 'HTTP 200 result=UNKNOWN$' \
+    '^0 unexpected$'
   no_secrets "$out"/*
   echo "ok: $label: 5 examples, 8 runs, output checked, no secret in any output"
 }

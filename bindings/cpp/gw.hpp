@@ -15,9 +15,10 @@
 //   std::string before the C call (a view with an embedded NUL is refused).
 // - Every status other than GW_OK throws gw::Error, which carries the status,
 //   gw's message (never the password or card data), the field, the HTTP
-//   status and the gateway's error.* fields, and the Response when the
-//   gateway answered. Declines, pending and unknown results throw too: a
-//   call that returns succeeded (result=SUCCESS).
+//   status (also of an answer that was no NVP answer) and the gateway's
+//   error.* fields, and the Response when the gateway answered. Declines,
+//   pending and unknown results throw too: a call that returns succeeded
+//   (result=SUCCESS).
 //
 // Link with -lgw (or libgw.a and its native libraries: see examples-c/Makefile).
 #ifndef GW_HPP
@@ -36,37 +37,12 @@
 
 namespace gw {
 
-// The macro name of a status ("GW_ERR_TIMEOUT"); gw_status_str describes it.
+// The macro name of a status ("GW_ERR_TIMEOUT"), from gw_status_name;
+// "GW_(unknown)" for a value that is no status (where gw_status_name gives
+// NULL). gw_status_str describes it.
 inline const char *status_name(gw_status status) noexcept {
-    struct Name {
-        gw_status status;
-        const char *name;
-    };
-    static constexpr Name names[] = {
-        {GW_OK, "GW_OK"},
-        {GW_ERR_NULL_ARGUMENT, "GW_ERR_NULL_ARGUMENT"},
-        {GW_ERR_INVALID_UTF8, "GW_ERR_INVALID_UTF8"},
-        {GW_ERR_INVALID_FIELD, "GW_ERR_INVALID_FIELD"},
-        {GW_ERR_CONFIG, "GW_ERR_CONFIG"},
-        {GW_ERR_CONNECT, "GW_ERR_CONNECT"},
-        {GW_ERR_TIMEOUT, "GW_ERR_TIMEOUT"},
-        {GW_ERR_TLS, "GW_ERR_TLS"},
-        {GW_ERR_IO, "GW_ERR_IO"},
-        {GW_ERR_PROTOCOL, "GW_ERR_PROTOCOL"},
-        {GW_ERR_AUTHENTICATION, "GW_ERR_AUTHENTICATION"},
-        {GW_ERR_GATEWAY, "GW_ERR_GATEWAY"},
-        {GW_DECLINED, "GW_DECLINED"},
-        {GW_PENDING, "GW_PENDING"},
-        {GW_UNKNOWN_RESULT, "GW_UNKNOWN_RESULT"},
-        {GW_ERR_INTERNAL, "GW_ERR_INTERNAL"},
-        {GW_ERR_OUT_OF_RANGE, "GW_ERR_OUT_OF_RANGE"},
-    };
-    for (const Name &entry : names) {
-        if (entry.status == status) {
-            return entry.name;
-        }
-    }
-    return "GW_(unknown)";
+    const char *name = gw_status_name(status);
+    return name != nullptr ? name : "GW_(unknown)";
 }
 
 // The library's version at run time ("0.1.0").
@@ -155,7 +131,8 @@ public:
         : std::runtime_error(describe(status)),
           status_(status),
           field_(detail::or_empty(gw_last_error_field())),
-          response_(response != nullptr ? std::make_shared<const Response>(std::move(*response)) : nullptr) {}
+          response_(response != nullptr ? std::make_shared<const Response>(std::move(*response)) : nullptr),
+          http_status_(response_ ? response_->http_status() : gw_last_error_http_status()) {}
 
     // An error raised by the wrapper itself, before any C call.
     Error(gw_status status, std::string message, std::string field)
@@ -169,8 +146,10 @@ public:
     const std::string &field() const noexcept { return field_; }
     // The gateway's answer, when it gave one (gateway error, decline, 401, ...).
     const std::shared_ptr<const Response> &response() const noexcept { return response_; }
-    // 0 when the gateway did not answer.
-    std::uint16_t http_status() const noexcept { return response_ ? response_->http_status() : 0; }
+    // The HTTP status of the answer: the response's, or gw_last_error_http_status()
+    // when the answer was no NVP answer (GW_ERR_PROTOCOL, e.g. an HTML 500 page).
+    // 0 when no answer came (nothing sent, connection failed, timeout, ...).
+    std::uint16_t http_status() const noexcept { return http_status_; }
     std::string cause() const { return gateway_field("error.cause"); }
     std::string explanation() const { return gateway_field("error.explanation"); }
     std::string gateway_error_field() const { return gateway_field("error.field"); }
@@ -198,6 +177,7 @@ private:
     gw_status status_;
     std::string field_;
     std::shared_ptr<const Response> response_;
+    std::uint16_t http_status_ = 0;
 };
 
 namespace detail {

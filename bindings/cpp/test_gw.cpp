@@ -5,9 +5,11 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "gw.hpp"
@@ -68,6 +70,24 @@ int main() {
 
     CHECK(gw::version().rfind(std::to_string(GW_VERSION_MAJOR) + ".", 0) == 0);
 
+    // gw_status_name: every status of gw.h by its macro name, NULL past the last.
+#define STATUS(name) {name, #name}
+    const std::pair<gw_status, const char *> statuses[] = {
+        STATUS(GW_OK), STATUS(GW_ERR_NULL_ARGUMENT), STATUS(GW_ERR_INVALID_UTF8), STATUS(GW_ERR_INVALID_FIELD),
+        STATUS(GW_ERR_CONFIG), STATUS(GW_ERR_CONNECT), STATUS(GW_ERR_TIMEOUT), STATUS(GW_ERR_TLS), STATUS(GW_ERR_IO),
+        STATUS(GW_ERR_PROTOCOL), STATUS(GW_ERR_AUTHENTICATION), STATUS(GW_ERR_GATEWAY), STATUS(GW_DECLINED),
+        STATUS(GW_PENDING), STATUS(GW_UNKNOWN_RESULT), STATUS(GW_ERR_INTERNAL), STATUS(GW_ERR_OUT_OF_RANGE),
+    };
+#undef STATUS
+    for (gw_status status = 0; status < std::size(statuses); ++status) {
+        CHECK(statuses[status].first == status);
+        const char *name = gw_status_name(status);
+        CHECK(name != nullptr && std::string(name) == statuses[status].second);
+        CHECK(std::string(gw::status_name(status)) == statuses[status].second);
+    }
+    CHECK(gw_status_name(static_cast<gw_status>(std::size(statuses))) == nullptr);
+    CHECK(std::string(gw::status_name(static_cast<gw_status>(std::size(statuses)))) == "GW_(unknown)");
+
     const gw::Client client(config(url, password));
 
     // CREATE_SESSION and the Response accessors.
@@ -116,8 +136,11 @@ int main() {
     expect_error(GW_ERR_CONFIG, [&] { gw::Config().base_url("http://gateway.example.com"); });
     expect_error(GW_ERR_CONFIG, [&] { gw::Client{gw::Config()}; });
 
-    // Connect, authentication, gateway error, decline, timeout, protocol.
-    expect_error(GW_ERR_CONNECT, [&] { gw::Client(config(env("GW_CLOSED_URL"), password)).create_session(); });
+    // Connect, authentication, gateway error, decline, timeout, protocol, pending, unknown result.
+    if (auto err = expect_error(GW_ERR_CONNECT,
+                                [&] { gw::Client(config(env("GW_CLOSED_URL"), password)).create_session(); })) {
+        CHECK(err->http_status() == 0 && !err->response());
+    }
     if (auto err = expect_error(GW_ERR_AUTHENTICATION,
                                 [&] { gw::Client(config(url, "wrong-password")).create_session(); })) {
         CHECK(err->http_status() == 401);
@@ -150,6 +173,29 @@ int main() {
     expect_error(GW_ERR_PROTOCOL, [&] {
         client.execute(gw::Request("CREATE_SESSION").set("correlationId", "gw-sim:fault=garbage"));
     });
+    // An HTML error page: no response, but the HTTP status of the answer.
+    if (auto err = expect_error(GW_ERR_PROTOCOL, [&] {
+            client.execute(gw::Request("CREATE_SESSION").set("correlationId", "gw-sim:fault=http500-html"));
+        })) {
+        CHECK(!err->response());
+        CHECK(err->http_status() == 500);
+        CHECK(std::string(err->status_name()) == "GW_ERR_PROTOCOL");
+    }
+    // result=PENDING and result=UNKNOWN throw, with the response.
+    if (auto err = expect_error(GW_PENDING, [&] {
+            client.execute(gw::Request("CREATE_SESSION").set("correlationId", "gw-sim:fault=result-pending"));
+        })) {
+        CHECK(err->response() && err->response()->result() == "PENDING");
+        CHECK(err->http_status() == 200);
+        CHECK(std::string(err->what()).rfind("GW_PENDING: ", 0) == 0);
+    }
+    if (auto err = expect_error(GW_UNKNOWN_RESULT, [&] {
+            client.execute(gw::Request("CREATE_SESSION").set("correlationId", "gw-sim:fault=result-unknown"));
+        })) {
+        CHECK(err->response() && err->response()->result() == "UNKNOWN");
+        CHECK(err->http_status() == 200);
+        CHECK(std::string(err->what()).rfind("GW_UNKNOWN_RESULT: ", 0) == 0);
+    }
     if (auto err = expect_error(GW_ERR_GATEWAY, [&] {
             client.execute(gw::Request("CREATE_SESSION").set("correlationId", "gw-sim:fault=server-failed"));
         })) {

@@ -119,7 +119,46 @@ def test_protocol_error(client, name):
     with pytest.raises(gw.ProtocolError) as caught:
         fault(client, name)
     assert caught.value.status == 9
+    assert caught.value.status_name == "GW_ERR_PROTOCOL"
     assert caught.value.response is None
+
+
+def test_protocol_error_keeps_the_http_status_of_an_html_page(client):
+    """No response is handed out for an HTML 500 page, but its HTTP status is."""
+    with pytest.raises(gw.ProtocolError) as caught:
+        fault(client, "http500-html")
+    assert caught.value.response is None
+    assert caught.value.http_status == 500
+
+
+def test_pending(client):
+    with pytest.raises(gw.Pending) as caught:
+        fault(client, "result-pending")
+    err = caught.value
+    assert type(err) is gw.Pending and isinstance(err, gw.Error)
+    assert err.status == 13 and err.status_name == "GW_PENDING"
+    assert err.response is not None and err.response.result == "PENDING"
+    assert err.http_status == 200
+
+
+def test_unknown_result(client):
+    with pytest.raises(gw.UnknownResult) as caught:
+        fault(client, "result-unknown")
+    err = caught.value
+    assert type(err) is gw.UnknownResult and isinstance(err, gw.Error)
+    assert err.status == 14 and err.status_name == "GW_UNKNOWN_RESULT"
+    assert err.response is not None and err.response.result == "UNKNOWN"
+    assert err.http_status == 200
+
+
+def test_a_failed_call_does_not_leak_its_http_status_into_the_next(client, closed_url):
+    """http_status comes from this call's failure, not an earlier one's."""
+    with pytest.raises(gw.ProtocolError):
+        fault(client, "http500-html")
+    with gw.Client(closed_url, MERCHANT, api_password=PASSWORD, retries=0) as other:
+        with pytest.raises(gw.ConnectError) as caught:
+            other.create_session()
+    assert caught.value.http_status is None
 
 
 @pytest.mark.parametrize("name", ["reset", "truncate"])
@@ -166,17 +205,38 @@ def test_a_closed_client_refuses_calls(base_url):
         client.create_session()
 
 
+STATUS_NAMES = ["GW_OK", "GW_ERR_NULL_ARGUMENT", "GW_ERR_INVALID_UTF8", "GW_ERR_INVALID_FIELD", "GW_ERR_CONFIG",
+                "GW_ERR_CONNECT", "GW_ERR_TIMEOUT", "GW_ERR_TLS", "GW_ERR_IO", "GW_ERR_PROTOCOL",
+                "GW_ERR_AUTHENTICATION", "GW_ERR_GATEWAY", "GW_DECLINED", "GW_PENDING", "GW_UNKNOWN_RESULT",
+                "GW_ERR_INTERNAL", "GW_ERR_OUT_OF_RANGE"]
+
+
+def test_status_name_round_trips_every_status():
+    """gw_status_name names 0..16 as include/gw.h does, and nothing past them."""
+    for status, name in enumerate(STATUS_NAMES):
+        assert gw.status_name(status) == name, status
+        assert STATUS_NAMES.index(gw.status_name(status)) == status
+        assert gw.status_str(status) != "unknown status", status
+    assert gw.status_name(len(STATUS_NAMES)) is None, "libgw has a status this binding does not know"
+    assert gw.status_str(len(STATUS_NAMES)) == "unknown status"
+    assert gw.status_name(-1) is None and gw.status_name(2**32) is None
+
+
 def test_every_status_of_the_library_has_its_class():
-    """The binding's table covers every status libgw knows (Pending and
-    UnknownResult cannot be provoked through gw-sim, so they are checked here)."""
+    """The binding maps every name libgw gives to an exception class, and only those."""
     from gw import errors
 
-    expected = {1: gw.ValidationError, 2: gw.ValidationError, 3: gw.ValidationError, 4: gw.ConfigError,
-                5: gw.ConnectError, 6: gw.Timeout, 7: gw.TlsError, 8: gw.IoError, 9: gw.ProtocolError,
-                10: gw.AuthenticationError, 11: gw.GatewayError, 12: gw.Declined, 13: gw.Pending,
-                14: gw.UnknownResult, 15: gw.InternalError, 16: gw.InternalError}
-    for status, cls in expected.items():
-        assert gw.status_str(status) != "unknown status", status
-        assert errors.error_class(status) is cls, status
-    assert gw.status_str(len(expected) + 1) == "unknown status", "libgw has a status this binding does not map"
+    expected = {"GW_ERR_NULL_ARGUMENT": gw.ValidationError, "GW_ERR_INVALID_UTF8": gw.ValidationError,
+                "GW_ERR_INVALID_FIELD": gw.ValidationError, "GW_ERR_CONFIG": gw.ConfigError,
+                "GW_ERR_CONNECT": gw.ConnectError, "GW_ERR_TIMEOUT": gw.Timeout, "GW_ERR_TLS": gw.TlsError,
+                "GW_ERR_IO": gw.IoError, "GW_ERR_PROTOCOL": gw.ProtocolError,
+                "GW_ERR_AUTHENTICATION": gw.AuthenticationError, "GW_ERR_GATEWAY": gw.GatewayError,
+                "GW_DECLINED": gw.Declined, "GW_PENDING": gw.Pending, "GW_UNKNOWN_RESULT": gw.UnknownResult,
+                "GW_ERR_INTERNAL": gw.InternalError, "GW_ERR_OUT_OF_RANGE": gw.InternalError}
+    assert errors.CLASS_BY_NAME == expected
+    names = {gw.status_name(status) for status in range(1, len(STATUS_NAMES))}
+    assert names == set(errors.CLASS_BY_NAME), "the mapping and the library's names differ"
+    for status in range(1, len(STATUS_NAMES)):
+        assert errors.error_class(status) is expected[gw.status_name(status)], status
+    assert errors.error_class(0) is gw.InternalError  # GW_OK is no error
     assert errors.error_class(999) is gw.InternalError

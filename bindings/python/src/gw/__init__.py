@@ -21,6 +21,7 @@ from .client import (
     LOG_WARN,
     TOKENIZE_FIELDS,
     Client,
+    status_name,
     status_str,
     version,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "UnknownResult",
     "ValidationError",
     "live_handles",
+    "status_name",
     "status_str",
     "version",
 ]

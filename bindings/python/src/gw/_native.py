@@ -63,6 +63,7 @@ SIGNATURES = {
     "gw_config_set_log": (gw_status, [_HANDLE, c_uint32, LOG_CALLBACK, c_void_p]),
     "gw_last_error": (c_char_p, []),
     "gw_last_error_field": (c_char_p, []),
+    "gw_last_error_http_status": (c_uint16, []),
     "gw_request_new": (gw_status, [c_char_p, _OUT]),
     "gw_request_set": (gw_status, [_HANDLE, c_char_p, c_char_p]),
     "gw_request_free": (None, [_HANDLE]),
@@ -74,6 +75,7 @@ SIGNATURES = {
     "gw_response_field": (gw_status, [_HANDLE, c_size_t, POINTER(c_char_p), POINTER(c_char_p)]),
     "gw_response_free": (None, [_HANDLE]),
     "gw_status_str": (c_char_p, [gw_status]),
+    "gw_status_name": (c_char_p, [gw_status]),
     "gw_version": (c_char_p, []),
 }
 

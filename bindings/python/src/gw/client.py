@@ -9,7 +9,17 @@ from collections.abc import Mapping
 from typing import Any, Callable, Iterable, Iterator, Optional, Tuple, Union
 
 from . import _native
-from .errors import ERR_CONFIG, ERR_INVALID_FIELD, ERR_NULL_ARGUMENT, OK, ConfigError, Error, ValidationError, error_class
+from .errors import (
+    ERR_CONFIG,
+    ERR_INVALID_FIELD,
+    ERR_NULL_ARGUMENT,
+    OK,
+    ConfigError,
+    Error,
+    ValidationError,
+    error_class,
+    status_name,
+)
 from .response import Response
 
 _P2PE = "sourceOfFunds.provided.card.p2pe."
@@ -77,20 +87,28 @@ def _text(raw: Optional[bytes]) -> Optional[str]:
     return raw.decode("utf-8", "replace") if raw is not None else None
 
 
-def _raise(status: int, response: Optional[Response] = None, argument_of_field: Optional[dict] = None) -> None:
-    """Raises the exception of `status` with this thread's last error.
+def _error(status: int, response: Optional[Response] = None, argument_of_field: Optional[dict] = None) -> Error:
+    """The exception of `status`, with this thread's last error.
 
     Must run right after the failing call, on the same thread (gw's last error
-    is per OS thread; ctypes runs the call on the calling thread).
+    is per OS thread; ctypes runs the call on the calling thread), before any
+    other gw call that may fail.
     """
     lib = _native.lib()
     message = _text(lib.gw_last_error()) or _text(lib.gw_status_str(status)) or "gw error"
     field = _text(lib.gw_last_error_field())
+    # The response's HTTP status when there is one; else the answer's that was
+    # no NVP answer (GW_ERR_PROTOCOL), 0 (None) when no answer came.
+    http_status = lib.gw_last_error_http_status()
     cls = error_class(status)
     if cls is ValidationError:
         argument = (argument_of_field or {}).get(field or "")
-        raise ValidationError(status, message, field, response, argument=argument)
-    raise cls(status, message, field, response)
+        return ValidationError(status, message, field, response, argument=argument, http_status=http_status)
+    return cls(status, message, field, response, http_status)
+
+
+def _raise(status: int) -> None:
+    raise _error(status)
 
 
 def _check(status: int) -> None:
@@ -235,17 +253,11 @@ class Client:
             status, handle = _native.out_handle("response", lambda out: function(pointer, *args, out))
             if status == OK:
                 return Response._take(handle)
-            lib = _native.lib()
-            # Read the last error before anything else touches gw on this thread.
-            message = _text(lib.gw_last_error())
-            field = _text(lib.gw_last_error_field())
-            response = Response._take(handle) if handle is not None else None
-        cls = error_class(status)
-        message = message or _text(lib.gw_status_str(status)) or "gw error"
-        if cls is ValidationError:
-            raise ValidationError(status, message, field, response,
-                                  argument=(argument_of_field or {}).get(field or ""))
-        raise cls(status, message, field, response)
+            # The last error first: copying the response makes more gw calls.
+            error = _error(status, None, argument_of_field)
+            if handle is not None:
+                error.response = Response._take(handle)
+        raise error
 
     # -- operations ---------------------------------------------------------
 
@@ -326,4 +338,4 @@ def status_str(status: int) -> str:
     return _text(_native.lib().gw_status_str(_uint(status, "status"))) or ""
 
 
-__all__ = ["Client", "version", "status_str", "Error", "TOKENIZE_FIELDS"]
+__all__ = ["Client", "version", "status_str", "status_name", "Error", "TOKENIZE_FIELDS"]

@@ -1,57 +1,64 @@
 """gw's exceptions: one class per status class, all under :class:`Error`.
 
-Every exception carries ``.status`` (gw's stable status number), ``.message``
-(gw's description of what failed: the field and rule, the host, the cause;
-never the API password or card data), ``.field`` (the field concerned, when
-there is one) and ``.response`` (the gateway's answer, a :class:`gw.Response`,
-when it gave one: gateway errors, declines, 401s ...; else ``None``).
+Every exception carries ``.status`` (gw's stable status number),
+``.status_name`` (its C name, ``"GW_ERR_TIMEOUT"``, from the library's
+``gw_status_name``), ``.message`` (gw's description of what failed: the field
+and rule, the host, the cause; never the API password or card data),
+``.field`` (the field concerned, when there is one), ``.response`` (the
+gateway's answer, a :class:`gw.Response`, when it gave one: gateway errors,
+declines, pending and unknown results, 401s ...; else ``None``) and
+``.http_status`` (the HTTP status of the answer, also of one that was no NVP
+answer; ``None`` when no answer came).
+
+The class of a status is chosen by the name the library gives it
+(:data:`CLASS_BY_NAME`), so this binding keeps no table of status numbers.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, Optional, Type
 
+from . import _native
+
 if TYPE_CHECKING:  # pragma: no cover
     from .response import Response
 
-# The stable status numbers of include/gw.h.
+# The stable numbers (include/gw.h) of the statuses the binding raises itself,
+# for a check it makes before any C call.
 OK = 0
 ERR_NULL_ARGUMENT = 1
-ERR_INVALID_UTF8 = 2
 ERR_INVALID_FIELD = 3
 ERR_CONFIG = 4
-ERR_CONNECT = 5
-ERR_TIMEOUT = 6
-ERR_TLS = 7
-ERR_IO = 8
-ERR_PROTOCOL = 9
-ERR_AUTHENTICATION = 10
-ERR_GATEWAY = 11
-DECLINED = 12
-PENDING = 13
-UNKNOWN_RESULT = 14
-ERR_INTERNAL = 15
-ERR_OUT_OF_RANGE = 16
 
 
 class Error(Exception):
     """A failed gw call: any outcome but ``result=SUCCESS``."""
 
     def __init__(self, status: int, message: str, field: Optional[str] = None,
-                 response: Optional["Response"] = None) -> None:
+                 response: Optional["Response"] = None, http_status: Optional[int] = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
         self.response = response
+        self._http_status = http_status or None
 
     def _gateway(self, name: str) -> Optional[str]:
         return self.response.get(name) if self.response is not None else None
 
     @property
+    def status_name(self) -> Optional[str]:
+        """The C name of ``.status`` (``"GW_ERR_TIMEOUT"``); None for a value that is no status."""
+        return status_name(self.status)
+
+    @property
     def http_status(self) -> Optional[int]:
-        """The HTTP status of the gateway's answer; None when it did not answer."""
-        return self.response.http_status if self.response is not None else None
+        """The HTTP status of the answer: the response's, else the library's
+        ``gw_last_error_http_status()`` (an answer that was no NVP answer, e.g.
+        an HTML 500 page: :class:`ProtocolError`). None when no answer came."""
+        if self.response is not None:
+            return self.response.http_status
+        return self._http_status
 
     @property
     def cause(self) -> Optional[str]:
@@ -91,8 +98,9 @@ class ValidationError(Error, ValueError):
     """
 
     def __init__(self, status: int, message: str, field: Optional[str] = None,
-                 response: Optional["Response"] = None, argument: Optional[str] = None) -> None:
-        super().__init__(status, message, field, response)
+                 response: Optional["Response"] = None, argument: Optional[str] = None,
+                 http_status: Optional[int] = None) -> None:
+        super().__init__(status, message, field, response, http_status)
         self.argument = argument
 
 
@@ -145,26 +153,38 @@ class InternalError(Error):
     """A bug in gw (a caught panic), or a status this binding does not know."""
 
 
-_BY_STATUS: Dict[int, Type[Error]] = {
-    ERR_NULL_ARGUMENT: ValidationError,
-    ERR_INVALID_UTF8: ValidationError,
-    ERR_INVALID_FIELD: ValidationError,
-    ERR_CONFIG: ConfigError,
-    ERR_CONNECT: ConnectError,
-    ERR_TIMEOUT: Timeout,
-    ERR_TLS: TlsError,
-    ERR_IO: IoError,
-    ERR_PROTOCOL: ProtocolError,
-    ERR_AUTHENTICATION: AuthenticationError,
-    ERR_GATEWAY: GatewayError,
-    DECLINED: Declined,
-    PENDING: Pending,
-    UNKNOWN_RESULT: UnknownResult,
-    ERR_INTERNAL: InternalError,
-    ERR_OUT_OF_RANGE: InternalError,
+#: The exception class of each status, by the C name ``gw_status_name`` gives
+#: it. A status the library names but this mapping lacks (a newer libgw) is an
+#: :class:`InternalError`; ``GW_OK`` is no error and is not here.
+CLASS_BY_NAME: Dict[str, Type[Error]] = {
+    "GW_ERR_NULL_ARGUMENT": ValidationError,
+    "GW_ERR_INVALID_UTF8": ValidationError,
+    "GW_ERR_INVALID_FIELD": ValidationError,
+    "GW_ERR_CONFIG": ConfigError,
+    "GW_ERR_CONNECT": ConnectError,
+    "GW_ERR_TIMEOUT": Timeout,
+    "GW_ERR_TLS": TlsError,
+    "GW_ERR_IO": IoError,
+    "GW_ERR_PROTOCOL": ProtocolError,
+    "GW_ERR_AUTHENTICATION": AuthenticationError,
+    "GW_ERR_GATEWAY": GatewayError,
+    "GW_DECLINED": Declined,
+    "GW_PENDING": Pending,
+    "GW_UNKNOWN_RESULT": UnknownResult,
+    "GW_ERR_INTERNAL": InternalError,
+    "GW_ERR_OUT_OF_RANGE": InternalError,
 }
 
 
+def status_name(status: int) -> Optional[str]:
+    """The C name of a status number (``"GW_ERR_TIMEOUT"`` for 6), from the
+    library's ``gw_status_name``; None for a value that is no status."""
+    if isinstance(status, bool) or not isinstance(status, int) or not 0 <= status <= 0xFFFFFFFF:
+        return None
+    raw = _native.lib().gw_status_name(status)
+    return raw.decode("ascii") if raw is not None else None
+
+
 def error_class(status: int) -> Type[Error]:
-    """The exception class of a status."""
-    return _BY_STATUS.get(status, InternalError)
+    """The exception class of a status number, by the name the library gives it."""
+    return CLASS_BY_NAME.get(status_name(status) or "", InternalError)
