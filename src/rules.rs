@@ -239,6 +239,9 @@ pub fn check_field(op: Operation, name: &str, value: &str) -> Result<(), FieldEr
             ))
         }
     };
+    if value.contains('\0') {
+        return Err(FieldError::new(name, ValidationType::Invalid, "must not contain a NUL character".to_owned()));
+    }
     match rule_violation(op, rule, value) {
         None => Ok(()),
         Some(rule_text) => Err(FieldError::new(name, ValidationType::Invalid, rule_text)),
@@ -455,6 +458,13 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn no_value_carries_a_nul() {
+        let err = check_field(Operation::CreateSession, "correlationId", "a\0b").unwrap_err();
+        assert_eq!(err.validation_type, ValidationType::Invalid);
+        assert_eq!(err.rule, "must not contain a NUL character");
     }
 
     #[test]

@@ -129,11 +129,16 @@ impl From<FieldError> for NvpError {
 }
 
 /// An NVP answer: sorted keys, form-encoded, correlationId echoed.
+///
+/// A NUL byte a request smuggled in (an unknown field name echoed in
+/// `error.field`, a `correlationId`) is echoed as U+FFFD: no gateway answer
+/// carries a NUL, and a C client could not read it.
 fn nvp_response(status: u16, mut fields: BTreeMap<String, String>, correlation_id: Option<&str>) -> Response {
     if let Some(c) = correlation_id {
         fields.insert("correlationId".into(), c.to_string());
     }
-    let pairs: Vec<(String, String)> = fields.into_iter().collect();
+    let without_nul = |text: String| if text.contains('\0') { text.replace('\0', "\u{FFFD}") } else { text };
+    let pairs: Vec<(String, String)> = fields.into_iter().map(|(k, v)| (without_nul(k), without_nul(v))).collect();
     Response::nvp(status, gw::nvp::encode(&pairs))
 }
 

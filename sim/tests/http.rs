@@ -225,3 +225,16 @@ fn too_many_connections_are_refused_with_server_busy() {
     let _ = s.read_to_string(&mut all);
     assert!(all.starts_with("HTTP/1.1 503") && all.contains("SERVER_BUSY"), "{all}");
 }
+
+#[test]
+fn nul_bytes_are_never_echoed() {
+    let sim = start(config());
+    for extra in [("\0", "x"), ("correlationId", "a\0b")] {
+        let r = post(&sim, &with(base("CREATE_SESSION"), &[extra]));
+        let nul = r.pairs().into_iter().any(|(k, v)| k.contains('\0') || v.contains('\0'));
+        assert!(!nul, "a NUL in the answer to {extra:?}");
+        assert_eq!(r.status, 400, "{:?}", r.fields());
+        let answer = gw::Response::from_http(r.status, r.header("content-type"), &r.body, std::time::Duration::ZERO);
+        assert!(answer.is_ok(), "gw reads the answer to {extra:?}");
+    }
+}
