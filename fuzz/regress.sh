@@ -34,7 +34,7 @@ for t in "${targets[@]}"; do
     fi
     n=$(find "${dirs[@]}" -type f | wc -l)
     # -runs=0 on directories: every file is executed once, nothing is written.
-    if cargo "$TOOLCHAIN" fuzz run "$t" "${dirs[@]}" -- -runs=0 -jobs=1 -workers=1 >"/tmp/regress-$t.log" 2>&1; then
+    if cargo "$TOOLCHAIN" fuzz run "$t" "${dirs[@]}" -- -runs=0 >"/tmp/regress-$t.log" 2>&1; then
         echo "regress: $t: ok ($n inputs)"
     else
         echo "regress: $t: FAILED ($n inputs), see /tmp/regress-$t.log"
