@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every fuzz target once over its seeds and saved reproducers
+# (libFuzzer -runs=0: each input executed once, no fuzzing). A quick check
+# for CI; exits non-zero when any input crashes a target.
+#
+#   fuzz/regress.sh            # all targets
+#   fuzz/regress.sh nvp_decode # some targets
+#
+# Needs nightly Rust and cargo-fuzz (`cargo install cargo-fuzz --locked`).
+# Build output goes to $CARGO_TARGET_DIR (default: /work/target-fuzz when
+# /work exists, else fuzz/target).
+set -euo pipefail
+cd "$(dirname "$0")"
+if [[ -z "${CARGO_TARGET_DIR:-}" ]]; then
+    if [[ -d /work ]]; then export CARGO_TARGET_DIR=/work/target-fuzz; fi
+fi
+TOOLCHAIN="${FUZZ_TOOLCHAIN:-+nightly}"
+targets=("$@")
+if [[ ${#targets[@]} -eq 0 ]]; then
+    targets=(nvp_decode response_from_http rules_check sim_request dukpt_decrypt)
+fi
+for t in "${targets[@]}"; do
+    cargo "$TOOLCHAIN" fuzz build "$t" 2>&1 | grep -E '^(error|warning: unused)' || true
+done
+failed=()
+for t in "${targets[@]}"; do
+    dirs=()
+    for d in "seeds/$t" "regressions/$t"; do
+        if [[ -d "$d" ]] && [[ -n "$(ls -A "$d")" ]]; then dirs+=("$d"); fi
+    done
+    if [[ ${#dirs[@]} -eq 0 ]]; then
+        echo "regress: $t: no inputs"
+        continue
+    fi
+    n=$(find "${dirs[@]}" -type f | wc -l)
+    # -runs=0 on directories: every file is executed once, nothing is written.
+    if cargo "$TOOLCHAIN" fuzz run "$t" "${dirs[@]}" -- -runs=0 >"/tmp/regress-$t.log" 2>&1; then
+        echo "regress: $t: ok ($n inputs)"
+    else
+        echo "regress: $t: FAILED ($n inputs), see /tmp/regress-$t.log"
+        failed+=("$t")
+    fi
+done
+if [[ ${#failed[@]} -gt 0 ]]; then
+    echo "regress: failing targets: ${failed[*]}"
+    exit 1
+fi
