@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cargo build --locked -p gw -p gw-sim
+cargo build -p gw -p gw-sim
 make -s -C examples-c
 scripts/with-sim.sh bash -c '
   echo "gw-sim at $GW_BASE_URL (merchant $GW_MERCHANT)"

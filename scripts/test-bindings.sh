@@ -31,7 +31,7 @@ expect() {
 }
 
 step "cargo build -p gw -p gw-sim"
-cargo build --locked -q -p gw -p gw-sim
+cargo build -q -p gw -p gw-sim
 sim_bin=${GW_SIM:-$debug/gw-sim}
 [ -x "$sim_bin" ] || fail "gw-sim not built at $sim_bin"
 

@@ -7,8 +7,8 @@ scripts/setup.sh
 
 echo "== Rust: cargo test --workspace"
 # The C ABI tests link the cdylib, which a plain `cargo test` may not write.
-cargo build --workspace --locked
-cargo test --workspace --locked
+cargo build --workspace
+cargo test --workspace
 
 echo "== exported symbols: only gw_*"
 lib=${CARGO_TARGET_DIR:-target}/debug/libgw.so
@@ -21,7 +21,7 @@ scripts/test-bindings.sh
 
 echo "== ARM kiosk terminals: cross-built, the core and the C ABI tests run under qemu against gw-sim"
 for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
-  cargo test --locked -p gw --target "$target" --lib --test ffi --test field_rules
+  cargo test -p gw --target "$target" --lib --test ffi --test field_rules
   file "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | sed 's/,.*BuildID.*//'
 done
 
