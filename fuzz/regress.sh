@@ -7,13 +7,9 @@
 #   fuzz/regress.sh nvp_decode # some targets
 #
 # Needs nightly Rust and cargo-fuzz (`cargo install cargo-fuzz --locked`).
-# Build output goes to $CARGO_TARGET_DIR (default: /work/target-fuzz when
-# /work exists, else fuzz/target).
+# Build output goes to $CARGO_TARGET_DIR (default: fuzz/target).
 set -euo pipefail
 cd "$(dirname "$0")"
-if [[ -z "${CARGO_TARGET_DIR:-}" ]]; then
-    if [[ -d /work ]]; then export CARGO_TARGET_DIR=/work/target-fuzz; fi
-fi
 TOOLCHAIN="${FUZZ_TOOLCHAIN:-+nightly}"
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
