@@ -25,6 +25,10 @@ for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
   rustup target list --installed | grep -qx "$target" || rustup target add "$target"
 done
 
+# The fuzz targets' regression run needs nightly Rust and cargo-fuzz.
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
+
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

@@ -25,6 +25,9 @@ for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
   file "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | sed 's/,.*BuildID.*//'
 done
 
+echo "== fuzz targets: every seed and saved reproducer once (cargo fuzz, nightly)"
+CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}/fuzz fuzz/regress.sh
+
 echo "== install: headers, versioned shared library, static library, pkg-config"
 prefix=$(mktemp -d)
 scripts/install.sh "$prefix" >/dev/null
