@@ -21,8 +21,9 @@ scripts/test-bindings.sh
 
 echo "== ARM kiosk terminals: cross-built, the core and the C ABI tests run under qemu against gw-sim"
 for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
+  cargo build -p gw --target "$target"
   cargo test -p gw --target "$target" --lib --test ffi --test field_rules
-  file "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | sed 's/,.*BuildID.*//'
+  file -E "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | sed 's/,.*BuildID.*//'
 done
 
 echo "== fuzz targets: every seed and saved reproducer once (cargo fuzz, nightly)"
