@@ -112,7 +112,8 @@ impl Client {
     }
 
     /// The request's fields after the ones gw manages.
-    fn complete_fields(&self, request: &Request) -> Vec<(String, String)> {
+    /// Zeroized when dropped: it holds the password and card data.
+    fn complete_fields(&self, request: &Request) -> Zeroizing<Vec<(String, String)>> {
         let merchant = self.config.merchant.clone().unwrap_or_default();
         let mut fields = vec![
             ("apiOperation".to_owned(), request.operation().name().to_owned()),
@@ -123,7 +124,7 @@ impl Client {
             fields.push(("apiPassword".to_owned(), password.to_string()));
         }
         fields.extend(request.fields().map(|(n, v)| (n.to_owned(), v.to_owned())));
-        fields
+        Zeroizing::new(fields)
     }
 
     /// Maps a decoded answer to the call's result.
