@@ -17,21 +17,28 @@ pub enum Charset {
 }
 
 impl Charset {
-    /// The charset named by a `Content-Type` header value: UTF-8 when it says
+    /// A charset by its name (case-insensitive): UTF-8, or ISO-8859-1 and
+    /// its aliases (US-ASCII is a subset of it). `None` for any other.
+    pub fn from_name(name: &str) -> Option<Charset> {
+        match name.trim().trim_matches('"').to_ascii_lowercase().as_str() {
+            "utf-8" | "utf8" => Some(Charset::Utf8),
+            "iso-8859-1" | "iso8859-1" | "latin1" | "us-ascii" => Some(Charset::Latin1),
+            _ => None,
+        }
+    }
+
+    /// The `charset` parameter of a `Content-Type` value, if it has one.
+    pub fn parameter(content_type: &str) -> Option<&str> {
+        content_type.split(';').skip(1).find_map(|param| {
+            let (key, value) = param.split_once('=')?;
+            key.trim().eq_ignore_ascii_case("charset").then_some(value)
+        })
+    }
+
+    /// The charset a `Content-Type` header value names: UTF-8 when it says
     /// `charset=UTF-8` (any case), else ISO-8859-1 as the gateway assumes.
     pub fn from_content_type(content_type: &str) -> Charset {
-        let names_utf8 = content_type.split(';').skip(1).any(|param| {
-            let mut kv = param.splitn(2, '=');
-            let key = kv.next().unwrap_or("").trim();
-            let value = kv.next().unwrap_or("").trim().trim_matches('"');
-            key.eq_ignore_ascii_case("charset")
-                && (value.eq_ignore_ascii_case("utf-8") || value.eq_ignore_ascii_case("utf8"))
-        });
-        if names_utf8 {
-            Charset::Utf8
-        } else {
-            Charset::Latin1
-        }
+        Charset::parameter(content_type).and_then(Charset::from_name).unwrap_or(Charset::Latin1)
     }
 }
 

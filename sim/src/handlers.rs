@@ -636,27 +636,18 @@ fn body_charset(content_type: Option<&str>) -> Result<gw::nvp::Charset, NvpError
     let Some(ct) = content_type else {
         return Ok(gw::nvp::Charset::Latin1);
     };
-    let mut parts = ct.split(';');
-    let media = parts.next().unwrap_or("").trim();
+    let media = ct.split(';').next().unwrap_or("").trim();
     if !media.is_empty() && !media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
         return Err(NvpError::invalid_request(
             415,
             "Unsupported Content-Type: the NVP API takes application/x-www-form-urlencoded",
         ));
     }
-    for p in parts {
-        if let Some((k, v)) = p.split_once('=') {
-            if k.trim().eq_ignore_ascii_case("charset") {
-                let v = v.trim().trim_matches('"').to_ascii_lowercase();
-                return match v.as_str() {
-                    "utf-8" | "utf8" => Ok(gw::nvp::Charset::Utf8),
-                    "iso-8859-1" | "latin1" | "iso8859-1" | "us-ascii" => Ok(gw::nvp::Charset::Latin1),
-                    _ => Err(NvpError::invalid_request(415, "Unsupported charset: use UTF-8 or ISO-8859-1")),
-                };
-            }
-        }
+    match gw::nvp::Charset::parameter(ct) {
+        None => Ok(gw::nvp::Charset::Latin1),
+        Some(name) => gw::nvp::Charset::from_name(name)
+            .ok_or_else(|| NvpError::invalid_request(415, "Unsupported charset: use UTF-8 or ISO-8859-1")),
     }
-    Ok(gw::nvp::Charset::Latin1)
 }
 
 #[cfg(test)]
