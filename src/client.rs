@@ -80,7 +80,7 @@ impl Client {
                 }
                 Err(failure) => {
                     self.log_attempt(operation, attempt, || format!("failed ({elapsed} ms): {}", failure.error));
-                    failure.retryable.then(|| failure.error.message().to_owned())
+                    (failure.transient && !failure.phase.in_doubt()).then(|| failure.error.message().to_owned())
                 }
             };
             if let Some(reason) = retry_reason.filter(|_| attempt <= retries) {

@@ -54,16 +54,43 @@ pub struct RawAnswer {
     pub body: Vec<u8>,
 }
 
-/// A failed exchange, and whether another attempt is safe.
+/// The phase of an exchange in which a transport failure happened.
+///
+/// Only a failure in [`Phase::Send`] or later can have let the gateway
+/// process the request ("in doubt"); the client's retry policy is decided on
+/// the phase, never on an errno.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Resolving the gateway's (or the proxy's) host name.
+    Resolve,
+    /// Establishing the TCP connection (and the proxy's tunnel).
+    Connect,
+    /// The TLS handshake.
+    Tls,
+    /// Writing the request: from its first byte on, it may have arrived.
+    Send,
+    /// Waiting for and reading the answer.
+    Receive,
+}
+
+impl Phase {
+    /// Whether the request may have reached the gateway: a failure from the
+    /// first request byte written on.
+    pub fn in_doubt(self) -> bool {
+        matches!(self, Phase::Send | Phase::Receive)
+    }
+}
+
+/// A failed exchange, and the phase it failed in.
 pub struct Failure {
     /// The classified error.
     pub error: Error,
-    /// `true` only when it is certain that nothing reached the gateway (the
-    /// connection or the proxy tunnel could not be established) and the cause
-    /// may be passing (refused, unreachable, not found, timed out). A TLS
-    /// failure, a proxy's refusal or anything after the request went out is
-    /// never retryable.
-    pub retryable: bool,
+    /// Where the exchange stopped.
+    pub phase: Phase,
+    /// Whether the cause may pass by itself (refused, unreachable, not found,
+    /// timed out) so that another attempt can succeed; a TLS failure or a
+    /// proxy's refusal does not.
+    pub transient: bool,
 }
 
 /// The transport of one client.
@@ -178,19 +205,20 @@ impl Transport {
         use ureq::Error as E;
         let (host, route) = (&self.host, &self.route);
         let not_sent = "; the request was not sent";
-        let (kind, retryable, message) = match err {
+        let (kind, phase, transient, message) = match err {
             E::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
-                (Kind::Timeout, true, format!("connecting to {host}{route} timed out{not_sent}"))
+                (Kind::Timeout, Phase::Connect, true, format!("connecting to {host}{route} timed out{not_sent}"))
             }
             E::Timeout(which) => (
                 Kind::Timeout,
+                Phase::Receive,
                 false,
                 format!(
                     "the call to {host}{route} timed out ({which}: no complete answer in the {} ms left to the call); the request may have been processed",
                     budget.as_millis()
                 ),
             ),
-            E::HostNotFound => (Kind::Connect, true, format!("host {host}{route} was not found{not_sent}")),
+            E::HostNotFound => (Kind::Connect, Phase::Resolve, true, format!("host {host}{route} was not found{not_sent}")),
             E::ConnectProxyFailed(why) => {
                 let hint = if why.contains(" 401") || why.contains(" 407") {
                     " (proxy credentials missing or wrong)"
@@ -198,25 +226,26 @@ impl Transport {
                     ""
                 };
                 let proxy = route.trim_start_matches(" via ");
-                (Kind::Connect, false, format!("the {proxy} refused the tunnel to {host}: {why}{hint}{not_sent}"))
+                (Kind::Connect, Phase::Connect, false, format!("the {proxy} refused the tunnel to {host}: {why}{hint}{not_sent}"))
             }
             E::Io(io) if is_connect_error(&io) => {
-                (Kind::Connect, true, format!("could not connect to {host}{route}: {io}{not_sent}"))
+                (Kind::Connect, Phase::Connect, true, format!("could not connect to {host}{route}: {io}{not_sent}"))
             }
             E::Io(io) => match rustls_cause(&io) {
-                Some(tls) => (Kind::Tls, false, describe_tls(tls, host, route)),
-                None => (Kind::Io, false, format!("the connection to {host}{route} failed mid-exchange: {io}; the request may have been processed")),
+                Some(tls) => (Kind::Tls, Phase::Tls, false, describe_tls(tls, host, route)),
+                None => (Kind::Io, Phase::Receive, false, format!("the connection to {host}{route} failed mid-exchange: {io}; the request may have been processed")),
             },
-            E::Rustls(tls) => (Kind::Tls, false, describe_tls(&tls, host, route)),
-            E::Tls(why) => (Kind::Tls, false, format!("TLS with {host}{route} failed: {why}")),
+            E::Rustls(tls) => (Kind::Tls, Phase::Tls, false, describe_tls(&tls, host, route)),
+            E::Tls(why) => (Kind::Tls, Phase::Tls, false, format!("TLS with {host}{route} failed: {why}")),
             E::BodyExceedsLimit(limit) => (
                 Kind::Protocol,
+                Phase::Receive,
                 false,
                 format!("the answer from {host}{route} is larger than {limit} bytes; refused"),
             ),
-            other => (Kind::Protocol, false, format!("bad HTTP exchange with {host}{route}: {other}")),
+            other => (Kind::Protocol, Phase::Receive, false, format!("bad HTTP exchange with {host}{route}: {other}")),
         };
-        Failure { error: Error::new(kind, message), retryable }
+        Failure { error: Error::new(kind, message), phase, transient }
     }
 }
 
