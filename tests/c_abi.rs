@@ -28,6 +28,11 @@ fn library_dir() -> PathBuf {
 
 /// Compiles one source file into an executable linked with `-lgw`.
 fn compile(source: &str, cpp: bool) -> PathBuf {
+    compile_with(source, cpp, &[])
+}
+
+/// As [`compile`], with extra compiler arguments (e.g. `-pthread`).
+fn compile_with(source: &str, cpp: bool, extra: &[&str]) -> PathBuf {
     let lib = library_dir();
     let out_dir = std::env::temp_dir().join(format!("gw-c-abi-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir).unwrap();
@@ -50,7 +55,8 @@ fn compile(source: &str, cpp: bool) -> PathBuf {
         .arg(&exe)
         .arg(format!("-L{}", lib.display()))
         .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-lgw");
+        .arg("-lgw")
+        .args(extra);
     let output = command.output().expect("run the C compiler");
     assert!(output.status.success(), "compiling {source} failed:\n{}", String::from_utf8_lossy(&output.stderr));
     exe
@@ -83,4 +89,20 @@ fn the_header_compiles_as_cpp17() {
     let output = Command::new(&exe).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1 a required argument was NULL");
+}
+
+/// Issue 13.2: gw calls from a pthread key destructor (after the thread's
+/// Rust thread-locals are destroyed) return their statuses; the process
+/// exits 0 instead of aborting.
+#[test]
+fn gw_calls_in_a_thread_exit_destructor_do_not_abort() {
+    let exe = compile_with("thread_exit.c", false, &["-pthread"]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let output = Command::new(&exe).arg(format!("http://127.0.0.1:{port}")).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}\n{stdout}\n{stderr}", output.status);
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("ok ")).count(), 18, "{stdout}");
+    assert!(stdout.ends_with("exit 0\n"), "{stdout}");
+    assert!(!stderr.contains("panic"), "{stderr}");
 }

@@ -368,3 +368,114 @@ fn a_non_nvp_answer_keeps_its_http_status() {
     assert_eq!(gw::ffi::error::gw_last_error_http_status(), 500);
     assert!(last_error().contains("HTTP 500") && last_error().contains("no 'result' field"), "{}", last_error());
 }
+
+/// Issue 13.1: the NULL-tolerant accessors never touch the thread's last
+/// error, so the string a caller got from `gw_last_error()` after a failed
+/// call stays valid (same pointer, same text) while it reads the NULL
+/// response the failure left.
+#[test]
+fn null_tolerant_accessors_keep_the_last_error() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let client = client(&format!("http://127.0.0.1:{port}"), PASSWORD);
+    let (status, response) = create_session(&client);
+    assert_eq!(status, GW_ERR_CONNECT);
+    assert!(response.0.is_null());
+    let (message, field) = (gw::ffi::error::gw_last_error(), gw::ffi::error::gw_last_error_field());
+    let text = read(message).unwrap();
+    assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+    // SAFETY: NULL is documented as accepted by each accessor and free.
+    unsafe {
+        assert_eq!(gw_response_http_status(response.0), 0);
+        assert!(gw_response_get(response.0, c("result").as_ptr()).is_null());
+        assert!(gw_response_get(response.0, ptr::null()).is_null());
+        assert!(gw_response_result(response.0).is_null());
+        assert_eq!(gw_response_len(response.0), 0);
+        assert_eq!(gw_response_duration_ms(response.0), 0);
+        gw_response_free(ptr::null_mut());
+        let _ = (gw_status_str(status), gw_status_name(status), gw_version());
+        let _ = gw::ffi::error::gw_last_error_http_status();
+    }
+    assert_eq!(gw::ffi::error::gw_last_error(), message, "the pointer the caller holds stays the last error");
+    assert_eq!(read(message).as_deref(), Some(text.as_str()), "and its text is unchanged");
+    assert_eq!(gw::ffi::error::gw_last_error_field(), field);
+}
+
+/// Issue 13.9: every out-parameter is reset to NULL on entry, before any
+/// other argument is checked (also when the handle argument is NULL).
+#[test]
+fn out_parameters_are_reset_whatever_fails() {
+    let dangling = |_: ()| std::ptr::NonNull::<c_char>::dangling().as_ptr() as *const c_char;
+    let (mut name, mut value) = (dangling(()), dangling(()));
+    // SAFETY: a NULL response and writable outputs.
+    unsafe {
+        assert_eq!(gw_response_field(ptr::null(), 0, &mut name, &mut value), GW_ERR_NULL_ARGUMENT);
+        assert!(name.is_null() && value.is_null(), "reset although response is NULL");
+        value = dangling(());
+        assert_eq!(gw_response_field(ptr::null(), 0, ptr::null_mut(), &mut value), GW_ERR_NULL_ARGUMENT);
+        assert!(value.is_null(), "reset although name is NULL");
+    }
+}
+
+/// The log callback's test state: counts, and the nested call's outcome.
+#[derive(Default)]
+struct Nested {
+    client: usize,
+    depth: u32,
+    calls: u32,
+    last_error_seen: String,
+    nested_status: Option<u32>,
+    nested_session: Option<String>,
+}
+
+unsafe extern "C" fn nesting_callback(userdata: *mut std::ffi::c_void, _level: u32, _message: *const c_char) {
+    // SAFETY: userdata is the test's `Nested`, used by this thread only.
+    let state = unsafe { &mut *(userdata as *mut Nested) };
+    state.calls += 1;
+    state.last_error_seen = last_error();
+    if state.depth == 0 && state.nested_status.is_none() {
+        state.depth += 1;
+        let mut out = ptr::null_mut();
+        // SAFETY: the client outlives the outer call that is logging.
+        let status = unsafe { gw_create_session(state.client as *const gw_client, &mut out) };
+        let response = Response(out);
+        state.nested_status = Some(status);
+        state.nested_session = response.get("session.id");
+        state.depth -= 1;
+    }
+}
+
+/// Issue 13.8 (header half): a log callback may read the last error and
+/// make a nested call on the same client; both work.
+#[test]
+fn a_log_callback_may_read_the_last_error_and_call_the_same_client() {
+    let sim = sim();
+    let mut state = Box::new(Nested::default());
+    let config = gw_config_new();
+    let mut handle = ptr::null_mut();
+    // SAFETY: a live config; the callback's userdata outlives the client.
+    unsafe {
+        assert_eq!(gw_config_set_base_url(config, c(&sim.base_url()).as_ptr()), GW_OK);
+        assert_eq!(gw_config_set_merchant(config, c(MERCHANT).as_ptr()), GW_OK);
+        assert_eq!(gw_config_set_api_password(config, c(PASSWORD).as_ptr()), GW_OK);
+        let userdata = &mut *state as *mut Nested as *mut std::ffi::c_void;
+        assert_eq!(gw_config_set_log(config, GW_LOG_INFO, Some(nesting_callback), userdata), GW_OK);
+        assert_eq!(gw_client_new(config, &mut handle), GW_OK, "{}", last_error());
+        gw_config_free(config);
+    }
+    let client = Client(handle);
+    state.client = client.0 as usize;
+    // A failed call first, so the callback has a last error to read.
+    // SAFETY: valid handles and strings.
+    unsafe {
+        let mut request = ptr::null_mut();
+        assert_eq!(gw_request_new(c("PAY").as_ptr(), &mut request), GW_ERR_INVALID_FIELD);
+    }
+    let before = last_error();
+    let (status, response) = create_session(&client);
+    assert_eq!(status, GW_OK, "{}", last_error());
+    assert!(response.get("session.id").is_some());
+    assert!(state.calls >= 2, "the callback ran for the outer and the nested call");
+    assert_eq!(state.last_error_seen, before, "the callback read this thread's last error");
+    assert_eq!(state.nested_status, Some(GW_OK), "the nested call on the same client succeeded");
+    assert_ne!(state.nested_session, response.get("session.id"), "two sessions");
+}

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::cast::{free_handle, into_handle, opt_str_arg, out_arg, ref_arg, str_arg};
 use super::config::gw_config;
-use super::panic::{status_boundary, value_boundary};
+use super::panic::{guarded, status_boundary};
 use super::request::gw_request;
 use super::response::gw_response;
 use super::status::gw_status;
@@ -51,11 +51,8 @@ pub unsafe extern "C" fn gw_client_new(config: *const gw_config, out: *mut *mut 
 /// is not used again.
 #[no_mangle]
 pub unsafe extern "C" fn gw_client_free(client: *mut gw_client) {
-    value_boundary((), || {
-        // SAFETY: the caller passes ownership of a handle from gw_client_new.
-        unsafe { free_handle(client) };
-        Ok(())
-    })
+    // SAFETY: the caller passes ownership of a handle from gw_client_new.
+    guarded((), || unsafe { free_handle(client) })
 }
 
 /// Hands a call's outcome to C: the response goes to `*out` whenever the

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::cast::{free_handle, into_handle, mut_arg, str_arg};
-use super::panic::{status_boundary, value_boundary};
+use super::panic::{guarded, status_boundary, value_boundary};
 use super::status::gw_status;
 use crate::config::{Config, LogLevel, Trust};
 use crate::error::{Error, Kind};
@@ -43,7 +43,9 @@ pub const GW_LOG_DEBUG: u32 = 4;
 /// A log callback: receives the `userdata` given to `gw_config_set_log`, the
 /// level (`GW_LOG_*`) and a NUL-terminated message that is valid only during
 /// the call. It is called from whichever thread makes the gw call, possibly
-/// several at once, so it must be thread-safe. It must not call gw.
+/// several at once, so it must be thread-safe. It must return normally
+/// (no C++ exception, no `longjmp`). It may read the last error and make
+/// nested gw calls, also on the client that is logging.
 pub type gw_log_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char)>;
 
 /// A new configuration with defaults: API version 50, bundled roots,
@@ -60,11 +62,8 @@ pub extern "C" fn gw_config_new() -> *mut gw_config {
 /// `config` is NULL or came from `gw_config_new` and is not used again.
 #[no_mangle]
 pub unsafe extern "C" fn gw_config_free(config: *mut gw_config) {
-    value_boundary((), || {
-        // SAFETY: the caller passes ownership of a handle from gw_config_new.
-        unsafe { free_handle(config) };
-        Ok(())
-    })
+    // SAFETY: the caller passes ownership of a handle from gw_config_new.
+    guarded((), || unsafe { free_handle(config) })
 }
 
 /// Runs a setter on the configuration behind `config`.

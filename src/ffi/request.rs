@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 
 use super::cast::{free_handle, into_handle, mut_arg, out_arg, str_arg};
-use super::panic::{status_boundary, value_boundary};
+use super::panic::{guarded, status_boundary};
 use super::status::gw_status;
 use crate::request::Request;
 
@@ -66,9 +66,6 @@ pub unsafe extern "C" fn gw_request_set(
 /// `request` is NULL or came from `gw_request_new` and is not used again.
 #[no_mangle]
 pub unsafe extern "C" fn gw_request_free(request: *mut gw_request) {
-    value_boundary((), || {
-        // SAFETY: the caller passes ownership of a handle from gw_request_new.
-        unsafe { free_handle(request) };
-        Ok(())
-    })
+    // SAFETY: the caller passes ownership of a handle from gw_request_new.
+    guarded((), || unsafe { free_handle(request) })
 }

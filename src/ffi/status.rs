@@ -6,6 +6,7 @@
 
 use std::ffi::c_char;
 
+use super::panic::guarded;
 use crate::error::Kind;
 
 /// The result of a fallible gw call: `GW_OK` (0) or one of the `GW_ERR_*`,
@@ -53,13 +54,12 @@ pub const GW_ERR_OUT_OF_RANGE: gw_status = 16;
 /// unknown values get "unknown status". Thread-safe; never free it.
 #[no_mangle]
 pub extern "C" fn gw_status_str(status: gw_status) -> *const c_char {
-    if status == GW_OK {
-        return c"success".as_ptr();
-    }
-    match Kind::from_status(status) {
-        Some(kind) => kind.description().as_ptr(),
-        None => c"unknown status".as_ptr(),
-    }
+    guarded(c"unknown status".as_ptr(), || {
+        if status == GW_OK {
+            return c"success".as_ptr();
+        }
+        Kind::from_status(status).map_or(c"unknown status".as_ptr(), |kind| kind.description().as_ptr())
+    })
 }
 
 /// The C name of a status value, e.g. "GW_ERR_TIMEOUT" for 6 ("GW_OK" for
@@ -67,10 +67,12 @@ pub extern "C" fn gw_status_str(status: gw_status) -> *const c_char {
 /// that is no status of this version of gw. Thread-safe; never free it.
 #[no_mangle]
 pub extern "C" fn gw_status_name(status: gw_status) -> *const c_char {
-    if status == GW_OK {
-        return c"GW_OK".as_ptr();
-    }
-    Kind::from_status(status).map_or(std::ptr::null(), |kind| kind.name().as_ptr())
+    guarded(std::ptr::null(), || {
+        if status == GW_OK {
+            return c"GW_OK".as_ptr();
+        }
+        Kind::from_status(status).map_or(std::ptr::null(), |kind| kind.name().as_ptr())
+    })
 }
 
 #[cfg(test)]
