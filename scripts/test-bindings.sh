@@ -188,6 +188,27 @@ vg cpp-test_gw bindings/cpp/build/test_gw >/dev/null || { cat "$valgrind_log/cpp
 no_secrets "$work"/cpp-example.*
 echo "ok: C++ example, wrapper test (plain, ASan+UBSan, valgrind: $(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$valgrind_log/cpp-test_gw.vg") errors)"
 
+step "Concurrency: one client, mixed calls from many threads (tests/c/concurrency.c)"
+# CI form: 16 threads x GW_CONCURRENCY_CALLS (default 300) plain, 16 x 100
+# under ASan+UBSan, 4 x 50 under valgrind. Long form (issue 13's matrix):
+# GW_CONCURRENCY_CALLS=5000 scripts/test-bindings.sh. Resident memory may grow
+# by at most 8 MiB from warm-up to the end of the plain run.
+conc_calls=${GW_CONCURRENCY_CALLS:-300}
+conc=$work/concurrency
+conc_flags=(-std=c99 -Wall -Wextra -Werror -pedantic -O1 -Iinclude tests/c/concurrency.c -L"$debug" -Wl,-rpath,"$debug" -lgw -pthread)
+gcc "${conc_flags[@]}" -o "$conc"
+gcc -g -fsanitize=address,undefined -fno-omit-frame-pointer "${conc_flags[@]}" -o "$conc-asan"
+"$conc" 16 "$conc_calls" 8192 >"$work/conc.out" 2>"$work/conc.err" || { cat "$work/conc.out" "$work/conc.err"; fail "concurrency"; }
+expect "$work/conc.out" "^16 threads x $conc_calls calls: 0 failed, 0 cross-talk$"
+ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  "$conc-asan" 16 100 1048576 >"$work/conc-asan.out" 2>"$work/conc-asan.err" \
+  || { cat "$work/conc-asan.out" "$work/conc-asan.err"; fail "concurrency under ASan"; }
+expect "$work/conc-asan.out" '^16 threads x 100 calls: 0 failed, 0 cross-talk$'
+vg conc-concurrency "$conc" 4 50 1048576 >"$work/conc-vg.out" || { cat "$valgrind_log/conc-concurrency.vg"; fail "valgrind: concurrency"; }
+expect "$work/conc-vg.out" '^4 threads x 50 calls: 0 failed, 0 cross-talk$'
+no_secrets "$work"/conc*.out "$work"/conc*.err
+echo "ok: concurrency: $(head -n 1 "$work/conc.out"); $(tail -n 1 "$work/conc.out"); ASan 16 x 100 and valgrind 4 x 50 ($(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$valgrind_log/conc-concurrency.vg") errors) clean"
+
 step "Python: install the package in .venv, pytest"
 [ -x "$python" ] || fail ".venv is missing: run scripts/setup.sh"
 # setuptools in the venv builds the package offline; its bdist_wheel needs `wheel`.
