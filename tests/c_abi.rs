@@ -7,59 +7,17 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{sim, terminal_card, MERCHANT, PASSWORD};
+use common::{compile_c, sim, terminal_card, MERCHANT, PASSWORD};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The directory cargo wrote `libgw.so` to: the test binary lives in its `deps/`.
-fn library_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-    assert!(dir.join("libgw.so").exists(), "no libgw.so in {}", dir.display());
-    // The soname is libgw.so.0; cargo writes only libgw.so.
-    let link = dir.join("libgw.so.0");
-    if !link.exists() {
-        let _ = std::os::unix::fs::symlink("libgw.so", &link);
-    }
-    dir
-}
-
-/// Compiles one source file into an executable linked with `-lgw`.
+/// Compiles one file of tests/c into an executable linked with `-lgw`.
 fn compile(source: &str, cpp: bool) -> PathBuf {
     compile_with(source, cpp, &[])
 }
 
 /// As [`compile`], with extra compiler arguments (e.g. `-pthread`).
 fn compile_with(source: &str, cpp: bool, extra: &[&str]) -> PathBuf {
-    let lib = library_dir();
-    let out_dir = std::env::temp_dir().join(format!("gw-c-abi-{}", std::process::id()));
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let exe = out_dir.join(Path::new(source).file_stem().unwrap());
-    let compiler = cc::Build::new()
-        .cpp(cpp)
-        .target(env!("GW_BUILD_TARGET"))
-        .host(env!("GW_BUILD_HOST"))
-        .opt_level(1)
-        .cargo_metadata(false)
-        .cargo_warnings(false)
-        .get_compiler();
-    let mut command = compiler.to_command();
-    command
-        .args([if cpp { "-std=c++17" } else { "-std=c99" }, "-Wall", "-Wextra", "-Werror", "-pedantic"])
-        .arg("-I")
-        .arg(root().join("include"))
-        .arg(root().join("tests/c").join(source))
-        .arg("-o")
-        .arg(&exe)
-        .arg(format!("-L{}", lib.display()))
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-lgw")
-        .args(extra);
-    let output = command.output().expect("run the C compiler");
-    assert!(output.status.success(), "compiling {source} failed:\n{}", String::from_utf8_lossy(&output.stderr));
-    exe
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    compile_c(&root.join("tests/c").join(source), cpp, extra)
 }
 
 #[test]
