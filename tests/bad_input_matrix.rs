@@ -65,7 +65,10 @@ impl Function {
         doc.contains(&format!("`{name}` is NULL or"))
             || doc.contains(&format!("`{name}` NULL or"))
             || doc.contains(&format!("A NULL {name}"))
-            || self.doc.lines().any(|line| line.trim_start().starts_with(&format!("- `{name}`:")) && line.contains("NULL"))
+            || self
+                .doc
+                .lines()
+                .any(|line| line.trim_start().starts_with(&format!("- `{name}`:")) && line.contains("NULL"))
     }
 }
 
@@ -85,7 +88,11 @@ fn parse_header(text: &str) -> Vec<Function> {
                 doc.push('\n');
                 continue;
             }
-            if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('}') || trimmed.starts_with("extern") {
+            if trimmed.is_empty()
+                || trimmed.starts_with('#')
+                || trimmed.starts_with('}')
+                || trimmed.starts_with("extern")
+            {
                 doc.clear();
                 continue;
             }
@@ -99,7 +106,7 @@ fn parse_header(text: &str) -> Vec<Function> {
         let text = text.trim().trim_end_matches(';');
         if !text.starts_with("typedef") {
             if let Some((head, rest)) = text.split_once('(') {
-                let name = head.rsplit(|ch: char| ch == ' ' || ch == '*').next().unwrap().to_owned();
+                let name = head.rsplit([' ', '*']).next().unwrap().to_owned();
                 let ret = head[..head.len() - name.len()].trim().to_owned();
                 let inner = rest.trim_end().trim_end_matches(')');
                 let params = if inner.trim() == "void" {
@@ -109,7 +116,7 @@ fn parse_header(text: &str) -> Vec<Function> {
                         .split(',')
                         .map(|param| {
                             let param = param.trim();
-                            let name = param.rsplit(|ch: char| ch == ' ' || ch == '*').next().unwrap().to_owned();
+                            let name = param.rsplit([' ', '*']).next().unwrap().to_owned();
                             Param { ty: param[..param.len() - name.len()].trim().to_owned(), name }
                         })
                         .collect()
@@ -504,7 +511,8 @@ fn generate(functions: &[Function]) -> Matrix {
             }
             if shape == Shape::Str {
                 let status_fn = function.returns_status();
-                let utf8 = if status_fn { Expect::Argument(INVALID_UTF8, param.name.clone()) } else { Expect::Survives };
+                let utf8 =
+                    if status_fn { Expect::Argument(INVALID_UTF8, param.name.clone()) } else { Expect::Survives };
                 let field = field_of(&function.name, &param.name);
                 let refused = match field {
                     Some(field) => Expect::Field(field.into()),
@@ -541,7 +549,13 @@ fn generate(functions: &[Function]) -> Matrix {
             for value in boundary_values(rule) {
                 let expect = oracle(op, rule.name, &value);
                 if rule.charset != Charset::Group && outside_length(rule, &value) {
-                    assert_eq!(expect, Expect::Field(rule.name.into()), "{} {}: the rule's own bound", rule.name, value.describe());
+                    assert_eq!(
+                        expect,
+                        Expect::Field(rule.name.into()),
+                        "{} {}: the rule's own bound",
+                        rule.name,
+                        value.describe()
+                    );
                 }
                 let (fill, count) = match &value {
                     Value::Repeat(fill, count) => (literal(fill.as_bytes()), *count),
@@ -774,6 +788,23 @@ fn check(case: &Case, outcome: &Outcome) -> Vec<String> {
     problems
 }
 
+/// A client of the test merchant at `base_url`.
+fn control_client(base_url: &str) -> *mut gw::ffi::client::gw_client {
+    let config = gw::ffi::config::gw_config_new();
+    let mut client = std::ptr::null_mut();
+    // SAFETY: a live config and a valid string.
+    assert_eq!(unsafe { gw::ffi::config::gw_config_set_base_url(config, c(base_url).as_ptr()) }, GW_OK);
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw::ffi::config::gw_config_set_merchant(config, c(MERCHANT).as_ptr()) }, GW_OK);
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw::ffi::config::gw_config_set_api_password(config, c(PASSWORD).as_ptr()) }, GW_OK);
+    // SAFETY: a live config and out-pointer.
+    assert_eq!(unsafe { gw::ffi::client::gw_client_new(config, &mut client) }, GW_OK);
+    // SAFETY: from gw_config_new, freed once.
+    unsafe { gw::ffi::config::gw_config_free(config) };
+    client
+}
+
 #[test]
 fn every_bad_input_of_every_function_gives_its_documented_status_and_sends_nothing() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -833,25 +864,20 @@ fn every_bad_input_of_every_function_gives_its_documented_status_and_sends_nothi
     assert_eq!(per_function.len(), with_args, "every function with arguments has cases");
     println!("bad-input matrix: {} inputs over {} functions", matrix.cases.len(), per_function.len());
 
-    assert_eq!(
-        (sim_a.connection_count(), sim_a.request_count()),
-        (0, 0),
-        "bad input must never reach the wire"
-    );
+    assert_eq!((sim_a.connection_count(), sim_a.request_count()), (0, 0), "bad input must never reach the wire");
     // Control: the counter does count (a valid call through the same path).
-    let config = gw::ffi::config::gw_config_new();
-    let mut client = std::ptr::null_mut();
+    let mut request = std::ptr::null_mut();
     let mut response = std::ptr::null_mut();
-    // SAFETY: live handles and valid strings.
-    unsafe {
-        gw::ffi::config::gw_config_set_base_url(config, c(&sim_a.base_url()).as_ptr());
-        gw::ffi::config::gw_config_set_merchant(config, c(MERCHANT).as_ptr());
-        gw::ffi::config::gw_config_set_api_password(config, c(PASSWORD).as_ptr());
-        assert_eq!(gw::ffi::client::gw_client_new(config, &mut client), GW_OK);
-        assert_eq!(gw::ffi::client::gw_create_session(client, &mut response), GW_OK);
-        gw::ffi::response::gw_response_free(response);
-        gw::ffi::client::gw_client_free(client);
-        gw::ffi::config::gw_config_free(config);
-    }
+    let client = control_client(&sim_a.base_url());
+    // SAFETY: a live request out-pointer and a valid string.
+    assert_eq!(unsafe { gw::ffi::request::gw_request_new(c("CREATE_SESSION").as_ptr(), &mut request) }, GW_OK);
+    // SAFETY: live handles.
+    assert_eq!(unsafe { gw::ffi::client::gw_execute(client, request, &mut response) }, GW_OK);
+    // SAFETY: handles from gw, freed once.
+    unsafe { gw::ffi::response::gw_response_free(response) };
+    // SAFETY: as above.
+    unsafe { gw::ffi::request::gw_request_free(request) };
+    // SAFETY: as above.
+    unsafe { gw::ffi::client::gw_client_free(client) };
     assert_eq!(sim_a.request_count(), 1);
 }

@@ -383,18 +383,22 @@ fn null_tolerant_accessors_keep_the_last_error() {
     let (message, field) = (gw::ffi::error::gw_last_error(), gw::ffi::error::gw_last_error_field());
     let text = read(message).unwrap();
     assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
-    // SAFETY: NULL is documented as accepted by each accessor and free.
-    unsafe {
-        assert_eq!(gw_response_http_status(response.0), 0);
-        assert!(gw_response_get(response.0, c("result").as_ptr()).is_null());
-        assert!(gw_response_get(response.0, ptr::null()).is_null());
-        assert!(gw_response_result(response.0).is_null());
-        assert_eq!(gw_response_len(response.0), 0);
-        assert_eq!(gw_response_duration_ms(response.0), 0);
-        gw_response_free(ptr::null_mut());
-        let _ = (gw_status_str(status), gw_status_name(status), gw_version());
-        let _ = gw::ffi::error::gw_last_error_http_status();
-    }
+    // SAFETY: NULL is documented as accepted by each accessor and free (so below).
+    assert_eq!(unsafe { gw_response_http_status(response.0) }, 0);
+    // SAFETY: as above.
+    assert!(unsafe { gw_response_get(response.0, c("result").as_ptr()) }.is_null());
+    // SAFETY: as above.
+    assert!(unsafe { gw_response_get(response.0, ptr::null()) }.is_null());
+    // SAFETY: as above.
+    assert!(unsafe { gw_response_result(response.0) }.is_null());
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw_response_len(response.0) }, 0);
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw_response_duration_ms(response.0) }, 0);
+    // SAFETY: as above.
+    unsafe { gw_response_free(ptr::null_mut()) };
+    let _ = (gw_status_str(status), gw_status_name(status), gw_version());
+    let _ = gw::ffi::error::gw_last_error_http_status();
     assert_eq!(gw::ffi::error::gw_last_error(), message, "the pointer the caller holds stays the last error");
     assert_eq!(read(message).as_deref(), Some(text.as_str()), "and its text is unchanged");
     assert_eq!(gw::ffi::error::gw_last_error_field(), field);
@@ -407,13 +411,12 @@ fn out_parameters_are_reset_whatever_fails() {
     let dangling = |_: ()| std::ptr::NonNull::<c_char>::dangling().as_ptr() as *const c_char;
     let (mut name, mut value) = (dangling(()), dangling(()));
     // SAFETY: a NULL response and writable outputs.
-    unsafe {
-        assert_eq!(gw_response_field(ptr::null(), 0, &mut name, &mut value), GW_ERR_NULL_ARGUMENT);
-        assert!(name.is_null() && value.is_null(), "reset although response is NULL");
-        value = dangling(());
-        assert_eq!(gw_response_field(ptr::null(), 0, ptr::null_mut(), &mut value), GW_ERR_NULL_ARGUMENT);
-        assert!(value.is_null(), "reset although name is NULL");
-    }
+    assert_eq!(unsafe { gw_response_field(ptr::null(), 0, &mut name, &mut value) }, GW_ERR_NULL_ARGUMENT);
+    assert!(name.is_null() && value.is_null(), "reset although response is NULL");
+    value = dangling(());
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw_response_field(ptr::null(), 0, ptr::null_mut(), &mut value) }, GW_ERR_NULL_ARGUMENT);
+    assert!(value.is_null(), "reset although name is NULL");
 }
 
 /// The log callback's test state: counts, and the nested call's outcome.
@@ -452,24 +455,26 @@ fn a_log_callback_may_read_the_last_error_and_call_the_same_client() {
     let mut state = Box::new(Nested::default());
     let config = gw_config_new();
     let mut handle = ptr::null_mut();
-    // SAFETY: a live config; the callback's userdata outlives the client.
-    unsafe {
-        assert_eq!(gw_config_set_base_url(config, c(&sim.base_url()).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_merchant(config, c(MERCHANT).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_api_password(config, c(PASSWORD).as_ptr()), GW_OK);
-        let userdata = &mut *state as *mut Nested as *mut std::ffi::c_void;
-        assert_eq!(gw_config_set_log(config, GW_LOG_INFO, Some(nesting_callback), userdata), GW_OK);
-        assert_eq!(gw_client_new(config, &mut handle), GW_OK, "{}", last_error());
-        gw_config_free(config);
-    }
+    // SAFETY: a live config and valid strings (so below); the callback's
+    // userdata outlives the client.
+    assert_eq!(unsafe { gw_config_set_base_url(config, c(&sim.base_url()).as_ptr()) }, GW_OK);
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw_config_set_merchant(config, c(MERCHANT).as_ptr()) }, GW_OK);
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw_config_set_api_password(config, c(PASSWORD).as_ptr()) }, GW_OK);
+    let userdata = &mut *state as *mut Nested as *mut std::ffi::c_void;
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw_config_set_log(config, GW_LOG_INFO, Some(nesting_callback), userdata) }, GW_OK);
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw_client_new(config, &mut handle) }, GW_OK, "{}", last_error());
+    // SAFETY: from gw_config_new, freed once.
+    unsafe { gw_config_free(config) };
     let client = Client(handle);
     state.client = client.0 as usize;
     // A failed call first, so the callback has a last error to read.
-    // SAFETY: valid handles and strings.
-    unsafe {
-        let mut request = ptr::null_mut();
-        assert_eq!(gw_request_new(c("PAY").as_ptr(), &mut request), GW_ERR_INVALID_FIELD);
-    }
+    let mut request = ptr::null_mut();
+    // SAFETY: a valid string and out-pointer.
+    assert_eq!(unsafe { gw_request_new(c("PAY").as_ptr(), &mut request) }, GW_ERR_INVALID_FIELD);
     let before = last_error();
     let (status, response) = create_session(&client);
     assert_eq!(status, GW_OK, "{}", last_error());

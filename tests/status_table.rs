@@ -20,7 +20,8 @@ fn text(ptr: *const std::ffi::c_char) -> Option<String> {
 
 /// The table's rows: C name → number, `GW_OK` included.
 fn table() -> BTreeMap<String, u32> {
-    let mut rows: BTreeMap<_, _> = Kind::ALL.iter().map(|k| (k.name().to_str().unwrap().to_owned(), k.status())).collect();
+    let mut rows: BTreeMap<_, _> =
+        Kind::ALL.iter().map(|k| (k.name().to_str().unwrap().to_owned(), k.status())).collect();
     rows.insert("GW_OK".into(), 0);
     rows
 }

@@ -122,19 +122,21 @@ pub unsafe extern "C" fn gw_tokenize_p2pe(
     out: *mut *mut gw_response,
 ) -> gw_status {
     status_boundary(|| {
-        // SAFETY: the caller guarantees every pointer.
-        let (out, client, token, card) = unsafe {
-            (
-                out_arg(out, "out")?,
-                ref_arg(client, "client")?,
-                opt_str_arg(token, "token")?,
-                P2peCard {
-                    key_serial_number: str_arg(key_serial_number, "key_serial_number")?,
-                    payload: str_arg(payload, "payload")?,
-                    initialization_vector: opt_str_arg(initialization_vector, "initialization_vector")?,
-                    card_bin: opt_str_arg(card_bin, "card_bin")?,
-                },
-            )
+        // SAFETY: the caller guarantees every pointer (each block below).
+        let out = unsafe { out_arg(out, "out") }?;
+        // SAFETY: as above.
+        let client = unsafe { ref_arg(client, "client") }?;
+        // SAFETY: as above.
+        let token = unsafe { opt_str_arg(token, "token") }?;
+        let card = P2peCard {
+            // SAFETY: as above.
+            key_serial_number: unsafe { str_arg(key_serial_number, "key_serial_number") }?,
+            // SAFETY: as above.
+            payload: unsafe { str_arg(payload, "payload") }?,
+            // SAFETY: as above.
+            initialization_vector: unsafe { opt_str_arg(initialization_vector, "initialization_vector") }?,
+            // SAFETY: as above.
+            card_bin: unsafe { opt_str_arg(card_bin, "card_bin") }?,
         };
         deliver(client.client.tokenize_p2pe(token, &card), out)
     })
@@ -156,8 +158,11 @@ pub unsafe extern "C" fn gw_execute(
 ) -> gw_status {
     status_boundary(|| {
         // SAFETY: the caller guarantees the pointers.
-        let (out, client, request) =
-            unsafe { (out_arg(out, "out")?, ref_arg(client, "client")?, ref_arg(request, "request")?) };
+        let out = unsafe { out_arg(out, "out") }?;
+        // SAFETY: as above.
+        let client = unsafe { ref_arg(client, "client") }?;
+        // SAFETY: as above.
+        let request = unsafe { ref_arg(request, "request") }?;
         deliver(client.client.execute(request.request()), out)
     })
 }

@@ -32,7 +32,9 @@ impl gw_request {
 pub unsafe extern "C" fn gw_request_new(api_operation: *const c_char, out: *mut *mut gw_request) -> gw_status {
     status_boundary(|| {
         // SAFETY: the caller guarantees the pointers.
-        let (out, name) = unsafe { (out_arg(out, "out")?, str_arg(api_operation, "api_operation")?) };
+        let out = unsafe { out_arg(out, "out") }?;
+        // SAFETY: as above.
+        let name = unsafe { str_arg(api_operation, "api_operation") }?;
         *out = into_handle(gw_request { request: Request::for_operation_name(name)? });
         Ok(())
     })
@@ -54,8 +56,11 @@ pub unsafe extern "C" fn gw_request_set(
 ) -> gw_status {
     status_boundary(|| {
         // SAFETY: the caller guarantees the pointers.
-        let (request, name, value) =
-            unsafe { (mut_arg(request, "request")?, str_arg(name, "name")?, str_arg(value, "value")?) };
+        let request = unsafe { mut_arg(request, "request") }?;
+        // SAFETY: as above.
+        let name = unsafe { str_arg(name, "name") }?;
+        // SAFETY: as above.
+        let value = unsafe { str_arg(value, "value") }?;
         request.request.set(name, value)
     })
 }

@@ -117,8 +117,9 @@ pub unsafe extern "C" fn gw_response_field(
     status_boundary(|| {
         // SAFETY: the caller guarantees the pointers. Both outputs are reset
         // before any argument is checked.
-        let (name_out, value_out) =
-            unsafe { (out_arg(name as *mut *mut c_char, "name"), out_arg(value as *mut *mut c_char, "value")) };
+        let name_out = unsafe { out_arg(name as *mut *mut c_char, "name") };
+        // SAFETY: as above.
+        let value_out = unsafe { out_arg(value as *mut *mut c_char, "value") };
         let (name_out, value_out) = (name_out?, value_out?);
         // SAFETY: as above.
         let response = unsafe { ref_arg(response, "response") }?;
