@@ -27,10 +27,15 @@ for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
 done
 
 echo "== fuzz targets: every seed and saved reproducer once (cargo fuzz, nightly)"
+# regress.sh must fail when a target does not build (a target that is not there).
+if CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}/fuzz fuzz/regress.sh no_such_target >/dev/null 2>&1; then
+  echo "fuzz/regress.sh passed although the target did not build"; exit 1
+fi
 CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}/fuzz fuzz/regress.sh
 
 echo "== install: headers, versioned shared library, static library, pkg-config"
 prefix=$(mktemp -d)
+trap 'rm -rf "$prefix"' EXIT  # also when a step below fails
 scripts/install.sh "$prefix" >/dev/null
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$prefix/quickstart-shared" \
@@ -44,4 +49,3 @@ for variant in shared static; do
   grep -q '^session.id=SESSION0002' <<<"$out" && grep -q '^token=9' <<<"$out" || { echo "$variant: $out"; exit 1; }
   echo "ok: installed $variant quick start over HTTPS: $(tr '\n' ' ' <<<"$out")"
 done
-rm -rf "$prefix"
