@@ -3,12 +3,16 @@
 # examples (warnings as errors, valgrind, sanitizers), Python binding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh test
 
-echo "== Rust: cargo test --workspace"
+echo "== Rust: cargo test --workspace (--locked: built from the committed Cargo.lock)"
 # The C ABI tests link the cdylib, which a plain `cargo test` may not write.
-cargo build --workspace
-cargo test --workspace
+cargo build --locked --workspace
+cargo test --locked --workspace
+
+msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+echo "== minimum supported Rust: the library builds with Rust $msrv (Cargo.toml rust-version)"
+cargo "+$msrv" check --locked -q -p gw --lib --target-dir "${CARGO_TARGET_DIR:-target}/msrv"
 
 echo "== exported symbols: only gw_*"
 lib=${CARGO_TARGET_DIR:-target}/debug/libgw.so
@@ -21,8 +25,8 @@ scripts/test-bindings.sh
 
 echo "== ARM kiosk terminals: cross-built, the core and the C ABI tests run under qemu against gw-sim"
 for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
-  cargo build -p gw --target "$target"
-  cargo test -p gw --target "$target" --lib --test ffi --test field_rules
+  cargo build --locked -p gw --target "$target"
+  cargo test --locked -p gw --target "$target" --lib --test ffi --test field_rules
   file -E "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | sed 's/,.*BuildID.*//'
 done
 
