@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-use common::{c, compile_c, sim, terminal_card, MERCHANT, PASSWORD};
+use common::{c, compile_c_file, scratch_dir, sim, terminal_card, MERCHANT, PASSWORD};
 use gw::rules::{Charset, Operation};
 use gw::Request;
 
@@ -814,11 +814,10 @@ fn every_bad_input_of_every_function_gives_its_documented_status_and_sends_nothi
     assert!(functions.iter().any(|f| f.name == "gw_tokenize_p2pe" && f.params.len() == 7));
 
     let matrix = generate(&functions);
-    let dir = std::env::temp_dir().join(format!("gw-matrix-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("bad-input-matrix");
     let source = dir.join("bad_input_matrix.c");
     std::fs::write(&source, &matrix.source).unwrap();
-    let exe = compile_c(&source, false, &["-Wno-overlength-strings"]);
+    let exe = compile_c_file(&source, false, &["-Wno-overlength-strings"]);
 
     let sim_a = sim();
     let sim_b = sim();

@@ -4,25 +4,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{compile_c, sim, terminal_card, MERCHANT, PASSWORD};
-
-/// Compiles one file of tests/c into an executable linked with `-lgw`.
-fn compile(source: &str, cpp: bool) -> PathBuf {
-    compile_with(source, cpp, &[])
-}
-
-/// As [`compile`], with extra compiler arguments (e.g. `-pthread`).
-fn compile_with(source: &str, cpp: bool, extra: &[&str]) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    compile_c(&root.join("tests/c").join(source), cpp, extra)
-}
+use common::{compile_c, compile_c_file, root, sim, terminal_card, MERCHANT, PASSWORD};
 
 #[test]
 fn a_c_program_creates_a_session_and_a_token() {
-    let exe = compile("abi_smoke.c", false);
+    let exe = compile_c("abi_smoke.c", false);
     let sim = sim();
     let card = terminal_card();
     let output = Command::new(&exe)
@@ -43,7 +31,7 @@ fn a_c_program_creates_a_session_and_a_token() {
 
 #[test]
 fn the_header_compiles_as_cpp17() {
-    let exe = compile("header_cpp.cpp", true);
+    let exe = compile_c("header_cpp.cpp", true);
     let output = Command::new(&exe).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1 a required argument was NULL");
@@ -54,7 +42,7 @@ fn the_header_compiles_as_cpp17() {
 /// exits 0 instead of aborting.
 #[test]
 fn gw_calls_in_a_thread_exit_destructor_do_not_abort() {
-    let exe = compile_with("thread_exit.c", false, &["-pthread"]);
+    let exe = compile_c_file(&root().join("tests/c/thread_exit.c"), false, &["-pthread"]);
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let output = Command::new(&exe).arg(format!("http://127.0.0.1:{port}")).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
