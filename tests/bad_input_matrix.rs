@@ -258,40 +258,49 @@ const INTERNAL: u32 = 15;
 const OUT_OF_RANGE: u32 = 16;
 const BIG: usize = 1 << 20;
 
-/// The documented bounds of number arguments: (function, parameter, value
-/// as C, expected status). Values not listed get 0 and the type's maximum,
-/// with only the invariants checked.
-fn number_bounds() -> Vec<(&'static str, &'static str, &'static str, Expect)> {
-    use Expect::*;
+/// The documented bounds of number arguments: (function, parameter, values
+/// as C with the status each must give). Parameters not listed get 0 and
+/// their type's maximum, with only the invariants checked.
+fn number_bounds() -> Vec<(&'static str, &'static str, Vec<(String, Expect)>)> {
+    use gw::config::{MAX_API_VERSION, MAX_RETRIES, MIN_API_VERSION};
+    let refused = || Expect::Status(CONFIG);
+    let row = |values: &[(u32, bool)]| -> Vec<(String, Expect)> {
+        let mut row: Vec<_> = values
+            .iter()
+            .map(|(value, ok)| (value.to_string(), if *ok { Expect::Accepted } else { refused() }))
+            .collect();
+        row.push(("UINT32_MAX".into(), refused()));
+        row
+    };
+    let mut proxy_env = row(&[(0, true), (1, true)]);
+    proxy_env.last_mut().unwrap().1 = Expect::Accepted;
     vec![
-        ("gw_config_set_api_version", "version", "0", Status(CONFIG)),
-        ("gw_config_set_api_version", "version", "38", Status(CONFIG)),
-        ("gw_config_set_api_version", "version", "39", Accepted),
-        ("gw_config_set_api_version", "version", "100", Accepted),
-        ("gw_config_set_api_version", "version", "101", Status(CONFIG)),
-        ("gw_config_set_api_version", "version", "UINT32_MAX", Status(CONFIG)),
-        ("gw_config_set_trust", "trust", "0", Accepted),
-        ("gw_config_set_trust", "trust", "1", Accepted),
-        ("gw_config_set_trust", "trust", "2", Status(CONFIG)),
-        ("gw_config_set_trust", "trust", "UINT32_MAX", Status(CONFIG)),
-        ("gw_config_set_connect_timeout_ms", "milliseconds", "0", Status(CONFIG)),
-        ("gw_config_set_connect_timeout_ms", "milliseconds", "1", Accepted),
-        ("gw_config_set_timeout_ms", "milliseconds", "0", Status(CONFIG)),
-        ("gw_config_set_timeout_ms", "milliseconds", "1", Accepted),
-        ("gw_config_set_retries", "retries", "0", Accepted),
-        ("gw_config_set_retries", "retries", "10", Accepted),
-        ("gw_config_set_retries", "retries", "11", Status(CONFIG)),
-        ("gw_config_set_retries", "retries", "UINT32_MAX", Status(CONFIG)),
-        ("gw_config_set_proxy_from_environment", "enabled", "0", Accepted),
-        ("gw_config_set_proxy_from_environment", "enabled", "UINT32_MAX", Accepted),
-        ("gw_config_set_log", "level", "0", Status(CONFIG)),
-        ("gw_config_set_log", "level", "1", Accepted),
-        ("gw_config_set_log", "level", "4", Accepted),
-        ("gw_config_set_log", "level", "5", Status(CONFIG)),
-        ("gw_config_set_log", "level", "UINT32_MAX", Status(CONFIG)),
-        ("gw_response_field", "index", "0", Accepted),
-        ("gw_response_field", "index", "gw_response_len(baseline_response)", Status(OUT_OF_RANGE)),
-        ("gw_response_field", "index", "SIZE_MAX", Status(OUT_OF_RANGE)),
+        (
+            "gw_config_set_api_version",
+            "version",
+            row(&[
+                (0, false),
+                (MIN_API_VERSION - 1, false),
+                (MIN_API_VERSION, true),
+                (MAX_API_VERSION, true),
+                (MAX_API_VERSION + 1, false),
+            ]),
+        ),
+        ("gw_config_set_trust", "trust", row(&[(0, true), (1, true), (2, false)])),
+        ("gw_config_set_connect_timeout_ms", "milliseconds", row(&[(0, false), (1, true)])[..2].to_vec()),
+        ("gw_config_set_timeout_ms", "milliseconds", row(&[(0, false), (1, true)])[..2].to_vec()),
+        ("gw_config_set_retries", "retries", row(&[(0, true), (MAX_RETRIES, true), (MAX_RETRIES + 1, false)])),
+        ("gw_config_set_proxy_from_environment", "enabled", proxy_env),
+        ("gw_config_set_log", "level", row(&[(0, false), (1, true), (4, true), (5, false)])),
+        (
+            "gw_response_field",
+            "index",
+            vec![
+                ("0".into(), Expect::Accepted),
+                ("gw_response_len(baseline_response)".into(), Expect::Status(OUT_OF_RANGE)),
+                ("SIZE_MAX".into(), Expect::Status(OUT_OF_RANGE)),
+            ],
+        ),
     ]
 }
 
@@ -496,13 +505,16 @@ fn generate(functions: &[Function]) -> Matrix {
                     }
                 }
                 Shape::Int => {
-                    let listed: Vec<_> =
-                        bounds.iter().filter(|(f, p, _, _)| *f == function.name && *p == param.name).collect();
-                    for (_, _, value, expect) in &listed {
-                        variants.push((value.to_string(), value.to_string(), expect.clone()));
+                    let listed: Vec<&(String, Expect)> = bounds
+                        .iter()
+                        .filter(|(f, p, _)| *f == function.name && *p == param.name)
+                        .flat_map(|(_, _, values)| values)
+                        .collect();
+                    for (value, expect) in &listed {
+                        variants.push((value.clone(), value.clone(), expect.clone()));
                     }
                     for value in ["0", int_max(&param.ty)] {
-                        if !listed.iter().any(|(_, _, v, _)| *v == value) {
+                        if !listed.iter().any(|(v, _)| v == value) {
                             variants.push((value.into(), value.into(), Expect::Survives));
                         }
                     }
