@@ -258,10 +258,13 @@ const INTERNAL: u32 = 15;
 const OUT_OF_RANGE: u32 = 16;
 const BIG: usize = 1 << 20;
 
+/// One parameter's documented bounds: function, parameter, (value as C, expectation).
+type NumberBounds = (&'static str, &'static str, Vec<(String, Expect)>);
+
 /// The documented bounds of number arguments: (function, parameter, values
 /// as C with the status each must give). Parameters not listed get 0 and
 /// their type's maximum, with only the invariants checked.
-fn number_bounds() -> Vec<(&'static str, &'static str, Vec<(String, Expect)>)> {
+fn number_bounds() -> Vec<NumberBounds> {
     use gw::config::{MAX_API_VERSION, MAX_RETRIES, MIN_API_VERSION};
     let refused = || Expect::Status(CONFIG);
     let row = |values: &[(u32, bool)]| -> Vec<(String, Expect)> {
