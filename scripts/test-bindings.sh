@@ -177,6 +177,10 @@ for err in "$work"/asan/*.err; do
 done
 
 step "C++ wrapper: g++ -std=c++17 -Wall -Wextra -Werror -pedantic"
+# Complete: every function of gw.h (every config setter, the log callback ...) is reached by gw.hpp.
+for function in $(grep -oE '\bgw_[a-z0-9_]+\(' include/gw.h | tr -d '(' | sort -u); do
+  grep -qE "\b$function\b" bindings/cpp/gw.hpp || fail "bindings/cpp/gw.hpp does not wrap $function"
+done
 make -s -C bindings/cpp clean
 make -s -C bindings/cpp CXX=g++ all asan
 bindings/cpp/build/example >"$work/cpp-example.out" 2>"$work/cpp-example.err" || { cat "$work/cpp-example.err"; fail "C++ example"; }
