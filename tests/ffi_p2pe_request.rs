@@ -14,6 +14,19 @@ use gw::ffi::request::{gw_request, gw_request_free, gw_request_set, gw_request_t
 use gw::ffi::response::*;
 use gw::ffi::status::*;
 
+/// A client and a request, freed on drop.
+struct Handles(*mut gw_client, *mut gw_request);
+
+impl Drop for Handles {
+    fn drop(&mut self) {
+        // SAFETY: handles from gw (or NULL), each freed once.
+        unsafe {
+            gw_request_free(self.1);
+            gw_client_free(self.0);
+        }
+    }
+}
+
 fn client(base_url: &str) -> *mut gw_client {
     let config = gw_config_new();
     let mut handle = ptr::null_mut();
@@ -33,11 +46,14 @@ fn opt(text: &Option<CString>) -> *const std::ffi::c_char {
     text.as_ref().map_or(ptr::null(), |t| t.as_ptr())
 }
 
+/// token, KSN, payload, IV, card BIN, and the field named in the error.
+type P2peArgs<'a> = (Option<&'a str>, &'a str, &'a str, Option<&'a str>, Option<&'a str>, &'a str);
+
 /// `gw_request_tokenize_p2pe` with these arguments: (status, request or NULL).
 fn build(token: Option<&str>, ksn: &str, payload: &str, iv: Option<&str>, bin: Option<&str>) -> (u32, *mut gw_request) {
     let (token, ksn, payload, iv, bin) = (token.map(c), c(ksn), c(payload), iv.map(c), bin.map(c));
-    let mut request = 1 as *mut gw_request; // not NULL: the call must reset it
-                                            // SAFETY: valid C strings or NULL where allowed, and an out pointer.
+    let mut request = ptr::dangling_mut::<gw_request>(); // not NULL: the call must reset it
+                                                         // SAFETY: valid C strings or NULL where allowed, and an out pointer.
     let status = unsafe {
         gw_request_tokenize_p2pe(opt(&token), ksn.as_ptr(), payload.as_ptr(), opt(&iv), opt(&bin), &mut request)
     };
@@ -67,6 +83,7 @@ fn the_p2pe_request_carries_a_correlation_id_and_more_fields() {
     let client = client(&sim.base_url());
     let card = terminal_card();
     let (status, request) = build(None, &card.ksn, &card.payload, card.iv.as_deref(), Some(&card.card_bin));
+    let _handles = Handles(client, request);
     assert_eq!(status, GW_OK, "{}", last_error());
     assert_eq!(set(request, "correlationId", "till-7/sale-42"), GW_OK);
     assert_eq!(set(request, "sourceOfFunds.provided.card.p2pe.encryptionState", "VALID"), GW_OK);
@@ -84,12 +101,6 @@ fn the_p2pe_request_carries_a_correlation_id_and_more_fields() {
     assert_eq!(status, GW_DECLINED, "{}", last_error());
     assert_eq!(values[0].as_deref(), Some("FAILURE"));
     assert_eq!(values[1].as_deref(), Some("till-7/sale-42"));
-
-    // SAFETY: handles from gw, freed once.
-    unsafe {
-        gw_request_free(request);
-        gw_client_free(client);
-    }
 }
 
 #[test]
@@ -98,22 +109,18 @@ fn a_merchant_supplied_token_and_no_optional_fields() {
     let client = client(&sim.base_url());
     let card = terminal_card();
     let (status, request) = build(Some("9123456789012346"), &card.ksn, &card.payload, card.iv.as_deref(), None);
+    let _handles = Handles(client, request);
     assert_eq!(status, GW_OK, "{}", last_error());
     let (status, values) = execute(client, request, &["token"]);
     assert_eq!(status, GW_OK, "{}", last_error());
     assert_eq!(values[0].as_deref(), Some("9123456789012346"));
-    // SAFETY: handles from gw, freed once.
-    unsafe {
-        gw_request_free(request);
-        gw_client_free(client);
-    }
 }
 
 #[test]
 fn the_builder_validates_every_argument_as_gw_tokenize_p2pe_does() {
     let card = terminal_card();
     let p2pe = "sourceOfFunds.provided.card.p2pe";
-    let cases: [(Option<&str>, &str, &str, Option<&str>, Option<&str>, &str); 5] = [
+    let cases: [P2peArgs<'_>; 5] = [
         (None, &card.ksn[..19], &card.payload, None, None, "keySerialNumber"),
         (None, &card.ksn, "ZZ", None, None, "payload"),
         (None, &card.ksn, &card.payload, Some("0102"), None, "initializationVector"),
