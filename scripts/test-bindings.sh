@@ -184,7 +184,8 @@ done
 make -s -C bindings/cpp clean
 make -s -C bindings/cpp CXX=g++ all asan
 bindings/cpp/build/example >"$work/cpp-example.out" 2>"$work/cpp-example.err" || { cat "$work/cpp-example.err"; fail "C++ example"; }
-expect "$work/cpp-example.out" "^$SESSION$" "^$TOKEN$" '^refused: GW_ERR_GATEWAY field=sourceOfFunds\.provided\.card\.p2pe\.cardBin$'
+expect "$work/cpp-example.out" "^$SESSION$" "^$TOKEN$" '^refused: GW_ERR_GATEWAY field=sourceOfFunds\.provided\.card\.p2pe\.cardBin$' '^correlationId=till-1/sale-1$'
+expect "$work/cpp-example.err" '^gw error: .*cardBin'
 bindings/cpp/build/test_gw
 bindings/cpp/build/asan/test_gw
 unset ASAN_OPTIONS UBSAN_OPTIONS
