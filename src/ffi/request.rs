@@ -51,15 +51,16 @@ pub(crate) unsafe fn p2pe_card_args<'a>(
     initialization_vector: *const c_char,
     card_bin: *const c_char,
 ) -> Result<P2peCard<'a>> {
-    // SAFETY: the caller guarantees every pointer.
-    unsafe {
-        Ok(P2peCard {
-            key_serial_number: str_arg(key_serial_number, "key_serial_number")?,
-            payload: str_arg(payload, "payload")?,
-            initialization_vector: opt_str_arg(initialization_vector, "initialization_vector")?,
-            card_bin: opt_str_arg(card_bin, "card_bin")?,
-        })
-    }
+    Ok(P2peCard {
+        // SAFETY: the caller guarantees each pointer.
+        key_serial_number: unsafe { str_arg(key_serial_number, "key_serial_number") }?,
+        // SAFETY: as above.
+        payload: unsafe { str_arg(payload, "payload") }?,
+        // SAFETY: as above.
+        initialization_vector: unsafe { opt_str_arg(initialization_vector, "initialization_vector") }?,
+        // SAFETY: as above.
+        card_bin: unsafe { opt_str_arg(card_bin, "card_bin") }?,
+    })
 }
 
 /// Creates a TOKENIZE request for a card encrypted by the terminal (TDES
@@ -90,13 +91,11 @@ pub unsafe extern "C" fn gw_request_tokenize_p2pe(
 ) -> gw_status {
     status_boundary(|| {
         // SAFETY: the caller guarantees every pointer.
-        let (out, token, card) = unsafe {
-            (
-                out_arg(out, "out")?,
-                opt_str_arg(token, "token")?,
-                p2pe_card_args(key_serial_number, payload, initialization_vector, card_bin)?,
-            )
-        };
+        let out = unsafe { out_arg(out, "out") }?;
+        // SAFETY: as above.
+        let token = unsafe { opt_str_arg(token, "token") }?;
+        // SAFETY: as above.
+        let card = unsafe { p2pe_card_args(key_serial_number, payload, initialization_vector, card_bin) }?;
         *out = into_handle(gw_request { request: Request::tokenize_p2pe(token, &card)? });
         Ok(())
     })
