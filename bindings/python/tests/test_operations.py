@@ -135,3 +135,18 @@ def test_tokenize_p2pe_declined_carries_the_correlation_id(client, visa):
     with pytest.raises(gw.Declined) as caught:
         client.tokenize_p2pe(**visa, correlation_id="till-7/sale-44", fields={P2PE + "encryptionState": "INVALID"})
     assert caught.value.response["correlationId"] == "till-7/sale-44"
+
+
+def test_a_log_callback_that_raises_does_not_break_the_call(base_url, visa):
+    """As documented: an exception raised by `log` is dropped; the call goes on."""
+    from conftest import PASSWORD
+
+    calls = []
+
+    def failing(level, message):
+        calls.append(level)
+        raise RuntimeError("the till's logger is broken")
+
+    with gw.Client(base_url, MERCHANT, api_password=PASSWORD, log=failing, log_level="debug") as client:
+        assert TOKEN.match(client.tokenize_p2pe(**visa, correlation_id="till-7/sale-45")["token"])
+    assert calls, "the callback was called"
