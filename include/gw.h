@@ -223,7 +223,9 @@ gw_status gw_create_session(const gw_client *client,
 // Every field is validated before anything is sent: `GW_ERR_INVALID_FIELD`
 // with `gw_last_error_field()` naming the NVP field. `GW_OK` means
 // `result=SUCCESS`: read "token". `*out` as for `gw_create_session`.
-// The payload never appears in any message.
+// The payload never appears in any message. To send more fields with the
+// card (a `correlationId`, ...), build the request with
+// `gw_request_tokenize_p2pe` instead.
 //
 // # Safety
 // `client` is a live `gw_client`; strings are NUL-terminated or NULL where
@@ -421,6 +423,30 @@ uint16_t gw_last_error_http_status(void);
 // `api_operation` is a NUL-terminated string; `out` points to writable storage.
 gw_status gw_request_new(const char *api_operation,
                          gw_request **out);
+
+// Creates a TOKENIZE request for a card encrypted by the terminal (TDES
+// DUKPT P2PE), to extend with `gw_request_set` ("correlationId",
+// "sourceOfFunds.provided.card.p2pe.encryptionState", any TOKENIZE field of
+// the API version) and send with `gw_execute`. The arguments are those of
+// `gw_tokenize_p2pe`, with its rules: `token`, `initialization_vector` and
+// `card_bin` may be NULL; gw sets `sourceOfFunds.type=CARD`.
+// `gw_tokenize_p2pe` is this request executed at once.
+//
+// Every field is validated now: on failure `*out` is NULL and the status is
+// `GW_ERR_INVALID_FIELD` with `gw_last_error_field()` naming the NVP field
+// (or `GW_ERR_NULL_ARGUMENT` / `GW_ERR_INVALID_UTF8` naming the argument).
+// On success `*out` receives the request, to free with `gw_request_free`
+// (which zeroizes the payload). The payload never appears in any message.
+//
+// # Safety
+// Strings are NUL-terminated or NULL where allowed; `out` points to
+// writable storage.
+gw_status gw_request_tokenize_p2pe(const char *token,
+                                   const char *key_serial_number,
+                                   const char *payload,
+                                   const char *initialization_vector,
+                                   const char *card_bin,
+                                   gw_request **out);
 
 // Sets field `name` to `value` (both copied), replacing an earlier value.
 // The value is checked against the field's rule now: an unknown field, a

@@ -85,9 +85,9 @@ check_c_examples() {
   run create_session "$@" "$dir/create_session"
   expect "$out/create_session.out" "^$SESSION$" '^session\.version=[0-9A-F]{10}$' 'session\.updateStatus=NO_UPDATE' '^HTTP 200 in [0-9]+ ms'
   run tokenize_args "$@" "$dir/tokenize_p2pe" "$GW_P2PE_KSN" "$GW_P2PE_PAYLOAD" "$GW_P2PE_IV" "$GW_P2PE_CARD_BIN"
-  expect "$out/tokenize_args.out" "^$TOKEN$" '^status=VALID$' '^card=VISA 476173xxxxxx0010$'
-  run tokenize_file "$@" "$dir/tokenize_p2pe" "$work/mastercard.env"
-  expect "$out/tokenize_file.out" "^$TOKEN$" '^card=MASTERCARD 512345xxxxxx0008$'
+  expect "$out/tokenize_args.out" "^$TOKEN$" '^status=VALID$' '^card=VISA 476173xxxxxx0010$' '^correlationId=till-1/sale-1$'
+  CORRELATION_ID=till-9/sale-77 run tokenize_file "$@" "$dir/tokenize_p2pe" "$work/mastercard.env"
+  expect "$out/tokenize_file.out" "^$TOKEN$" '^card=MASTERCARD 512345xxxxxx0008$' '^correlationId=till-9/sale-77$'
   run tokenize_stdin "$@" "$dir/tokenize_p2pe" - <"$work/mastercard.env"
   expect "$out/tokenize_stdin.out" "^$TOKEN$"
   if "$@" "$dir/tokenize_p2pe" 0123 "$GW_P2PE_PAYLOAD" >"$out/tokenize_bad.out" 2>"$out/tokenize_bad.err"; then
@@ -177,10 +177,15 @@ for err in "$work"/asan/*.err; do
 done
 
 step "C++ wrapper: g++ -std=c++17 -Wall -Wextra -Werror -pedantic"
+# Complete: every function of gw.h (every config setter, the log callback ...) is reached by gw.hpp.
+for function in $(grep -oE '\bgw_[a-z0-9_]+\(' include/gw.h | tr -d '(' | sort -u); do
+  grep -qE "\b$function\b" bindings/cpp/gw.hpp || fail "bindings/cpp/gw.hpp does not wrap $function"
+done
 make -s -C bindings/cpp clean
 make -s -C bindings/cpp CXX=g++ all asan
 bindings/cpp/build/example >"$work/cpp-example.out" 2>"$work/cpp-example.err" || { cat "$work/cpp-example.err"; fail "C++ example"; }
-expect "$work/cpp-example.out" "^$SESSION$" "^$TOKEN$" '^refused: GW_ERR_GATEWAY field=sourceOfFunds\.provided\.card\.p2pe\.cardBin$'
+expect "$work/cpp-example.out" "^$SESSION$" "^$TOKEN$" '^refused: GW_ERR_GATEWAY field=sourceOfFunds\.provided\.card\.p2pe\.cardBin$' '^correlationId=till-1/sale-1$'
+expect "$work/cpp-example.err" '^gw error: .*cardBin'
 bindings/cpp/build/test_gw
 bindings/cpp/build/asan/test_gw
 unset ASAN_OPTIONS UBSAN_OPTIONS

@@ -65,6 +65,9 @@ impl Function {
         doc.contains(&format!("`{name}` is NULL or"))
             || doc.contains(&format!("`{name}` NULL or"))
             || doc.contains(&format!("A NULL {name}"))
+            || doc
+                .split(". ")
+                .any(|sentence| sentence.contains(&format!("`{name}`")) && sentence.contains("may be NULL"))
             || self
                 .doc
                 .lines()
@@ -328,7 +331,9 @@ fn field_of(function: &str, param: &str) -> Option<&'static str> {
         ("initialization_vector", "sourceOfFunds.provided.card.p2pe.initializationVector"),
         ("card_bin", "sourceOfFunds.provided.card.p2pe.cardBin"),
     ];
-    (function == "gw_tokenize_p2pe").then(|| P2PE.iter().find(|(p, _)| *p == param).map(|(_, f)| *f)).flatten()
+    matches!(function, "gw_tokenize_p2pe" | "gw_request_tokenize_p2pe")
+        .then(|| P2PE.iter().find(|(p, _)| *p == param).map(|(_, f)| *f))
+        .flatten()
 }
 
 /// Values at each boundary of a field's rule (and a character outside its set).
