@@ -1,7 +1,9 @@
 # The project's two commands (see README):
 #   make demo   the main job end to end: the C quick start against gw-sim
 #   make test   every test: Rust, C, C++, Python
-.PHONY: demo test setup
+#   make bench  gw against libcurl, a raw socket and requests (BENCHMARKS.md);
+#               `make bench BENCH_QUICK=1` is its smoke form
+.PHONY: demo test setup bench
 
 setup:
 	scripts/setup.sh test
@@ -11,3 +13,6 @@ demo:
 
 test:
 	scripts/test.sh
+
+bench:
+	BENCH_QUICK=$(BENCH_QUICK) bench/run.sh

@@ -8,10 +8,14 @@
 #                           compilers and qemu, nightly Rust and cargo-fuzz,
 #                           the minimum supported Rust (Cargo.toml's
 #                           rust-version) and the Python test venv
+#   scripts/setup.sh bench  what `make bench` needs (not `make test`): the demo's
+#                           needs plus nginx-light, libcurl4-openssl-dev, strace,
+#                           openssl, iproute2, valgrind and a bench venv
+#                           (.venv-bench) with requests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 part=${1:-test}
-case $part in demo|test) ;; *) echo "usage: scripts/setup.sh [demo|test]" >&2; exit 2 ;; esac
+case $part in demo|test|bench) ;; *) echo "usage: scripts/setup.sh [demo|test|bench]" >&2; exit 2 ;; esac
 
 command -v cargo >/dev/null || {
   echo "setup: Rust is not installed: install rustup (see the Rust website), then run this again" >&2
@@ -32,6 +36,15 @@ if [ "$part" = test ]; then
   command -v pkg-config >/dev/null || need_apt+=(pkg-config)
   python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 fi
+if [ "$part" = bench ]; then
+  [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+  [ -f /usr/include/x86_64-linux-gnu/curl/curl.h ] || [ -f /usr/include/curl/curl.h ] || need_apt+=(libcurl4-openssl-dev)
+  command -v strace >/dev/null || need_apt+=(strace)
+  command -v openssl >/dev/null || need_apt+=(openssl)
+  command -v ip >/dev/null || [ -x /usr/sbin/ip ] || need_apt+=(iproute2)
+  command -v valgrind >/dev/null || need_apt+=(valgrind)
+  python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -39,6 +52,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 [ "$part" = demo ] && exit 0
+
+if [ "$part" = bench ]; then
+  [ -x .venv-bench/bin/python ] || python3 -m venv .venv-bench
+  .venv-bench/bin/python -c 'import requests' 2>/dev/null ||
+    .venv-bench/bin/pip install -q --disable-pip-version-check requests
+  exit 0
+fi
 
 for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
   rustup target list --installed | grep -qx "$target" || rustup target add "$target"
