@@ -258,10 +258,11 @@ def main():
     md.append("")
 
     rss = runs.get(("rss", "gw"), [{}])[0]
+    built = machine["profile"] + (', `strip = "symbols"`' if machine["profile"] == "release" else "")
     md += ["### Memory and size", "",
            f"- RSS over {rss.get('calls', '?'):,} keep-alive calls (gw, HTTP): {rss.get('rss_kb_after_warmup', '?')} KiB "
            f"after the warm-up, {rss.get('rss_kb_end', '?')} KiB at the end (peak {rss.get('maxrss_kb', '?')} KiB).",
-           f"- libgw.so as built ({machine['profile']}{', `strip = \"symbols\"`' if machine['profile'] == 'release' else ''}): {machine['so_bytes']:,} bytes; "
+           f"- libgw.so as built ({built}): {machine['so_bytes']:,} bytes; "
            f"after `strip --strip-all`: {machine['so_stripped_all_bytes']:,} bytes.", ""]
     md += ["### In-process: validate + encode + decode per call (benches/throughput.rs, no network)", "",
            table(["what", "ns/op", "ops/s"], [[r["case"], r["ns_per_op"], r["ops_per_s"]] for r in inproc]), ""]
