@@ -268,6 +268,26 @@ def main():
     md += ["### In-process: validate + encode + decode per call (benches/throughput.rs, no network)", "",
            table(["what", "ns/op", "ops/s"], [[r["case"], r["ns_per_op"], r["ops_per_s"]] for r in inproc]), ""]
 
+    profile_dir = os.path.join(results_dir, "profile")
+    if os.path.isdir(profile_dir):
+        md += ["### Profile of the warm HTTP call (callgrind, instructions inside client_call, 2,020 calls)", ""]
+        prow = []
+        for name, label in [("gw_client_sym", "gw"), ("curl_client", "libcurl")]:
+            path = os.path.join(profile_dir, f"{name}.inclusive-no.txt")
+            if not os.path.exists(path):
+                continue
+            lines = open(path).read().splitlines()
+            total = next((int(l.split()[0].replace(",", "")) for l in lines if "PROGRAM TOTALS" in l), None)
+            top = []
+            for l in lines[lines.index(next(x for x in lines if "file:function" in x)) + 2:]:
+                mt = re.match(r"\s*([\d,]+)\s+\(\s*([\d.]+)%\)\s+(.*)", l)
+                if mt and len(top) < 6:
+                    where = re.sub(r"\s*\[.*\]$", "", mt.group(3)).split(":", 1)[-1]
+                    top.append(f"{where[:70]} {mt.group(2)}%")
+            prow.append([label, None if total is None else total / 2020, "; ".join(top)])
+        md += [table(["client", "instructions/call", "top self cost"], prow),
+               "", "Whole listings: bench/results/profile/*.txt (inclusive-yes: with callees).", ""]
+
     # Targets of issue 14.
     def le(a, b, k=1.0):
         return None if a is None or b is None else a <= k * b

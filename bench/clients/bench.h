@@ -42,7 +42,8 @@ typedef struct {
  * per thread; call returns 0 when the answer was result=SUCCESS with a token. */
 static int client_open(const bench_args *args);
 static void *client_thread_open(const bench_args *args);
-static int client_call(void *thread_state);
+/* Not inlined: callgrind collects inside it (--toggle-collect=client_call). */
+static int client_call(void *thread_state) __attribute__((noinline));
 static void client_thread_close(void *thread_state);
 static void client_close(void);
 
