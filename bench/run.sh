@@ -285,9 +285,16 @@ if [ "${BENCH_CALLGRIND:-0}" = 1 ]; then
     # Only inside client_call: the calls, not start-up (2,020 of them).
     valgrind --tool=callgrind --toggle-collect=client_call --callgrind-out-file="$work/$name.cg" "$work/$name" \
       --url "$http" --calls 2000 --warmup 20 >/dev/null 2>&1
+  done
+  echo "   and the in-process path (benches/throughput.rs, GW_BENCH_QUICK=1)"
+  CARGO_PROFILE_BENCH_STRIP=none CARGO_PROFILE_BENCH_DEBUG=line-tables-only \
+    cargo bench --locked --no-run --bench throughput --target-dir "$root/target/profile" 2>"$work/bench-build.log"
+  exe=$(sed -n 's/.*Executable .*(\(.*\))$/\1/p' "$work/bench-build.log")
+  GW_BENCH_QUICK=1 valgrind --tool=callgrind --callgrind-out-file="$work/inprocess.cg" "$exe" >/dev/null 2>&1
+  for name in gw_client_sym curl_client inprocess; do
     for inclusive in no yes; do
       callgrind_annotate --inclusive=$inclusive "$work/$name.cg" >"$work/$name.annotated" 2>/dev/null
-      sed -n 1,100p "$work/$name.annotated" >"$out/profile/$name.inclusive-$inclusive.txt"
+      sed -n 1,120p "$work/$name.annotated" >"$out/profile/$name.inclusive-$inclusive.txt"
     done
   done
 fi
