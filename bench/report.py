@@ -91,7 +91,10 @@ def svg_plot(path, title, xlabel, ylabel, xs, series, log_x=False):
 
     w, h, left, right, top, bottom = 640, 360, 80, 150, 40, 50
     pw, ph = w - left - right, h - top - bottom
-    ymax = max((y for _, _, ys in series for y in ys if y is not None), default=1) * 1.1
+    top_value = max((y for _, _, ys in series for y in ys if y is not None), default=1)
+    magnitude = 10 ** math.floor(math.log10(top_value / 5)) if top_value > 5 else 1
+    step = next(k * magnitude for k in (1, 2, 2.5, 5, 10) if k * magnitude * 5 >= top_value)
+    ymax = step * 5
     fx = (lambda x: math.log2(x)) if log_x else (lambda x: x)
     x0, x1 = fx(xs[0]), fx(xs[-1])
 
