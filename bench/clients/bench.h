@@ -8,7 +8,7 @@
  * stdout, one JSON object: calls/s, median and p99 latency (each call timed
  * with CLOCK_MONOTONIC), client CPU per call ((user+sys)/N from getrusage
  * around the timed calls only), peak RSS, and the RSS after the warm-up,
- * half-way through the first thread's calls and at the end (to see whether
+ * a tenth of the way through the first thread's calls and at the end (to see whether
  * memory grows with the number of calls).
  */
 #ifndef GW_BENCH_H
@@ -76,7 +76,7 @@ typedef struct {
     long failures;
     pthread_barrier_t *ready; /* warm-up done */
     pthread_barrier_t *go;    /* the main thread has read the clocks */
-    long rss_half;            /* RSS half-way through (thread 0 only) */
+    long rss_tenth;            /* RSS a tenth of the way (thread 0 only) */
 } bench_worker;
 
 static void *bench_worker_run(void *arg) {
@@ -94,7 +94,7 @@ static void *bench_worker_run(void *arg) {
         double t0 = now_ns();
         if (client_call(state) != 0) w->failures++;
         w->latency_ns[i] = now_ns() - t0;
-        if (i == w->calls / 2 && w->rss_half == 0) w->rss_half = rss_kb();
+        if (i == w->calls / 10 && w->rss_tenth == 0) w->rss_tenth = rss_kb();
     }
     if (state != NULL) client_thread_close(state);
     return NULL;
@@ -148,7 +148,7 @@ static int bench_main(int argc, char **argv) {
     long given = 0;
     for (int t = 0; t < n; t++) {
         long share = args.calls / n + (t < args.calls % n ? 1 : 0);
-        /* rss_half = -1: only thread 0 samples it */
+        /* rss_tenth = -1: only thread 0 samples it */
         workers[t] = (bench_worker){&args, share, latency + given, 0, &ready, &go, t == 0 ? 0 : -1};
         given += share;
         pthread_create(&tids[t], NULL, bench_worker_run, &workers[t]);
@@ -175,9 +175,9 @@ static int bench_main(int argc, char **argv) {
     if (p99 >= args.calls) p99 = args.calls - 1;
     printf("{\"calls\": %ld, \"threads\": %d, \"failures\": %ld, \"wall_s\": %.6f, \"calls_per_s\": %.1f, "
            "\"p50_us\": %.2f, \"p99_us\": %.2f, \"cpu_us_per_call\": %.3f, \"maxrss_kb\": %ld, "
-           "\"rss_kb_after_warmup\": %ld, \"rss_kb_half\": %ld, \"rss_kb_end\": %ld}\n",
+           "\"rss_kb_after_warmup\": %ld, \"rss_kb_tenth\": %ld, \"rss_kb_end\": %ld}\n",
            args.calls, n, failures, wall, (double)args.calls / wall, latency[args.calls / 2] / 1e3,
-           latency[p99] / 1e3, cpu * 1e6 / (double)args.calls, ru.ru_maxrss, rss_warm, workers[0].rss_half, rss_end);
+           latency[p99] / 1e3, cpu * 1e6 / (double)args.calls, ru.ru_maxrss, rss_warm, workers[0].rss_tenth, rss_end);
     free(latency);
     free(tids);
     free(workers);
