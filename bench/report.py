@@ -292,6 +292,41 @@ def main():
         md += [table(["client", "instructions/call", "top self cost"], prow),
                "", "Whole listings: bench/results/profile/*.txt (inclusive-yes: with callees).", ""]
 
+    # The same figures from a run before issue 14's transport work, if kept.
+    base_dir = os.path.join(results_dir, "baseline")
+    if os.path.exists(os.path.join(base_dir, "results.jsonl")):
+        base, base_sc = load(base_dir), syscalls(base_dir)
+        base_machine = json.load(open(os.path.join(base_dir, "machine.json")))
+
+        def both(case, key):
+            return [median(base, case, "gw", key), m(case, "gw", key)]
+
+        def both_resumed(case):
+            out = []
+            for source in (base, runs):
+                h = sum(r.get("handshakes_after_first", 0) for r in source.get((case, "gw"), []))
+                k = sum(r.get("resumed", 0) for r in source.get((case, "gw"), []))
+                out.append(f"{k} of {h}")
+            return out
+
+        brows = [
+            ["CPU µs/call, warm HTTP"] + both("http-warm", "cpu_us_per_call"),
+            ["CPU µs/call, warm HTTPS"] + both("https-warm", "cpu_us_per_call"),
+            ["calls/s, warm HTTP"] + both("http-warm", "calls_per_s"),
+            ["calls/s, warm HTTPS"] + both("https-warm", "calls_per_s"),
+            ["syscalls/call, warm HTTP", base_sc.get(("http-warm", "gw"), (None,))[0], sys_per_call("http-warm", "gw")],
+            ["syscalls/call, warm HTTPS", base_sc.get(("https-warm", "gw"), (None,))[0], sys_per_call("https-warm", "gw")],
+            ["cold TLS 1.2: resumed after the first"] + both_resumed("cold-tls12"),
+            ["cold TLS 1.3: resumed after the first"] + both_resumed("cold-tls13"),
+            ["cold TLS 1.2: CPU µs/call"] + both("cold-tls12", "cpu_us_per_call"),
+            ["cold TLS 1.3: CPU µs/call"] + both("cold-tls13", "cpu_us_per_call"),
+            ["WAN cold TLS 1.2: median ms"] + [None if v is None else v / 1000 for v in both("wan-cold-tls12", "p50_us")],
+            ["WAN cold TLS 1.3: median ms"] + [None if v is None else v / 1000 for v in both("wan-cold-tls13", "p50_us")],
+        ]
+        md += [f"### gw before and after the transport of issue 14 (baseline: run of {base_machine['date']}, "
+               f"commit {base_machine['commit']}, same command)", "",
+               table(["figure (gw)", "before", "now"], brows), ""]
+
     # Targets of issue 14.
     def le(a, b, k=1.0):
         return None if a is None or b is None else a <= k * b
