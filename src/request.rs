@@ -58,7 +58,7 @@ impl Request {
             )
             .with_field(name));
         }
-        rules::check_field(self.operation, name, value)?;
+        rules::check_field_any_version(self.operation, name, value)?;
         let value = Zeroizing::new(value.to_owned());
         match self.fields.iter_mut().find(|(n, _)| n == name) {
             Some((_, existing)) => *existing = value,
