@@ -464,6 +464,21 @@ gw_status gw_response_field(const gw_response *response,
 // `response` is NULL or came from a gw call and is not used again.
 void gw_response_free(gw_response *response);
 
+// 1 when values of the field `name` are secrets or card data (the API
+// password, card numbers, security codes, the P2PE payload, gift card
+// numbers and PINs, bank account numbers, `session.aes256Key`, ...), else 0.
+// The answer comes from gw's field-rule table, request and response fields
+// of every operation and API version alike: a binding that shows a field
+// (a log line, a `repr`, an exception text) shows `***` instead of its
+// value when this returns 1, whatever the value's length.
+//
+// `name` NULL or not UTF-8 gives 1 (when in doubt, hide it). Never touches
+// the thread's last error. Thread-safe; no allocation kept.
+//
+// # Safety
+// `name` is NULL or a NUL-terminated string.
+uint32_t gw_field_is_sensitive(const char *name);
+
 // A static, NUL-terminated description of any status value, never NULL:
 // unknown values get "unknown status". Thread-safe; never free it.
 const char *gw_status_str(gw_status status);

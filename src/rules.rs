@@ -346,20 +346,33 @@ pub fn check_field(op: Operation, version: u32, name: &str, value: &str) -> Resu
 /// Checks one field's value against its rule at every API version, as a
 /// request does when a field is set (the API version is known only when the
 /// request is executed): `Ok` when some version's rule accepts the value,
-/// otherwise the error of the newest rule.
+/// otherwise the error of the newest rule, followed by the older versions'
+/// rules when they differ.
 pub fn check_field_any_version(op: Operation, name: &str, value: &str) -> Result<(), FieldError> {
-    let mut versions: Vec<u32> = op.rules().iter().filter(|rule| rule.name == name).map(|rule| rule.since).collect();
-    versions.sort_unstable();
-    let newest = versions.last().copied().unwrap_or(op.reference_version());
-    if versions.iter().any(|&version| check_field(op, version, name, value).is_ok()) {
+    let rows: Vec<&FieldRule> = op.rules().iter().filter(|rule| rule.name == name).collect();
+    if rows.iter().any(|rule| check_field(op, rule.since, name, value).is_ok()) {
         return Ok(());
     }
-    check_field(op, newest, name, value)
+    let Some(newest) = rows.iter().max_by_key(|rule| rule.since) else {
+        return check_field(op, op.reference_version(), name, value);
+    };
+    let mut error = check_field(op, newest.since, name, value).expect_err("no row accepts the value");
+    let older: Vec<String> = rows
+        .iter()
+        .filter(|rule| rule.since != newest.since)
+        .map(|rule| format!("{}: {}", version_range(rule), describe(op, rule)))
+        .collect();
+    if !older.is_empty() && error.validation_type == ValidationType::Invalid {
+        error.rule = format!("{} at {}; {}", error.rule, version_range(newest), older.join("; "));
+    }
+    Err(error)
 }
 
 /// "API version 84 and later", "API versions 39 to 83".
 fn version_range(rule: &FieldRule) -> String {
-    if rule.until == u32::MAX {
+    if rule.since == 0 {
+        format!("API versions up to {}", rule.until)
+    } else if rule.until == u32::MAX {
         format!("API version {} and later", rule.since)
     } else {
         format!("API versions {} to {}", rule.since, rule.until)
@@ -848,7 +861,9 @@ mod tests {
         let err = check_field_any_version(Operation::Tokenize, &format!("{P2PE}.keySerialNumber"), &"A".repeat(22));
         assert_eq!(
             err.unwrap_err().rule,
-            "is 22 characters long; must be 20 or 24 hexadecimal digits (0-9, a-f, A-F), an even number"
+            "is 22 characters long; must be 20 or 24 hexadecimal digits (0-9, a-f, A-F), an even number \
+             at API version 84 and later; API versions up to 83: must be exactly 20 hexadecimal digits \
+             (0-9, a-f, A-F), an even number"
         );
     }
 

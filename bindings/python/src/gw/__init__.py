@@ -41,7 +41,7 @@ from .errors import (
     UnknownResult,
     ValidationError,
 )
-from .response import Response
+from .response import Response, field_is_sensitive
 
 __version__ = "0.1.0"
 
@@ -69,6 +69,7 @@ __all__ = [
     "TlsError",
     "UnknownResult",
     "ValidationError",
+    "field_is_sensitive",
     "live_handles",
     "status_name",
     "status_str",
