@@ -94,3 +94,24 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_replaces_in_place_and_a_failed_set_changes_nothing() {
+        let mut request = Request::new(Operation::Tokenize);
+        request.set("token", "A1").unwrap();
+        request.set("sourceOfFunds.type", "CARD").unwrap();
+        request.set("token", "B2").unwrap();
+        let fields: Vec<(&str, &str)> = request.fields().collect();
+        assert_eq!(fields, [("token", "B2"), ("sourceOfFunds.type", "CARD")]);
+        let err = request.set("token", "not alnum").unwrap_err();
+        assert_eq!(err.field(), Some("token"));
+        assert_eq!(request.get("token"), Some("B2"));
+        assert!(request.set("apiPassword", "x").is_err());
+        assert!(request.unset("token") && !request.unset("token"));
+        assert_eq!(format!("{request:?}"), "Request { operation: Tokenize, fields: [\"sourceOfFunds.type\"] }");
+    }
+}
