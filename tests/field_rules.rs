@@ -283,34 +283,37 @@ fn every_rule_at_each_version_at_its_boundaries() {
 /// A client at `version` through the C API.
 fn c_client(base_url: &str, version: u32) -> *mut gw_client {
     let config = gw_config_new();
+    let (url, merchant, password) = (c(base_url), c(MERCHANT), c(PASSWORD));
+    // SAFETY: a live config, valid C strings.
+    assert_eq!(unsafe { gw_config_set_base_url(config, url.as_ptr()) }, GW_OK);
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw_config_set_merchant(config, merchant.as_ptr()) }, GW_OK);
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw_config_set_api_password(config, password.as_ptr()) }, GW_OK);
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw_config_set_api_version(config, version) }, GW_OK);
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw_config_set_retries(config, 0) }, GW_OK);
     let mut client = ptr::null_mut();
-    // SAFETY: a live config, valid C strings and an out pointer; the config
-    // is freed once, after the client took its copy.
-    unsafe {
-        assert_eq!(gw_config_set_base_url(config, c(base_url).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_merchant(config, c(MERCHANT).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_api_password(config, c(PASSWORD).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_api_version(config, version), GW_OK);
-        assert_eq!(gw_config_set_retries(config, 0), GW_OK);
-        assert_eq!(gw_client_new(config, &mut client), GW_OK, "{}", last_error());
-        gw_config_free(config);
-    }
+    // SAFETY: a live config and an out pointer.
+    assert_eq!(unsafe { gw_client_new(config, &mut client) }, GW_OK, "{}", last_error());
+    // SAFETY: from gw_config_new, freed once; the client keeps its own copy.
+    unsafe { gw_config_free(config) };
     client
 }
 
 /// `gw_tokenize_p2pe` with a KSN, payload and IV; the status.
 fn tokenize_p2pe(client: *mut gw_client, ksn: &str, payload: &str, iv: Option<&str>) -> u32 {
     let (ksn, payload, iv) = (c(ksn), c(payload), iv.map(c));
+    let iv = iv.as_ref().map_or(ptr::null(), |iv| iv.as_ptr());
     let mut response = ptr::null_mut();
-    // SAFETY: a live client, C strings or NULL where allowed, an out pointer;
-    // the response is freed once.
-    unsafe {
-        let iv = iv.as_ref().map_or(ptr::null(), |iv| iv.as_ptr());
-        let status =
-            gw_tokenize_p2pe(client, ptr::null(), ksn.as_ptr(), payload.as_ptr(), iv, ptr::null(), &mut response);
-        gw_response_free(response);
-        status
-    }
+    // SAFETY: a live client, C strings or NULL where allowed, an out pointer.
+    let status = unsafe {
+        gw_tokenize_p2pe(client, ptr::null(), ksn.as_ptr(), payload.as_ptr(), iv, ptr::null(), &mut response)
+    };
+    // SAFETY: NULL or from gw_tokenize_p2pe, freed once.
+    unsafe { gw_response_free(response) };
+    status
 }
 
 #[test]

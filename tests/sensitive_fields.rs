@@ -114,8 +114,11 @@ fn the_debug_log_never_shows_the_session_key_nor_the_password_length() {
     let status = unsafe { gw_create_session(client, &mut response) };
     server.join().unwrap();
     assert_eq!(status, GW_OK, "{}", last_error());
-    // SAFETY: a live response and a C string; copied at once.
-    let key = unsafe { CStr::from_ptr(gw_response_get(response, c("session.aes256Key").as_ptr())) };
+    // SAFETY: a live response and a C string.
+    let key = unsafe { gw_response_get(response, c("session.aes256Key").as_ptr()) };
+    assert!(!key.is_null());
+    // SAFETY: non-NULL, NUL-terminated, alive until the response is freed.
+    let key = unsafe { CStr::from_ptr(key) };
     assert_eq!(key.to_str(), Ok(AES_KEY), "the caller still reads the key itself");
 
     let lines = lines(&log);
@@ -194,7 +197,9 @@ fn gw_field_is_sensitive_answers_from_the_table() {
         }
     }
     // When in doubt, hide: NULL and non-UTF-8 names are sensitive.
-    // SAFETY: NULL is allowed; the byte string is NUL-terminated.
-    let (null, latin1) = unsafe { (gw_field_is_sensitive(ptr::null()), gw_field_is_sensitive(c"caf\xe9".as_ptr())) };
+    // SAFETY: NULL is allowed.
+    let null = unsafe { gw_field_is_sensitive(ptr::null()) };
+    // SAFETY: a NUL-terminated byte string.
+    let latin1 = unsafe { gw_field_is_sensitive(c"caf\xe9".as_ptr()) };
     assert_eq!((null, latin1), (1, 1));
 }
