@@ -309,6 +309,10 @@ pub fn is_sensitive(name: &str) -> bool {
     named || Operation::ALL.iter().flat_map(|op| op.rules()).any(|rule| rule.sensitive && rule.name == name)
 }
 
+/// The longest unknown field name an error repeats whole (the reference's
+/// longest is under 100 bytes).
+const MAX_ECHOED_NAME: usize = 256;
+
 /// Checks one field's value against its rule at API `version`.
 ///
 /// A field the operation does not have at that version is UNSUPPORTED (so
@@ -328,6 +332,16 @@ pub fn check_field(op: Operation, version: u32, name: &str, value: &str) -> Resu
                 ValidationType::Unsupported,
                 format!("is a parameter group of {op}, not a field; set the fields inside it"),
             ))
+        }
+        // An absurd name is not echoed whole into the error (and the caller's
+        // last error): its start is enough to recognise it.
+        None if name.len() > MAX_ECHOED_NAME => {
+            let start: String = name.chars().take(64).collect();
+            return Err(FieldError::new(
+                &format!("{start}..."),
+                ValidationType::Unsupported,
+                format!("is not a field of {op}: a name of {} bytes", name.len()),
+            ));
         }
         None => {
             let mut text = format!("is not a field of {op} at API version {version}");

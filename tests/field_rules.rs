@@ -13,37 +13,14 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::ptr;
 
-use common::{c, last_error, last_error_field, sim, terminal_card, MERCHANT, PASSWORD};
-use gw::ffi::client::{gw_client, gw_client_free, gw_client_new, gw_tokenize_p2pe};
-use gw::ffi::config::*;
-use gw::ffi::request::{gw_request, gw_request_free, gw_request_new, gw_request_set};
-use gw::ffi::response::gw_response_free;
+use common::{last_error, last_error_field, sim, terminal_card, CClient, CConfig, CRequest, MERCHANT, P2PE, PASSWORD};
 use gw::ffi::status::{GW_ERR_GATEWAY, GW_ERR_INVALID_FIELD, GW_OK};
 use gw::rules::{check_field, Charset, FieldRule, Operation, AES_DUKPT_VERSION};
 
-struct Request(*mut gw_request);
-
-impl Request {
-    fn new(op: Operation) -> Request {
-        let mut handle = ptr::null_mut();
-        // SAFETY: valid C string and out pointer.
-        assert_eq!(unsafe { gw_request_new(c(op.name()).as_ptr(), &mut handle) }, GW_OK);
-        Request(handle)
-    }
-
-    fn set(&mut self, name: &str, value: &str) -> u32 {
-        // SAFETY: a live request and valid C strings.
-        unsafe { gw_request_set(self.0, c(name).as_ptr(), c(value).as_ptr()) }
-    }
-}
-
-impl Drop for Request {
-    fn drop(&mut self) {
-        // SAFETY: the handle came from gw_request_new and is freed once.
-        unsafe { gw_request_free(self.0) }
-    }
+/// A fresh request for `op`.
+fn new_request(op: Operation) -> CRequest {
+    CRequest::new(op.name())
 }
 
 /// A character every value of the charset may contain.
@@ -69,7 +46,7 @@ fn bad_char(charset: Charset) -> Option<char> {
     }
 }
 
-fn assert_rejected(request: &mut Request, rule: &FieldRule, value: &str, why: &str) {
+fn assert_rejected(request: &CRequest, rule: &FieldRule, value: &str, why: &str) {
     let status = request.set(rule.name, value);
     assert_eq!(status, GW_ERR_INVALID_FIELD, "{} accepted {why} ({} chars)", rule.name, value.chars().count());
     assert_eq!(last_error_field().as_deref(), Some(rule.name), "{why}");
@@ -77,7 +54,7 @@ fn assert_rejected(request: &mut Request, rule: &FieldRule, value: &str, why: &s
 }
 
 fn check_length_rule(op: Operation, rule: &FieldRule) {
-    let mut request = Request::new(op);
+    let request = new_request(op);
     let good = |len: usize| good_char(rule.charset).to_string().repeat(len);
     for len in [rule.min_len.max(1), rule.max_len] {
         assert_eq!(
@@ -89,18 +66,18 @@ fn check_length_rule(op: Operation, rule: &FieldRule) {
         );
     }
     if rule.min_len > 1 {
-        assert_rejected(&mut request, rule, &good(rule.min_len - 1), "min-1");
+        assert_rejected(&request, rule, &good(rule.min_len - 1), "min-1");
     }
-    assert_rejected(&mut request, rule, &good(rule.max_len + 1), "max+1");
-    assert_rejected(&mut request, rule, "", "an empty value");
+    assert_rejected(&request, rule, &good(rule.max_len + 1), "max+1");
+    assert_rejected(&request, rule, "", "an empty value");
     if let Some(bad) = bad_char(rule.charset) {
         let mut value: Vec<char> = good(rule.min_len.max(2)).chars().collect();
         value[1] = bad;
-        assert_rejected(&mut request, rule, &value.into_iter().collect::<String>(), "a character outside the charset");
+        assert_rejected(&request, rule, &value.into_iter().collect::<String>(), "a character outside the charset");
     }
     if rule.charset == Charset::Hex {
         if rule.min_len < rule.max_len {
-            assert_rejected(&mut request, rule, &good(rule.min_len + 1), "an odd number of hex digits");
+            assert_rejected(&request, rule, &good(rule.min_len + 1), "an odd number of hex digits");
         }
         assert_eq!(request.set(rule.name, &"aF09".repeat(rule.min_len / 4 + 1)[..rule.min_len]), GW_OK);
     }
@@ -113,32 +90,32 @@ fn every_field_of_both_operations_at_its_boundaries() {
         for rule in op.rules() {
             match rule.charset {
                 Charset::Group | Charset::FixedOperation => {
-                    let mut request = Request::new(op);
-                    assert_rejected(&mut request, rule, "x", "a group or the fixed apiOperation");
+                    let request = new_request(op);
+                    assert_rejected(&request, rule, "x", "a group or the fixed apiOperation");
                 }
                 Charset::Enumeration(values) => {
-                    let mut request = Request::new(op);
+                    let request = new_request(op);
                     for value in values {
                         assert_eq!(request.set(rule.name, value), GW_OK, "{} rejected {value}", rule.name);
                         assert_rejected(
-                            &mut request,
+                            &request,
                             rule,
                             &value.to_lowercase(),
                             "lower case (values are case-sensitive)",
                         );
-                        assert_rejected(&mut request, rule, &format!("{value}X"), "a value not in the list");
+                        assert_rejected(&request, rule, &format!("{value}X"), "a value not in the list");
                     }
-                    assert_rejected(&mut request, rule, "", "an empty value");
+                    assert_rejected(&request, rule, "", "an empty value");
                 }
                 Charset::Number { min, max } => {
-                    let mut request = Request::new(op);
+                    let request = new_request(op);
                     for ok in [min, max] {
                         assert_eq!(request.set(rule.name, &ok.to_string()), GW_OK);
                     }
                     for bad in
                         [(min - 1).to_string(), (max + 1).to_string(), "1a".to_owned(), "".to_owned(), "+1".to_owned()]
                     {
-                        assert_rejected(&mut request, rule, &bad, "a number outside the range");
+                        assert_rejected(&request, rule, &bad, "a number outside the range");
                     }
                 }
                 _ if rule.name == "merchant" => {}
@@ -152,7 +129,6 @@ fn every_field_of_both_operations_at_its_boundaries() {
 
 #[test]
 fn the_issue_examples_of_the_v50_reference() {
-    const P2PE: &str = "sourceOfFunds.provided.card.p2pe";
     let cases: &[(&str, &str, bool)] = &[
         ("keySerialNumber", "FFFF9876543210E00001", true),
         ("keySerialNumber", "FFFF9876543210E0000", false),
@@ -174,7 +150,7 @@ fn the_issue_examples_of_the_v50_reference() {
         ("encryptionState", "valid", false),
         ("encryptionState", "BROKEN", false),
     ];
-    let mut request = Request::new(Operation::Tokenize);
+    let request = new_request(Operation::Tokenize);
     for (field, value, ok) in cases {
         let name = format!("{P2PE}.{field}");
         let status = request.set(&name, value);
@@ -207,7 +183,7 @@ fn the_issue_examples_of_the_v50_reference() {
 
 #[test]
 fn merchant_and_managed_fields_come_from_the_configuration() {
-    let mut request = Request::new(Operation::CreateSession);
+    let request = new_request(Operation::CreateSession);
     for name in ["merchant", "apiOperation", "apiUsername", "apiPassword"] {
         assert_eq!(request.set(name, "X1"), GW_ERR_INVALID_FIELD, "{name}");
         assert_eq!(last_error_field().as_deref(), Some(name));
@@ -227,7 +203,6 @@ fn merchant_and_managed_fields_come_from_the_configuration() {
 // Version-aware rules (API version 84 and later take AES DUKPT terminals).
 // ---------------------------------------------------------------------------
 
-const P2PE: &str = "sourceOfFunds.provided.card.p2pe";
 /// The gateway's P2PE guide's AES example values.
 const AES_KSN: &str = "40F000000000000000000001";
 const AES_IV: &str = "00000000000000000000000000000000";
@@ -280,40 +255,14 @@ fn every_rule_at_each_version_at_its_boundaries() {
     }
 }
 
-/// A client at `version` through the C API.
-fn c_client(base_url: &str, version: u32) -> *mut gw_client {
-    let config = gw_config_new();
-    let (url, merchant, password) = (c(base_url), c(MERCHANT), c(PASSWORD));
-    // SAFETY: a live config, valid C strings.
-    assert_eq!(unsafe { gw_config_set_base_url(config, url.as_ptr()) }, GW_OK);
-    // SAFETY: as above.
-    assert_eq!(unsafe { gw_config_set_merchant(config, merchant.as_ptr()) }, GW_OK);
-    // SAFETY: as above.
-    assert_eq!(unsafe { gw_config_set_api_password(config, password.as_ptr()) }, GW_OK);
-    // SAFETY: as above.
-    assert_eq!(unsafe { gw_config_set_api_version(config, version) }, GW_OK);
-    // SAFETY: as above.
-    assert_eq!(unsafe { gw_config_set_retries(config, 0) }, GW_OK);
-    let mut client = ptr::null_mut();
-    // SAFETY: a live config and an out pointer.
-    assert_eq!(unsafe { gw_client_new(config, &mut client) }, GW_OK, "{}", last_error());
-    // SAFETY: from gw_config_new, freed once; the client keeps its own copy.
-    unsafe { gw_config_free(config) };
-    client
+/// A client at API `version` through the C API.
+fn c_client(base_url: &str, version: u32) -> CClient {
+    CConfig::for_url(base_url).api_version(version).client()
 }
 
-/// `gw_tokenize_p2pe` with a KSN, payload and IV; the status.
-fn tokenize_p2pe(client: *mut gw_client, ksn: &str, payload: &str, iv: Option<&str>) -> u32 {
-    let (ksn, payload, iv) = (c(ksn), c(payload), iv.map(c));
-    let iv = iv.as_ref().map_or(ptr::null(), |iv| iv.as_ptr());
-    let mut response = ptr::null_mut();
-    // SAFETY: a live client, C strings or NULL where allowed, an out pointer.
-    let status = unsafe {
-        gw_tokenize_p2pe(client, ptr::null(), ksn.as_ptr(), payload.as_ptr(), iv, ptr::null(), &mut response)
-    };
-    // SAFETY: NULL or from gw_tokenize_p2pe, freed once.
-    unsafe { gw_response_free(response) };
-    status
+/// `gw_tokenize_p2pe` with a KSN, payload and IV: the status.
+fn tokenize_p2pe(client: &CClient, ksn: &str, payload: &str, iv: Option<&str>) -> u32 {
+    client.tokenize_p2pe(None, ksn, payload, iv, None).0
 }
 
 #[test]
@@ -326,14 +275,12 @@ fn before_version_84_an_aes_ksn_or_iv_is_refused_locally_naming_the_version() {
         for (ksn, iv, field) in
             [(AES_KSN, None, "keySerialNumber"), (card.ksn.as_str(), Some(AES_IV), "initializationVector")]
         {
-            assert_eq!(tokenize_p2pe(client, ksn, &card.payload, iv), GW_ERR_INVALID_FIELD, "{field} at {version}");
+            assert_eq!(tokenize_p2pe(&client, ksn, &card.payload, iv), GW_ERR_INVALID_FIELD, "{field} at {version}");
             assert_eq!(last_error_field().unwrap(), format!("{P2PE}.{field}"));
             let message = last_error();
             assert!(message.contains(&format!("at API version {version}")), "{message}");
             assert!(message.contains("API version 84 and later accepts this value"), "{message}");
         }
-        // SAFETY: from gw_client_new, freed once.
-        unsafe { gw_client_free(client) };
     }
     assert!(listener.accept().is_err(), "nothing may reach the wire");
 }
@@ -343,15 +290,13 @@ fn from_version_84_the_client_and_gw_sim_take_aes_lengths_and_tdes_still_works()
     let sim = sim();
     let card = terminal_card();
     let client = c_client(&sim.base_url(), AES_DUKPT_VERSION);
-    assert_eq!(tokenize_p2pe(client, &card.ksn, &card.payload, card.iv.as_deref()), GW_OK, "{}", last_error());
+    assert_eq!(tokenize_p2pe(&client, &card.ksn, &card.payload, card.iv.as_deref()), GW_OK, "{}", last_error());
     // An AES-length KSN passes gw's rules and gw-sim's version-84 rules: what
     // gw-sim says is about the card (it decrypts TDES only until it learns
     // AES), never a field-length rule.
-    let status = tokenize_p2pe(client, AES_KSN, &card.payload, Some(AES_IV));
+    let status = tokenize_p2pe(&client, AES_KSN, &card.payload, Some(AES_IV));
     assert!(status == GW_OK || status == GW_ERR_GATEWAY, "status {status}: {}", last_error());
     assert!(!last_error().contains("characters long"), "{}", last_error());
-    // SAFETY: from gw_client_new, freed once.
-    unsafe { gw_client_free(client) };
 }
 
 /// gw-sim validates with the rules of the version in the request's URL.

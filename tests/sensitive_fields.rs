@@ -9,17 +9,12 @@
 
 mod common;
 
-use std::ffi::{c_char, c_void, CStr};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::ptr;
-use std::sync::Mutex;
 use std::thread;
 
-use common::{c, last_error, sim, terminal_card, MERCHANT, PAN, PASSWORD};
-use gw::ffi::client::{gw_client, gw_client_free, gw_client_new, gw_create_session, gw_tokenize_p2pe};
-use gw::ffi::config::*;
-use gw::ffi::response::{gw_response, gw_response_free, gw_response_get};
+use common::{c, last_error, sim, terminal_card, CConfig, Log, P2PE, PAN, PASSWORD};
 use gw::ffi::rules::gw_field_is_sensitive;
 use gw::ffi::status::GW_OK;
 
@@ -56,70 +51,19 @@ fn one_answer_server() -> (String, thread::JoinHandle<()>) {
     (url, server)
 }
 
-/// Log lines, collected by the C callback.
-#[derive(Default)]
-struct Log(Mutex<Vec<String>>);
-
-/// # Safety
-/// `userdata` is a live `Log`, `message` a NUL-terminated string.
-unsafe extern "C" fn collect(userdata: *mut c_void, _level: u32, message: *const c_char) {
-    // SAFETY: the test passes a `Log` that outlives the client.
-    let log = unsafe { &*(userdata as *const Log) };
-    // SAFETY: gw passes a valid C string for the duration of the call.
-    let message = unsafe { CStr::from_ptr(message) };
-    log.0.lock().unwrap().push(message.to_string_lossy().into_owned());
-}
-
-/// A client at debug level logging into `log`, through the C API.
-fn client(base_url: &str, log: &Log) -> *mut gw_client {
-    let config = gw_config_new();
-    let userdata = log as *const Log as *mut c_void;
-    // SAFETY: a live config, valid C strings, and a callback/userdata that
-    // outlive the client.
-    unsafe {
-        assert_eq!(gw_config_set_base_url(config, c(base_url).as_ptr()), GW_OK);
-    }
-    // SAFETY: as above.
-    unsafe {
-        assert_eq!(gw_config_set_merchant(config, c(MERCHANT).as_ptr()), GW_OK);
-    }
-    // SAFETY: as above.
-    unsafe {
-        assert_eq!(gw_config_set_api_password(config, c(PASSWORD).as_ptr()), GW_OK);
-    }
-    // SAFETY: as above.
-    unsafe {
-        assert_eq!(gw_config_set_log(config, GW_LOG_DEBUG, Some(collect), userdata), GW_OK);
-    }
-    let mut client = ptr::null_mut();
-    // SAFETY: a live config and an out pointer.
-    let status = unsafe { gw_client_new(config, &mut client) };
-    assert_eq!(status, GW_OK, "{}", last_error());
-    // SAFETY: the config came from gw_config_new; the client keeps its own copy.
-    unsafe { gw_config_free(config) };
-    client
-}
-
 fn lines(log: &Log) -> Vec<String> {
-    log.0.lock().unwrap().clone()
+    log.lines().into_iter().map(|(_, line)| line).collect()
 }
 
 #[test]
 fn the_debug_log_never_shows_the_session_key_nor_the_password_length() {
     let (url, server) = one_answer_server();
     let log = Log::default();
-    let client = client(&url, &log);
-    let mut response: *mut gw_response = ptr::null_mut();
-    // SAFETY: a live client and an out pointer.
-    let status = unsafe { gw_create_session(client, &mut response) };
+    let client = CConfig::for_url(&url).log(&log).client();
+    let (status, response) = client.create_session();
     server.join().unwrap();
     assert_eq!(status, GW_OK, "{}", last_error());
-    // SAFETY: a live response and a C string.
-    let key = unsafe { gw_response_get(response, c("session.aes256Key").as_ptr()) };
-    assert!(!key.is_null());
-    // SAFETY: non-NULL, NUL-terminated, alive until the response is freed.
-    let key = unsafe { CStr::from_ptr(key) };
-    assert_eq!(key.to_str(), Ok(AES_KEY), "the caller still reads the key itself");
+    assert_eq!(response.get("session.aes256Key").as_deref(), Some(AES_KEY), "the caller still reads the key");
 
     let lines = lines(&log);
     let request = lines.iter().find(|l| l.starts_with("CREATE_SESSION request: ")).expect("a request line");
@@ -133,12 +77,6 @@ fn the_debug_log_never_shows_the_session_key_nor_the_password_length() {
         assert!(!line.contains(PASSWORD), "{line}");
         assert!(!line.contains("chars)"), "a mask shows a length: {line}");
     }
-    // SAFETY: from gw calls, freed once.
-    unsafe {
-        gw_response_free(response);
-    }
-    // SAFETY: as above.
-    unsafe { gw_client_free(client) };
 }
 
 #[test]
@@ -146,27 +84,16 @@ fn the_debug_log_of_a_p2pe_tokenize_masks_the_payload() {
     let sim = sim();
     let card = terminal_card();
     let log = Log::default();
-    let client = client(&sim.base_url(), &log);
-    let mut response: *mut gw_response = ptr::null_mut();
-    let (ksn, payload) = (c(&card.ksn), c(&card.payload));
-    // SAFETY: a live client, C strings, NULL optionals and an out pointer.
-    let status = unsafe {
-        gw_tokenize_p2pe(client, ptr::null(), ksn.as_ptr(), payload.as_ptr(), ptr::null(), ptr::null(), &mut response)
-    };
+    let client = CConfig::for_url(&sim.base_url()).log(&log).client();
+    let (status, _response) = client.tokenize_p2pe(None, &card.ksn, &card.payload, None, None);
     assert_eq!(status, GW_OK, "{}", last_error());
     let lines = lines(&log);
     let request = lines.iter().find(|l| l.starts_with("TOKENIZE request: ")).expect("a request line");
-    assert!(request.split(' ').any(|w| w == "sourceOfFunds.provided.card.p2pe.payload=***"), "{request}");
+    assert!(request.split(' ').any(|w| w == format!("{P2PE}.payload=***")), "{request}");
     assert!(request.contains(&card.ksn), "the KSN is not secret: {request}");
     for line in &lines {
         assert!(!line.contains(&card.payload[..16]) && !line.contains(PAN) && !line.contains(PASSWORD), "{line}");
     }
-    // SAFETY: from gw calls, freed once.
-    unsafe {
-        gw_response_free(response);
-    }
-    // SAFETY: as above.
-    unsafe { gw_client_free(client) };
 }
 
 #[test]
