@@ -72,8 +72,14 @@ fn vt_word(vt: ValidationType) -> String {
     vt.as_str().to_lowercase()
 }
 
+/// Whether an error's field is `name`: the name itself, or the start of an
+/// absurdly long one followed by "..." (such names are not echoed whole).
+fn names(field: &str, name: &str) -> bool {
+    field == name || (name.len() > 256 && field.strip_suffix("...").is_some_and(|start| name.starts_with(start)))
+}
+
 fn assert_shape(e: &FieldError, name: &str) {
-    assert_eq!(e.field, name);
+    assert!(names(&e.field, name), "the error names {:?}, not the field", e.field);
     assert!(!e.rule.is_empty(), "an empty rule text");
     assert_eq!(e.to_string(), format!("field '{}' {}: {}", e.field, vt_word(e.validation_type), e.rule));
 }
@@ -146,7 +152,7 @@ fn check_one(op: Operation, name: &str, value: &str) {
         }
         Err(e) => {
             assert_eq!(e.kind(), Kind::InvalidField);
-            assert_eq!(e.field(), Some(name));
+            assert!(e.field().is_some_and(|field| names(field, name)), "set's error names {:?}", e.field());
             let after: Vec<(String, String)> = req.fields().map(|(n, v)| (n.into(), v.into())).collect();
             assert_eq!(before, after, "a failed set changed the request");
             if !MANAGED_FIELDS.contains(&name) {
@@ -175,7 +181,7 @@ fn check_whole(op: Operation, version: u32, fields: &[(String, String)], complet
         Err(e) => {
             assert_shape(&e, &e.field.clone());
             assert!(
-                fields.iter().any(|(n, _)| *n == e.field) || op.rule_at(version, &e.field).is_some(),
+                fields.iter().any(|(n, _)| names(&e.field, n)) || op.rule_at(version, &e.field).is_some(),
                 "the error names a field that is neither given nor in the table"
             );
             if e.validation_type == ValidationType::Missing {
