@@ -335,3 +335,30 @@ fn gw_sim_validates_with_the_version_in_the_url() {
     assert!(!at_84.contains("characters+long") && !at_84.contains("API+version"), "{at_84}");
     assert!(!at_84.contains("error.field=posTerminal.serialNumber"), "{at_84}");
 }
+
+/// Issue 12, item 2, through the C API: what failed, exactly, and never a
+/// sensitive value's character.
+#[test]
+fn messages_say_the_length_found_or_the_first_bad_character() {
+    let request = new_request(Operation::Tokenize);
+    let ksn = format!("{P2PE}.keySerialNumber");
+    let payload = format!("{P2PE}.payload");
+    let mut messages = Vec::new();
+    for (field, value, expected) in [
+        (&ksn, "F".repeat(19), "is 19 characters long; "),
+        (&ksn, "F".repeat(21), "is 21 characters long; "),
+        (&ksn, format!("FFFFFFFFG{}", "0".repeat(11)), "character 9 is 'G', not a hexadecimal digit"),
+        (&payload, format!("AAAAAAG{}", "A".repeat(25)), "character 7 is a letter, not a hexadecimal digit"),
+        (&payload, format!("AAAAAA{}", "A".repeat(27)), "is 33 hexadecimal digits, an odd number"),
+    ] {
+        assert_eq!(request.set(field, &value), GW_ERR_INVALID_FIELD);
+        let message = last_error();
+        assert!(message.starts_with(&format!("field '{field}' invalid: {expected}")), "{message}");
+        assert!(!messages.contains(&message), "two failures, one sentence: {message}");
+        messages.push(message);
+    }
+    assert_eq!(request.set(&format!("{P2PE}.cardBin"), "47a"), GW_ERR_INVALID_FIELD);
+    assert!(last_error().ends_with("character 3 is 'a', not a digit (0-9)"), "{}", last_error());
+    assert_eq!(request.set("sourceOfFunds.provided.card.securityCode", "7x7"), GW_ERR_INVALID_FIELD);
+    assert!(last_error().ends_with("character 2 is a letter, not a digit (0-9)"), "{}", last_error());
+}
