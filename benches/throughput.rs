@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gw::rules::{self, Completeness, Operation};
+use gw::config::DEFAULT_API_VERSION;
 use gw::{nvp, Client, Config, P2peCard, Request, Response};
 
 /// `GW_BENCH_QUICK=1` (the smoke form of `make bench`) divides every count by 100.
@@ -83,7 +84,7 @@ fn main() {
                 ("apiPassword".to_owned(), "bench-password".to_owned()),
             ];
             fields.extend(request.fields().map(|(n, v)| (n.to_owned(), v.to_owned())));
-            rules::check_request(Operation::Tokenize, &fields, Completeness::Complete).unwrap();
+            rules::check_request(Operation::Tokenize, DEFAULT_API_VERSION, &fields, Completeness::Complete).unwrap();
             black_box(nvp::encode(&fields));
             let response = Response::from_http(200, content_type, black_box(tokenize_answer), Duration::ZERO).unwrap();
             black_box(response.get("token").unwrap());
