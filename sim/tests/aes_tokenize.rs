@@ -24,13 +24,6 @@ fn tokenize_at(sim: &gw_sim::Sim, fields: &[(String, String)]) -> HttpResponse {
     Client::connect(sim.addr()).post_version(V, fields)
 }
 
-fn ok(r: &HttpResponse) -> std::collections::BTreeMap<String, String> {
-    let f = r.fields();
-    assert_eq!(r.status, 200, "{f:?}");
-    assert_eq!(f["result"], "SUCCESS", "{f:?}");
-    f
-}
-
 #[test]
 fn aes_128_and_256_terminals_tokenize_with_and_without_iv() {
     for size in [KeySize::Aes128, KeySize::Aes256] {
