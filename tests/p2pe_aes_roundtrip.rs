@@ -118,16 +118,20 @@ fn version_50_refuses_aes_fields_locally() {
 /// and the masked number of the answer (or the field of the error).
 fn tokenize_through_the_c_abi(sim: &Sim, version: u32, p: &terminal::P2pe) -> (gw_status, Option<String>) {
     let config = gw_config_new();
+    let (url, merchant, password) = (c(&sim.base_url()), c(MERCHANT), c(PASSWORD));
+    // SAFETY: a live config and a valid C string.
+    assert_eq!(unsafe { gw_config_set_base_url(config, url.as_ptr()) }, GW_OK);
+    // SAFETY: a live config and a valid C string.
+    assert_eq!(unsafe { gw_config_set_merchant(config, merchant.as_ptr()) }, GW_OK);
+    // SAFETY: a live config and a valid C string.
+    assert_eq!(unsafe { gw_config_set_api_password(config, password.as_ptr()) }, GW_OK);
+    // SAFETY: a live config.
+    assert_eq!(unsafe { gw_config_set_api_version(config, version) }, GW_OK);
     let mut client = ptr::null_mut();
-    // SAFETY: a live config, valid C strings and out pointer.
-    unsafe {
-        assert_eq!(gw_config_set_base_url(config, c(&sim.base_url()).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_merchant(config, c(MERCHANT).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_api_password(config, c(PASSWORD).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_api_version(config, version), GW_OK);
-        assert_eq!(gw_client_new(config, &mut client), GW_OK, "{}", last_error());
-        gw_config_free(config);
-    }
+    // SAFETY: a live config and a valid out pointer.
+    assert_eq!(unsafe { gw_client_new(config, &mut client) }, GW_OK, "{}", last_error());
+    // SAFETY: from gw_config_new, freed once; the client keeps its own copy.
+    unsafe { gw_config_free(config) };
     let (ksn, payload, bin) = (c(&p.ksn), c(&p.payload), c(&p.card_bin));
     let iv = p.iv.as_deref().map(c);
     let iv_ptr = iv.as_ref().map_or(ptr::null(), |s| s.as_ptr());
@@ -136,20 +140,17 @@ fn tokenize_through_the_c_abi(sim: &Sim, version: u32, p: &terminal::P2pe) -> (g
     let status = unsafe {
         gw_tokenize_p2pe(client, ptr::null(), ksn.as_ptr(), payload.as_ptr(), iv_ptr, bin.as_ptr(), &mut response)
     };
+    let number = c("sourceOfFunds.provided.card.number");
     let detail = if status == GW_OK {
         // SAFETY: a live response and a valid C string.
-        read(unsafe { gw_response_get(response, c("sourceOfFunds.provided.card.number").as_ptr()) })
+        read(unsafe { gw_response_get(response, number.as_ptr()) })
     } else {
         last_error_field()
     };
-    // SAFETY: from gw calls, each freed once (NULL is allowed).
-    unsafe {
-        gw_response_free(response);
-    }
+    // SAFETY: from gw_tokenize_p2pe (or NULL), freed once.
+    unsafe { gw_response_free(response) };
     // SAFETY: from gw_client_new, freed once.
-    unsafe {
-        gw_client_free(client);
-    }
+    unsafe { gw_client_free(client) };
     (status, detail)
 }
 
