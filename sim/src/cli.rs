@@ -65,6 +65,7 @@ fn fail<T>(msg: impl Into<String>) -> Result<T, CliError> {
 pub struct Args {
     options: Vec<(String, String)>,
     flags: Vec<String>,
+    /// The arguments that are not options, in order.
     pub positionals: Vec<String>,
 }
 
@@ -107,6 +108,7 @@ impl Args {
         self.options.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
     }
 
+    /// Whether `--name` (a flag) was given.
     pub fn flag(&self, name: &str) -> bool {
         self.flags.iter().any(|f| f == name)
     }

@@ -31,10 +31,15 @@ pub enum Plaintext {
 /// default KSN, no IV, the data variant and a bare PAN.
 #[derive(Clone, Debug)]
 pub struct TerminalOptions {
+    /// The double-length TDES BDK the terminal's IPEK comes from.
     pub bdk: [u8; 16],
+    /// 20 hex digits.
     pub ksn: String,
+    /// The CBC IV (zero when none).
     pub iv: Option<[u8; 8]>,
+    /// The key variant the payload is encrypted under.
     pub variant: Variant,
+    /// What the terminal encrypts.
     pub plaintext: Plaintext,
     /// `MMYY`, written into tracks (default `1249` when a track needs one).
     pub expiry: Option<String>,
