@@ -273,12 +273,14 @@ class Client:
         card_bin: Optional[str] = None,
         token: Optional[str] = None,
     ) -> Response:
-        """TOKENIZE of a card encrypted by a P2PE terminal (TDES DUKPT).
+        """TOKENIZE of a card encrypted by a P2PE terminal (TDES or AES DUKPT).
 
-        ``key_serial_number``: 20 hex digits; ``payload``: the encrypted card
-        (hex); ``initialization_vector``: 16 hex digits or None; ``card_bin``:
-        up to 6 digits or None; ``token``: None lets the gateway generate the
-        token, else that token is created or updated. Read ``["token"]``.
+        ``key_serial_number``: 20 hex digits (TDES) or 24 (AES, API version
+        84 and later); ``payload``: the encrypted card (hex);
+        ``initialization_vector``: 16 hex digits (TDES), 32 (AES) or None;
+        ``card_bin``: up to 6 digits or None; ``token``: None lets the gateway
+        generate the token, else that token is created or updated. Read
+        ``["token"]``.
         """
         args = (
             _bytes(token, "token", required=False),
