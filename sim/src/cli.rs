@@ -12,7 +12,8 @@ use std::io::Write;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-pub const USAGE: &str = "\
+/// The usage text, less the fault list (see [`usage`]).
+const USAGE: &str = "\
 gw-sim: a local Mastercard Gateway NVP simulator (CREATE_SESSION, P2PE TOKENIZE)
 
 USAGE:
@@ -42,9 +43,16 @@ KSN FFFF9876543210E00001, variant data, AES BDK FEDCBA9876543210F1F1F1F1F1F1F1F1
 (ANSI X9.24-3 test key; --key-size 256 doubles it), AES KSN 123456789012345600000001,
 AES usage encrypt, token strategy luhn, repository unique-token, session TTL 1800 s,
 verification NONE.
-Faults: delay, http500-html, server-busy, server-failed, reset, truncate, oversize,
-garbage, silent, busy-then-ok=N (also per request: correlationId=gw-sim:fault=NAME[,ms=N]).
 ";
+
+/// `gw-sim help`: the usage, and the faults from the faults table, so the
+/// list cannot drift from what `--fault` accepts.
+pub fn usage() -> String {
+    format!(
+        "{USAGE}Faults (--fault NAME[,ms=N], or per request correlationId=gw-sim:fault=NAME[,ms=N]):\n  {}\n",
+        crate::faults::NAMES.join(", ")
+    )
+}
 
 /// A command-line mistake: the message to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,7 +129,7 @@ pub fn run(args: &[String]) -> i32 {
         Some("terminal") => terminal_cmd(&args[1..]),
         Some("dukpt") => dukpt_cmd(&args[1..]),
         Some("help" | "--help" | "-h") => {
-            print!("{USAGE}");
+            print!("{}", usage());
             Ok(())
         }
         Some(other) => fail(format!("unknown command '{other}' (serve, terminal, dukpt, help)")),
