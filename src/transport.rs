@@ -136,7 +136,7 @@ impl Transport {
     /// Builds the agent from the configuration: trust, client certificate,
     /// proxy and timeouts. Certificate, key and CA files are read here, and a
     /// problem with one names the file.
-    pub fn new(config: &Config, base_url: &str) -> Result<Transport> {
+    pub fn new(config: &Config) -> Result<Transport> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let roots = match (&config.ca_bundle, config.trust) {
             (Some(bundle), _) => RootCerts::new_with_certs(&read_ca_bundle(bundle)?),
@@ -153,6 +153,22 @@ impl Transport {
             (None, false) => None,
         };
         let route = proxy.as_ref().map_or_else(String::new, |p| format!(" via proxy {}:{}", p.host(), p.port()));
+        let base_url = config.base_url.as_deref().unwrap_or_default();
+        if let (Some(proxy), true) = (&proxy, base_url.starts_with("http://")) {
+            // Plain http is allowed to a loopback gateway only because the
+            // password then never leaves the machine; through a proxy it
+            // would cross the proxy hop in clear.
+            let bypassed = base_url.parse::<Uri>().is_ok_and(|uri| proxy.is_no_proxy(&uri));
+            if !bypassed {
+                return Err(Error::new(
+                    Kind::Config,
+                    format!(
+                        "plain http to {}{route} would send the API password across the proxy hop in clear: use an https base URL, or no proxy",
+                        config.gateway_host.as_deref().unwrap_or_default()
+                    ),
+                ));
+            }
+        }
         let agent_config = Agent::config_builder()
             .http_status_as_error(false)
             .https_only(false)
@@ -166,8 +182,13 @@ impl Transport {
             .timeout_global(Some(config.timeout))
             .build();
         let agent = Agent::with_parts(agent_config, DefaultConnector::new(), CallerThreadResolver::default());
-        let host = base_url.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("").to_owned();
+        let host = config.gateway_host.clone().unwrap_or_default();
         Ok(Transport { agent, host, route })
+    }
+
+    /// `host[:port]` of the gateway, for messages.
+    pub fn host(&self) -> &str {
+        &self.host
     }
 
     /// `" via proxy HOST:PORT"` when a proxy is used, else empty (for logs).
@@ -195,7 +216,13 @@ impl Transport {
             .with_config()
             .limit(MAX_ANSWER_BYTES)
             .read_to_vec()
-            .map_err(|err| self.classify(err, budget))?;
+            .map_err(|err| {
+                // The status line arrived: keep it, an oversized or broken
+                // body does not make the answer status-less.
+                let mut failure = self.classify(err, budget);
+                failure.error = failure.error.with_http_status(status);
+                failure
+            })?;
         Ok(RawAnswer { status, content_type, body })
     }
 
