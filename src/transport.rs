@@ -272,6 +272,11 @@ impl Transport {
         let not_sent = "; the request was not sent";
         let phase = match &err {
             E::HostNotFound => Phase::Resolve,
+            // A TLS alert ends the handshake, even when (TLS 1.3 client
+            // certificate refused) it arrives after the request was written:
+            // the server refused the connection, it processed nothing.
+            E::Rustls(_) => Phase::Tls,
+            E::Io(io) if rustls_cause(io).is_some() => Phase::Tls,
             _ => progress.phase,
         };
         let (kind, transient, message) = match (phase, err) {
