@@ -280,7 +280,10 @@ impl Transport {
             _ => progress.phase,
         };
         let (kind, transient, message) = match (phase, err) {
-            (_, E::HostNotFound) => (Kind::Connect, true, format!("host {host}{route} was not found{not_sent}")),
+            (_, E::HostNotFound) => (Kind::Connect, true, format!("host {host}{route} could not be resolved (not found){not_sent}")),
+            (Phase::Resolve, E::Io(io)) => {
+                (Kind::Connect, true, format!("host {host}{route} could not be resolved ({io}){not_sent}"))
+            }
             (_, E::ConnectProxyFailed(why)) => {
                 let hint = if why.contains(" 401") || why.contains(" 407") {
                     " (proxy credentials missing or wrong)"

@@ -84,3 +84,55 @@ fn the_header_compiles_as_cpp17() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1 a required argument was NULL");
 }
+
+/// Issue 13.3: after the calls return (request and response freed, client
+/// alive), no copy of the card number, security code or P2PE payload is
+/// left in the process's heap or anonymous memory, and the password only in
+/// the client's own (zeroizing) copy. Over plain http and over TLS.
+#[test]
+fn no_password_or_card_data_is_left_in_memory_after_the_calls() {
+    let exe = compile("memory_scan.c", false);
+    let card = terminal_card();
+    let reversed = |text: &str| text.chars().rev().collect::<String>();
+    let (pan, cvc) = ("5123450000000008", "739");
+    for tls in [false, true] {
+        let config = gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD);
+        let sim = gw_sim::Sim::start(if tls { config.tls_generated() } else { config }).unwrap();
+        let ca_file = std::env::temp_dir().join(format!("gw-memory-scan-{}-ca.pem", std::process::id()));
+        let ca = match sim.ca_cert_pem() {
+            Some(pem) => {
+                std::fs::write(&ca_file, pem).unwrap();
+                ca_file.display().to_string()
+            }
+            None => "-".to_owned(),
+        };
+        let output = Command::new(&exe)
+            .args([
+                &sim.base_url(),
+                MERCHANT,
+                &ca,
+                &reversed(PASSWORD),
+                &reversed(pan),
+                &reversed(cvc),
+                &card.ksn,
+                &reversed(&card.payload),
+                &card.card_bin,
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+        let counts: Vec<(&str, u32)> = stdout
+            .split_whitespace()
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(name, count)| (name, count.parse().unwrap()))
+            .collect();
+        let tls = if tls { "https" } else { "http" };
+        eprintln!("{tls}: {}", stdout.trim());
+        assert_eq!(counts.len(), 4, "{tls}: {stdout}");
+        for (name, count) in counts {
+            let allowed = if name == "password" { 1 } else { 0 };
+            assert!(count <= allowed, "{tls}: {count} copies of the {name} left in memory: {stdout}");
+        }
+    }
+}

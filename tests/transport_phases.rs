@@ -1,0 +1,354 @@
+//! The transport through the C ABI: each failure classified by the phase it
+//! happened in (resolve, connect, TLS, receive) with its documented status
+//! and attempt count; a pooled connection the server closed is retried once
+//! on a fresh one; an oversized answer keeps its HTTP status; URLs parsed
+//! strictly and never echoed with credentials; plain http through a proxy
+//! refused; http sent to a TLS port named as such; TLS sessions resumed
+//! across the connections of one client and never across clients.
+//!
+//! Failures are injected by small loopback servers in this file (real
+//! sockets) and by gw-sim.
+
+mod common;
+
+use std::ffi::{c_char, c_void, CStr};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::ptr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use common::{c, last_error, sim, MERCHANT, PASSWORD};
+use gw::ffi::client::{gw_client, gw_client_free, gw_client_new, gw_create_session};
+use gw::ffi::config::*;
+use gw::ffi::error::gw_last_error_http_status;
+use gw::ffi::response::gw_response_free;
+use gw::ffi::status::*;
+
+/// Counts the `Info` lines "... attempt N of M ..." the client logs.
+extern "C" fn count_attempts(userdata: *mut c_void, level: u32, message: *const c_char) {
+    // SAFETY: gw passes a NUL-terminated message, valid for the call.
+    let text = unsafe { CStr::from_ptr(message) }.to_string_lossy();
+    if level == GW_LOG_INFO && text.contains(" attempt ") {
+        // SAFETY: userdata is the AtomicUsize the test keeps alive.
+        unsafe { &*(userdata as *const AtomicUsize) }.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A config for `base_url` with `retries`, or the status of the first
+/// setter that refused.
+fn config(base_url: &str, retries: u32) -> Result<*mut gw_config, u32> {
+    let config = gw_config_new();
+    // SAFETY: a live config and valid C strings.
+    let status = unsafe {
+        let status = gw_config_set_base_url(config, c(base_url).as_ptr());
+        assert_eq!(gw_config_set_merchant(config, c(MERCHANT).as_ptr()), GW_OK);
+        assert_eq!(gw_config_set_api_password(config, c(PASSWORD).as_ptr()), GW_OK);
+        assert_eq!(gw_config_set_retries(config, retries), GW_OK);
+        assert_eq!(gw_config_set_timeout_ms(config, 10_000), GW_OK);
+        status
+    };
+    if status == GW_OK {
+        Ok(config)
+    } else {
+        // SAFETY: from gw_config_new, freed once.
+        unsafe { gw_config_free(config) };
+        Err(status)
+    }
+}
+
+/// A client, and how many attempts its calls logged.
+struct Client {
+    handle: *mut gw_client,
+    attempts: Box<AtomicUsize>,
+}
+
+impl Client {
+    fn new(config: *mut gw_config) -> Result<Client, u32> {
+        let attempts = Box::new(AtomicUsize::new(0));
+        let mut handle = ptr::null_mut();
+        // SAFETY: a live config; the counter outlives the client.
+        let status = unsafe {
+            assert_eq!(
+                gw_config_set_log(config, GW_LOG_INFO, Some(count_attempts), &*attempts as *const _ as *mut c_void),
+                GW_OK
+            );
+            let status = gw_client_new(config, &mut handle);
+            gw_config_free(config);
+            status
+        };
+        if status == GW_OK {
+            Ok(Client { handle, attempts })
+        } else {
+            Err(status)
+        }
+    }
+
+    /// CREATE_SESSION: the status, and the attempts it took.
+    fn create_session(&self) -> (u32, usize) {
+        let before = self.attempts.load(Ordering::SeqCst);
+        let mut response = ptr::null_mut();
+        // SAFETY: a live client and out pointer; the response is freed.
+        let status = unsafe { gw_create_session(self.handle, &mut response) };
+        // SAFETY: NULL or a live response, freed once.
+        unsafe { gw_response_free(response) };
+        (status, self.attempts.load(Ordering::SeqCst) - before)
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // SAFETY: from gw_client_new, freed once.
+        unsafe { gw_client_free(self.handle) }
+    }
+}
+
+fn client(base_url: &str, retries: u32) -> Client {
+    Client::new(config(base_url, retries).expect("base URL accepted")).expect("client")
+}
+
+const ANSWER: &str = "merchant=TESTGWMERCHANT&result=SUCCESS&session.id=SESSION0002345678901234567890&session.updateStatus=NO_UPDATE";
+
+/// Reads one HTTP request (head and Content-Length body); false at EOF.
+fn read_request(stream: &mut impl Read) -> bool {
+    let mut data = Vec::new();
+    let mut byte = [0u8; 1];
+    while !data.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => data.push(byte[0]),
+            _ => return false,
+        }
+    }
+    let head = String::from_utf8_lossy(&data).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .map_or(0, |value| value.trim().parse().unwrap());
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).is_ok()
+}
+
+fn answer(stream: &mut impl Write, body: &str, close: bool) {
+    let connection = if close { "Connection: close\r\n" } else { "" };
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/x-www-form-urlencoded\r\n{connection}Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes())).unwrap();
+    stream.flush().unwrap();
+}
+
+/// A loopback server running `serve` on each accepted connection, in turn;
+/// counts the connections.
+fn server(serve: impl Fn(TcpStream, usize) + Send + 'static) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let n = count.fetch_add(1, Ordering::SeqCst);
+            serve(stream, n);
+        }
+    });
+    (format!("127.0.0.1:{port}"), accepted)
+}
+
+#[test]
+fn an_unresolvable_host_is_a_connect_error_retried_retries_plus_one_times() {
+    let client = client("https://gw-test.invalid", 2);
+    let (status, attempts) = client.create_session();
+    assert_eq!(status, GW_ERR_CONNECT, "{}", last_error());
+    assert_eq!(attempts, 3, "{}", last_error());
+    assert!(last_error().contains("could not be resolved") && last_error().contains("not sent"), "{}", last_error());
+}
+
+#[test]
+fn each_phase_has_its_status_and_attempt_count() {
+    // Connect: nothing listens.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (status, attempts) = client(&format!("http://127.0.0.1:{closed}"), 1).create_session();
+    assert_eq!((status, attempts), (GW_ERR_CONNECT, 2), "connect: {}", last_error());
+
+    // TLS: the server closes during the handshake; nothing was sent, retried.
+    let (addr, _) = server(|stream, _| drop(stream));
+    let (status, attempts) = client(&format!("https://{addr}"), 1).create_session();
+    assert_eq!((status, attempts), (GW_ERR_CONNECT, 2), "tls: {}", last_error());
+    assert!(last_error().contains("TLS handshake") && last_error().contains("not sent"), "{}", last_error());
+
+    // Receive: the server reads the request and closes: in doubt, final.
+    let (addr, _) = server(|mut stream, _| {
+        read_request(&mut stream);
+    });
+    let (status, attempts) = client(&format!("http://{addr}"), 1).create_session();
+    assert_eq!((status, attempts), (GW_ERR_IO, 1), "receive: {}", last_error());
+    assert!(last_error().contains("may have been processed"), "{}", last_error());
+
+    // Receive: the answer stops half-way.
+    let (addr, _) = server(|mut stream, _| {
+        read_request(&mut stream);
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nresult=SUC");
+    });
+    let (status, attempts) = client(&format!("http://{addr}"), 1).create_session();
+    assert_eq!((status, attempts), (GW_ERR_IO, 1), "truncated: {}", last_error());
+}
+
+#[test]
+fn a_pooled_connection_the_server_closed_is_retried_once_on_a_fresh_one() {
+    // Each connection answers one request, then the server closes it as idle
+    // without saying so (no Connection: close).
+    let (addr, accepted) = server(|mut stream, _| {
+        if read_request(&mut stream) {
+            answer(&mut stream, ANSWER, false);
+        }
+    });
+    let client = client(&format!("http://{addr}"), 0);
+    for call in 1..=3 {
+        let (status, attempts) = client.create_session();
+        assert_eq!((status, attempts), (GW_OK, 1), "call {call}: {}", last_error());
+        // Let the close reach the client before the next call.
+        thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 3);
+
+    // A fresh connection that fails the same way is in doubt and final.
+    let (addr, accepted) = server(|mut stream, _| {
+        read_request(&mut stream);
+    });
+    let (status, _) = self::client(&format!("http://{addr}"), 0).create_session();
+    assert_eq!(status, GW_ERR_IO, "{}", last_error());
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn an_oversized_answer_keeps_its_http_status() {
+    let (addr, _) = server(|mut stream, _| {
+        read_request(&mut stream);
+        let body = "a".repeat(1024 * 1024 + 10);
+        let _ = stream.write_all(format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes());
+        let _ = stream.write_all(body.as_bytes());
+    });
+    let (status, attempts) = client(&format!("http://{addr}"), 1).create_session();
+    assert_eq!((status, attempts), (GW_ERR_PROTOCOL, 1), "{}", last_error());
+    assert_eq!(gw_last_error_http_status(), 200, "{}", last_error());
+}
+
+#[test]
+fn urls_are_parsed_strictly_and_credentials_never_echoed() {
+    for (url, secret) in [
+        ("https://merchant.TEST:Url-Pa55word@gateway.example", "Url-Pa55word"),
+        ("https://merchant.TEST:Url-Pa55word@bad host", "Url-Pa55word"),
+        ("http://[::1]evil.example.com", "\u{0}"),
+        ("https://gateway.example:99999", "\u{0}"),
+    ] {
+        assert_eq!(config(url, 0).err(), Some(GW_ERR_CONFIG), "{url} accepted");
+        assert!(!last_error().contains(secret), "{url}: {}", last_error());
+    }
+    let config = gw_config_new();
+    for proxy in ["http://user:Pr0xy-Pa55@127.0.0.1:notaport", "http://[::1]evil.example.com:3128"] {
+        // SAFETY: a live config and a valid C string.
+        assert_eq!(unsafe { gw_config_set_proxy(config, c(proxy).as_ptr()) }, GW_ERR_CONFIG, "{proxy}");
+        assert!(!last_error().contains("Pr0xy-Pa55"), "{}", last_error());
+    }
+    // SAFETY: from gw_config_new, freed once.
+    unsafe { gw_config_free(config) };
+}
+
+#[test]
+fn plain_http_through_a_proxy_is_refused() {
+    let config = config("http://127.0.0.1:8080", 0).unwrap();
+    // SAFETY: a live config and a valid C string.
+    assert_eq!(unsafe { gw_config_set_proxy(config, c("http://127.0.0.1:3128").as_ptr()) }, GW_OK);
+    assert_eq!(Client::new(config).err(), Some(GW_ERR_CONFIG));
+    assert!(last_error().contains("in clear") && last_error().contains("proxy"), "{}", last_error());
+
+    // From the environment too (no other test here reads it).
+    std::env::set_var("HTTPS_PROXY", "http://127.0.0.1:3128");
+    let config = self::config("http://127.0.0.1:8080", 0).unwrap();
+    // SAFETY: a live config.
+    assert_eq!(unsafe { gw_config_set_proxy_from_environment(config, 1) }, GW_OK);
+    let refused = Client::new(config).err();
+    std::env::remove_var("HTTPS_PROXY");
+    assert_eq!(refused, Some(GW_ERR_CONFIG), "{}", last_error());
+
+    // https through the same proxy is fine (refused only when used).
+    let config = self::config("https://127.0.0.1:8443", 0).unwrap();
+    // SAFETY: a live config and a valid C string.
+    assert_eq!(unsafe { gw_config_set_proxy(config, c("http://127.0.0.1:3128").as_ptr()) }, GW_OK);
+    assert!(Client::new(config).is_ok());
+}
+
+#[test]
+fn http_sent_to_a_tls_port_says_the_server_speaks_https() {
+    let sim = gw_sim::Sim::start(gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD).tls_generated()).unwrap();
+    let plain = sim.base_url().replace("https://", "http://");
+    let (status, attempts) = client(&plain, 1).create_session();
+    assert_eq!(attempts, 1, "{}", last_error());
+    assert_eq!(status, GW_ERR_PROTOCOL, "{}", last_error());
+    assert!(last_error().contains("seems to speak HTTPS"), "{}", last_error());
+}
+
+/// A TLS server (gw-sim's generated identity) that answers one request per
+/// connection and closes it, recording whether each handshake was full or
+/// resumed.
+fn tls_server(versions: &'static [&'static rustls::SupportedProtocolVersion]) -> (String, String, Arc<Mutex<Vec<String>>>) {
+    let identity = gw_sim::pki::ServerIdentity::generate().unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(identity.cert_chain.clone(), identity.key.clone_key())
+        .unwrap();
+    let config = Arc::new(config);
+    let kinds = Arc::new(Mutex::new(Vec::new()));
+    let seen = kinds.clone();
+    let (addr, _) = server(move |tcp, _| {
+        let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+        let mut tls = rustls::StreamOwned::new(conn, tcp);
+        if read_request(&mut tls) {
+            seen.lock().unwrap().push(format!("{:?}", tls.conn.handshake_kind().unwrap()));
+            answer(&mut tls, ANSWER, true);
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+        }
+    });
+    let dir = std::env::temp_dir().join(format!("gw-phases-{}-{}", std::process::id(), addr.replace(':', "-")));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, identity.ca_pem.unwrap()).unwrap();
+    (format!("https://{addr}"), ca.display().to_string(), kinds)
+}
+
+fn tls_client(base_url: &str, ca: &str) -> Client {
+    let config = config(base_url, 0).unwrap();
+    // SAFETY: a live config and a valid C string.
+    assert_eq!(unsafe { gw_config_set_ca_bundle(config, c(ca).as_ptr()) }, GW_OK);
+    Client::new(config).unwrap()
+}
+
+#[test]
+fn tls_sessions_are_resumed_across_connections_of_one_client_only() {
+    static TLS13: [&rustls::SupportedProtocolVersion; 1] = [&rustls::version::TLS13];
+    static TLS12: [&rustls::SupportedProtocolVersion; 1] = [&rustls::version::TLS12];
+    for (name, versions) in [("TLS 1.3", &TLS13[..]), ("TLS 1.2", &TLS12[..])] {
+        let (base_url, ca, kinds) = tls_server(versions);
+        let first = tls_client(&base_url, &ca);
+        for _ in 0..3 {
+            assert_eq!(first.create_session().0, GW_OK, "{name}: {}", last_error());
+        }
+        let second = tls_client(&base_url, &ca);
+        assert_eq!(second.create_session().0, GW_OK, "{name}: {}", last_error());
+        assert_eq!(*kinds.lock().unwrap(), ["Full", "Resumed", "Resumed", "Full"], "{name}");
+    }
+}
+
+#[test]
+fn gw_sim_over_tls_works_with_one_client_for_many_calls() {
+    let sim = sim();
+    let client = client(&sim.base_url(), 0);
+    for _ in 0..5 {
+        assert_eq!(client.create_session(), (GW_OK, 1), "{}", last_error());
+    }
+}
