@@ -197,7 +197,7 @@ fn each_phase_has_its_status_and_attempt_count() {
 #[test]
 fn a_pooled_connection_the_server_closed_is_retried_once_on_a_fresh_one() {
     // Each connection answers one request, then the server closes it as idle
-    // without saying so (no Connection: close).
+    // without saying so (no Connection: close) while the client waits.
     let (addr, accepted) = server(|mut stream, _| {
         if read_request(&mut stream) {
             answer(&mut stream, ANSWER, false);
@@ -206,9 +206,24 @@ fn a_pooled_connection_the_server_closed_is_retried_once_on_a_fresh_one() {
     let client = client(&format!("http://{addr}"), 0);
     for call in 1..=3 {
         let (status, attempts) = client.create_session();
-        assert_eq!((status, attempts), (GW_OK, 1), "call {call}: {}", last_error());
-        // Let the close reach the client before the next call.
+        assert_eq!((status, attempts), (GW_OK, 1), "idle close, call {call}: {}", last_error());
         thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 3);
+
+    // The close crosses the next request: the server closes the pooled
+    // connection when the request arrives, before any answer byte. Made
+    // again once, on a fresh connection, within the same attempt.
+    let (addr, accepted) = server(|mut stream, _| {
+        if read_request(&mut stream) {
+            answer(&mut stream, ANSWER, false);
+            read_request(&mut stream);
+        }
+    });
+    let client = self::client(&format!("http://{addr}"), 0);
+    for call in 1..=3 {
+        let (status, attempts) = client.create_session();
+        assert_eq!((status, attempts), (GW_OK, 1), "close crossing call {call}: {}", last_error());
     }
     assert_eq!(accepted.load(Ordering::SeqCst), 3);
 
@@ -345,7 +360,7 @@ fn tls_sessions_are_resumed_across_connections_of_one_client_only() {
 }
 
 #[test]
-fn gw_sim_over_tls_works_with_one_client_for_many_calls() {
+fn one_client_makes_many_calls_against_gw_sim() {
     let sim = sim();
     let client = client(&sim.base_url(), 0);
     for _ in 0..5 {

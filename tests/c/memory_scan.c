@@ -132,6 +132,7 @@ int main(int argc, char **argv) {
     CHECK(gw_execute(client, request, &response) == GW_OK);
     gw_response_free(response);
     gw_request_free(request);
+    printf("card: password=%u pan=%u cvc=%u\n", count_copies(argv[4]), count_copies(argv[5]), count_copies(argv[6]));
 
     /* P2PE TOKENIZE. */
     payload = unreverse(argv[8]);
@@ -139,7 +140,7 @@ int main(int argc, char **argv) {
     wipe(payload);
     gw_response_free(response);
 
-    printf("password=%u pan=%u cvc=%u payload=%u\n", count_copies(argv[4]), count_copies(argv[5]),
+    printf("p2pe: password=%u pan=%u cvc=%u payload=%u\n", count_copies(argv[4]), count_copies(argv[5]),
            count_copies(argv[6]), count_copies(argv[8]));
     gw_client_free(client);
     return 0;
