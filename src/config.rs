@@ -54,7 +54,12 @@ pub enum Authentication {
     /// `apiUsername=merchant.<ID>` and `apiPassword` in every request.
     Password(Zeroizing<String>),
     /// A client certificate (PEM chain) and its private key (PEM).
-    Certificate { certificate: PathBuf, private_key: PathBuf },
+    Certificate {
+        /// The PEM file of the certificate chain, leaf first.
+        certificate: PathBuf,
+        /// The PEM file of the certificate's private key.
+        private_key: PathBuf,
+    },
 }
 
 /// Which certificate authorities the client trusts.

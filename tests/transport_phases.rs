@@ -40,15 +40,17 @@ extern "C" fn count_attempts(userdata: *mut c_void, level: u32, message: *const 
 /// setter that refused.
 fn config(base_url: &str, retries: u32) -> Result<*mut gw_config, u32> {
     let config = gw_config_new();
-    // SAFETY: a live config and valid C strings.
-    let status = unsafe {
-        let status = gw_config_set_base_url(config, c(base_url).as_ptr());
-        assert_eq!(gw_config_set_merchant(config, c(MERCHANT).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_api_password(config, c(PASSWORD).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_retries(config, retries), GW_OK);
-        assert_eq!(gw_config_set_timeout_ms(config, 10_000), GW_OK);
-        status
-    };
+    let set = |status: u32| assert_eq!(status, GW_OK, "{}", last_error());
+    // SAFETY: a live config and valid C strings (the same for each call below).
+    let status = unsafe { gw_config_set_base_url(config, c(base_url).as_ptr()) };
+    // SAFETY: as above.
+    set(unsafe { gw_config_set_merchant(config, c(MERCHANT).as_ptr()) });
+    // SAFETY: as above.
+    set(unsafe { gw_config_set_api_password(config, c(PASSWORD).as_ptr()) });
+    // SAFETY: as above.
+    set(unsafe { gw_config_set_retries(config, retries) });
+    // SAFETY: as above.
+    set(unsafe { gw_config_set_timeout_ms(config, 10_000) });
     if status == GW_OK {
         Ok(config)
     } else {
@@ -68,16 +70,14 @@ impl Client {
     fn new(config: *mut gw_config) -> Result<Client, u32> {
         let attempts = Box::new(AtomicUsize::new(0));
         let mut handle = ptr::null_mut();
+        let userdata = &*attempts as *const AtomicUsize as *mut c_void;
         // SAFETY: a live config; the counter outlives the client.
-        let status = unsafe {
-            assert_eq!(
-                gw_config_set_log(config, GW_LOG_INFO, Some(count_attempts), &*attempts as *const _ as *mut c_void),
-                GW_OK
-            );
-            let status = gw_client_new(config, &mut handle);
-            gw_config_free(config);
-            status
-        };
+        let status = unsafe { gw_config_set_log(config, GW_LOG_INFO, Some(count_attempts), userdata) };
+        assert_eq!(status, GW_OK);
+        // SAFETY: a live config and out pointer.
+        let status = unsafe { gw_client_new(config, &mut handle) };
+        // SAFETY: from gw_config_new, freed once.
+        unsafe { gw_config_free(config) };
         if status == GW_OK {
             Ok(Client { handle, attempts })
         } else {
