@@ -358,8 +358,8 @@ pub(crate) fn parse_base_url(url: &str) -> Result<url::Url> {
 pub(crate) fn parse_proxy(url: &str, what: &str) -> Result<Proxy> {
     let expected = "expected http://[user:password@]host:port";
     let with_scheme = if url.contains("://") { url.to_owned() } else { format!("http://{url}") };
-    let parsed = url::Url::parse(&with_scheme)
-        .map_err(|err| config_error(format!("{what} is invalid ({err}): {expected}")))?;
+    let parsed =
+        url::Url::parse(&with_scheme).map_err(|err| config_error(format!("{what} is invalid ({err}): {expected}")))?;
     if parsed.scheme() != "http" {
         return Err(config_error(format!("{what} must be an HTTP CONNECT proxy, http://[user:password@]host:port")));
     }
@@ -448,13 +448,21 @@ mod tests {
 
     #[test]
     fn proxy_urls_are_parsed_strictly() {
-        for bad in ["http://user:Pr0xyPa55@127.0.0.1:notaport", "http://[::1]evil.example.com:3128", "http://:3128", "http://proxy:3128/path"] {
+        for bad in [
+            "http://user:Pr0xyPa55@127.0.0.1:notaport",
+            "http://[::1]evil.example.com:3128",
+            "http://:3128",
+            "http://proxy:3128/path",
+        ] {
             let err = parse_proxy(bad, "the proxy URL").unwrap_err();
             assert_eq!(err.kind(), Kind::Config, "{bad}");
             assert!(!err.message().contains("Pr0xyPa55"), "{}", err.message());
         }
         let proxy = parse_proxy("http://us%40er:p%3Ass@[::1]:3128", "x").unwrap();
-        assert_eq!((proxy.host(), proxy.port(), proxy.username(), proxy.password()), ("[::1]", 3128, Some("us@er"), Some("p:ss")));
+        assert_eq!(
+            (proxy.host(), proxy.port(), proxy.username(), proxy.password()),
+            ("[::1]", 3128, Some("us@er"), Some("p:ss"))
+        );
     }
 
     #[test]

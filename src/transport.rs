@@ -62,7 +62,8 @@ pub struct RawAnswer {
 ///
 /// Only a failure in [`Phase::Send`] or later can have let the gateway
 /// process the request ("in doubt"); the client's retry policy is decided on
-/// the phase, never on an errno.
+/// the phase, never on an errno. The table of phase × failure → status is in
+/// `docs/transport.md`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Phase {
     /// Resolving the gateway's (or the proxy's) host name.
@@ -277,6 +278,9 @@ impl Transport {
             // the server refused the connection, it processed nothing.
             E::Rustls(_) => Phase::Tls,
             E::Io(io) if rustls_cause(io).is_some() => Phase::Tls,
+            // Plain http to a TLS server: it cannot have understood the
+            // request, let alone processed it.
+            _ if progress.speaks_tls => Phase::Tls,
             _ => progress.phase,
         };
         let (kind, transient, message) = match (phase, err) {
@@ -299,23 +303,28 @@ impl Transport {
             (Phase::Resolve | Phase::Connect, other) => {
                 (Kind::Connect, true, format!("could not connect to {host}{route}: {}{not_sent}", describe(&other)))
             }
+            (_, _) if progress.speaks_tls => (
+                Kind::Protocol,
+                false,
+                format!("the server at {host}{route} answered plain http with TLS: it seems to speak HTTPS, use an https:// base URL"),
+            ),
             (Phase::Tls, E::Timeout(_)) => {
                 (Kind::Timeout, true, format!("the TLS handshake with {host}{route} timed out{not_sent}"))
             }
             (Phase::Tls, E::Rustls(tls)) => (Kind::Tls, false, describe_tls(&tls, host, route)),
-            (Phase::Tls, E::Io(io)) if rustls_cause(&io).is_some() => {
-                (Kind::Tls, false, describe_tls(rustls_cause(&io).unwrap_or(&rustls::Error::HandshakeNotComplete), host, route))
-            }
+            (Phase::Tls, E::Io(io)) => match rustls_cause(&io) {
+                Some(tls) => (Kind::Tls, false, describe_tls(tls, host, route)),
+                None => (
+                    Kind::Connect,
+                    true,
+                    format!("the connection to {host}{route} failed during the TLS handshake: {io}{not_sent}"),
+                ),
+            },
             (Phase::Tls, E::Tls(why)) => (Kind::Tls, false, format!("TLS with {host}{route} failed: {why}{not_sent}")),
             (Phase::Tls, other) => (
                 Kind::Connect,
                 true,
                 format!("the connection to {host}{route} failed during the TLS handshake: {}{not_sent}", describe(&other)),
-            ),
-            (_, _) if progress.speaks_tls => (
-                Kind::Protocol,
-                false,
-                format!("the server at {host}{route} answered plain http with TLS: it seems to speak HTTPS, use an https:// base URL"),
             ),
             (_, E::BodyExceedsLimit(limit)) => {
                 (Kind::Protocol, false, format!("the answer from {host}{route} is larger than {limit} bytes; refused"))

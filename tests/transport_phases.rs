@@ -108,7 +108,8 @@ fn client(base_url: &str, retries: u32) -> Client {
     Client::new(config(base_url, retries).expect("base URL accepted")).expect("client")
 }
 
-const ANSWER: &str = "merchant=TESTGWMERCHANT&result=SUCCESS&session.id=SESSION0002345678901234567890&session.updateStatus=NO_UPDATE";
+const ANSWER: &str =
+    "merchant=TESTGWMERCHANT&result=SUCCESS&session.id=SESSION0002345678901234567890&session.updateStatus=NO_UPDATE";
 
 /// Reads one HTTP request (head and Content-Length body); false at EOF.
 fn read_request(stream: &mut impl Read) -> bool {
@@ -307,7 +308,9 @@ fn http_sent_to_a_tls_port_says_the_server_speaks_https() {
 /// A TLS server (gw-sim's generated identity) that answers one request per
 /// connection and closes it, recording whether each handshake was full or
 /// resumed.
-fn tls_server(versions: &'static [&'static rustls::SupportedProtocolVersion]) -> (String, String, Arc<Mutex<Vec<String>>>) {
+fn tls_server(
+    versions: &'static [&'static rustls::SupportedProtocolVersion],
+) -> (String, String, Arc<Mutex<Vec<String>>>) {
     let identity = gw_sim::pki::ServerIdentity::generate().unwrap();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)

@@ -156,7 +156,8 @@ impl<In: Transport> Connector<In> for GwConnector {
             }
         };
         let plain = matches!(stream, Stream::Tcp(_));
-        let socket_timeouts = if matches!(stream, Stream::Tls(_)) { SocketTimeouts::UNKNOWN } else { SocketTimeouts::NONE };
+        let socket_timeouts =
+            if matches!(stream, Stream::Tls(_)) { SocketTimeouts::UNKNOWN } else { SocketTimeouts::NONE };
         Ok(Some(GwTransport {
             stream,
             buffers: Buffers::default(),
@@ -450,7 +451,8 @@ impl Transport for GwTransport {
             self.open = false;
         } else {
             let first = &self.buffers.input[self.buffers.end..self.buffers.end + amount];
-            let looks_tls = self.plain && self.exchanges == 1 && self.buffers.start == self.buffers.end && is_tls_record(first);
+            let looks_tls =
+                self.plain && self.exchanges == 1 && self.buffers.start == self.buffers.end && is_tls_record(first);
             self.buffers.end += amount;
             if !self.quiet {
                 update(|p| {
