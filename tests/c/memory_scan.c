@@ -18,15 +18,7 @@
 #include <string.h>
 
 #include "gw.h"
-
-#define CHECK(cond)                                                       \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            fprintf(stderr, "CHECK failed line %d: %s (last error: %s)\n", \
-                    __LINE__, #cond, gw_last_error());                    \
-            return 1;                                                     \
-        }                                                                 \
-    } while (0)
+#include "check.h"
 
 /* A heap copy of `reversed`, turned around. */
 static char *unreverse(const char *reversed) {
