@@ -11,101 +11,44 @@
 
 mod common;
 
-use std::ffi::{c_char, c_void, CStr};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use common::{c, last_error, sim, MERCHANT, PASSWORD};
-use gw::ffi::client::{gw_client, gw_client_free, gw_client_new, gw_create_session};
-use gw::ffi::config::*;
+use common::{c, last_error, scratch_dir, sim, sim_config, write, CClient, CConfig, Log, TlsSim};
+use gw::config::LogLevel;
+use gw::ffi::config::{gw_config_set_base_url, gw_config_set_proxy, gw_config_set_proxy_from_environment};
 use gw::ffi::error::gw_last_error_http_status;
-use gw::ffi::response::gw_response_free;
 use gw::ffi::status::*;
 
-/// Counts the `Info` lines "... attempt N of M ..." the client logs.
-extern "C" fn count_attempts(userdata: *mut c_void, level: u32, message: *const c_char) {
-    // SAFETY: gw passes a NUL-terminated message, valid for the call.
-    let text = unsafe { CStr::from_ptr(message) }.to_string_lossy();
-    if level == GW_LOG_INFO && text.contains(" attempt ") {
-        // SAFETY: userdata is the AtomicUsize the test keeps alive.
-        unsafe { &*(userdata as *const AtomicUsize) }.fetch_add(1, Ordering::SeqCst);
-    }
+/// A client of `base_url` with `retries`, logging into `log` (which must
+/// outlive it).
+fn client(base_url: &str, retries: u32, log: &Log) -> CClient {
+    CConfig::for_url(base_url).retries(retries).log(log).client()
 }
 
-/// A config for `base_url` with `retries`, or the status of the first
-/// setter that refused.
-fn config(base_url: &str, retries: u32) -> Result<*mut gw_config, u32> {
-    let config = gw_config_new();
-    let set = |status: u32| assert_eq!(status, GW_OK, "{}", last_error());
-    // SAFETY: a live config and valid C strings (the same for each call below).
-    let status = unsafe { gw_config_set_base_url(config, c(base_url).as_ptr()) };
-    // SAFETY: as above.
-    set(unsafe { gw_config_set_merchant(config, c(MERCHANT).as_ptr()) });
-    // SAFETY: as above.
-    set(unsafe { gw_config_set_api_password(config, c(PASSWORD).as_ptr()) });
-    // SAFETY: as above.
-    set(unsafe { gw_config_set_retries(config, retries) });
-    // SAFETY: as above.
-    set(unsafe { gw_config_set_timeout_ms(config, 10_000) });
-    if status == GW_OK {
-        Ok(config)
-    } else {
-        // SAFETY: from gw_config_new, freed once.
-        unsafe { gw_config_free(config) };
-        Err(status)
-    }
+/// CREATE_SESSION: its status, and how many attempts it logged.
+fn call(client: &CClient, log: &Log) -> (u32, usize) {
+    let attempts =
+        || log.lines().iter().filter(|(level, line)| *level == LogLevel::Info && line.contains(" attempt ")).count();
+    let before = attempts();
+    let (status, _response) = client.create_session();
+    (status, attempts() - before)
 }
 
-/// A client, and how many attempts its calls logged.
-struct Client {
-    handle: *mut gw_client,
-    attempts: Box<AtomicUsize>,
+/// CREATE_SESSION on a new client of `base_url` with `retries`.
+fn call_once(base_url: &str, retries: u32) -> (u32, usize) {
+    let log = Log::default();
+    call(&client(base_url, retries, &log), &log)
 }
 
-impl Client {
-    fn new(config: *mut gw_config) -> Result<Client, u32> {
-        let attempts = Box::new(AtomicUsize::new(0));
-        let mut handle = ptr::null_mut();
-        let userdata = &*attempts as *const AtomicUsize as *mut c_void;
-        // SAFETY: a live config; the counter outlives the client.
-        let status = unsafe { gw_config_set_log(config, GW_LOG_INFO, Some(count_attempts), userdata) };
-        assert_eq!(status, GW_OK);
-        // SAFETY: a live config and out pointer.
-        let status = unsafe { gw_client_new(config, &mut handle) };
-        // SAFETY: from gw_config_new, freed once.
-        unsafe { gw_config_free(config) };
-        if status == GW_OK {
-            Ok(Client { handle, attempts })
-        } else {
-            Err(status)
-        }
-    }
-
-    /// CREATE_SESSION: the status, and the attempts it took.
-    fn create_session(&self) -> (u32, usize) {
-        let before = self.attempts.load(Ordering::SeqCst);
-        let mut response = ptr::null_mut();
-        // SAFETY: a live client and out pointer; the response is freed.
-        let status = unsafe { gw_create_session(self.handle, &mut response) };
-        // SAFETY: NULL or a live response, freed once.
-        unsafe { gw_response_free(response) };
-        (status, self.attempts.load(Ordering::SeqCst) - before)
-    }
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        // SAFETY: from gw_client_new, freed once.
-        unsafe { gw_client_free(self.handle) }
-    }
-}
-
-fn client(base_url: &str, retries: u32) -> Client {
-    Client::new(config(base_url, retries).expect("base URL accepted")).expect("client")
+/// `gw_config_set_base_url`'s status.
+fn set_base_url(url: &str) -> u32 {
+    let config = CConfig::new();
+    // SAFETY: a live config and a valid C string.
+    unsafe { gw_config_set_base_url(config.0, c(url).as_ptr()) }
 }
 
 const ANSWER: &str =
@@ -158,8 +101,7 @@ fn server(serve: impl Fn(TcpStream, usize) + Send + 'static) -> (String, Arc<Ato
 
 #[test]
 fn an_unresolvable_host_is_a_connect_error_retried_retries_plus_one_times() {
-    let client = client("https://gw-test.invalid", 2);
-    let (status, attempts) = client.create_session();
+    let (status, attempts) = call_once("https://gw-test.invalid", 2);
     assert_eq!(status, GW_ERR_CONNECT, "{}", last_error());
     assert_eq!(attempts, 3, "{}", last_error());
     assert!(last_error().contains("could not be resolved") && last_error().contains("not sent"), "{}", last_error());
@@ -169,12 +111,12 @@ fn an_unresolvable_host_is_a_connect_error_retried_retries_plus_one_times() {
 fn each_phase_has_its_status_and_attempt_count() {
     // Connect: nothing listens.
     let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let (status, attempts) = client(&format!("http://127.0.0.1:{closed}"), 1).create_session();
+    let (status, attempts) = call_once(&format!("http://127.0.0.1:{closed}"), 1);
     assert_eq!((status, attempts), (GW_ERR_CONNECT, 2), "connect: {}", last_error());
 
     // TLS: the server closes during the handshake; nothing was sent, retried.
     let (addr, _) = server(|stream, _| drop(stream));
-    let (status, attempts) = client(&format!("https://{addr}"), 1).create_session();
+    let (status, attempts) = call_once(&format!("https://{addr}"), 1);
     assert_eq!((status, attempts), (GW_ERR_CONNECT, 2), "tls: {}", last_error());
     assert!(last_error().contains("TLS handshake") && last_error().contains("not sent"), "{}", last_error());
 
@@ -182,7 +124,7 @@ fn each_phase_has_its_status_and_attempt_count() {
     let (addr, _) = server(|mut stream, _| {
         read_request(&mut stream);
     });
-    let (status, attempts) = client(&format!("http://{addr}"), 1).create_session();
+    let (status, attempts) = call_once(&format!("http://{addr}"), 1);
     assert_eq!((status, attempts), (GW_ERR_IO, 1), "receive: {}", last_error());
     assert!(last_error().contains("may have been processed"), "{}", last_error());
 
@@ -191,7 +133,7 @@ fn each_phase_has_its_status_and_attempt_count() {
         read_request(&mut stream);
         let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nresult=SUC");
     });
-    let (status, attempts) = client(&format!("http://{addr}"), 1).create_session();
+    let (status, attempts) = call_once(&format!("http://{addr}"), 1);
     assert_eq!((status, attempts), (GW_ERR_IO, 1), "truncated: {}", last_error());
 }
 
@@ -204,10 +146,11 @@ fn a_pooled_connection_the_server_closed_is_retried_once_on_a_fresh_one() {
             answer(&mut stream, ANSWER, false);
         }
     });
-    let client = client(&format!("http://{addr}"), 0);
-    for call in 1..=3 {
-        let (status, attempts) = client.create_session();
-        assert_eq!((status, attempts), (GW_OK, 1), "idle close, call {call}: {}", last_error());
+    let log = Log::default();
+    let client = client(&format!("http://{addr}"), 0, &log);
+    for n in 1..=3 {
+        let (status, attempts) = call(&client, &log);
+        assert_eq!((status, attempts), (GW_OK, 1), "idle close, call {n}: {}", last_error());
         thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(accepted.load(Ordering::SeqCst), 3);
@@ -221,10 +164,10 @@ fn a_pooled_connection_the_server_closed_is_retried_once_on_a_fresh_one() {
             read_request(&mut stream);
         }
     });
-    let client = self::client(&format!("http://{addr}"), 0);
-    for call in 1..=3 {
-        let (status, attempts) = client.create_session();
-        assert_eq!((status, attempts), (GW_OK, 1), "close crossing call {call}: {}", last_error());
+    let client = self::client(&format!("http://{addr}"), 0, &log);
+    for n in 1..=3 {
+        let (status, attempts) = call(&client, &log);
+        assert_eq!((status, attempts), (GW_OK, 1), "close crossing, call {n}: {}", last_error());
     }
     assert_eq!(accepted.load(Ordering::SeqCst), 3);
 
@@ -232,7 +175,7 @@ fn a_pooled_connection_the_server_closed_is_retried_once_on_a_fresh_one() {
     let (addr, accepted) = server(|mut stream, _| {
         read_request(&mut stream);
     });
-    let (status, _) = self::client(&format!("http://{addr}"), 0).create_session();
+    let (status, _) = call_once(&format!("http://{addr}"), 0);
     assert_eq!(status, GW_ERR_IO, "{}", last_error());
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }
@@ -245,7 +188,7 @@ fn an_oversized_answer_keeps_its_http_status() {
         let _ = stream.write_all(format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes());
         let _ = stream.write_all(body.as_bytes());
     });
-    let (status, attempts) = client(&format!("http://{addr}"), 1).create_session();
+    let (status, attempts) = call_once(&format!("http://{addr}"), 1);
     assert_eq!((status, attempts), (GW_ERR_PROTOCOL, 1), "{}", last_error());
     assert_eq!(gw_last_error_http_status(), 200, "{}", last_error());
 }
@@ -258,48 +201,46 @@ fn urls_are_parsed_strictly_and_credentials_never_echoed() {
         ("http://[::1]evil.example.com", "\u{0}"),
         ("https://gateway.example:99999", "\u{0}"),
     ] {
-        assert_eq!(config(url, 0).err(), Some(GW_ERR_CONFIG), "{url} accepted");
+        assert_eq!(set_base_url(url), GW_ERR_CONFIG, "{url} accepted");
         assert!(!last_error().contains(secret), "{url}: {}", last_error());
     }
-    let config = gw_config_new();
+    let config = CConfig::new();
     for proxy in ["http://user:Pr0xy-Pa55@127.0.0.1:notaport", "http://[::1]evil.example.com:3128"] {
         // SAFETY: a live config and a valid C string.
-        assert_eq!(unsafe { gw_config_set_proxy(config, c(proxy).as_ptr()) }, GW_ERR_CONFIG, "{proxy}");
+        assert_eq!(unsafe { gw_config_set_proxy(config.0, c(proxy).as_ptr()) }, GW_ERR_CONFIG, "{proxy}");
         assert!(!last_error().contains("Pr0xy-Pa55"), "{}", last_error());
     }
-    // SAFETY: from gw_config_new, freed once.
-    unsafe { gw_config_free(config) };
 }
 
 #[test]
 fn plain_http_through_a_proxy_is_refused() {
-    let config = config("http://127.0.0.1:8080", 0).unwrap();
+    let config = CConfig::for_url("http://127.0.0.1:8080");
     // SAFETY: a live config and a valid C string.
-    assert_eq!(unsafe { gw_config_set_proxy(config, c("http://127.0.0.1:3128").as_ptr()) }, GW_OK);
-    assert_eq!(Client::new(config).err(), Some(GW_ERR_CONFIG));
+    assert_eq!(unsafe { gw_config_set_proxy(config.0, c("http://127.0.0.1:3128").as_ptr()) }, GW_OK);
+    assert_eq!(config.try_client().0, GW_ERR_CONFIG);
     assert!(last_error().contains("in clear") && last_error().contains("proxy"), "{}", last_error());
 
     // From the environment too (no other test here reads it).
     std::env::set_var("HTTPS_PROXY", "http://127.0.0.1:3128");
-    let config = self::config("http://127.0.0.1:8080", 0).unwrap();
+    let config = CConfig::for_url("http://127.0.0.1:8080");
     // SAFETY: a live config.
-    assert_eq!(unsafe { gw_config_set_proxy_from_environment(config, 1) }, GW_OK);
-    let refused = Client::new(config).err();
+    assert_eq!(unsafe { gw_config_set_proxy_from_environment(config.0, 1) }, GW_OK);
+    let refused = config.try_client().0;
     std::env::remove_var("HTTPS_PROXY");
-    assert_eq!(refused, Some(GW_ERR_CONFIG), "{}", last_error());
+    assert_eq!(refused, GW_ERR_CONFIG, "{}", last_error());
 
-    // https through the same proxy is fine (refused only when used).
-    let config = self::config("https://127.0.0.1:8443", 0).unwrap();
+    // https through the same proxy is fine.
+    let config = CConfig::for_url("https://127.0.0.1:8443");
     // SAFETY: a live config and a valid C string.
-    assert_eq!(unsafe { gw_config_set_proxy(config, c("http://127.0.0.1:3128").as_ptr()) }, GW_OK);
-    assert!(Client::new(config).is_ok());
+    assert_eq!(unsafe { gw_config_set_proxy(config.0, c("http://127.0.0.1:3128").as_ptr()) }, GW_OK);
+    assert_eq!(config.try_client().0, GW_OK, "{}", last_error());
 }
 
 #[test]
 fn http_sent_to_a_tls_port_says_the_server_speaks_https() {
-    let sim = gw_sim::Sim::start(gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD).tls_generated()).unwrap();
+    let sim = TlsSim::start("https-port", sim_config());
     let plain = sim.base_url().replace("https://", "http://");
-    let (status, attempts) = client(&plain, 1).create_session();
+    let (status, attempts) = call_once(&plain, 1);
     assert_eq!(attempts, 1, "{}", last_error());
     assert_eq!(status, GW_ERR_PROTOCOL, "{}", last_error());
     assert!(last_error().contains("seems to speak HTTPS"), "{}", last_error());
@@ -332,18 +273,8 @@ fn tls_server(
             let _ = tls.flush();
         }
     });
-    let dir = std::env::temp_dir().join(format!("gw-phases-{}-{}", std::process::id(), addr.replace(':', "-")));
-    std::fs::create_dir_all(&dir).unwrap();
-    let ca = dir.join("ca.pem");
-    std::fs::write(&ca, identity.ca_pem.unwrap()).unwrap();
-    (format!("https://{addr}"), ca.display().to_string(), kinds)
-}
-
-fn tls_client(base_url: &str, ca: &str) -> Client {
-    let config = config(base_url, 0).unwrap();
-    // SAFETY: a live config and a valid C string.
-    assert_eq!(unsafe { gw_config_set_ca_bundle(config, c(ca).as_ptr()) }, GW_OK);
-    Client::new(config).unwrap()
+    let ca = write(&scratch_dir("resumption"), "ca.pem", &identity.ca_pem.unwrap());
+    (format!("https://{addr}"), ca, kinds)
 }
 
 #[test]
@@ -352,11 +283,11 @@ fn tls_sessions_are_resumed_across_connections_of_one_client_only() {
     static TLS12: [&rustls::SupportedProtocolVersion; 1] = [&rustls::version::TLS12];
     for (name, versions) in [("TLS 1.3", &TLS13[..]), ("TLS 1.2", &TLS12[..])] {
         let (base_url, ca, kinds) = tls_server(versions);
-        let first = tls_client(&base_url, &ca);
+        let first = CConfig::for_url(&base_url).ca_bundle(&ca).client();
         for _ in 0..3 {
             assert_eq!(first.create_session().0, GW_OK, "{name}: {}", last_error());
         }
-        let second = tls_client(&base_url, &ca);
+        let second = CConfig::for_url(&base_url).ca_bundle(&ca).client();
         assert_eq!(second.create_session().0, GW_OK, "{name}: {}", last_error());
         assert_eq!(*kinds.lock().unwrap(), ["Full", "Resumed", "Resumed", "Full"], "{name}");
     }
@@ -365,8 +296,9 @@ fn tls_sessions_are_resumed_across_connections_of_one_client_only() {
 #[test]
 fn one_client_makes_many_calls_against_gw_sim() {
     let sim = sim();
-    let client = client(&sim.base_url(), 0);
+    let log = Log::default();
+    let client = client(&sim.base_url(), 0, &log);
     for _ in 0..5 {
-        assert_eq!(client.create_session(), (GW_OK, 1), "{}", last_error());
+        assert_eq!(call(&client, &log), (GW_OK, 1), "{}", last_error());
     }
 }

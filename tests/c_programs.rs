@@ -4,61 +4,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{sim, terminal_card, MERCHANT, PASSWORD};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The directory cargo wrote `libgw.so` to: the test binary lives in its `deps/`.
-fn library_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-    assert!(dir.join("libgw.so").exists(), "no libgw.so in {}", dir.display());
-    // The soname is libgw.so.0; cargo writes only libgw.so.
-    let link = dir.join("libgw.so.0");
-    if !link.exists() {
-        let _ = std::os::unix::fs::symlink("libgw.so", &link);
-    }
-    dir
-}
-
-/// Compiles one source file into an executable linked with `-lgw`.
-fn compile(source: &str, cpp: bool) -> PathBuf {
-    let lib = library_dir();
-    let out_dir = std::env::temp_dir().join(format!("gw-c-abi-{}", std::process::id()));
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let exe = out_dir.join(Path::new(source).file_stem().unwrap());
-    let compiler = cc::Build::new()
-        .cpp(cpp)
-        .target(env!("GW_BUILD_TARGET"))
-        .host(env!("GW_BUILD_HOST"))
-        .opt_level(1)
-        .cargo_metadata(false)
-        .cargo_warnings(false)
-        .get_compiler();
-    let mut command = compiler.to_command();
-    command
-        .args([if cpp { "-std=c++17" } else { "-std=c99" }, "-Wall", "-Wextra", "-Werror", "-pedantic"])
-        .arg("-I")
-        .arg(root().join("include"))
-        .arg(root().join("tests/c").join(source))
-        .arg("-o")
-        .arg(&exe)
-        .arg(format!("-L{}", lib.display()))
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-lgw");
-    let output = command.output().expect("run the C compiler");
-    assert!(output.status.success(), "compiling {source} failed:\n{}", String::from_utf8_lossy(&output.stderr));
-    exe
-}
+use common::{compile_c, sim, sim_config, terminal_card, TlsSim, MERCHANT, PASSWORD};
 
 #[test]
 fn a_c_program_creates_a_session_and_a_token() {
-    let exe = compile("abi_smoke.c", false);
+    let exe = compile_c("abi_smoke.c", false);
     let sim = sim();
     let card = terminal_card();
     let output = Command::new(&exe)
@@ -79,7 +31,7 @@ fn a_c_program_creates_a_session_and_a_token() {
 
 #[test]
 fn the_header_compiles_as_cpp17() {
-    let exe = compile("header_cpp.cpp", true);
+    let exe = compile_c("header_cpp.cpp", true);
     let output = Command::new(&exe).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1 a required argument was NULL");
@@ -91,20 +43,17 @@ fn the_header_compiles_as_cpp17() {
 /// the client's own (zeroizing) copy. Over plain http and over TLS.
 #[test]
 fn no_password_or_card_data_is_left_in_memory_after_the_calls() {
-    let exe = compile("memory_scan.c", false);
+    let exe = compile_c("memory_scan.c", false);
     let card = terminal_card();
     let reversed = |text: &str| text.chars().rev().collect::<String>();
     let (pan, cvc) = ("5123450000000008", "7391");
     for tls in [false, true] {
-        let config = gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD);
-        let sim = gw_sim::Sim::start(if tls { config.tls_generated() } else { config }).unwrap();
-        let ca_file = std::env::temp_dir().join(format!("gw-memory-scan-{}-ca.pem", std::process::id()));
-        let ca = match sim.ca_cert_pem() {
-            Some(pem) => {
-                std::fs::write(&ca_file, pem).unwrap();
-                ca_file.display().to_string()
-            }
-            None => "-".to_owned(),
+        let (sim, ca) = if tls {
+            let sim = TlsSim::start("memory-scan", sim_config());
+            let ca = sim.ca_file.clone();
+            (sim.sim, ca)
+        } else {
+            (common::sim(), "-".to_owned())
         };
         let output = Command::new(&exe)
             .args([
