@@ -114,6 +114,16 @@ fn each_phase_has_its_status_and_attempt_count() {
     let (status, attempts) = call_once(&format!("http://127.0.0.1:{closed}"), 1);
     assert_eq!((status, attempts), (GW_ERR_CONNECT, 2), "connect: {}", last_error());
 
+    // Connect: the proxy does not answer.
+    let log = Log::default();
+    let config = CConfig::for_url("https://127.0.0.1:8443").retries(1).log(&log);
+    // SAFETY: a live config and a valid C string.
+    let status = unsafe { gw_config_set_proxy(config.0, c(&format!("http://127.0.0.1:{closed}")).as_ptr()) };
+    assert_eq!(status, GW_OK);
+    let (status, attempts) = call(&config.client(), &log);
+    assert_eq!((status, attempts), (GW_ERR_CONNECT, 2), "proxy: {}", last_error());
+    assert!(last_error().contains("could not connect") && last_error().contains("via proxy"), "{}", last_error());
+
     // TLS: the server closes during the handshake; nothing was sent, retried.
     let (addr, _) = server(|stream, _| drop(stream));
     let (status, attempts) = call_once(&format!("https://{addr}"), 1);

@@ -93,7 +93,8 @@ fn update(change: impl FnOnce(&mut Progress)) {
 pub(crate) struct GwConnector {
     tls: Arc<ClientConfig>,
     /// The client goes through a CONNECT proxy; its own connection to the
-    /// proxy is not the exchange and does not record progress.
+    /// proxy carries the CONNECT request, not the exchange, and does not
+    /// record a send or a receive.
     proxied: bool,
 }
 
@@ -122,13 +123,13 @@ impl<In: Transport> Connector<In> for GwConnector {
     type Out = GwTransport;
 
     fn connect(&self, details: &ConnectionDetails, chained: Option<In>) -> Result<Option<GwTransport>, ureq::Error> {
+        // Connecting to the proxy is part of connecting too; what the
+        // proxy leg does not record is the CONNECT request it sends.
         let proxy_leg = self.proxied && details.config.proxy().is_none();
-        if !proxy_leg {
-            update(|p| {
-                p.phase = Phase::Connect;
-                p.fresh_only = false;
-            });
-        }
+        update(|p| {
+            p.phase = Phase::Connect;
+            p.fresh_only = false;
+        });
         let deadline = deadline_of(details.timeout);
         let stream = match chained {
             Some(tunnel) => {
