@@ -3,8 +3,14 @@
 //!
 //! A POST goes out with the form body; whatever the HTTP status, the answer's
 //! body is handed back for decoding (4xx and 5xx carry `result=ERROR`), up to
-//! [`MAX_ANSWER_BYTES`]. Failures are classified by whether the request can
-//! have reached the gateway, which is what decides if a retry is safe.
+//! [`MAX_ANSWER_BYTES`]. Failures are classified by the phase the exchange
+//! reached ([`Phase`]), which is what decides whether the request can have
+//! reached the gateway and so whether a retry is safe.
+//!
+//! ureq does HTTP/1.1 and pools connections; the connections themselves are
+//! gw's (`connection.rs`): one rustls configuration per client (TLS session
+//! resumption), the request written in one write and wiped, no probe of a
+//! pooled connection. `docs/transport.md` has the rules and the figures.
 //!
 //! - Trust: the bundled Mozilla roots, the OS store, or exactly a CA bundle
 //!   file. TLS 1.2 and 1.3 only (rustls implements nothing older); there is
@@ -14,6 +20,7 @@
 //!   configuration error at `gw_client_new`, not a failure of the first call.
 //! - Proxy: only the configured one, or `HTTPS_PROXY` / `NO_PROXY` when the
 //!   configuration enables it; ureq is never left to read the environment.
+//!   Never for plain http (the password would cross the proxy in clear).
 //! - Names are resolved on the caller's thread ([`CallerThreadResolver`]).
 
 use std::env;
