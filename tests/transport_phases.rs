@@ -312,3 +312,97 @@ fn one_client_makes_many_calls_against_gw_sim() {
         assert_eq!(call(&client, &log), (GW_OK, 1), "{}", last_error());
     }
 }
+
+/// Debian nginx closing every connection (`keepalive_timeout 0`), TLS 1.2 on
+/// one port and TLS 1.3 on another, session cache and tickets on, logging
+/// `$ssl_session_reused` per request; killed when dropped.
+struct Nginx {
+    child: std::process::Child,
+    ports: [u16; 2],
+    log: std::path::PathBuf,
+}
+
+impl Nginx {
+    /// `None` (after a loud message) when nginx or openssl is not installed.
+    fn start() -> Option<Nginx> {
+        use std::process::{Command, Stdio};
+        let installed = |path: &str| std::path::Path::new(path).exists();
+        if !installed("/usr/sbin/nginx") || !installed("/usr/bin/openssl") {
+            eprintln!(
+                "\n*** SKIPPED: nginx-light or openssl is not installed; resumption against nginx is NOT tested ***\n"
+            );
+            return None;
+        }
+        let dir = scratch_dir("nginx");
+        let sh = |script: &str| {
+            let status = Command::new("sh").arg("-c").arg(script).current_dir(&dir).stderr(Stdio::null()).status();
+            assert!(status.unwrap().success(), "{script}");
+        };
+        // A CA and a leaf for 127.0.0.1 (webpki refuses a self-signed server certificate).
+        sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
+            -days 2 -subj '/CN=gw test CA' -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign");
+        sh("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr -subj /CN=127.0.0.1");
+        write(&dir, "ext.cnf", "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
+        sh("openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem -days 2 -extfile ext.cnf");
+        let ports = [common::closed_port(), common::closed_port()];
+        let d = dir.display();
+        let server = |port: u16, version: &str| {
+            format!(
+                "server {{ listen 127.0.0.1:{port} ssl; ssl_protocols {version}; location / {{ \
+                 default_type application/x-www-form-urlencoded; return 200 \"{ANSWER}\"; }} }}\n"
+            )
+        };
+        let conf = format!(
+            "daemon off; worker_processes 1; pid {d}/nginx.pid; error_log {d}/error.log;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{ log_format reused '$ssl_protocol $ssl_session_reused'; access_log {d}/access.log reused;\n\
+             client_body_temp_path {d}/body; ssl_certificate {d}/leaf.pem; ssl_certificate_key {d}/leaf.key;\n\
+             ssl_session_cache shared:GW:1m; ssl_session_tickets on; keepalive_timeout 0;\n{}{}}}\n",
+            server(ports[0], "TLSv1.2"),
+            server(ports[1], "TLSv1.3")
+        );
+        let conf_file = write(&dir, "nginx.conf", &conf);
+        let child = Command::new("/usr/sbin/nginx")
+            .args(["-c", &conf_file, "-e", &format!("{d}/error.log")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx starts");
+        let nginx = Nginx { child, ports, log: dir.join("access.log") };
+        for port in ports {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(std::time::Instant::now() < deadline, "nginx did not listen on {port}");
+                thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
+        Some(nginx)
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn tls_sessions_are_resumed_against_nginx() {
+    let Some(nginx) = Nginx::start() else { return };
+    let ca = nginx.log.with_file_name("ca.pem").display().to_string();
+    for port in nginx.ports {
+        let client = CConfig::for_url(&format!("https://127.0.0.1:{port}")).ca_bundle(&ca).client();
+        for _ in 0..4 {
+            assert_eq!(client.create_session().0, GW_OK, "{}", last_error());
+        }
+    }
+    let log = std::fs::read_to_string(&nginx.log).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    // nginx logs "." for a full handshake, "r" for a resumed one.
+    assert_eq!(
+        lines,
+        ["TLSv1.2 .", "TLSv1.2 r", "TLSv1.2 r", "TLSv1.2 r", "TLSv1.3 .", "TLSv1.3 r", "TLSv1.3 r", "TLSv1.3 r"],
+        "{log}"
+    );
+}
