@@ -435,6 +435,10 @@ mod tests {
         assert!(c.set_base_url("https://u:p@host").is_err());
         assert!(c.set_base_url("gateway").is_err());
         assert!(c.set_base_url("http://[::1]evil.example.com").is_err());
+        // No IDNA back end (see Cargo.toml): ASCII host names only.
+        assert!(c.set_base_url("https://gatewаy.example").is_err(), "a Cyrillic 'а' accepted");
+        assert!(c.set_base_url("https://EU-Gateway.Mastercard.com").is_ok());
+        assert_eq!(c.gateway_host.as_deref(), Some("eu-gateway.mastercard.com"));
         assert!(c.set_base_url("https://host:99999").is_err());
         assert!(c.set_base_url("https://host/?q=1").is_err());
         assert!(c.set_base_url("http://localhost:8080/base/").is_ok());
