@@ -381,8 +381,12 @@ impl Nginx {
 }
 
 impl Drop for Nginx {
+    /// SIGTERM, not SIGKILL: the master then stops its worker, which a
+    /// killed master would leave running.
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
+        // SAFETY: kill(2) on our own child, not yet waited for (so the pid is not reused).
+        unsafe { libc::kill(pid, libc::SIGTERM) };
         let _ = self.child.wait();
     }
 }
