@@ -19,6 +19,8 @@ use ureq::Proxy;
 
 /// The NVP API version used when none is set.
 pub const DEFAULT_API_VERSION: u32 = 50;
+/// The longest base URL accepted (bytes).
+const MAX_URL_LEN: usize = 2048;
 /// The lowest API version gw speaks: the Create Session reference is version 39.
 pub const MIN_API_VERSION: u32 = 39;
 /// The highest API version gw accepts.
@@ -322,6 +324,10 @@ fn shown(url: &str) -> String {
 /// fragment. The parsed URL is the one fact the client and the transport
 /// take the host, port and path from.
 pub(crate) fn parse_base_url(url: &str) -> Result<url::Url> {
+    // Refused before any message repeats it: a megabyte of URL is no URL.
+    if url.len() > MAX_URL_LEN {
+        return Err(config_error(format!("base URL of {} bytes is longer than {MAX_URL_LEN}", url.len())));
+    }
     let shown = shown(url);
     let parsed = url::Url::parse(url.trim_end_matches('/'))
         .map_err(|err| config_error(format!("base URL{shown} is not a valid URL ({err}): use https://HOST[:PORT]")))?;
