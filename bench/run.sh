@@ -294,7 +294,10 @@ if [ "${BENCH_CALLGRIND:-0}" = 1 ]; then
   for name in gw_client_sym curl_client inprocess; do
     for inclusive in no yes; do
       callgrind_annotate --inclusive=$inclusive "$work/$name.cg" >"$work/$name.annotated" 2>/dev/null
-      sed -n 1,120p "$work/$name.annotated" >"$out/profile/$name.inclusive-$inclusive.txt"
+      # Paths shortened: the crate sources' directory is named after the
+      # registry's host, which nothing in this repository may carry.
+      sed -n 1,120p "$work/$name.annotated" | sed -e "s|[^ ]*/registry/src/[^/]*/|<crates>/|g" \
+        -e "s|$root/||g" -e "s|$work/||g" -e "s|/rustc/[0-9a-f]*/|<rust>/|g" >"$out/profile/$name.inclusive-$inclusive.txt"
     done
   done
 fi
