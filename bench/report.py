@@ -269,6 +269,20 @@ def main():
            f"after the warm-up, {rss.get('rss_kb_tenth', '?')} KiB a tenth of the way, {rss.get('rss_kb_end', '?')} KiB at the end (peak {rss.get('maxrss_kb', '?')} KiB).",
            f"- libgw.so as built ({built}): {machine['so_bytes']:,} bytes; "
            f"after `strip --strip-all`: {machine['so_stripped_all_bytes']:,} bytes.", ""]
+    heap_path = os.path.join(results_dir, "heap.jsonl")
+    if os.path.exists(heap_path):
+        by_client = defaultdict(dict)
+        for line in open(heap_path):
+            if line.strip():
+                h = json.loads(line)
+                by_client[h["client"]][h["calls"]] = h
+        hrows = []
+        for client, by_n in by_client.items():
+            if len(by_n) == 2:
+                (n1, a), (n2, b) = sorted(by_n.items())
+                hrows.append([client, (b["allocs"] - a["allocs"]) / (n2 - n1), (b["bytes"] - a["bytes"]) / (n2 - n1)])
+        md += ["### Heap allocations per warm HTTP call (valgrind's heap summary, difference of two run lengths)", "",
+               table(["client", "allocations/call", "bytes allocated/call"], hrows), ""]
     md += ["### In-process: validate + encode + decode per call (benches/throughput.rs, no network)", "",
            table(["what", "ns/op", "ops/s"], [[r["case"], r["ns_per_op"], r["ops_per_s"]] for r in inproc]), ""]
 

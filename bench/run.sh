@@ -268,6 +268,19 @@ for v in 12 13; do
   for name in gw libcurl; do trace "cold-tls$v" $name --url "https://127.0.0.1:$p" --ca "$ca"; done
 done
 
+echo "== heap allocations per call: valgrind's heap summary, the same two run lengths"
+: >"$out/heap.jsonl"
+for name in gw libcurl raw; do
+  for n in "${strace_calls[@]}"; do
+    # shellcheck disable=SC2046
+    summary=$(valgrind $(client_cmd "$name") --url "$http" --calls "$n" --warmup 20 2>&1 >/dev/null |
+      grep 'total heap usage' | tr -d ,)
+    allocs=$(awk '{for (i = 2; i <= NF; i++) if ($i == "allocs") print $(i - 1)}' <<<"$summary")
+    bytes=$(awk '{for (i = 2; i <= NF; i++) if ($i == "bytes") print $(i - 1)}' <<<"$summary")
+    echo "{\"client\": \"$name\", \"calls\": $n, \"allocs\": $allocs, \"bytes\": $bytes}" >>"$out/heap.jsonl"
+  done
+done
+
 echo "== in-process: validate + encode + decode (cargo bench --bench throughput, no network)"
 if [ "$quick" = 1 ]; then
   GW_BENCH_QUICK=1 GW_BENCH_JSON="$out/inprocess.jsonl" cargo bench --locked --bench throughput --profile dev
