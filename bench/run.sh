@@ -119,6 +119,12 @@ start_nginx() { # dir [command prefix...]
   pids+=($!)
 }
 
+for p in $p_http $p_https $p_cold12 $p_cold13 $p_sim $p_relay $((p_relay + 1)) $((p_relay + 2)); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "bench: 127.0.0.1:$p is in use; choose other ports with BENCH_PORT (now $port)" >&2
+    exit 1
+  fi
+done
 echo "== servers: nginx on 127.0.0.1:$p_http (http) :$p_https (https) :$p_cold12 (cold TLS 1.2) :$p_cold13 (cold TLS 1.3), gw-sim on :$p_sim"
 start_nginx "$work/nginx"
 for p in $p_http $p_https $p_cold12 $p_cold13; do wait_port 127.0.0.1 "$p"; done
