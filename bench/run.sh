@@ -136,7 +136,6 @@ sim_card=(--ksn "$GW_P2PE_KSN" --payload "$GW_P2PE_PAYLOAD" --bin "$GW_P2PE_CARD
 
 echo "== WAN link: ${delay_ms} ms each way"
 wan_prefix=()
-wan_host=127.0.0.1
 wan_log=$work/nginx-wan/cold.log
 if ip netns add "gwbench$$" 2>/dev/null; then
   netns=gwbench$$
