@@ -51,4 +51,21 @@ for variant in shared static; do
   grep -q '^session.id=SESSION0002' <<<"$out" && grep -q '^token=9' <<<"$out" || { echo "$variant: $out"; exit 1; }
   echo "ok: installed $variant quick start over HTTPS: $(tr '\n' ' ' <<<"$out")"
 done
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+[ "$(pkg-config --modversion gw)" = "$version" ] || { echo "gw.pc says $(pkg-config --modversion gw), not $version"; exit 1; }
+
+echo "== CMake: a project finds the installed gw (find_package(gw ${version%.*}); gw::gw, gw::gw_static)"
+cmake -S tests/cmake -B "$prefix/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" -DGW_WANTED="${version%.*}" \
+  -DCMAKE_C_FLAGS="-std=c99 -Wall -Wextra -Werror -pedantic" >"$prefix/cmake.log" || { cat "$prefix/cmake.log"; exit 1; }
+cmake --build "$prefix/cmake-build" >>"$prefix/cmake.log" || { cat "$prefix/cmake.log"; exit 1; }
+readelf -d "$prefix/cmake-build/quickstart-shared" | grep -q "NEEDED.*libgw.so.${version%%.*}]" || { echo "cmake: not linked against the soname"; exit 1; }
+! readelf -d "$prefix/cmake-build/quickstart-static" | grep -q 'libgw' || { echo "cmake: static build needs libgw.so"; exit 1; }
+for variant in shared static; do
+  out=$(scripts/with-sim.sh --tls -- "$prefix/cmake-build/quickstart-$variant")
+  grep -q '^session.id=SESSION0002' <<<"$out" && grep -q '^token=9' <<<"$out" || { echo "cmake $variant: $out"; exit 1; }
+done
+if cmake -S tests/cmake -B "$prefix/cmake-wrong" -DCMAKE_PREFIX_PATH="$prefix" -DGW_WANTED=$((${version%%.*} + 1)).0 >/dev/null 2>&1; then
+  echo "cmake: find_package(gw $((${version%%.*} + 1)).0) accepted gw $version"; exit 1
+fi
+echo "ok: CMake gw::gw and gw::gw_static built and ran over HTTPS; another major version is refused"
 rm -rf "$prefix"
