@@ -5,7 +5,7 @@
 .PHONY: demo test setup windows
 
 setup:
-	scripts/setup.sh
+	scripts/setup.sh test
 
 demo:
 	scripts/demo.sh

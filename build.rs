@@ -1,10 +1,10 @@
 //! Link-time facts of the shared library, all from the one version (the
-//! crate's) and the one list of functions (`include/gw.h`):
+//! crate's):
 //!
 //! - Linux: the soname `libgw.so.<MAJOR>`, so a program linked against gw 0.x
 //!   refuses a future ABI-breaking 1.x (cargo writes only `libgw.so`;
-//!   installers and tests create the soname's link), and every function of
-//!   the header exported under the version node `GW_<MAJOR>`.
+//!   installers and tests create the soname's link), and every exported
+//!   function under the version node `GW_<MAJOR>`.
 //! - Windows (MinGW): a version resource in `gw.dll` (file and product
 //!   version), compiled with windres.
 
@@ -30,7 +30,7 @@ fn main() {
     if target_os == "windows" && env("CARGO_CFG_TARGET_ENV") == "gnu" {
         version_resource(&out, &version, &env("CARGO_CFG_TARGET_ARCH"));
     }
-    // The tests compile C programs for the same target (tests/c_abi.rs).
+    // The tests compile C programs for the same target (tests/common/mod.rs, `compile_c`).
     println!("cargo:rustc-env=GW_BUILD_TARGET={}", env("TARGET"));
     println!("cargo:rustc-env=GW_BUILD_HOST={}", env("HOST"));
     println!("cargo:rerun-if-changed=build.rs");

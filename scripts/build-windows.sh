@@ -21,7 +21,7 @@ for arch in x64 x86; do
     x64) target=x86_64-pc-windows-gnu ;;
     x86) target=i686-pc-windows-gnu ;;
   esac
-  cargo build -q -p gw --target "$target" $([ "$profile" = release ] && echo --release)
+  cargo build -q --locked -p gw --target "$target" $([ "$profile" = release ] && echo --release)
   out=$target_dir/$target/$profile
   dest=$dist/$arch
   mkdir -p "$dest"

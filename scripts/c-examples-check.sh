@@ -37,9 +37,9 @@ check_c_examples() {
   run create_session "$@" "$dir/create_session"
   expect "$out/create_session.out" "^$SESSION$" '^session\.version=[0-9A-F]{10}$' 'session\.updateStatus=NO_UPDATE' '^HTTP 200 in [0-9]+ ms'
   run tokenize_args "$@" "$dir/tokenize_p2pe" "$GW_P2PE_KSN" "$GW_P2PE_PAYLOAD" "$GW_P2PE_IV" "$GW_P2PE_CARD_BIN"
-  expect "$out/tokenize_args.out" "^$TOKEN$" '^status=VALID$' '^card=VISA 476173xxxxxx0010$'
-  run tokenize_file "$@" "$dir/tokenize_p2pe" "$work/mastercard.env"
-  expect "$out/tokenize_file.out" "^$TOKEN$" '^card=MASTERCARD 512345xxxxxx0008$'
+  expect "$out/tokenize_args.out" "^$TOKEN$" '^status=VALID$' '^card=VISA 476173xxxxxx0010$' '^correlationId=till-1/sale-1$'
+  CORRELATION_ID=till-9/sale-77 run tokenize_file "$@" "$dir/tokenize_p2pe" "$work/mastercard.env"
+  expect "$out/tokenize_file.out" "^$TOKEN$" '^card=MASTERCARD 512345xxxxxx0008$' '^correlationId=till-9/sale-77$'
   run tokenize_stdin "$@" "$dir/tokenize_p2pe" - <"$work/mastercard.env"
   expect "$out/tokenize_stdin.out" "^$TOKEN$"
   if "$@" "$dir/tokenize_p2pe" 0123 "$GW_P2PE_PAYLOAD" >"$out/tokenize_bad.out" 2>"$out/tokenize_bad.err"; then

@@ -56,7 +56,7 @@ version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 scripts/header-functions.sh >"$work/header.txt"
 
 step "x64 and x86: scripts/build-windows.sh --debug (gw.dll, libgw.dll.a, gw.def, libgw.a, gw.h)"
-cargo build -q -p gw-sim
+cargo build -q --locked -p gw-sim
 scripts/build-windows.sh --debug "$work/dist"
 
 for arch in x64 x86; do
@@ -87,7 +87,7 @@ export WINEPREFIX=$target/windows-test/wine-prefix WINEDEBUG=-all
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=$root/scripts/wine-run.sh
 
 step "x64 under Wine: cargo test --test ffi --test transport_tls (gw-sim in the test process)"
-cargo test -q -p gw --target x86_64-pc-windows-gnu --test ffi --test transport_tls
+cargo test -q --locked -p gw --target x86_64-pc-windows-gnu --test ffi --test transport_tls
 
 step "x64 under Wine: the C examples (MinGW, -Werror) against gw-sim on the host's loopback"
 examples=$work/examples-x64

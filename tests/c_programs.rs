@@ -1,0 +1,54 @@
+//! C programs, compiled by this test with the cc crate against `include/gw.h`
+//! and the cdylib cargo just built, run against gw-sim. The header must
+//! compile cleanly as C99 and as C++17 with `-Wall -Wextra -Werror -pedantic`.
+
+mod common;
+
+use std::process::Command;
+
+use common::{compile_c, compile_c_file, root, sim, terminal_card, MERCHANT, PASSWORD};
+
+#[test]
+fn a_c_program_creates_a_session_and_a_token() {
+    let exe = compile_c("abi_smoke.c", false);
+    let sim = sim();
+    let card = terminal_card();
+    let output = Command::new(&exe)
+        .args([&sim.base_url(), MERCHANT, PASSWORD, &card.ksn, &card.payload, &card.card_bin])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        stdout.lines().any(|l| l.starts_with("session.id=SESSION0002") && l.len() == "session.id=".len() + 31),
+        "{stdout}"
+    );
+    assert!(stdout.lines().any(|l| l.starts_with("token=") && l.len() > "token=".len()), "{stdout}");
+    assert!(stdout.contains("invalid field=sourceOfFunds.provided.card.p2pe.keySerialNumber"), "{stdout}");
+    assert!(stdout.contains("correlationId=c-abi-smoke http=20"), "{stdout}");
+    assert!(stdout.contains("status 3=a field failed local validation"), "{stdout}");
+}
+
+#[test]
+fn the_header_compiles_as_cpp17() {
+    let exe = compile_c("header_cpp.cpp", true);
+    let output = Command::new(&exe).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1 a required argument was NULL");
+}
+
+/// Issue 13.2: gw calls from a pthread key destructor (after the thread's
+/// Rust thread-locals are destroyed) return their statuses; the process
+/// exits 0 instead of aborting.
+#[test]
+fn gw_calls_in_a_thread_exit_destructor_do_not_abort() {
+    let exe = compile_c_file(&root().join("tests/c/thread_exit.c"), false, &["-pthread"]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let output = Command::new(&exe).arg(format!("http://127.0.0.1:{port}")).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}\n{stdout}\n{stderr}", output.status);
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("ok ")).count(), 18, "{stdout}");
+    assert!(stdout.ends_with("exit 0\n"), "{stdout}");
+    assert!(!stderr.contains("panic"), "{stderr}");
+}
