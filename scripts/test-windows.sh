@@ -75,7 +75,7 @@ done
 step "x86: a -mrtd (stdcall by default) C caller links against libgw.dll.a and keeps __cdecl"
 i686-w64-mingw32-gcc -std=c99 -Wall -Wextra -Werror -pedantic -mrtd -Iinclude tests/windows/x86_caller.c \
   -o "$work/x86_caller.exe" -L"$work/dist/x86" -lgw
-i686-w64-mingw32-objdump -p "$work/x86_caller.exe" | grep -q 'DLL Name: gw.dll' || fail "x86 caller does not import gw.dll"
+i686-w64-mingw32-objdump -p "$work/x86_caller.exe" | grep 'DLL Name: gw.dll' >/dev/null || fail "x86 caller does not import gw.dll"
 echo "ok: x86 caller built (not run: no 32-bit Wine here)"
 
 step "x64 under Wine: the stand-in bcryptprimitives.dll, a Wine prefix"
@@ -99,7 +99,7 @@ for example in quickstart create_session tokenize_p2pe threads errors; do
 done
 x86_64-w64-mingw32-gcc -std=c99 -Wall -Wextra -Werror -pedantic -O1 -DGW_STATIC -I"$work/dist/x64" examples-c/quickstart.c \
   -o "$examples/quickstart-static.exe" "$work/dist/x64/libgw.a" $WINDOWS_STATIC_LIBS -static-libgcc
-! x86_64-w64-mingw32-objdump -p "$examples/quickstart-static.exe" | grep -q 'DLL Name: gw.dll' || fail "quickstart-static imports gw.dll"
+! x86_64-w64-mingw32-objdump -p "$examples/quickstart-static.exe" | grep 'DLL Name: gw.dll' >/dev/null || fail "quickstart-static imports gw.dll"
 export GW_WINDOWS_WORK=$work
 GW_CLOSED_URL=http://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export GW_CLOSED_URL

@@ -30,7 +30,7 @@ for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
   cargo build --locked -p gw --target "$target"
   cargo test --locked -p gw --target "$target" --lib --test ffi --test field_rules
   file -E "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | sed 's/,.*BuildID.*//'
-  readelf --dyn-syms -W "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | grep -q "gw_version@@$node" \
+  readelf --dyn-syms -W "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | grep "gw_version@@$node" >/dev/null \
     || { echo "$target: libgw.so has no gw_version@@$node"; exit 1; }
 done
 
@@ -67,8 +67,8 @@ echo "== CMake: a project finds the installed gw (find_package(gw ${version%.*})
 cmake -S tests/cmake -B "$prefix/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" -DGW_WANTED="${version%.*}" \
   -DCMAKE_C_FLAGS="-std=c99 -Wall -Wextra -Werror -pedantic" >"$prefix/cmake.log" || { cat "$prefix/cmake.log"; exit 1; }
 cmake --build "$prefix/cmake-build" >>"$prefix/cmake.log" || { cat "$prefix/cmake.log"; exit 1; }
-readelf -d "$prefix/cmake-build/quickstart-shared" | grep -q "NEEDED.*libgw.so.${version%%.*}]" || { echo "cmake: not linked against the soname"; exit 1; }
-! readelf -d "$prefix/cmake-build/quickstart-static" | grep -q 'libgw' || { echo "cmake: static build needs libgw.so"; exit 1; }
+readelf -d "$prefix/cmake-build/quickstart-shared" | grep "NEEDED.*libgw.so.${version%%.*}]" >/dev/null || { echo "cmake: not linked against the soname"; exit 1; }
+! readelf -d "$prefix/cmake-build/quickstart-static" | grep 'libgw' >/dev/null || { echo "cmake: static build needs libgw.so"; exit 1; }
 for variant in shared static; do
   out=$(scripts/with-sim.sh --tls -- "$prefix/cmake-build/quickstart-$variant")
   grep -q '^session.id=SESSION0002' <<<"$out" && grep -q '^token=9' <<<"$out" || { echo "cmake $variant: $out"; exit 1; }
