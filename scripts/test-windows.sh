@@ -27,10 +27,12 @@ sim_bin=$target/debug/gw-sim
 # (also in docs/windows.md; the static link below fails when it goes stale).
 WINDOWS_STATIC_LIBS="-lbcrypt -ladvapi32 -lkernel32 -lntdll -luserenv -lws2_32 -ldbghelp"
 
+# fail, expect, check_c_examples (shared with scripts/test-bindings.sh).
+. scripts/c-examples-check.sh
+
 # Inner mode, run by scripts/with-sim.sh below: the C examples' checks
 # against the gw-sim it started (GW_BASE_URL, GW_P2PE_*, GW_CA_BUNDLE with --tls).
 if [ "${1:-}" = --check-examples ]; then
-  . scripts/c-examples-check.sh
   work=$GW_WINDOWS_WORK
   export GW_P2PE_IV=${GW_P2PE_IV:-}  # with-sim.sh's card has none
   "$sim_bin" terminal --pan 5123450000000008 >"$work/mastercard.env"
@@ -49,7 +51,6 @@ fi
 
 started=$(date +%s)
 step() { echo "== windows: $*"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)

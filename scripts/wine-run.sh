@@ -4,8 +4,8 @@
 #   scripts/wine-run.sh PROGRAM.exe [ARGS...]
 # Puts the test-only ProcessPrng stand-in ($GW_WINE_STANDIN, see
 # tests/windows/bcryptprimitives.c) next to PROGRAM, so Rust's standard library
-# loads under Wine 8. WINEPREFIX (default: a directory under the target dir)
-# is created on first use.
+# loads under Wine 8. WINEPREFIX must be set (test-windows.sh uses one under
+# the target directory); Wine creates it on first use.
 set -euo pipefail
 program=$1
 shift
