@@ -7,8 +7,8 @@
 #      carry gw's version in their version resource;
 #   3. x86: a C caller built with -mrtd (stdcall by default) links and still
 #      calls gw as __cdecl (GW_CALL); 32-bit programs cannot run here;
-#   4. x64 under Wine: the Rust C-ABI and TLS tests (cargo test with Wine as
-#      the runner), and the C examples cross-built with MinGW against gw-sim on
+#   4. x64 under Wine: the Rust unit, C-ABI, TLS, field-rule and secrets
+#      tests (cargo test with Wine as the runner), and the C examples cross-built with MinGW against gw-sim on
 #      the host's loopback, over HTTP and HTTPS (GW_CA_BUNDLE), with the error
 #      matrix of examples-c/errors.c; the quick start linked statically
 #      (GW_STATIC, libgw.a).
@@ -87,8 +87,8 @@ x86_64-w64-mingw32-gcc -std=c99 -Wall -Wextra -Werror -O2 -shared -s tests/windo
 export WINEPREFIX=$target/windows-test/wine-prefix WINEDEBUG=-all
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=$root/scripts/wine-run.sh
 
-step "x64 under Wine: cargo test --test ffi --test transport_tls (gw-sim in the test process)"
-cargo test -q --locked -p gw --target x86_64-pc-windows-gnu --test ffi --test transport_tls
+step "x64 under Wine: cargo test --lib --test ffi --test transport_tls --test field_rules --test secrets (gw-sim in the test process)"
+cargo test -q --locked -p gw --target x86_64-pc-windows-gnu --lib --test ffi --test transport_tls --test field_rules --test secrets
 
 step "x64 under Wine: the C examples (MinGW, -Werror) against gw-sim on the host's loopback"
 examples=$work/examples-x64
