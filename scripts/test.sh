@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every test: Rust (library, simulator, C ABI, header drift), C and C++
-# examples (warnings as errors, valgrind, sanitizers), Python binding.
+# examples (warnings as errors, valgrind, sanitizers), Python binding, ARM
+# under qemu, Windows x64 under Wine and x86 built, install with pkg-config
+# and CMake.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
