@@ -69,10 +69,12 @@ fn symbol_versions(out: &Path, major: &str) {
 named=
 for arg; do
   case $arg in
-    --version-script=*) file=${{arg#--version-script=}}; sed -i '1s/^{{/GW_{major} {{/' "$file" && named=1 ;;
+    --version-script=*)
+      file=${{arg#--version-script=}}
+      sed -i '1s/^{{/GW_{major} {{/' "$file" && grep -q '^GW_{major} {{' "$file" && named=1 ;;
   esac
 done
-[ -n "$named" ] || {{ echo "gw build.rs: rustc passed no --version-script; cannot version libgw.so" >&2; exit 1; }}
+[ -n "$named" ] || {{ echo "gw build.rs: no anonymous --version-script from rustc to name; cannot version libgw.so" >&2; exit 1; }}
 exec "{lld}" "$@"
 "#,
         lld = lld.display()
