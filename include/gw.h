@@ -595,6 +595,7 @@ void gw_response_free(gw_response *response);
 //
 // # Safety
 // `name` is NULL or a NUL-terminated string.
+GW_API GW_CALL
 uint32_t gw_field_is_sensitive(const char *name);
 
 // A static, NUL-terminated description of any status value, never NULL:
