@@ -3,7 +3,8 @@
 #   make test   every test: Rust, C, C++, Python
 #   make bench  gw against libcurl, a raw socket and requests (BENCHMARKS.md);
 #               `make bench BENCH_QUICK=1` is its smoke form
-.PHONY: demo test setup bench
+#   make windows  gw.dll for Windows x64 and x86 in dist/windows (docs/windows.md)
+.PHONY: demo test setup bench windows
 
 setup:
 	scripts/setup.sh test
@@ -16,3 +17,6 @@ test:
 
 bench:
 	BENCH_QUICK=$(BENCH_QUICK) bench/run.sh
+
+windows:
+	scripts/build-windows.sh
