@@ -5,9 +5,10 @@
 //! error) and holds no logic of its own.
 //!
 //! Layers, each using only those above it in this list:
-//! [`error`], [`rules`] (the gateway's field rules), [`nvp`] (the form codec);
-//! [`config`], [`transport`]; [`request`], [`response`]; [`client`] and
-//! [`operations`]; [`ffi`].
+//! [`rules`] (the gateway's field rules), [`nvp`] (the form codec),
+//! [`response`] (a decoded answer: plain data, no error type); [`error`]
+//! (an error may carry that answer); [`config`], [`transport`]; [`request`];
+//! `retry` (the retry policy table); [`client`] and [`operations`]; [`ffi`].
 
 /// cbindgen:ignore
 pub mod error;
@@ -25,6 +26,8 @@ pub mod transport;
 pub mod request;
 /// cbindgen:ignore
 pub mod response;
+
+mod retry;
 
 /// cbindgen:ignore
 pub mod client;
