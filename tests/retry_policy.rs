@@ -1,0 +1,326 @@
+//! The retry policy (docs/production.md, "Retries") cell by cell, and the
+//! fault matrix: every gw-sim fault × CREATE_SESSION, TOKENIZE with a
+//! merchant's token and TOKENIZE without one × HTTP and HTTPS, through the C
+//! ABI. Each call ends in its documented status after its documented number
+//! of attempts, within the call's timeout plus one second; a call that made
+//! more than one attempt says so in its error.
+//!
+//! The cells run in parallel (each its own client), so the whole matrix takes
+//! about as long as its slowest cell, about a second.
+
+mod common;
+
+use std::ffi::{c_char, c_void, CStr};
+use std::fs;
+use std::ptr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{c, last_error, MERCHANT, PASSWORD};
+use gw::ffi::client::{gw_client, gw_client_free, gw_client_new, gw_execute};
+use gw::ffi::config::*;
+use gw::ffi::request::{gw_request, gw_request_free, gw_request_new, gw_request_set};
+use gw::ffi::response::{gw_response, gw_response_free};
+use gw::Kind;
+
+/// Retries configured in every cell: a retried cell makes 3 attempts.
+const RETRIES: u32 = 2;
+/// The call timeout of a cell whose failures are quick: long enough for both
+/// waits (at most 0.3 s + 0.6 s) whatever the machine's load.
+const QUICK: u32 = 3000;
+/// The call timeout of a cell that waits for the timeout itself.
+const SHORT: u32 = 300;
+
+/// The three columns of the policy table.
+#[derive(Clone, Copy, Debug)]
+enum Call {
+    CreateSession,
+    /// TOKENIZE with the merchant's own `token`: create-or-update.
+    TokenizeWithToken,
+    /// TOKENIZE without `token`: the gateway generates one.
+    TokenizeNewToken,
+}
+
+const CALLS: [Call; 3] = [Call::CreateSession, Call::TokenizeWithToken, Call::TokenizeNewToken];
+
+/// One row: a gw-sim fault (or none), the call timeout, the status every
+/// column ends in (`None` for `GW_OK`), and the attempts per column.
+struct Row {
+    fault: &'static str,
+    timeout_ms: u32,
+    status: Option<Kind>,
+    attempts: [u32; 3],
+}
+
+const fn row(fault: &'static str, timeout_ms: u32, status: Option<Kind>, attempts: [u32; 3]) -> Row {
+    Row { fault, timeout_ms, status, attempts }
+}
+
+/// The documented matrix (docs/production.md, "What a failure looks like").
+const MATRIX: [Row; 15] = [
+    row("", QUICK, None, [1, 1, 1]),
+    row("delay,ms=100", QUICK, None, [1, 1, 1]),
+    // The answer never comes in time: the call's whole budget is spent, no
+    // retry fits, whatever the operation.
+    row("delay,ms=2000", SHORT, Some(Kind::Timeout), [1, 1, 1]),
+    row("silent", SHORT, Some(Kind::Timeout), [1, 1, 1]),
+    // The connection breaks after the request went out: in doubt. Repeated
+    // only where a repeat has no second effect.
+    row("reset", QUICK, Some(Kind::Io), [3, 3, 1]),
+    row("truncate", QUICK, Some(Kind::Io), [3, 3, 1]),
+    row("server-failed", QUICK, Some(Kind::Gateway), [3, 3, 1]),
+    // The gateway says it did not process the request: retried for all.
+    row("server-busy", QUICK, Some(Kind::Gateway), [3, 3, 3]),
+    row("busy-then-ok=1", QUICK, None, [2, 2, 2]),
+    row("busy-then-ok=2", QUICK, None, [3, 3, 3]),
+    // Answers that are not answers, and final results: never retried.
+    row("oversize", QUICK, Some(Kind::Protocol), [1, 1, 1]),
+    row("garbage", QUICK, Some(Kind::Protocol), [1, 1, 1]),
+    row("http500-html", QUICK, Some(Kind::Protocol), [1, 1, 1]),
+    row("result-pending", QUICK, Some(Kind::Pending), [1, 1, 1]),
+    row("result-unknown", QUICK, Some(Kind::UnknownResult), [1, 1, 1]),
+];
+
+/// Counts the `GW_LOG_INFO` attempt lines of one client.
+#[derive(Default)]
+struct Attempts(AtomicU32);
+
+/// # Safety
+/// `userdata` points to a live `Attempts`; `message` is NUL-terminated.
+unsafe extern "C" fn count_attempts(userdata: *mut c_void, level: u32, message: *const c_char) {
+    // SAFETY: each test passes an `Attempts` that outlives its client.
+    let attempts = unsafe { &*(userdata as *const Attempts) };
+    // SAFETY: gw passes a NUL-terminated message valid during the call.
+    let message = unsafe { CStr::from_ptr(message) }.to_string_lossy();
+    if level == GW_LOG_INFO && message.contains(" attempt ") {
+        attempts.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A gateway to run the matrix against.
+struct Gateway {
+    base_url: String,
+    /// The CA file to trust (HTTPS), else `None`.
+    ca_file: Option<String>,
+}
+
+impl Gateway {
+    fn http(sim: &gw_sim::Sim) -> Gateway {
+        Gateway { base_url: sim.base_url(), ca_file: None }
+    }
+
+    fn https(sim: &gw_sim::Sim, name: &str) -> Gateway {
+        let ca_file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("retry-policy-{name}-{}-ca.pem", std::process::id()));
+        fs::write(&ca_file, sim.ca_cert_pem().expect("a generated CA")).expect("write the CA file");
+        Gateway { base_url: sim.base_url(), ca_file: Some(ca_file.to_str().expect("UTF-8").to_owned()) }
+    }
+}
+
+/// What one call through the C ABI did.
+struct Outcome {
+    status: u32,
+    attempts: u32,
+    took: Duration,
+    message: String,
+}
+
+/// Makes one call of `call` to `gateway` with `correlation_id`, through the
+/// C ABI, with its own client, and frees everything.
+fn call_c(gateway: &Gateway, call: Call, correlation_id: &str, timeout_ms: u32) -> Outcome {
+    let attempts = Attempts::default();
+    let config = gw_config_new();
+    let card = common::terminal_card();
+    // SAFETY: `config` is live until freed below; every string is a live
+    // CString for the length of its call; `attempts` outlives the client.
+    let setup = unsafe {
+        let mut status = gw_config_set_base_url(config, c(&gateway.base_url).as_ptr())
+            | gw_config_set_merchant(config, c(MERCHANT).as_ptr())
+            | gw_config_set_api_password(config, c(PASSWORD).as_ptr())
+            | gw_config_set_timeout_ms(config, timeout_ms)
+            | gw_config_set_connect_timeout_ms(config, timeout_ms)
+            | gw_config_set_retries(config, RETRIES)
+            | gw_config_set_log(config, GW_LOG_INFO, Some(count_attempts), &attempts as *const Attempts as *mut c_void);
+        if let Some(ca_file) = &gateway.ca_file {
+            status |= gw_config_set_ca_bundle(config, c(ca_file).as_ptr());
+        }
+        status
+    };
+    assert_eq!(setup, 0, "configuration: {}", last_error());
+    let mut client: *mut gw_client = ptr::null_mut();
+    // SAFETY: a live config and writable storage for the client.
+    let created = unsafe { gw_client_new(config, &mut client) };
+    assert_eq!(created, 0, "client: {}", last_error());
+    let (operation, fields): (&str, Vec<(&str, &str)>) = match call {
+        Call::CreateSession => ("CREATE_SESSION", vec![]),
+        Call::TokenizeWithToken | Call::TokenizeNewToken => (
+            "TOKENIZE",
+            vec![
+                ("sourceOfFunds.type", "CARD"),
+                ("sourceOfFunds.provided.card.p2pe.keySerialNumber", &card.ksn),
+                ("sourceOfFunds.provided.card.p2pe.payload", &card.payload),
+            ],
+        ),
+    };
+    let mut request: *mut gw_request = ptr::null_mut();
+    // SAFETY: a live CString and writable storage for the request.
+    assert_eq!(unsafe { gw_request_new(c(operation).as_ptr(), &mut request) }, 0, "{}", last_error());
+    let token = matches!(call, Call::TokenizeWithToken).then_some(("token", "9876543210120008"));
+    for (name, value) in fields.into_iter().chain(token).chain([("correlationId", correlation_id)]) {
+        // SAFETY: a live request and live CStrings.
+        let set = unsafe { gw_request_set(request, c(name).as_ptr(), c(value).as_ptr()) };
+        assert_eq!(set, 0, "{name}: {}", last_error());
+    }
+    let mut response: *mut gw_response = ptr::null_mut();
+    let started = Instant::now();
+    // SAFETY: live client and request, writable storage for the response.
+    let status = unsafe { gw_execute(client, request, &mut response) };
+    let took = started.elapsed();
+    let message = last_error();
+    // SAFETY: each handle came from gw and is freed once (NULL is a no-op).
+    unsafe {
+        gw_response_free(response);
+        gw_request_free(request);
+        gw_client_free(client);
+        gw_config_free(config);
+    }
+    Outcome { status, attempts: attempts.0.load(Ordering::SeqCst), took, message }
+}
+
+/// Checks one cell; returns a line for the report, or the mismatch.
+fn check(
+    what: &str,
+    outcome: &Outcome,
+    status: Option<Kind>,
+    attempts: u32,
+    timeout_ms: u32,
+) -> Result<String, String> {
+    let expected = status.map_or(0, Kind::status);
+    let bound = Duration::from_millis(u64::from(timeout_ms)) + Duration::from_secs(1);
+    let line = format!(
+        "{what:<52} status {:>2} attempts {} {:>5} ms  {}",
+        outcome.status,
+        outcome.attempts,
+        outcome.took.as_millis(),
+        if outcome.status == 0 { "" } else { &outcome.message }
+    );
+    let says_attempts = outcome.message.contains(&format!("after {attempts} attempts over "));
+    if outcome.status != expected
+        || outcome.attempts != attempts
+        || outcome.took >= bound
+        || (expected != 0 && attempts > 1 && !says_attempts)
+        || (attempts == 1 && outcome.message.contains(" attempts over "))
+    {
+        return Err(format!("{line}\n    expected status {expected}, {attempts} attempt(s), under {bound:?}"));
+    }
+    Ok(line)
+}
+
+/// One cell of a matrix: its name, and the call that checks it.
+type Cell<'a> = (String, Box<dyn FnOnce() -> Result<String, String> + Send + 'a>);
+
+/// Cells run at once: enough that the matrix takes about a second, few
+/// enough that TLS handshakes on two loaded cores do not eat the waits.
+const WORKERS: usize = 12;
+
+/// Runs the cells on [`WORKERS`] threads, then fails listing every mismatch.
+fn run_all(cells: Vec<Cell<'_>>) {
+    let total = cells.len();
+    let queue = std::sync::Mutex::new(cells.into_iter());
+    let mut results: Vec<Result<String, String>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    while let Some((_, cell)) = {
+                        let next = queue.lock().unwrap().next();
+                        next
+                    } {
+                        done.push(cell());
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|worker| worker.join().expect("a cell panicked")).collect()
+    });
+    results.sort_by(|a, b| a.as_ref().unwrap_or_else(|e| e).cmp(b.as_ref().unwrap_or_else(|e| e)));
+    let lines: Vec<&str> = results.iter().map(|r| r.as_ref().unwrap_or_else(|e| e).as_str()).collect();
+    eprintln!("{}", lines.join("\n"));
+    let failed: Vec<&str> = results.iter().filter_map(|r| r.as_ref().err()).map(String::as_str).collect();
+    assert_eq!(results.len(), total);
+    assert!(failed.is_empty(), "{} of {total} cells differ:\n{}", failed.len(), failed.join("\n"));
+}
+
+#[test]
+fn every_fault_for_every_operation_over_http_and_https() {
+    let plain = common::sim();
+    let tls = gw_sim::Sim::start(gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD).tls_generated())
+        .expect("gw-sim starts with TLS");
+    let gateways = [("http", Gateway::http(&plain)), ("https", Gateway::https(&tls, "matrix"))];
+    let mut cells: Vec<Cell<'_>> = Vec::new();
+    for (scheme, gateway) in &gateways {
+        for row in &MATRIX {
+            for (column, call) in CALLS.into_iter().enumerate() {
+                let what = format!("{scheme} {call:?} {}", if row.fault.is_empty() { "no fault" } else { row.fault });
+                // The tag keeps busy-then-ok's per-correlationId counters apart.
+                let id = if row.fault.is_empty() {
+                    format!("matrix-{scheme}-{column}")
+                } else {
+                    format!("gw-sim:fault={},tag={scheme}{column}", row.fault)
+                };
+                cells.push((
+                    what.clone(),
+                    Box::new(move || {
+                        let outcome = call_c(gateway, call, &id, row.timeout_ms);
+                        check(&what, &outcome, row.status, row.attempts[column], row.timeout_ms)
+                    }),
+                ));
+            }
+        }
+    }
+    run_all(cells);
+}
+
+/// Runs `call` of every column against `base_url` (trusting only the bundled
+/// roots), expecting `status` after `attempts` per column.
+fn every_column(what: &str, base_url: &str, status: Kind, attempts: [u32; 3]) {
+    let cells = CALLS
+        .into_iter()
+        .enumerate()
+        .map(|(column, call)| -> Cell<'_> {
+            let name = format!("{what} {call:?}");
+            let gateway = Gateway { base_url: base_url.to_owned(), ca_file: None };
+            (
+                name.clone(),
+                Box::new(move || {
+                    let outcome = call_c(&gateway, call, "till-7-0042", QUICK);
+                    check(&name, &outcome, Some(status), attempts[column], QUICK)
+                }),
+            )
+        })
+        .collect();
+    run_all(cells);
+}
+
+/// Nothing was sent: every operation is retried.
+#[test]
+fn a_refused_connection_is_retried_for_every_operation() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    every_column("connect", &format!("http://127.0.0.1:{closed}"), Kind::Connect, [3, 3, 3]);
+}
+
+/// Nothing was sent: every operation is retried (issue 13, defect 4).
+#[test]
+fn a_host_that_does_not_resolve_is_retried_for_every_operation() {
+    every_column("resolve", "https://gw-retry-policy.invalid", Kind::Connect, [3, 3, 3]);
+}
+
+/// Nothing was sent, but the cause does not pass: never retried.
+#[test]
+fn an_untrusted_certificate_is_never_retried() {
+    // The client trusts only the bundled roots, not gw-sim's own CA.
+    let tls = gw_sim::Sim::start(gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD).tls_generated())
+        .expect("gw-sim starts with TLS");
+    every_column("tls", &tls.base_url(), Kind::Tls, [1, 1, 1]);
+}
