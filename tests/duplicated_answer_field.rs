@@ -52,16 +52,16 @@ fn answer_once(body: &'static str) -> String {
 /// last error, and the response's `result` when there is a response.
 fn create_session_c(base_url: &str) -> (u32, String, Option<String>) {
     let config = gw_config_new();
-    // SAFETY: `config` is live until freed below; the CStrings live for
-    // each call.
-    let setup = unsafe {
-        gw_config_set_base_url(config, c(base_url).as_ptr())
-            | gw_config_set_merchant(config, c(MERCHANT).as_ptr())
-            | gw_config_set_api_password(config, c(PASSWORD).as_ptr())
-            | gw_config_set_timeout_ms(config, 5000)
-            | gw_config_set_retries(config, 0)
-    };
-    assert_eq!(setup, 0, "{}", last_error());
+    let ok = |status: u32| assert_eq!(status, 0, "configuration: {}", last_error());
+    // SAFETY: for this call and each below, `config` is live until freed at the end, and
+    // each CString lives for its call.
+    ok(unsafe { gw_config_set_base_url(config, c(base_url).as_ptr()) });
+    // SAFETY: as above.
+    ok(unsafe { gw_config_set_merchant(config, c(MERCHANT).as_ptr()) });
+    // SAFETY: as above.
+    ok(unsafe { gw_config_set_api_password(config, c(PASSWORD).as_ptr()) });
+    // SAFETY: as above.
+    ok(unsafe { gw_config_set_retries(config, 0) });
     let mut client: *mut gw_client = ptr::null_mut();
     // SAFETY: a live config, writable storage.
     assert_eq!(unsafe { gw_client_new(config, &mut client) }, 0, "{}", last_error());
@@ -71,13 +71,15 @@ fn create_session_c(base_url: &str) -> (u32, String, Option<String>) {
     let error = last_error();
     // SAFETY: `response` is NULL or live; the name a live CString. Read only
     // when there is a response: a NULL one would reset the last error.
-    let result = (!response.is_null()).then(|| read(unsafe { gw_response_get(response, c"result".as_ptr()) })).flatten();
-    // SAFETY: each handle from gw, freed once (NULL is a no-op).
-    unsafe {
-        gw_response_free(response);
-        gw_client_free(client);
-        gw_config_free(config);
-    }
+    let result =
+        (!response.is_null()).then(|| read(unsafe { gw_response_get(response, c"result".as_ptr()) })).flatten();
+    // SAFETY: for this call and each below, the handle came from gw and is freed once;
+    // NULL is a no-op.
+    unsafe { gw_response_free(response) };
+    // SAFETY: as above.
+    unsafe { gw_client_free(client) };
+    // SAFETY: as above.
+    unsafe { gw_config_free(config) };
     (status, error, result)
 }
 

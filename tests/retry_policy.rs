@@ -131,22 +131,27 @@ fn call_c(gateway: &Gateway, call: Call, correlation_id: &str, timeout_ms: u32) 
     let attempts = Attempts::default();
     let config = gw_config_new();
     let card = common::terminal_card();
-    // SAFETY: `config` is live until freed below; every string is a live
-    // CString for the length of its call; `attempts` outlives the client.
-    let setup = unsafe {
-        let mut status = gw_config_set_base_url(config, c(&gateway.base_url).as_ptr())
-            | gw_config_set_merchant(config, c(MERCHANT).as_ptr())
-            | gw_config_set_api_password(config, c(PASSWORD).as_ptr())
-            | gw_config_set_timeout_ms(config, timeout_ms)
-            | gw_config_set_connect_timeout_ms(config, timeout_ms)
-            | gw_config_set_retries(config, RETRIES)
-            | gw_config_set_log(config, GW_LOG_INFO, Some(count_attempts), &attempts as *const Attempts as *mut c_void);
-        if let Some(ca_file) = &gateway.ca_file {
-            status |= gw_config_set_ca_bundle(config, c(ca_file).as_ptr());
-        }
-        status
-    };
-    assert_eq!(setup, 0, "configuration: {}", last_error());
+    let ok = |status: u32| assert_eq!(status, 0, "configuration: {}", last_error());
+    // SAFETY: for this call and each below, `config` is live until freed at the end, each
+    // CString lives for its call, and `attempts` outlives the client.
+    ok(unsafe { gw_config_set_base_url(config, c(&gateway.base_url).as_ptr()) });
+    // SAFETY: as above.
+    ok(unsafe { gw_config_set_merchant(config, c(MERCHANT).as_ptr()) });
+    // SAFETY: as above.
+    ok(unsafe { gw_config_set_api_password(config, c(PASSWORD).as_ptr()) });
+    // SAFETY: as above.
+    ok(unsafe { gw_config_set_timeout_ms(config, timeout_ms) });
+    // SAFETY: as above.
+    ok(unsafe { gw_config_set_connect_timeout_ms(config, timeout_ms) });
+    // SAFETY: as above.
+    ok(unsafe { gw_config_set_retries(config, RETRIES) });
+    let userdata = &attempts as *const Attempts as *mut c_void;
+    // SAFETY: as above.
+    ok(unsafe { gw_config_set_log(config, GW_LOG_INFO, Some(count_attempts), userdata) });
+    if let Some(ca_file) = &gateway.ca_file {
+        // SAFETY: as above.
+        ok(unsafe { gw_config_set_ca_bundle(config, c(ca_file).as_ptr()) });
+    }
     let mut client: *mut gw_client = ptr::null_mut();
     // SAFETY: a live config and writable storage for the client.
     let created = unsafe { gw_client_new(config, &mut client) };
@@ -177,13 +182,15 @@ fn call_c(gateway: &Gateway, call: Call, correlation_id: &str, timeout_ms: u32) 
     let status = unsafe { gw_execute(client, request, &mut response) };
     let took = started.elapsed();
     let message = last_error();
-    // SAFETY: each handle came from gw and is freed once (NULL is a no-op).
-    unsafe {
-        gw_response_free(response);
-        gw_request_free(request);
-        gw_client_free(client);
-        gw_config_free(config);
-    }
+    // SAFETY: for this call and each below, the handle came from gw and is freed once;
+    // NULL is a no-op.
+    unsafe { gw_response_free(response) };
+    // SAFETY: as above.
+    unsafe { gw_request_free(request) };
+    // SAFETY: as above.
+    unsafe { gw_client_free(client) };
+    // SAFETY: as above.
+    unsafe { gw_config_free(config) };
     Outcome { status, attempts: attempts.0.load(Ordering::SeqCst), took, message }
 }
 
