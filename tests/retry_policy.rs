@@ -181,7 +181,8 @@ fn call_c(gateway: &Gateway, call: Call, correlation_id: &str, timeout_ms: u32) 
     // SAFETY: live client and request, writable storage for the response.
     let status = unsafe { gw_execute(client, request, &mut response) };
     let took = started.elapsed();
-    let message = last_error();
+    // The last error is only meaningful after a failure (a success keeps it).
+    let message = if status == 0 { String::new() } else { last_error() };
     // SAFETY: for this call and each below, the handle came from gw and is freed once;
     // NULL is a no-op.
     unsafe { gw_response_free(response) };
@@ -209,7 +210,7 @@ fn check(
         outcome.status,
         outcome.attempts,
         outcome.took.as_millis(),
-        if outcome.status == 0 { "" } else { &outcome.message }
+        outcome.message
     );
     let says_attempts = outcome.message.contains(&format!("after {attempts} attempts over "));
     if outcome.status != expected
