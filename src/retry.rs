@@ -86,7 +86,7 @@ pub fn decide(repeat: Repeat, setback: Setback) -> Decision {
     const IN_DOUBT_HARMLESS: Decision =
         retry("the request may have been processed, but a repeat of this operation has no second effect");
     let [harmless, second_effect] = match setback {
-        Setback::Lasting(_) => [stop("the cause does not pass by itself: another attempt would fail the same way"); 2],
+        Setback::Lasting(_) => [stop("the cause does not pass by itself, a repeat would fail the same way"); 2],
         // A TLS failure that may pass (its handshake was cut) still precedes
         // the first request byte.
         Setback::Failed(Phase::Resolve | Phase::Connect | Phase::Tls) => [NOT_SENT; 2],
