@@ -106,7 +106,8 @@ impl Client {
         let outcome = match ended {
             Ended::Answer(answer) => self.interpret(answer, &fields),
             Ended::NotAnAnswer(not) => {
-                Err(Error::new(Kind::Protocol, format!("{}: {not}", self.host)).with_http_status(not.http_status()))
+                let message = format!("{}: {}", self.host, redact(&not.message(), &fields));
+                Err(Error::new(Kind::Protocol, message).with_http_status(not.http_status()))
             }
             Ended::Failed(failure) => Err(failure.error),
         };
@@ -129,7 +130,6 @@ impl Client {
         let repeat = Repeat::of(request);
         let body = Zeroizing::new(nvp::encode(fields));
         let deadline = started + self.config.timeout;
-        let retries = self.config.retries;
         let mut attempt = 1;
         loop {
             let attempt_started = Instant::now();
@@ -139,6 +139,8 @@ impl Client {
                 deadline.saturating_duration_since(attempt_started),
             ) {
                 Ok(raw) => {
+                    // Decoded once, here: the policy reads `error.cause`, the
+                    // caller gets the same response, timed to this moment.
                     let decoded =
                         Response::from_http(raw.status, raw.content_type.as_deref(), &raw.body, started.elapsed());
                     decoded.map_or_else(Ended::NotAnAnswer, Ended::Answer)
@@ -146,42 +148,54 @@ impl Client {
                 Err(failure) => Ended::Failed(failure),
             };
             self.log_attempt(operation, attempt, &ended, attempt_started.elapsed());
-            let Some(setback) = ended.setback() else { return (ended, attempt) };
-            let decision = retry::decide(repeat, setback);
-            let reason = || match &ended {
-                Ended::Failed(failure) => failure.error.message().to_owned(),
-                Ended::Answer(answer) => {
-                    format!("HTTP {} {}", answer.http_status(), answer.get("error.cause").unwrap_or_default())
-                }
-                Ended::NotAnAnswer(not) => not.message(),
-            };
-            if !decision.retry {
-                if retries > 0 {
-                    self.log(LogLevel::Warn, || format!("{operation}: {}; no retry: {}", reason(), decision.why));
-                }
-                return (ended, attempt);
+            match self.wait_before_retry(operation, repeat, &ended, attempt, deadline) {
+                Some(delay) => thread::sleep(delay),
+                None => return (ended, attempt),
             }
-            if attempt > retries {
-                return (ended, attempt);
-            }
-            let delay = backoff(attempt);
-            if Instant::now() + delay >= deadline {
-                self.log(LogLevel::Warn, || {
-                    format!("{operation}: {}; no retry, the call's timeout would pass", reason())
-                });
-                return (ended, attempt);
-            }
-            self.log(LogLevel::Warn, || {
-                format!(
-                    "{operation}: {}; retry {attempt} of {retries} in {} ms ({})",
-                    reason(),
-                    delay.as_millis(),
-                    decision.why
-                )
-            });
-            thread::sleep(delay);
             attempt += 1;
         }
+    }
+
+    /// How long to wait before repeating the request after `ended`, or `None`
+    /// for no repeat: the policy table says no, no retry is left, or the wait
+    /// would not fit before `deadline`. Logs the decision.
+    fn wait_before_retry(
+        &self,
+        operation: &str,
+        repeat: Repeat,
+        ended: &Ended,
+        attempt: u32,
+        deadline: Instant,
+    ) -> Option<Duration> {
+        let setback = ended.setback()?;
+        let retries = self.config.retries;
+        let decision = retry::decide(repeat, setback);
+        let reason = || match ended {
+            Ended::Failed(failure) => failure.error.message().to_owned(),
+            Ended::Answer(answer) => {
+                format!("HTTP {} {}", answer.http_status(), answer.get("error.cause").unwrap_or_default())
+            }
+            Ended::NotAnAnswer(not) => not.message(),
+        };
+        if !decision.retry {
+            if retries > 0 {
+                self.log(LogLevel::Warn, || format!("{operation}: {}; no retry: {}", reason(), decision.why));
+            }
+            return None;
+        }
+        if attempt > retries {
+            return None;
+        }
+        let delay = backoff(attempt);
+        if Instant::now() + delay >= deadline {
+            self.log(LogLevel::Warn, || format!("{operation}: {}; no retry, the call's timeout would pass", reason()));
+            return None;
+        }
+        self.log(LogLevel::Warn, || {
+            let ms = delay.as_millis();
+            format!("{operation}: {}; retry {attempt} of {retries} in {ms} ms ({})", reason(), decision.why)
+        });
+        Some(delay)
     }
 
     /// The request's fields after the ones gw manages.
