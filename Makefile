@@ -4,7 +4,7 @@
 .PHONY: demo test setup
 
 setup:
-	scripts/setup.sh
+	scripts/setup.sh test
 
 demo:
 	scripts/demo.sh

@@ -10,7 +10,7 @@ fn main() {
         let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".to_owned());
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libgw.so.{major}");
     }
-    // The tests compile C programs for the same target (tests/c_abi.rs).
+    // The tests compile C programs for the same target (tests/common/mod.rs, `compile_c`).
     println!("cargo:rustc-env=GW_BUILD_TARGET={}", std::env::var("TARGET").unwrap_or_default());
     println!("cargo:rustc-env=GW_BUILD_HOST={}", std::env::var("HOST").unwrap_or_default());
     println!("cargo:rerun-if-changed=build.rs");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target once over its seeds and saved reproducers
 # (libFuzzer -runs=0: each input executed once, no fuzzing). A quick check
-# for CI; exits non-zero when any input crashes a target.
+# for CI; exits non-zero when a target does not build or any input
+# crashes a target.
 #
 #   fuzz/regress.sh            # all targets
 #   fuzz/regress.sh nvp_decode # some targets
@@ -15,8 +16,17 @@ targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
     targets=(nvp_decode response_from_http rules_check sim_request dukpt_decrypt)
 fi
+# A target that does not build fails the run: "0 inputs crashed" would
+# otherwise be reported for a harness that never ran.
+build_log=$(mktemp)
+trap 'rm -f "$build_log"' EXIT
 for t in "${targets[@]}"; do
-    cargo "$TOOLCHAIN" fuzz build "$t" 2>&1 | grep -E '^(error|warning: unused)' || true
+    if ! cargo "$TOOLCHAIN" fuzz build "$t" >"$build_log" 2>&1; then
+        grep -E '^error' -A12 "$build_log" || tail -n 40 "$build_log"
+        echo "regress: $t: BUILD FAILED"
+        exit 1
+    fi
+    grep -E '^warning: unused' "$build_log" || true
 done
 failed=()
 for t in "${targets[@]}"; do

@@ -4,8 +4,8 @@
 # would, and runs the C quick start against it (session id, then token).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-cargo build -p gw -p gw-sim
+scripts/setup.sh demo
+cargo build --locked -p gw -p gw-sim
 make -s -C examples-c
 scripts/with-sim.sh bash -c '
   echo "gw-sim at $GW_BASE_URL (merchant $GW_MERCHANT)"

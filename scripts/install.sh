@@ -13,10 +13,10 @@ target=${2:-}
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 major=${version%%.*}
 
-cargo build --release -p gw ${target:+--target "$target"}
+cargo build --locked --release -p gw ${target:+--target "$target"}
 out=${CARGO_TARGET_DIR:-target}/${target:+$target/}release
 # The native libraries the static library needs, as rustc reports them.
-native=$(cargo rustc -q --release -p gw --lib --crate-type staticlib ${target:+--target "$target"} \
+native=$(cargo rustc -q --locked --release -p gw --lib --crate-type staticlib ${target:+--target "$target"} \
   -- --print native-static-libs 2>&1 | sed -n 's/.*native-static-libs: //p' | tail -n 1)
 
 dest=${DESTDIR:-}$prefix

@@ -1,25 +1,44 @@
 #!/usr/bin/env bash
-# Installs what gw's build, demo and tests need on a fresh Debian 12 machine
-# with Rust (rustup) installed. Idempotent: installs only what is missing.
+# Installs what gw needs on a fresh Debian 12 machine with Rust (rustup)
+# installed. Idempotent: installs only what is missing.
+#
+#   scripts/setup.sh demo   what `make demo` needs: Rust and a C compiler
+#   scripts/setup.sh test   what `make test` runs (the default): the demo's
+#                           needs plus valgrind, tinyproxy, g++, the ARM cross
+#                           compilers and qemu, nightly Rust and cargo-fuzz,
+#                           the minimum supported Rust (Cargo.toml's
+#                           rust-version) and the Python test venv
 set -euo pipefail
 cd "$(dirname "$0")/.."
+part=${1:-test}
+case $part in demo|test) ;; *) echo "usage: scripts/setup.sh [demo|test]" >&2; exit 2 ;; esac
+
+command -v cargo >/dev/null || {
+  echo "setup: Rust is not installed: install rustup (see the Rust website), then run this again" >&2
+  exit 1
+}
 
 need_apt=()
-command -v valgrind >/dev/null || need_apt+=(valgrind)
-command -v tinyproxy >/dev/null || [ -x /usr/bin/tinyproxy ] || [ -x /usr/sbin/tinyproxy ] || need_apt+=(tinyproxy)
-command -v aarch64-linux-gnu-gcc >/dev/null || need_apt+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
-command -v arm-linux-gnueabihf-gcc >/dev/null || need_apt+=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
-command -v qemu-aarch64 >/dev/null || need_apt+=(qemu-user)
-command -v g++ >/dev/null || need_apt+=(g++)
+command -v cc >/dev/null || need_apt+=(gcc libc6-dev)
 command -v make >/dev/null || need_apt+=(make)
-command -v file >/dev/null || need_apt+=(file)
-python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+if [ "$part" = test ]; then
+  command -v valgrind >/dev/null || need_apt+=(valgrind)
+  command -v tinyproxy >/dev/null || [ -x /usr/bin/tinyproxy ] || [ -x /usr/sbin/tinyproxy ] || need_apt+=(tinyproxy)
+  command -v aarch64-linux-gnu-gcc >/dev/null || need_apt+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+  command -v arm-linux-gnueabihf-gcc >/dev/null || need_apt+=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
+  command -v qemu-aarch64 >/dev/null || need_apt+=(qemu-user)
+  command -v g++ >/dev/null || need_apt+=(g++)
+  command -v file >/dev/null || need_apt+=(file)
+  command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+  python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
+[ "$part" = demo ] && exit 0
 
 for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
   rustup target list --installed | grep -qx "$target" || rustup target add "$target"
@@ -28,6 +47,10 @@ done
 # The fuzz targets' regression run needs nightly Rust and cargo-fuzz.
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
+
+# The library is checked with the oldest Rust it claims to support.
+msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+rustup toolchain list | grep -q "^$msrv" || rustup toolchain install "$msrv" --profile minimal
 
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv

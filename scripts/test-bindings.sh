@@ -30,8 +30,8 @@ expect() {
   done
 }
 
-step "cargo build -p gw -p gw-sim"
-cargo build -q -p gw -p gw-sim
+step "cargo build --locked -p gw -p gw-sim"
+cargo build -q --locked -p gw -p gw-sim
 sim_bin=${GW_SIM:-$debug/gw-sim}
 [ -x "$sim_bin" ] || fail "gw-sim not built at $sim_bin"
 

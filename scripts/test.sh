@@ -3,12 +3,16 @@
 # examples (warnings as errors, valgrind, sanitizers), Python binding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh test
 
-echo "== Rust: cargo test --workspace"
+echo "== Rust: cargo test --workspace (--locked: built from the committed Cargo.lock)"
 # The C ABI tests link the cdylib, which a plain `cargo test` may not write.
-cargo build --workspace
-cargo test --workspace
+cargo build --locked --workspace
+cargo test --locked --workspace
+
+msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+echo "== minimum supported Rust: the library builds with Rust $msrv (Cargo.toml rust-version)"
+cargo "+$msrv" check --locked -q -p gw --lib --target-dir "${CARGO_TARGET_DIR:-target}/msrv"
 
 echo "== exported symbols: only gw_*"
 lib=${CARGO_TARGET_DIR:-target}/debug/libgw.so
@@ -21,16 +25,21 @@ scripts/test-bindings.sh
 
 echo "== ARM kiosk terminals: cross-built, the core and the C ABI tests run under qemu against gw-sim"
 for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
-  cargo build -p gw --target "$target"
-  cargo test -p gw --target "$target" --lib --test ffi --test field_rules
+  cargo build --locked -p gw --target "$target"
+  cargo test --locked -p gw --target "$target" --lib --test ffi --test field_rules
   file -E "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | sed 's/,.*BuildID.*//'
 done
 
 echo "== fuzz targets: every seed and saved reproducer once (cargo fuzz, nightly)"
+# regress.sh must fail when a target does not build (a target that is not there).
+if CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}/fuzz fuzz/regress.sh no_such_target >/dev/null 2>&1; then
+  echo "fuzz/regress.sh passed although the target did not build"; exit 1
+fi
 CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}/fuzz fuzz/regress.sh
 
 echo "== install: headers, versioned shared library, static library, pkg-config"
 prefix=$(mktemp -d)
+trap 'rm -rf "$prefix"' EXIT  # also when a step below fails
 scripts/install.sh "$prefix" >/dev/null
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$prefix/quickstart-shared" \
@@ -44,4 +53,3 @@ for variant in shared static; do
   grep -q '^session.id=SESSION0002' <<<"$out" && grep -q '^token=9' <<<"$out" || { echo "$variant: $out"; exit 1; }
   echo "ok: installed $variant quick start over HTTPS: $(tr '\n' ' ' <<<"$out")"
 done
-rm -rf "$prefix"

@@ -8,7 +8,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 sim_bin=${CARGO_TARGET_DIR:-$root/target}/debug/gw-sim
-[ -x "$sim_bin" ] || cargo build --quiet --manifest-path "$root/Cargo.toml" -p gw-sim
+[ -x "$sim_bin" ] || cargo build --quiet --locked --manifest-path "$root/Cargo.toml" -p gw-sim
 
 serve_args=()
 if [[ " $* " == *" -- "* ]]; then

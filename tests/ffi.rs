@@ -7,92 +7,26 @@ use std::ffi::c_char;
 use std::net::TcpListener;
 use std::ptr;
 
-use common::{c, last_error, last_error_field, read, sim, terminal_card, MERCHANT, PAN, PASSWORD};
-use gw::ffi::client::{gw_client, gw_client_free, gw_client_new, gw_create_session, gw_execute, gw_tokenize_p2pe};
+use common::{
+    c, closed_port, execute_c, last_error, last_error_field, read, sim, terminal_card, CClient, CConfig, CRequest, MERCHANT, PAN,
+    PASSWORD,
+};
+use gw::ffi::client::{gw_client, gw_client_free, gw_client_new, gw_create_session, gw_tokenize_p2pe};
 use gw::ffi::config::*;
-use gw::ffi::request::{gw_request_free, gw_request_new, gw_request_set};
+use gw::ffi::request::{gw_request_free, gw_request_new};
 use gw::ffi::response::*;
 use gw::ffi::status::*;
 use gw::ffi::version::*;
 
-/// A client handle, freed on drop.
-struct Client(*mut gw_client);
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        // SAFETY: from gw_client_new, freed once.
-        unsafe { gw_client_free(self.0) }
-    }
-}
-
-/// A response handle (possibly NULL), freed on drop.
-struct Response(*mut gw_response);
-
-impl Response {
-    fn get(&self, name: &str) -> Option<String> {
-        // SAFETY: a live response (or NULL) and a valid C string.
-        read(unsafe { gw_response_get(self.0, c(name).as_ptr()) })
-    }
-    fn http_status(&self) -> u16 {
-        // SAFETY: a live response or NULL.
-        unsafe { gw_response_http_status(self.0) }
-    }
-}
-
-impl Drop for Response {
-    fn drop(&mut self) {
-        // SAFETY: from a gw call, freed once.
-        unsafe { gw_response_free(self.0) }
-    }
-}
-
-fn client(base_url: &str, password: &str) -> Client {
-    let config = gw_config_new();
-    let mut handle = ptr::null_mut();
-    // SAFETY: a live config, valid C strings and out pointer.
-    unsafe {
-        assert_eq!(gw_config_set_base_url(config, c(base_url).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_merchant(config, c(MERCHANT).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_api_password(config, c(password).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_connect_timeout_ms(config, 2000), GW_OK);
-        assert_eq!(gw_config_set_retries(config, 0), GW_OK);
-        assert_eq!(gw_client_new(config, &mut handle), GW_OK, "{}", last_error());
-        gw_config_free(config);
-    }
-    Client(handle)
-}
-
-fn create_session(client: &Client) -> (u32, Response) {
-    let mut out = ptr::null_mut();
-    // SAFETY: a live client and out pointer.
-    let status = unsafe { gw_create_session(client.0, &mut out) };
-    (status, Response(out))
-}
-
-fn tokenize(
-    client: &Client,
-    token: Option<&str>,
-    ksn: &str,
-    payload: &str,
-    iv: Option<&str>,
-    bin: Option<&str>,
-) -> (u32, Response) {
-    let (token, ksn, payload) = (token.map(c), c(ksn), c(payload));
-    let (iv, bin) = (iv.map(c), bin.map(c));
-    let opt = |s: &Option<std::ffi::CString>| s.as_ref().map_or(ptr::null(), |s| s.as_ptr());
-    let mut out = ptr::null_mut();
-    // SAFETY: a live client, valid C strings or NULL where allowed, out pointer.
-    let status = unsafe {
-        gw_tokenize_p2pe(client.0, opt(&token), ksn.as_ptr(), payload.as_ptr(), opt(&iv), opt(&bin), &mut out)
-    };
-    (status, Response(out))
+fn client(base_url: &str, password: &str) -> CClient {
+    CConfig::for_url(base_url).password(password).client()
 }
 
 #[test]
 fn create_session_against_the_simulator() {
     let sim = sim();
     let client = client(&sim.base_url(), PASSWORD);
-    let (status, response) = create_session(&client);
+    let (status, response) = client.create_session();
     assert_eq!(status, GW_OK, "{}", last_error());
     let id = response.get("session.id").expect("session.id");
     assert!(id.starts_with("SESSION0002") && id.len() == 31, "{id}");
@@ -126,7 +60,7 @@ fn tokenize_with_a_generated_and_a_merchant_supplied_token() {
     let client = client(&sim.base_url(), PASSWORD);
     let card = terminal_card();
     let (status, response) =
-        tokenize(&client, None, &card.ksn, &card.payload, card.iv.as_deref(), Some(&card.card_bin));
+        client.tokenize_p2pe(None, &card.ksn, &card.payload, card.iv.as_deref(), Some(&card.card_bin));
     assert_eq!(status, GW_OK, "{}", last_error());
     let token = response.get("token").expect("a generated token");
     assert!(!token.is_empty() && token.chars().all(|ch| ch.is_ascii_alphanumeric()), "{token}");
@@ -134,7 +68,7 @@ fn tokenize_with_a_generated_and_a_merchant_supplied_token() {
     assert_eq!(response.get("sourceOfFunds.provided.card.number").as_deref(), Some("476173xxxxxx0010"));
     assert_eq!(response.get("sourceOfFunds.provided.card.brand").as_deref(), Some("VISA"));
 
-    let (status, response) = tokenize(&client, Some("MYTOKEN0001"), &card.ksn, &card.payload, None, None);
+    let (status, response) = client.tokenize_p2pe(Some("MYTOKEN0001"), &card.ksn, &card.payload, None, None);
     assert_eq!(status, GW_OK, "{}", last_error());
     assert_eq!(response.get("token").as_deref(), Some("MYTOKEN0001"));
 }
@@ -146,12 +80,12 @@ fn a_local_validation_failure_never_reaches_the_server() {
     let client = client(&format!("http://{}", listener.local_addr().unwrap()), PASSWORD);
     let card = terminal_card();
     let bad_ksn = &card.ksn[..19];
-    let (status, response) = tokenize(&client, None, bad_ksn, &card.payload, None, None);
+    let (status, response) = client.tokenize_p2pe(None, bad_ksn, &card.payload, None, None);
     assert_eq!(status, GW_ERR_INVALID_FIELD);
     assert!(response.0.is_null());
     assert_eq!(last_error_field().as_deref(), Some("sourceOfFunds.provided.card.p2pe.keySerialNumber"));
     assert!(last_error().contains("exactly 20 hexadecimal digits"), "{}", last_error());
-    let (status, _) = tokenize(&client, Some("not-alnum!"), &card.ksn, &card.payload, None, None);
+    let (status, _) = client.tokenize_p2pe(Some("not-alnum!"), &card.ksn, &card.payload, None, None);
     assert_eq!(status, GW_ERR_INVALID_FIELD);
     assert_eq!(last_error_field().as_deref(), Some("token"));
     assert!(listener.accept().is_err(), "nothing may connect for a request that failed validation");
@@ -161,40 +95,36 @@ fn a_local_validation_failure_never_reaches_the_server() {
 fn execute_validates_the_whole_request() {
     let sim = sim();
     let client = client(&sim.base_url(), PASSWORD);
-    let mut request = ptr::null_mut();
-    let mut out = ptr::null_mut();
-    // SAFETY: valid handles and strings throughout.
-    unsafe {
-        assert_eq!(gw_request_new(c("TOKENIZE").as_ptr(), &mut request), GW_OK);
-        let p2pe = "sourceOfFunds.provided.card.p2pe";
-        assert_eq!(gw_request_set(request, c(&format!("{p2pe}.cardBin")).as_ptr(), c("476173").as_ptr()), GW_OK);
-        assert_eq!(gw_execute(client.0, request, &mut out), GW_ERR_INVALID_FIELD);
-        assert!(out.is_null());
-        assert_eq!(last_error_field().as_deref(), Some("sourceOfFunds.provided.card.p2pe.keySerialNumber"));
-        let card = terminal_card();
-        for (name, value) in card.fields() {
-            assert_eq!(gw_request_set(request, c(&name).as_ptr(), c(&value).as_ptr()), GW_OK);
-        }
-        assert_eq!(gw_execute(client.0, request, &mut out), GW_ERR_INVALID_FIELD, "sourceOfFunds.type is required");
-        assert_eq!(last_error_field().as_deref(), Some("sourceOfFunds.type"));
-        assert_eq!(gw_request_set(request, c("sourceOfFunds.type").as_ptr(), c("CARD").as_ptr()), GW_OK);
-        assert_eq!(gw_request_set(request, c("correlationId").as_ptr(), c("till-7/42").as_ptr()), GW_OK);
-        assert_eq!(gw_execute(client.0, request, &mut out), GW_OK, "{}", last_error());
-        let response = Response(out);
-        assert_eq!(response.get("correlationId").as_deref(), Some("till-7/42"));
-        gw_request_free(request);
-
-        assert_eq!(gw_request_new(c("PAY").as_ptr(), &mut request), GW_ERR_INVALID_FIELD);
-        assert!(request.is_null());
-        assert_eq!(last_error_field().as_deref(), Some("apiOperation"));
+    let request = CRequest::new("TOKENIZE");
+    assert_eq!(request.set("sourceOfFunds.provided.card.p2pe.cardBin", "476173"), GW_OK);
+    let (status, response) = client.execute(&request);
+    assert_eq!(status, GW_ERR_INVALID_FIELD);
+    assert!(response.is_null());
+    assert_eq!(last_error_field().as_deref(), Some("sourceOfFunds.provided.card.p2pe.keySerialNumber"));
+    for (name, value) in terminal_card().fields() {
+        assert_eq!(request.set(&name, &value), GW_OK);
     }
+    let (status, _) = client.execute(&request);
+    assert_eq!(status, GW_ERR_INVALID_FIELD, "sourceOfFunds.type is required");
+    assert_eq!(last_error_field().as_deref(), Some("sourceOfFunds.type"));
+    assert_eq!(request.set("sourceOfFunds.type", "CARD"), GW_OK);
+    assert_eq!(request.set("correlationId", "till-7/42"), GW_OK);
+    let (status, response) = client.execute(&request);
+    assert_eq!(status, GW_OK, "{}", last_error());
+    assert_eq!(response.get("correlationId").as_deref(), Some("till-7/42"));
+
+    let mut unknown = ptr::null_mut();
+    // SAFETY: a valid C string and a writable out pointer.
+    assert_eq!(unsafe { gw_request_new(c("PAY").as_ptr(), &mut unknown) }, GW_ERR_INVALID_FIELD);
+    assert!(unknown.is_null());
+    assert_eq!(last_error_field().as_deref(), Some("apiOperation"));
 }
 
 #[test]
 fn a_bad_password_is_an_authentication_error_with_the_answer_readable() {
     let sim = sim();
     let client = client(&sim.base_url(), "wrong-password-1234");
-    let (status, response) = create_session(&client);
+    let (status, response) = client.create_session();
     assert_eq!(status, GW_ERR_AUTHENTICATION, "{}", last_error());
     assert_eq!(response.http_status(), 401);
     assert_eq!(response.get("result").as_deref(), Some("ERROR"));
@@ -209,7 +139,7 @@ fn gateway_errors_hand_out_the_response() {
     let client = client(&sim.base_url(), PASSWORD);
     let card = terminal_card();
     // The BIN the terminal gives does not match the encrypted PAN.
-    let (status, response) = tokenize(&client, None, &card.ksn, &card.payload, None, Some("510510"));
+    let (status, response) = client.tokenize_p2pe(None, &card.ksn, &card.payload, None, Some("510510"));
     assert_eq!(status, GW_ERR_GATEWAY, "{}", last_error());
     assert_eq!(response.get("result").as_deref(), Some("ERROR"));
     assert_eq!(response.get("error.field").as_deref(), Some("sourceOfFunds.provided.card.p2pe.cardBin"));
@@ -219,9 +149,9 @@ fn gateway_errors_hand_out_the_response() {
 
 #[test]
 fn a_closed_port_is_a_connect_error() {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = closed_port();
     let client = client(&format!("http://127.0.0.1:{port}"), PASSWORD);
-    let (status, response) = create_session(&client);
+    let (status, response) = client.create_session();
     assert_eq!(status, GW_ERR_CONNECT, "{}", last_error());
     assert!(response.0.is_null());
     assert!(last_error().contains(&format!("127.0.0.1:{port}")), "{}", last_error());
@@ -307,9 +237,9 @@ fn one_client_shared_by_threads() {
     let handles: Vec<_> = (0..8)
         .map(|_| {
             std::thread::spawn(move || {
-                let borrowed = Client(shared as *mut gw_client);
+                let borrowed = CClient(shared as *mut gw_client);
                 for _ in 0..5 {
-                    let (status, response) = create_session(&borrowed);
+                    let (status, response) = borrowed.create_session();
                     assert_eq!(status, GW_OK, "{}", last_error());
                     assert!(response.get("session.id").is_some());
                 }
@@ -329,18 +259,8 @@ fn pending_and_unknown_results_have_their_own_status() {
     for (fault, expected, name) in
         [("result-pending", GW_PENDING, "GW_PENDING"), ("result-unknown", GW_UNKNOWN_RESULT, "GW_UNKNOWN_RESULT")]
     {
-        let mut request = ptr::null_mut();
-        let mut out = ptr::null_mut();
-        // SAFETY: valid handles and strings.
-        let status = unsafe {
-            assert_eq!(gw_request_new(c("CREATE_SESSION").as_ptr(), &mut request), GW_OK);
-            let id = c(&format!("gw-sim:fault={fault}"));
-            assert_eq!(gw_request_set(request, c("correlationId").as_ptr(), id.as_ptr()), GW_OK);
-            let status = gw_execute(client.0, request, &mut out);
-            gw_request_free(request);
-            status
-        };
-        let response = Response(out);
+        let (status, response) =
+            execute_c(&client, "CREATE_SESSION", &[("correlationId", format!("gw-sim:fault={fault}"))]);
         assert_eq!(status, expected, "{fault}: {}", last_error());
         assert_ne!(status, GW_OK, "a caller that checks only the status never takes it for success");
         assert_eq!(read(gw_status_name(status)).as_deref(), Some(name));
@@ -352,19 +272,9 @@ fn pending_and_unknown_results_have_their_own_status() {
 fn a_non_nvp_answer_keeps_its_http_status() {
     let sim = sim();
     let client = client(&sim.base_url(), PASSWORD);
-    let mut request = ptr::null_mut();
-    let mut out = ptr::null_mut();
-    // SAFETY: valid handles and strings.
-    let status = unsafe {
-        assert_eq!(gw_request_new(c("CREATE_SESSION").as_ptr(), &mut request), GW_OK);
-        let id = c("gw-sim:fault=http500-html");
-        assert_eq!(gw_request_set(request, c("correlationId").as_ptr(), id.as_ptr()), GW_OK);
-        let status = gw_execute(client.0, request, &mut out);
-        gw_request_free(request);
-        status
-    };
+    let (status, response) = execute_c(&client, "CREATE_SESSION", &[("correlationId", "gw-sim:fault=http500-html")]);
     assert_eq!(status, GW_ERR_PROTOCOL, "{}", last_error());
-    assert!(out.is_null(), "no response for a non-NVP answer");
+    assert!(response.is_null(), "no response for a non-NVP answer");
     assert_eq!(gw::ffi::error::gw_last_error_http_status(), 500);
     assert!(last_error().contains("HTTP 500") && last_error().contains("no 'result' field"), "{}", last_error());
 }

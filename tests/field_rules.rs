@@ -5,34 +5,13 @@
 
 mod common;
 
-use std::ptr;
-
-use common::{c, last_error, last_error_field};
-use gw::ffi::request::{gw_request, gw_request_free, gw_request_new, gw_request_set};
+use common::{last_error, last_error_field, CRequest};
 use gw::ffi::status::{GW_ERR_INVALID_FIELD, GW_OK};
 use gw::rules::{Charset, FieldRule, Operation};
 
-struct Request(*mut gw_request);
-
-impl Request {
-    fn new(op: Operation) -> Request {
-        let mut handle = ptr::null_mut();
-        // SAFETY: valid C string and out pointer.
-        assert_eq!(unsafe { gw_request_new(c(op.name()).as_ptr(), &mut handle) }, GW_OK);
-        Request(handle)
-    }
-
-    fn set(&mut self, name: &str, value: &str) -> u32 {
-        // SAFETY: a live request and valid C strings.
-        unsafe { gw_request_set(self.0, c(name).as_ptr(), c(value).as_ptr()) }
-    }
-}
-
-impl Drop for Request {
-    fn drop(&mut self) {
-        // SAFETY: the handle came from gw_request_new and is freed once.
-        unsafe { gw_request_free(self.0) }
-    }
+/// A fresh request for `op`.
+fn new_request(op: Operation) -> CRequest {
+    CRequest::new(op.name())
 }
 
 /// A character every value of the charset may contain.
@@ -58,7 +37,7 @@ fn bad_char(charset: Charset) -> Option<char> {
     }
 }
 
-fn assert_rejected(request: &mut Request, rule: &FieldRule, value: &str, why: &str) {
+fn assert_rejected(request: &CRequest, rule: &FieldRule, value: &str, why: &str) {
     let status = request.set(rule.name, value);
     assert_eq!(status, GW_ERR_INVALID_FIELD, "{} accepted {why} ({} chars)", rule.name, value.chars().count());
     assert_eq!(last_error_field().as_deref(), Some(rule.name), "{why}");
@@ -66,7 +45,7 @@ fn assert_rejected(request: &mut Request, rule: &FieldRule, value: &str, why: &s
 }
 
 fn check_length_rule(op: Operation, rule: &FieldRule) {
-    let mut request = Request::new(op);
+    let request = new_request(op);
     let good = |len: usize| good_char(rule.charset).to_string().repeat(len);
     for len in [rule.min_len.max(1), rule.max_len] {
         assert_eq!(
@@ -78,18 +57,18 @@ fn check_length_rule(op: Operation, rule: &FieldRule) {
         );
     }
     if rule.min_len > 1 {
-        assert_rejected(&mut request, rule, &good(rule.min_len - 1), "min-1");
+        assert_rejected(&request, rule, &good(rule.min_len - 1), "min-1");
     }
-    assert_rejected(&mut request, rule, &good(rule.max_len + 1), "max+1");
-    assert_rejected(&mut request, rule, "", "an empty value");
+    assert_rejected(&request, rule, &good(rule.max_len + 1), "max+1");
+    assert_rejected(&request, rule, "", "an empty value");
     if let Some(bad) = bad_char(rule.charset) {
         let mut value: Vec<char> = good(rule.min_len.max(2)).chars().collect();
         value[1] = bad;
-        assert_rejected(&mut request, rule, &value.into_iter().collect::<String>(), "a character outside the charset");
+        assert_rejected(&request, rule, &value.into_iter().collect::<String>(), "a character outside the charset");
     }
     if rule.charset == Charset::Hex {
         if rule.min_len < rule.max_len {
-            assert_rejected(&mut request, rule, &good(rule.min_len + 1), "an odd number of hex digits");
+            assert_rejected(&request, rule, &good(rule.min_len + 1), "an odd number of hex digits");
         }
         assert_eq!(request.set(rule.name, &"aF09".repeat(rule.min_len / 4 + 1)[..rule.min_len]), GW_OK);
     }
@@ -102,32 +81,32 @@ fn every_field_of_both_operations_at_its_boundaries() {
         for rule in op.rules() {
             match rule.charset {
                 Charset::Group | Charset::FixedOperation => {
-                    let mut request = Request::new(op);
-                    assert_rejected(&mut request, rule, "x", "a group or the fixed apiOperation");
+                    let request = new_request(op);
+                    assert_rejected(&request, rule, "x", "a group or the fixed apiOperation");
                 }
                 Charset::Enumeration(values) => {
-                    let mut request = Request::new(op);
+                    let request = new_request(op);
                     for value in values {
                         assert_eq!(request.set(rule.name, value), GW_OK, "{} rejected {value}", rule.name);
                         assert_rejected(
-                            &mut request,
+                            &request,
                             rule,
                             &value.to_lowercase(),
                             "lower case (values are case-sensitive)",
                         );
-                        assert_rejected(&mut request, rule, &format!("{value}X"), "a value not in the list");
+                        assert_rejected(&request, rule, &format!("{value}X"), "a value not in the list");
                     }
-                    assert_rejected(&mut request, rule, "", "an empty value");
+                    assert_rejected(&request, rule, "", "an empty value");
                 }
                 Charset::Number { min, max } => {
-                    let mut request = Request::new(op);
+                    let request = new_request(op);
                     for ok in [min, max] {
                         assert_eq!(request.set(rule.name, &ok.to_string()), GW_OK);
                     }
                     for bad in
                         [(min - 1).to_string(), (max + 1).to_string(), "1a".to_owned(), "".to_owned(), "+1".to_owned()]
                     {
-                        assert_rejected(&mut request, rule, &bad, "a number outside the range");
+                        assert_rejected(&request, rule, &bad, "a number outside the range");
                     }
                 }
                 _ if rule.name == "merchant" => {}
@@ -163,7 +142,7 @@ fn the_issue_examples_of_the_v50_reference() {
         ("encryptionState", "valid", false),
         ("encryptionState", "BROKEN", false),
     ];
-    let mut request = Request::new(Operation::Tokenize);
+    let request = new_request(Operation::Tokenize);
     for (field, value, ok) in cases {
         let name = format!("{P2PE}.{field}");
         let status = request.set(&name, value);
@@ -196,7 +175,7 @@ fn the_issue_examples_of_the_v50_reference() {
 
 #[test]
 fn merchant_and_managed_fields_come_from_the_configuration() {
-    let mut request = Request::new(Operation::CreateSession);
+    let request = new_request(Operation::CreateSession);
     for name in ["merchant", "apiOperation", "apiUsername", "apiPassword"] {
         assert_eq!(request.set(name, "X1"), GW_ERR_INVALID_FIELD, "{name}");
         assert_eq!(last_error_field().as_deref(), Some(name));

@@ -5,19 +5,15 @@
 
 mod common;
 
-use gw::{Client, Config, Kind, P2peCard};
+use gw::{Client, Kind, P2peCard};
 use gw_sim::dukpt::Variant;
 use gw_sim::terminal::{self, Plaintext, TerminalOptions};
-use gw_sim::{Sim, SimConfig, TokenStrategy};
+use gw_sim::{Sim, TokenStrategy};
 
-use common::{MERCHANT, PASSWORD};
+use common::{config, p2pe, sim, sim_config, start, terminal_card, PAN};
 
 fn client(sim: &Sim) -> Client {
-    let mut config = Config::new();
-    config.set_base_url(&sim.base_url()).unwrap();
-    config.set_merchant(MERCHANT).unwrap();
-    config.set_api_password(PASSWORD).unwrap();
-    Client::new(&config).unwrap()
+    Client::new(&config(&sim.base_url())).unwrap()
 }
 
 fn masked(pan: &str) -> String {
@@ -27,10 +23,10 @@ fn masked(pan: &str) -> String {
 #[test]
 fn every_plaintext_iv_and_variant_through_the_library() {
     let sims = [
-        (Variant::Data, Sim::start(SimConfig::default().merchant(MERCHANT, PASSWORD)).unwrap()),
-        (Variant::Pin, Sim::start(SimConfig::default().merchant(MERCHANT, PASSWORD).variant(Variant::Pin)).unwrap()),
+        (Variant::Data, sim()),
+        (Variant::Pin, start(sim_config().variant(Variant::Pin))),
     ];
-    let cards = [("4761739001010010", "VISA"), ("5413330089099130", "MASTERCARD"), ("374245455400126", "AMEX")];
+    let cards = [(PAN, "VISA"), ("5413330089099130", "MASTERCARD"), ("374245455400126", "AMEX")];
     let mut round_trips = 0;
     for (variant, sim) in &sims {
         let client = client(sim);
@@ -65,11 +61,10 @@ fn every_plaintext_iv_and_variant_through_the_library() {
 
 #[test]
 fn a_terminal_injected_with_another_key_is_refused() {
-    let sim = Sim::start(SimConfig::default().merchant(MERCHANT, PASSWORD)).unwrap();
+    let sim = sim();
     let other_bdk = TerminalOptions { bdk: [0x11; 16], ..TerminalOptions::default() };
-    let encrypted = terminal::encrypt("4761739001010010", &other_bdk).unwrap();
-    let card = P2peCard { key_serial_number: &encrypted.ksn, payload: &encrypted.payload, ..P2peCard::default() };
-    let err = client(&sim).tokenize_p2pe(None, &card).unwrap_err();
+    let encrypted = terminal::encrypt(PAN, &other_bdk).unwrap();
+    let err = client(&sim).tokenize_p2pe(None, &p2pe(&encrypted)).unwrap_err();
     assert_eq!(err.kind(), Kind::Gateway, "{err}");
     assert_eq!(err.field(), Some("sourceOfFunds.provided.card.p2pe.payload"));
     assert_eq!(err.response().and_then(|r| r.get("error.validationType")), Some("INVALID"));
@@ -78,24 +73,17 @@ fn a_terminal_injected_with_another_key_is_refused() {
 
 #[test]
 fn preserve_6_4_tokens_keep_the_cards_ends() {
-    let sim = Sim::start(SimConfig::default().merchant(MERCHANT, PASSWORD).token_strategy(TokenStrategy::Preserve64))
-        .unwrap();
+    let sim = start(sim_config().token_strategy(TokenStrategy::Preserve64));
     let encrypted = terminal::encrypt_pan("5413330089099130").unwrap();
-    let card = P2peCard { key_serial_number: &encrypted.ksn, payload: &encrypted.payload, ..P2peCard::default() };
-    let response = client(&sim).tokenize_p2pe(None, &card).unwrap();
+    let response = client(&sim).tokenize_p2pe(None, &p2pe(&encrypted)).unwrap();
     let token = response.get("token").unwrap();
     assert!(token.starts_with("541333") && token.ends_with("9130") && token.len() == 16, "{token}");
 }
 
 #[test]
 fn a_declined_encryption_state_is_declined_with_the_response() {
-    let sim = Sim::start(SimConfig::default().merchant(MERCHANT, PASSWORD)).unwrap();
-    let encrypted = terminal::encrypt_pan("4761739001010010").unwrap();
-    let mut request = gw::Request::tokenize_p2pe(
-        None,
-        &P2peCard { key_serial_number: &encrypted.ksn, payload: &encrypted.payload, ..P2peCard::default() },
-    )
-    .unwrap();
+    let sim = sim();
+    let mut request = gw::Request::tokenize_p2pe(None, &p2pe(&terminal_card())).unwrap();
     request.set("sourceOfFunds.provided.card.p2pe.encryptionState", "INVALID").unwrap();
     let err = client(&sim).execute(&request).unwrap_err();
     assert_eq!(err.kind(), Kind::Declined, "{err}");

@@ -3,16 +3,16 @@
 //! as often as configured; the per-call facts (HTTP status, duration,
 //! correlationId) reach the response. Over HTTPS, as in production.
 
-mod transport_support;
+mod common;
 
 use std::time::Duration;
 
 use gw::config::LogLevel;
-use gw::{Client, Config, Kind, P2peCard, Request};
-use transport_support::*;
+use gw::{Client, Config, Kind, Request};
+use common::*;
 
 fn https_sim(name: &str) -> TlsSim {
-    TlsSim::start(name, gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD))
+    TlsSim::start(name, sim_config())
 }
 
 /// A client of `sim` with `retries`, logging into `log`.
@@ -85,13 +85,9 @@ fn busy_then_ok_is_retried_as_often_as_configured_and_no_more() {
 #[test]
 fn nothing_is_retried_after_a_4xx_or_once_the_request_may_have_been_processed() {
     let sim = https_sim("no-retry");
-    let card = gw_sim::terminal::encrypt_pan(PAN).unwrap();
+    let card = terminal_card();
     let unknown_session = {
-        let mut request = Request::tokenize_p2pe(
-            None,
-            &P2peCard { key_serial_number: &card.ksn, payload: &card.payload, ..P2peCard::default() },
-        )
-        .unwrap();
+        let mut request = Request::tokenize_p2pe(None, &p2pe(&card)).unwrap();
         request.set("session.id", "SESSION0002000000000000000000000").unwrap();
         request
     };
@@ -169,9 +165,7 @@ fn correlation_id_http_status_and_duration_reach_the_response() {
     assert!((200..300).contains(&answer.http_status()), "{}", answer.http_status());
     assert!(answer.duration() > Duration::ZERO && answer.duration() <= took);
 
-    let card = gw_sim::terminal::encrypt_pan(PAN).unwrap();
-    let p2pe = P2peCard { key_serial_number: &card.ksn, payload: &card.payload, ..P2peCard::default() };
-    let mut tokenize = Request::tokenize_p2pe(None, &p2pe).unwrap();
+    let mut tokenize = Request::tokenize_p2pe(None, &p2pe(&terminal_card())).unwrap();
     tokenize.set("correlationId", "till-7-receipt-0043").unwrap();
     let token = client.execute(&tokenize).unwrap();
     assert_eq!(token.get("correlationId"), Some("till-7-receipt-0043"));

@@ -5,11 +5,11 @@
 //! tinyproxy is a Debian package (`scripts/setup.sh` installs it); without
 //! it these tests say so loudly and pass without testing anything.
 
-mod transport_support;
+mod common;
 
 use gw::config::LogLevel;
-use gw::{Client, Config, Kind, P2peCard};
-use transport_support::*;
+use gw::{Client, Config, Kind};
+use common::*;
 
 const PROXY_USER: &str = "till7";
 const PROXY_PASSWORD: &str = "Pr0xy-s3cret-n0t-logged";
@@ -35,9 +35,7 @@ fn gw_through_tinyproxy_to_gw_sim_over_https_with_certificate_authentication() {
 
     let session = client.create_session().expect("a session through the proxy");
     assert!(session.get("session.id").is_some());
-    let card = gw_sim::terminal::encrypt_pan(PAN).unwrap();
-    let p2pe = P2peCard { key_serial_number: &card.ksn, payload: &card.payload, ..P2peCard::default() };
-    let token = client.tokenize_p2pe(None, &p2pe).expect("a token through the proxy");
+    let token = client.tokenize_p2pe(None, &p2pe(&terminal_card())).expect("a token through the proxy");
     assert!(token.get("token").is_some());
 
     assert!(proxy.tunnels() >= 1, "tinyproxy opened no tunnel:\n{}", proxy.log());

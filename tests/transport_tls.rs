@@ -5,69 +5,43 @@
 //! `gw_client_new` with the file named. Certificate authentication goes
 //! through the C API.
 
-mod transport_support;
+mod common;
 
-use std::ptr;
-
-use gw::ffi::client::{gw_client_new, gw_create_session};
+use common::*;
 use gw::ffi::config::*;
-use gw::ffi::response::gw_response_get;
 use gw::ffi::status::*;
 use gw::{Client, Config, Kind, Trust};
-use transport_support::c_api::{cs, last_error, text, OwnedClient, OwnedConfig, OwnedResponse};
-use transport_support::*;
 
-/// A C configuration for the sim, trusting its CA, with `auth` applied.
-fn c_config(sim: &TlsSim, auth: impl FnOnce(*mut gw_config) -> gw_status) -> OwnedConfig {
-    let config = OwnedConfig::new();
+/// A C configuration for the sim, trusting its CA, with `auth` applied
+/// (no password: the certificate tests choose their authentication).
+fn c_config(sim: &TlsSim, auth: impl FnOnce(*mut gw_config) -> gw_status) -> CConfig {
+    let config = CConfig::new();
     // SAFETY: a live config and valid C strings.
     unsafe {
-        assert_eq!(gw_config_set_base_url(config.0, cs(&sim.base_url()).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_merchant(config.0, cs(MERCHANT).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_ca_bundle(config.0, cs(&sim.ca_file).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_timeout_ms(config.0, 5000), GW_OK);
+        assert_eq!(gw_config_set_base_url(config.0, c(&sim.base_url()).as_ptr()), GW_OK);
+        assert_eq!(gw_config_set_merchant(config.0, c(MERCHANT).as_ptr()), GW_OK);
     }
+    let config = config.ca_bundle(&sim.ca_file).timeout(TIMEOUT);
     assert_eq!(auth(config.0), GW_OK, "{}", last_error());
     config
 }
 
 fn with_certificate(cert: &str, key: &str) -> impl FnOnce(*mut gw_config) -> gw_status {
-    let (cert, key) = (cs(cert), cs(key));
+    let (cert, key) = (c(cert), c(key));
     // SAFETY: gw copies both strings; the config is live.
     move |config| unsafe { gw_config_set_client_certificate(config, cert.as_ptr(), key.as_ptr()) }
-}
-
-fn c_client_new(config: &OwnedConfig) -> (gw_status, OwnedClient) {
-    let mut client = ptr::null_mut();
-    // SAFETY: a live config and a writable out pointer.
-    let status = unsafe { gw_client_new(config.0, &mut client) };
-    (status, OwnedClient(client))
-}
-
-fn c_create_session(client: &OwnedClient) -> (gw_status, OwnedResponse) {
-    let mut response = ptr::null_mut();
-    // SAFETY: a live client and a writable out pointer.
-    let status = unsafe { gw_create_session(client.0, &mut response) };
-    (status, OwnedResponse(response))
 }
 
 #[test]
 fn certificate_authentication_through_the_c_api() {
     let (sim, accepted) = certificate_sim("cert-ok");
-    let config = c_config(&sim, with_certificate(&accepted.cert_file, &accepted.key_file));
     let log = Log::default();
-    // SAFETY: `log` outlives the client made from this configuration.
-    let status = unsafe {
-        gw_config_set_log(config.0, GW_LOG_DEBUG, Some(transport_support::c_api::collect), &log as *const Log as *mut _)
-    };
-    assert_eq!(status, GW_OK);
-    let (status, client) = c_client_new(&config);
-    assert_eq!(status, GW_OK, "{}", last_error());
+    let config = c_config(&sim, with_certificate(&accepted.cert_file, &accepted.key_file)).log(&log);
+    let client = config.client();
 
-    let (status, response) = c_create_session(&client);
+    let (status, response) = client.create_session();
     assert_eq!(status, GW_OK, "{}", last_error());
-    // SAFETY: a live response and a valid C string.
-    let session = text(unsafe { gw_response_get(response.0, cs("session.id").as_ptr()) });
+    let session = response.get("session.id");
     assert!(session.is_some_and(|id| id.starts_with("SESSION")));
     let request_line = log.lines().into_iter().find(|(_, line)| line.starts_with("CREATE_SESSION request:"));
     let request_line = request_line.expect("a debug line with the request").1;
@@ -77,20 +51,17 @@ fn certificate_authentication_through_the_c_api() {
 #[test]
 fn no_certificate_or_an_unknown_one_is_refused_with_gw_err_tls() {
     let (sim, _accepted) = certificate_sim("cert-refused");
-    let no_certificate = c_config(&sim, |config| {
-        // SAFETY: a live config and a valid C string.
-        unsafe { gw_config_set_api_password(config, cs(PASSWORD).as_ptr()) }
-    });
+    let no_certificate = c_config(&sim, |_| GW_OK).password(PASSWORD);
     let stranger = ClientCertificate::issue(&sim.dir, "unknown-ca");
     let unknown_certificate = c_config(&sim, with_certificate(&stranger.cert_file, &stranger.key_file));
 
     for (what, config) in [("no certificate", no_certificate), ("a certificate of another CA", unknown_certificate)] {
-        let (status, client) = c_client_new(&config);
+        let (status, client) = config.try_client();
         assert_eq!(status, GW_OK, "{what}: {}", last_error());
-        let (status, response) = c_create_session(&client);
+        let (status, response) = client.create_session();
         let message = last_error();
         assert_eq!(status, GW_ERR_TLS, "{what}: {message}");
-        assert!(response.0.is_null(), "{what}");
+        assert!(response.is_null(), "{what}");
         assert!(message.contains("refused the client certificate"), "{what}: {message}");
         assert!(message.contains("127.0.0.1"), "{what}: {message}");
     }
@@ -110,7 +81,7 @@ fn bad_certificate_files_fail_at_client_new_naming_the_file() {
     ];
     for (cert, key, named, problem) in cases {
         let config = c_config(&sim, with_certificate(cert, key));
-        let (status, client) = c_client_new(&config);
+        let (status, client) = config.try_client();
         let message = last_error();
         assert_eq!(status, GW_ERR_CONFIG, "{cert} / {key}: {message}");
         assert!(client.0.is_null());
@@ -118,7 +89,7 @@ fn bad_certificate_files_fail_at_client_new_naming_the_file() {
     }
 
     let neither = c_config(&sim, |_| GW_OK);
-    let (status, _client) = c_client_new(&neither);
+    let (status, _client) = neither.try_client();
     assert_eq!(status, GW_ERR_CONFIG);
     assert!(last_error().contains("no authentication is set"), "{}", last_error());
 }
@@ -132,7 +103,7 @@ fn rust_client(base_url: &str, adjust: impl FnOnce(&mut Config)) -> gw::error::R
 
 #[test]
 fn the_sims_ca_is_trusted_through_the_bundle_and_refused_without_it() {
-    let sim = TlsSim::start("trust", gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD));
+    let sim = TlsSim::start("trust", sim_config());
     let trusting = rust_client(&sim.base_url(), |c| c.set_ca_bundle(&sim.ca_file).unwrap()).unwrap();
     let session = trusting.create_session().expect("trusted through the CA bundle");
     assert!(session.get("session.id").is_some());
@@ -160,7 +131,7 @@ fn a_host_name_the_certificate_does_not_name_is_refused() {
     // The generated certificate names 127.0.0.1, ::1 and localhost; the sim
     // listens on 127.0.0.2, which is loopback too but not in the certificate.
     let listen = "127.0.0.2:0".parse().unwrap();
-    let sim = TlsSim::start("host-name", gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD).listen(listen));
+    let sim = TlsSim::start("host-name", sim_config().listen(listen));
     let url = sim.base_url();
     assert!(url.starts_with("https://127.0.0.2:"), "{url}");
     let err = rust_client(&url, |c| c.set_ca_bundle(&sim.ca_file).unwrap()).unwrap().create_session().unwrap_err();

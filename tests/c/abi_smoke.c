@@ -1,5 +1,5 @@
 /*
- * Built and run by tests/c_abi.rs against gw-sim: the C ABI as a C program
+ * Built and run by tests/c_programs.rs against gw-sim: the C ABI as a C program
  * sees it. Prints what it got; the Rust test checks the output.
  * argv: base_url merchant password ksn payload card_bin
  */

@@ -7,24 +7,12 @@
 //! authentication failure, gateway errors, a decline, every gw-sim fault, a
 //! retry, a connect failure.
 
-mod transport_support;
+mod common;
 
-use std::ffi::c_void;
-use std::ptr;
-
+use common::*;
 use gw::config::LogLevel;
-use gw::ffi::client::{gw_client_new, gw_execute, gw_tokenize_p2pe};
-use gw::ffi::config::*;
-use gw::ffi::request::{gw_request_free, gw_request_new, gw_request_set};
-use gw::ffi::response::gw_response_get;
 use gw::ffi::status::*;
 use gw::{Client, Config, Kind, Request};
-use transport_support::c_api::{collect, cs, last_error, text, OwnedClient, OwnedConfig, OwnedResponse};
-use transport_support::*;
-
-/// A password the gateway refuses: it must not leak either.
-const WRONG_PASSWORD: &str = "wr0ng-Pa55word-n3ver-shown";
-const P2PE: &str = "sourceOfFunds.provided.card.p2pe";
 
 /// One code path: an operation, its fields, which client, and its status.
 struct Scenario {
@@ -42,32 +30,13 @@ enum Target {
     ClosedPort,
 }
 
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
-}
-
 fn scenarios(card: &gw_sim::terminal::P2pe) -> Vec<Scenario> {
-    let p2pe = |extra: &[(&str, &str)]| {
-        let mut fields = pairs(&[
-            ("sourceOfFunds.type", "CARD"),
-            (&format!("{P2PE}.keySerialNumber"), &card.ksn),
-            (&format!("{P2PE}.payload"), &card.payload),
-        ]);
-        fields.extend(pairs(extra));
-        fields
-    };
-    let clear_card = pairs(&[
-        ("sourceOfFunds.type", "CARD"),
-        ("sourceOfFunds.provided.card.number", PAN),
-        ("sourceOfFunds.provided.card.expiry.month", "12"),
-        ("sourceOfFunds.provided.card.expiry.year", "39"),
-        ("sourceOfFunds.provided.card.securityCode", "737"),
-    ]);
+    let p2pe = |extra: &[(&str, &str)]| p2pe_fields(card, extra);
     let scenario = |name, operation, fields, target, status| Scenario { name, operation, fields, target, status };
     let mut list = vec![
         scenario("session", "CREATE_SESSION", vec![], Target::Sim, GW_OK),
         scenario("P2PE token", "TOKENIZE", p2pe(&[(&format!("{P2PE}.cardBin"), &PAN[..6])]), Target::Sim, GW_OK),
-        scenario("clear card", "TOKENIZE", clear_card, Target::Sim, GW_OK),
+        scenario("clear card", "TOKENIZE", clear_card_fields(), Target::Sim, GW_OK),
         scenario("bad password", "TOKENIZE", p2pe(&[]), Target::SimWithWrongPassword, GW_ERR_AUTHENTICATION),
         scenario(
             "card BIN mismatch",
@@ -120,60 +89,29 @@ fn assert_clean(secrets: &[&str], shown: &str, context: &str) {
 }
 
 /// The C configuration of `target`, logging at debug level into `log`.
-fn c_client(sim: &TlsSim, target: Target, log: &Log) -> OwnedClient {
+fn c_client(sim: &TlsSim, target: Target, log: &Log) -> CClient {
     let (url, password) = match target {
         Target::Sim => (sim.base_url(), PASSWORD),
         Target::SimWithWrongPassword => (sim.base_url(), WRONG_PASSWORD),
         Target::ClosedPort => (format!("http://127.0.0.1:{}", closed_port()), PASSWORD),
     };
-    let config = OwnedConfig::new();
-    let mut client = ptr::null_mut();
-    // SAFETY: a live config, valid C strings, `log` outlives the client, and
-    // a writable out pointer.
-    unsafe {
-        assert_eq!(gw_config_set_base_url(config.0, cs(&url).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_merchant(config.0, cs(MERCHANT).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_api_password(config.0, cs(password).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_ca_bundle(config.0, cs(&sim.ca_file).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_timeout_ms(config.0, 1500), GW_OK);
-        assert_eq!(gw_config_set_retries(config.0, 1), GW_OK);
-        let userdata = log as *const Log as *mut c_void;
-        assert_eq!(gw_config_set_log(config.0, GW_LOG_DEBUG, Some(collect), userdata), GW_OK);
-        assert_eq!(gw_client_new(config.0, &mut client), GW_OK, "{}", last_error());
-    }
-    OwnedClient(client)
+    let config = CConfig::for_url(&url).password(password).ca_bundle(&sim.ca_file);
+    config.timeout(std::time::Duration::from_millis(1500)).retries(1).log(log).client()
 }
 
 /// Runs a scenario through `gw_request_*` / `gw_execute`; returns the
-/// status, the last error, and every response field.
-fn c_run(client: &OwnedClient, scenario: &Scenario) -> (gw_status, String, Vec<String>) {
-    let mut request = ptr::null_mut();
-    let mut response = ptr::null_mut();
-    // SAFETY: valid C strings, a live client and request, writable out pointers.
-    let status = unsafe {
-        assert_eq!(gw_request_new(cs(scenario.operation).as_ptr(), &mut request), GW_OK);
-        for (name, value) in &scenario.fields {
-            assert_eq!(gw_request_set(request, cs(name).as_ptr(), cs(value).as_ptr()), GW_OK, "{}", last_error());
-        }
-        let status = gw_execute(client.0, request, &mut response);
-        gw_request_free(request);
-        status
-    };
-    let response = OwnedResponse(response);
+/// status, the last error, and the echoed card number.
+fn c_run(client: &CClient, scenario: &Scenario) -> (gw_status, String, Option<String>) {
+    let (status, response) = execute_c(client, scenario.operation, &scenario.fields);
     let message = if status == GW_OK { String::new() } else { last_error() };
-    let card_number = if response.0.is_null() {
-        None
-    } else {
-        // SAFETY: a live response and a valid C string.
-        text(unsafe { gw_response_get(response.0, cs("sourceOfFunds.provided.card.number").as_ptr()) })
-    };
-    (status, message, card_number.into_iter().collect())
+    let card_number = if response.is_null() { None } else { response.get("sourceOfFunds.provided.card.number") };
+    (status, message, card_number)
 }
 
 #[test]
 fn no_path_shows_the_password_the_card_number_or_the_payload() {
-    let sim = TlsSim::start("masking", gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD));
-    let card = gw_sim::terminal::encrypt_pan(PAN).expect("terminal encrypts");
+    let sim = TlsSim::start("masking", sim_config());
+    let card = terminal_card();
     let secrets = [PASSWORD, WRONG_PASSWORD, PAN, card.payload.as_str()];
     let log = Log::default();
 
@@ -183,7 +121,7 @@ fn no_path_shows_the_password_the_card_number_or_the_payload() {
         let client = c_client(&sim, scenario.target, &log);
         let (status, message, echoed) = c_run(&client, &scenario);
         assert_eq!(status, scenario.status, "C, {}: {message}", scenario.name);
-        for number in echoed {
+        if let Some(number) = echoed {
             assert!(number.contains("xxxxxx"), "the echoed card number is not masked: {number}");
         }
         messages.push(message);
@@ -191,39 +129,14 @@ fn no_path_shows_the_password_the_card_number_or_the_payload() {
     // The headline call and local validation, through C too.
     let client = c_client(&sim, Target::Sim, &log);
     let bad_payload = format!("{}Z", card.payload);
-    let mut response = ptr::null_mut();
-    let mut request = ptr::null_mut();
-    // SAFETY: a live client, valid C strings (or NULL where allowed), writable out pointers.
-    unsafe {
-        let (ksn, payload, bin) = (cs(&card.ksn), cs(&card.payload), cs(&PAN[..6]));
-        let status = gw_tokenize_p2pe(
-            client.0,
-            ptr::null(),
-            ksn.as_ptr(),
-            payload.as_ptr(),
-            ptr::null(),
-            bin.as_ptr(),
-            &mut response,
-        );
-        assert_eq!(status, GW_OK, "{}", last_error());
-        drop(OwnedResponse(response));
-        let status = gw_tokenize_p2pe(
-            client.0,
-            ptr::null(),
-            ksn.as_ptr(),
-            cs(&bad_payload).as_ptr(),
-            ptr::null(),
-            ptr::null(),
-            &mut response,
-        );
-        assert_eq!(status, GW_ERR_INVALID_FIELD);
-        messages.push(last_error());
-        assert_eq!(gw_request_new(c"TOKENIZE".as_ptr(), &mut request), GW_OK);
-        let name = cs("sourceOfFunds.provided.card.number");
-        assert_eq!(gw_request_set(request, name.as_ptr(), cs(&format!("{PAN}X")).as_ptr()), GW_ERR_INVALID_FIELD);
-        messages.push(last_error());
-        gw_request_free(request);
-    }
+    let (status, _) = client.tokenize_p2pe(None, &card.ksn, &card.payload, None, Some(&PAN[..6]));
+    assert_eq!(status, GW_OK, "{}", last_error());
+    let (status, _) = client.tokenize_p2pe(None, &card.ksn, &bad_payload, None, None);
+    assert_eq!(status, GW_ERR_INVALID_FIELD);
+    messages.push(last_error());
+    let request = CRequest::new("TOKENIZE");
+    assert_eq!(request.set("sourceOfFunds.provided.card.number", &format!("{PAN}X")), GW_ERR_INVALID_FIELD);
+    messages.push(last_error());
     for message in &messages {
         assert_clean(&secrets, message, "gw_last_error()");
     }

@@ -1,0 +1,38 @@
+//! C programs, compiled by this test with the cc crate against `include/gw.h`
+//! and the cdylib cargo just built, run against gw-sim. The header must
+//! compile cleanly as C99 and as C++17 with `-Wall -Wextra -Werror -pedantic`.
+
+mod common;
+
+use std::process::Command;
+
+use common::{compile_c, sim, terminal_card, MERCHANT, PASSWORD};
+
+#[test]
+fn a_c_program_creates_a_session_and_a_token() {
+    let exe = compile_c("abi_smoke.c", false);
+    let sim = sim();
+    let card = terminal_card();
+    let output = Command::new(&exe)
+        .args([&sim.base_url(), MERCHANT, PASSWORD, &card.ksn, &card.payload, &card.card_bin])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        stdout.lines().any(|l| l.starts_with("session.id=SESSION0002") && l.len() == "session.id=".len() + 31),
+        "{stdout}"
+    );
+    assert!(stdout.lines().any(|l| l.starts_with("token=") && l.len() > "token=".len()), "{stdout}");
+    assert!(stdout.contains("invalid field=sourceOfFunds.provided.card.p2pe.keySerialNumber"), "{stdout}");
+    assert!(stdout.contains("correlationId=c-abi-smoke http=20"), "{stdout}");
+    assert!(stdout.contains("status 3=a field failed local validation"), "{stdout}");
+}
+
+#[test]
+fn the_header_compiles_as_cpp17() {
+    let exe = compile_c("header_cpp.cpp", true);
+    let output = Command::new(&exe).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1 a required argument was NULL");
+}
