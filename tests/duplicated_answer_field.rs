@@ -7,12 +7,8 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::ptr;
 
-use common::{c, last_error, read, MERCHANT, PASSWORD};
-use gw::ffi::client::{gw_client, gw_client_free, gw_client_new, gw_create_session};
-use gw::ffi::config::*;
-use gw::ffi::response::{gw_response, gw_response_free, gw_response_get};
+use common::{last_error, CConfig};
 use gw::Kind;
 
 /// Serves one HTTP exchange on 127.0.0.1, answering `body` (an NVP form),
@@ -51,36 +47,9 @@ fn answer_once(body: &'static str) -> String {
 /// CREATE_SESSION through the C ABI against `base_url`: the status, the
 /// last error, and the response's `result` when there is a response.
 fn create_session_c(base_url: &str) -> (u32, String, Option<String>) {
-    let config = gw_config_new();
-    let ok = |status: u32| assert_eq!(status, 0, "configuration: {}", last_error());
-    // SAFETY: for this call and each below, `config` is live until freed at the end, and
-    // each CString lives for its call.
-    ok(unsafe { gw_config_set_base_url(config, c(base_url).as_ptr()) });
-    // SAFETY: as above.
-    ok(unsafe { gw_config_set_merchant(config, c(MERCHANT).as_ptr()) });
-    // SAFETY: as above.
-    ok(unsafe { gw_config_set_api_password(config, c(PASSWORD).as_ptr()) });
-    // SAFETY: as above.
-    ok(unsafe { gw_config_set_retries(config, 0) });
-    let mut client: *mut gw_client = ptr::null_mut();
-    // SAFETY: a live config, writable storage.
-    assert_eq!(unsafe { gw_client_new(config, &mut client) }, 0, "{}", last_error());
-    let mut response: *mut gw_response = ptr::null_mut();
-    // SAFETY: a live client, writable storage.
-    let status = unsafe { gw_create_session(client, &mut response) };
-    let error = last_error();
-    // SAFETY: `response` is NULL or live; the name a live CString. Read only
-    // when there is a response: a NULL one would reset the last error.
-    let result =
-        (!response.is_null()).then(|| read(unsafe { gw_response_get(response, c"result".as_ptr()) })).flatten();
-    // SAFETY: for this call and each below, the handle came from gw and is freed once;
-    // NULL is a no-op.
-    unsafe { gw_response_free(response) };
-    // SAFETY: as above.
-    unsafe { gw_client_free(client) };
-    // SAFETY: as above.
-    unsafe { gw_config_free(config) };
-    (status, error, result)
+    let (status, response) = CConfig::for_url(base_url).client().create_session();
+    let error = if status == 0 { String::new() } else { last_error() };
+    (status, error, (!response.is_null()).then(|| response.get("result")).flatten())
 }
 
 #[test]

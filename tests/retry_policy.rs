@@ -10,17 +10,10 @@
 
 mod common;
 
-use std::ffi::{c_char, c_void, CStr};
-use std::fs;
-use std::ptr;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{c, last_error, MERCHANT, PASSWORD};
-use gw::ffi::client::{gw_client, gw_client_free, gw_client_new, gw_execute};
-use gw::ffi::config::*;
-use gw::ffi::request::{gw_request, gw_request_free, gw_request_new, gw_request_set};
-use gw::ffi::response::{gw_response, gw_response_free};
+use common::{execute_c, last_error, p2pe_fields, CConfig, Log, TlsSim};
+use gw::config::LogLevel;
 use gw::Kind;
 
 /// Retries configured in every cell: a retried cell makes 3 attempts.
@@ -49,10 +42,10 @@ struct Row {
     fault: &'static str,
     timeout_ms: u32,
     status: Option<Kind>,
-    attempts: [u32; 3],
+    attempts: [usize; 3],
 }
 
-const fn row(fault: &'static str, timeout_ms: u32, status: Option<Kind>, attempts: [u32; 3]) -> Row {
+const fn row(fault: &'static str, timeout_ms: u32, status: Option<Kind>, attempts: [usize; 3]) -> Row {
     Row { fault, timeout_ms, status, attempts }
 }
 
@@ -81,118 +74,48 @@ const MATRIX: [Row; 15] = [
     row("result-unknown", QUICK, Some(Kind::UnknownResult), [1, 1, 1]),
 ];
 
-/// Counts the `GW_LOG_INFO` attempt lines of one client.
-#[derive(Default)]
-struct Attempts(AtomicU32);
-
-/// # Safety
-/// `userdata` points to a live `Attempts`; `message` is NUL-terminated.
-unsafe extern "C" fn count_attempts(userdata: *mut c_void, level: u32, message: *const c_char) {
-    // SAFETY: each test passes an `Attempts` that outlives its client.
-    let attempts = unsafe { &*(userdata as *const Attempts) };
-    // SAFETY: gw passes a NUL-terminated message valid during the call.
-    let message = unsafe { CStr::from_ptr(message) }.to_string_lossy();
-    if level == GW_LOG_INFO && message.contains(" attempt ") {
-        attempts.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 /// A gateway to run the matrix against.
 struct Gateway {
     base_url: String,
-    /// The CA file to trust (HTTPS), else `None`.
+    /// The CA file to trust (HTTPS), else `None`: the bundled roots.
     ca_file: Option<String>,
-}
-
-impl Gateway {
-    fn http(sim: &gw_sim::Sim) -> Gateway {
-        Gateway { base_url: sim.base_url(), ca_file: None }
-    }
-
-    fn https(sim: &gw_sim::Sim, name: &str) -> Gateway {
-        let ca_file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("retry-policy-{name}-{}-ca.pem", std::process::id()));
-        fs::write(&ca_file, sim.ca_cert_pem().expect("a generated CA")).expect("write the CA file");
-        Gateway { base_url: sim.base_url(), ca_file: Some(ca_file.to_str().expect("UTF-8").to_owned()) }
-    }
 }
 
 /// What one call through the C ABI did.
 struct Outcome {
     status: u32,
-    attempts: u32,
+    attempts: usize,
     took: Duration,
     message: String,
 }
 
 /// Makes one call of `call` to `gateway` with `correlation_id`, through the
-/// C ABI, with its own client, and frees everything.
+/// C ABI, with its own client; counts its attempts by their log lines.
 fn call_c(gateway: &Gateway, call: Call, correlation_id: &str, timeout_ms: u32) -> Outcome {
-    let attempts = Attempts::default();
-    let config = gw_config_new();
-    let card = common::terminal_card();
-    let ok = |status: u32| assert_eq!(status, 0, "configuration: {}", last_error());
-    // SAFETY: for this call and each below, `config` is live until freed at the end, each
-    // CString lives for its call, and `attempts` outlives the client.
-    ok(unsafe { gw_config_set_base_url(config, c(&gateway.base_url).as_ptr()) });
-    // SAFETY: as above.
-    ok(unsafe { gw_config_set_merchant(config, c(MERCHANT).as_ptr()) });
-    // SAFETY: as above.
-    ok(unsafe { gw_config_set_api_password(config, c(PASSWORD).as_ptr()) });
-    // SAFETY: as above.
-    ok(unsafe { gw_config_set_timeout_ms(config, timeout_ms) });
-    // SAFETY: as above.
-    ok(unsafe { gw_config_set_connect_timeout_ms(config, timeout_ms) });
-    // SAFETY: as above.
-    ok(unsafe { gw_config_set_retries(config, RETRIES) });
-    let userdata = &attempts as *const Attempts as *mut c_void;
-    // SAFETY: as above.
-    ok(unsafe { gw_config_set_log(config, GW_LOG_INFO, Some(count_attempts), userdata) });
+    let log = Log::default();
+    let mut config = CConfig::for_url(&gateway.base_url)
+        .timeout(Duration::from_millis(u64::from(timeout_ms)))
+        .retries(RETRIES)
+        .log(&log);
     if let Some(ca_file) = &gateway.ca_file {
-        // SAFETY: as above.
-        ok(unsafe { gw_config_set_ca_bundle(config, c(ca_file).as_ptr()) });
+        config = config.ca_bundle(ca_file);
     }
-    let mut client: *mut gw_client = ptr::null_mut();
-    // SAFETY: a live config and writable storage for the client.
-    let created = unsafe { gw_client_new(config, &mut client) };
-    assert_eq!(created, 0, "client: {}", last_error());
-    let (operation, fields): (&str, Vec<(&str, &str)>) = match call {
-        Call::CreateSession => ("CREATE_SESSION", vec![]),
-        Call::TokenizeWithToken | Call::TokenizeNewToken => (
-            "TOKENIZE",
-            vec![
-                ("sourceOfFunds.type", "CARD"),
-                ("sourceOfFunds.provided.card.p2pe.keySerialNumber", &card.ksn),
-                ("sourceOfFunds.provided.card.p2pe.payload", &card.payload),
-            ],
-        ),
+    let client = config.client();
+    let card = common::terminal_card();
+    let id = [("correlationId", correlation_id)];
+    let (operation, fields) = match call {
+        Call::CreateSession => ("CREATE_SESSION", common::pairs(&id)),
+        Call::TokenizeWithToken => ("TOKENIZE", p2pe_fields(&card, &[id[0], ("token", "9876543210120008")])),
+        Call::TokenizeNewToken => ("TOKENIZE", p2pe_fields(&card, &id)),
     };
-    let mut request: *mut gw_request = ptr::null_mut();
-    // SAFETY: a live CString and writable storage for the request.
-    assert_eq!(unsafe { gw_request_new(c(operation).as_ptr(), &mut request) }, 0, "{}", last_error());
-    let token = matches!(call, Call::TokenizeWithToken).then_some(("token", "9876543210120008"));
-    for (name, value) in fields.into_iter().chain(token).chain([("correlationId", correlation_id)]) {
-        // SAFETY: a live request and live CStrings.
-        let set = unsafe { gw_request_set(request, c(name).as_ptr(), c(value).as_ptr()) };
-        assert_eq!(set, 0, "{name}: {}", last_error());
-    }
-    let mut response: *mut gw_response = ptr::null_mut();
     let started = Instant::now();
-    // SAFETY: live client and request, writable storage for the response.
-    let status = unsafe { gw_execute(client, request, &mut response) };
+    let (status, _response) = execute_c(&client, operation, &fields);
     let took = started.elapsed();
     // The last error is only meaningful after a failure (a success keeps it).
     let message = if status == 0 { String::new() } else { last_error() };
-    // SAFETY: for this call and each below, the handle came from gw and is freed once;
-    // NULL is a no-op.
-    unsafe { gw_response_free(response) };
-    // SAFETY: as above.
-    unsafe { gw_request_free(request) };
-    // SAFETY: as above.
-    unsafe { gw_client_free(client) };
-    // SAFETY: as above.
-    unsafe { gw_config_free(config) };
-    Outcome { status, attempts: attempts.0.load(Ordering::SeqCst), took, message }
+    let attempts =
+        log.lines().iter().filter(|(level, line)| *level == LogLevel::Info && line.contains(" attempt ")).count();
+    Outcome { status, attempts, took, message }
 }
 
 /// Checks one cell; returns a line for the report, or the mismatch.
@@ -200,7 +123,7 @@ fn check(
     what: &str,
     outcome: &Outcome,
     status: Option<Kind>,
-    attempts: u32,
+    attempts: usize,
     timeout_ms: u32,
 ) -> Result<String, String> {
     let expected = status.map_or(0, Kind::status);
@@ -263,9 +186,11 @@ fn run_all(cells: Vec<Cell<'_>>) {
 #[test]
 fn every_fault_for_every_operation_over_http_and_https() {
     let plain = common::sim();
-    let tls = gw_sim::Sim::start(gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD).tls_generated())
-        .expect("gw-sim starts with TLS");
-    let gateways = [("http", Gateway::http(&plain)), ("https", Gateway::https(&tls, "matrix"))];
+    let tls = TlsSim::start("retry-policy", common::sim_config());
+    let gateways = [
+        ("http", Gateway { base_url: plain.base_url(), ca_file: None }),
+        ("https", Gateway { base_url: tls.base_url(), ca_file: Some(tls.ca_file.clone()) }),
+    ];
     let mut cells: Vec<Cell<'_>> = Vec::new();
     for (scheme, gateway) in &gateways {
         for row in &MATRIX {
@@ -292,7 +217,7 @@ fn every_fault_for_every_operation_over_http_and_https() {
 
 /// Runs `call` of every column against `base_url` (trusting only the bundled
 /// roots), expecting `status` after `attempts` per column.
-fn every_column(what: &str, base_url: &str, status: Kind, attempts: [u32; 3]) {
+fn every_column(what: &str, base_url: &str, status: Kind, attempts: [usize; 3]) {
     let cells = CALLS
         .into_iter()
         .enumerate()
@@ -314,7 +239,7 @@ fn every_column(what: &str, base_url: &str, status: Kind, attempts: [u32; 3]) {
 /// Nothing was sent: every operation is retried.
 #[test]
 fn a_refused_connection_is_retried_for_every_operation() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = common::closed_port();
     every_column("connect", &format!("http://127.0.0.1:{closed}"), Kind::Connect, [3, 3, 3]);
 }
 
@@ -328,7 +253,6 @@ fn a_host_that_does_not_resolve_is_retried_for_every_operation() {
 #[test]
 fn an_untrusted_certificate_is_never_retried() {
     // The client trusts only the bundled roots, not gw-sim's own CA.
-    let tls = gw_sim::Sim::start(gw_sim::SimConfig::default().merchant(MERCHANT, PASSWORD).tls_generated())
-        .expect("gw-sim starts with TLS");
+    let tls = common::start(common::sim_config().tls_generated());
     every_column("tls", &tls.base_url(), Kind::Tls, [1, 1, 1]);
 }

@@ -92,11 +92,7 @@ fn nothing_is_retried_after_a_4xx_or_once_the_request_may_have_been_processed() 
         request
     };
     let tokenize_with_fault = |fault: &str| {
-        let mut request = Request::tokenize_p2pe(
-            None,
-            &P2peCard { key_serial_number: &card.ksn, payload: &card.payload, ..P2peCard::default() },
-        )
-        .unwrap();
+        let mut request = Request::tokenize_p2pe(None, &p2pe(&card)).unwrap();
         request.set("correlationId", &fault_id(fault, "x")).unwrap();
         request
     };
