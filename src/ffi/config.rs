@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::cast::{free_handle, into_handle, mut_arg, str_arg};
-use super::panic::{status_boundary, value_boundary};
+use super::panic::{guarded, status_boundary, value_boundary};
 use super::status::gw_status;
 use crate::config::{Config, LogLevel, Trust};
 use crate::error::{Error, Kind};
@@ -43,7 +43,9 @@ pub const GW_LOG_DEBUG: u32 = 4;
 /// A log callback: receives the `userdata` given to `gw_config_set_log`, the
 /// level (`GW_LOG_*`) and a NUL-terminated message that is valid only during
 /// the call. It is called from whichever thread makes the gw call, possibly
-/// several at once, so it must be thread-safe. It must not call gw.
+/// several at once, so it must be thread-safe. It must return normally
+/// (no C++ exception, no `longjmp`). It may read the last error and make
+/// nested gw calls, also on the client that is logging.
 pub type gw_log_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char)>;
 
 /// A new configuration with defaults: API version 50, bundled roots,
@@ -60,11 +62,8 @@ pub extern "C" fn gw_config_new() -> *mut gw_config {
 /// `config` is NULL or came from `gw_config_new` and is not used again.
 #[no_mangle]
 pub unsafe extern "C" fn gw_config_free(config: *mut gw_config) {
-    value_boundary((), || {
-        // SAFETY: the caller passes ownership of a handle from gw_config_new.
-        unsafe { free_handle(config) };
-        Ok(())
-    })
+    // SAFETY: the caller passes ownership of a handle from gw_config_new.
+    guarded((), || unsafe { free_handle(config) })
 }
 
 /// Runs a setter on the configuration behind `config`.
@@ -79,6 +78,25 @@ unsafe fn set(config: *mut gw_config, setter: impl FnOnce(&mut Config) -> Result
     })
 }
 
+/// Runs a setter taking one string argument (`value`, named `name` in messages).
+///
+/// # Safety
+/// `config` is NULL or a live `gw_config`; `value` NULL or a NUL-terminated string.
+unsafe fn set_str(
+    config: *mut gw_config,
+    value: *const c_char,
+    name: &str,
+    setter: impl FnOnce(&mut Config, &str) -> Result<(), Error>,
+) -> gw_status {
+    status_boundary(|| {
+        // SAFETY: passed on from the caller.
+        let handle = unsafe { mut_arg(config, "config") }?;
+        // SAFETY: as above.
+        let value = unsafe { str_arg(value, name) }?;
+        setter(&mut handle.config, value)
+    })
+}
+
 /// Sets the gateway's base URL, e.g. "https://ap-gateway.mastercard.com"
 /// (requests go to `{base}/api/nvp/version/{N}`). https is required; http
 /// only for a loopback host (a local gw-sim). `GW_ERR_CONFIG` when invalid.
@@ -88,7 +106,7 @@ unsafe fn set(config: *mut gw_config, setter: impl FnOnce(&mut Config) -> Result
 #[no_mangle]
 pub unsafe extern "C" fn gw_config_set_base_url(config: *mut gw_config, url: *const c_char) -> gw_status {
     // SAFETY: the caller guarantees the pointers.
-    unsafe { set(config, |c| c.set_base_url(str_arg(url, "url")?)) }
+    unsafe { set_str(config, url, "url", Config::set_base_url) }
 }
 
 /// Sets the NVP API version N (39 to 100; default 50).
@@ -108,7 +126,7 @@ pub unsafe extern "C" fn gw_config_set_api_version(config: *mut gw_config, versi
 #[no_mangle]
 pub unsafe extern "C" fn gw_config_set_merchant(config: *mut gw_config, merchant_id: *const c_char) -> gw_status {
     // SAFETY: the caller guarantees the pointers.
-    unsafe { set(config, |c| c.set_merchant(str_arg(merchant_id, "merchant_id")?)) }
+    unsafe { set_str(config, merchant_id, "merchant_id", Config::set_merchant) }
 }
 
 /// Selects password authentication with this API password (sent as
@@ -120,7 +138,7 @@ pub unsafe extern "C" fn gw_config_set_merchant(config: *mut gw_config, merchant
 #[no_mangle]
 pub unsafe extern "C" fn gw_config_set_api_password(config: *mut gw_config, password: *const c_char) -> gw_status {
     // SAFETY: the caller guarantees the pointers.
-    unsafe { set(config, |c| c.set_api_password(str_arg(password, "password")?)) }
+    unsafe { set_str(config, password, "password", Config::set_api_password) }
 }
 
 /// Selects certificate authentication: a PEM client certificate (chain) file
@@ -138,15 +156,15 @@ pub unsafe extern "C" fn gw_config_set_client_certificate(
     certificate_pem_path: *const c_char,
     private_key_pem_path: *const c_char,
 ) -> gw_status {
-    // SAFETY: the caller guarantees the pointers.
-    unsafe {
-        set(config, |c| {
-            c.set_client_certificate(
-                str_arg(certificate_pem_path, "certificate_pem_path")?,
-                str_arg(private_key_pem_path, "private_key_pem_path")?,
-            )
-        })
-    }
+    status_boundary(|| {
+        // SAFETY: the caller guarantees the pointers.
+        let handle = unsafe { mut_arg(config, "config") }?;
+        // SAFETY: as above.
+        let certificate = unsafe { str_arg(certificate_pem_path, "certificate_pem_path") }?;
+        // SAFETY: as above.
+        let key = unsafe { str_arg(private_key_pem_path, "private_key_pem_path") }?;
+        handle.config.set_client_certificate(certificate, key)
+    })
 }
 
 /// Trusts exactly the certificates of this PEM bundle file instead of the
@@ -160,7 +178,7 @@ pub unsafe extern "C" fn gw_config_set_client_certificate(
 #[no_mangle]
 pub unsafe extern "C" fn gw_config_set_ca_bundle(config: *mut gw_config, path: *const c_char) -> gw_status {
     // SAFETY: the caller guarantees the pointers.
-    unsafe { set(config, |c| c.set_ca_bundle(str_arg(path, "path")?)) }
+    unsafe { set_str(config, path, "path", Config::set_ca_bundle) }
 }
 
 /// Chooses the default roots: `GW_TRUST_BUNDLED` (Mozilla's, the default) or
@@ -199,7 +217,7 @@ pub unsafe extern "C" fn gw_config_set_trust(config: *mut gw_config, trust: u32)
 #[no_mangle]
 pub unsafe extern "C" fn gw_config_set_proxy(config: *mut gw_config, url: *const c_char) -> gw_status {
     // SAFETY: the caller guarantees the pointers.
-    unsafe { set(config, |c| c.set_proxy(str_arg(url, "url")?)) }
+    unsafe { set_str(config, url, "url", Config::set_proxy) }
 }
 
 /// When no proxy is set: nonzero takes it from `HTTPS_PROXY` (or

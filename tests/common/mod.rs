@@ -522,9 +522,15 @@ pub fn library_dir() -> PathBuf {
 /// Compiles `tests/c/<source>` (C99, or C++17 when `cpp`) with `-Wall -Wextra
 /// -Werror -pedantic` into an executable linked with `-lgw` (rpath set).
 pub fn compile_c(source: &str, cpp: bool) -> PathBuf {
+    compile_c_file(&root().join("tests/c").join(source), cpp, &[])
+}
+
+/// As [`compile_c`], for any source file (e.g. a generated one), with `extra`
+/// compiler arguments (e.g. `-pthread`).
+pub fn compile_c_file(source: &Path, cpp: bool, extra: &[&str]) -> PathBuf {
     let lib = library_dir();
     let out_dir = scratch_dir("c-programs");
-    let exe = out_dir.join(Path::new(source).file_stem().unwrap());
+    let exe = out_dir.join(source.file_stem().unwrap());
     let compiler = cc::Build::new()
         .cpp(cpp)
         .target(env!("GW_BUILD_TARGET"))
@@ -538,14 +544,20 @@ pub fn compile_c(source: &str, cpp: bool) -> PathBuf {
         .args([if cpp { "-std=c++17" } else { "-std=c99" }, "-Wall", "-Wextra", "-Werror", "-pedantic"])
         .arg("-I")
         .arg(root().join("include"))
-        .arg(root().join("tests/c").join(source))
+        .arg(source)
         .arg("-o")
         .arg(&exe)
         .arg(format!("-L{}", lib.display()))
         .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-lgw");
+        .arg("-lgw")
+        .args(extra);
     let output = command.output().expect("run the C compiler");
-    assert!(output.status.success(), "compiling {source} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "compiling {} failed:\n{}",
+        source.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
     exe
 }
 
