@@ -5,13 +5,16 @@
 //! error) and holds no logic of its own.
 //!
 //! Layers, each using only those above it in this list:
-//! [`rules`] (the gateway's field rules), [`nvp`] (the form codec),
-//! [`response`] (a decoded answer: plain data, no error type); [`error`]
-//! (an error may carry that answer); [`config`], [`transport`]; [`request`];
-//! `retry` (the retry policy table); [`client`] and [`operations`]; [`ffi`].
+//! [`rules`] (the gateway's field rules) and [`masking`] (showing fields
+//! without their secrets), [`nvp`] (the form codec), [`response`] (a decoded
+//! answer: plain data, no error type); [`error`] (an error may carry that
+//! answer); [`config`], [`transport`]; [`request`]; `retry` (the retry policy
+//! table); [`client`] and [`operations`]; [`ffi`].
 
 /// cbindgen:ignore
 pub mod error;
+/// cbindgen:ignore
+pub mod masking;
 /// cbindgen:ignore
 pub mod nvp;
 /// cbindgen:ignore

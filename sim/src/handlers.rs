@@ -3,9 +3,9 @@
 
 use crate::cards;
 use crate::config::{SimConfig, SUPPORTED_VERSIONS};
-use crate::dukpt;
 use crate::faults::{BusyCounters, Fault};
 use crate::http::{HttpError, Request, Response, POLL};
+use crate::p2pe;
 use crate::sessions::{self, Session, SessionError, Sessions};
 use crate::tokens::{Repository, StoreError};
 use gw::rules::{self, Completeness, FieldError, Operation, ValidationType};
@@ -290,7 +290,7 @@ impl Gateway {
         if req.method != "POST" {
             return Err(NvpError::invalid_request(405, "Method not allowed: the NVP API takes POST only"));
         }
-        check_version(version)?;
+        let version = check_version(version)?;
         let charset = body_charset(req.header("Content-Type"))?;
         let fields = Fields(
             gw::nvp::decode(&req.body, charset)
@@ -330,11 +330,11 @@ impl Gateway {
             NvpError::field("apiOperation", ValidationType::Missing, "field 'apiOperation' missing: is required")
         })?;
         let out = if op_name == UPDATE_SESSION {
-            self.update_session(fields, &merchant)?
+            self.update_session(fields, &merchant, version)?
         } else {
             match Operation::from_name(op_name) {
-                Some(Operation::CreateSession) => self.create_session(fields, &merchant)?,
-                Some(Operation::Tokenize) => self.tokenize(fields, &merchant)?,
+                Some(Operation::CreateSession) => self.create_session(fields, &merchant, version)?,
+                Some(Operation::Tokenize) => self.tokenize(fields, &merchant, version)?,
                 None => {
                     return Err(NvpError::field(
                         "apiOperation",
@@ -435,8 +435,9 @@ impl Gateway {
         &self,
         fields: &[(String, String)],
         merchant: &str,
+        version: u32,
     ) -> Result<BTreeMap<String, String>, NvpError> {
-        rules::check_request(Operation::CreateSession, fields, Completeness::Complete)?;
+        rules::check_request(Operation::CreateSession, version, fields, Completeness::Complete)?;
         Self::check_merchant(fields, merchant)?;
         let s = self.sessions.create(merchant);
         Ok(session_answer(merchant, &s))
@@ -448,6 +449,7 @@ impl Gateway {
         &self,
         fields: &[(String, String)],
         merchant: &str,
+        version: u32,
     ) -> Result<BTreeMap<String, String>, NvpError> {
         for (i, (name, value)) in fields.iter().enumerate() {
             if fields[..i].iter().any(|(n, _)| n == name) {
@@ -459,8 +461,8 @@ impl Gateway {
             }
             match name.as_str() {
                 "apiOperation" | "apiUsername" | "apiPassword" => {}
-                "merchant" | "correlationId" => rules::check_field(Operation::CreateSession, name, value)?,
-                _ => rules::check_field(Operation::Tokenize, name, value)?,
+                "merchant" | "correlationId" => rules::check_field(Operation::CreateSession, version, name, value)?,
+                _ => rules::check_field(Operation::Tokenize, version, name, value)?,
             }
         }
         Self::check_merchant(fields, merchant)?;
@@ -477,17 +479,22 @@ impl Gateway {
         Ok(session_answer(merchant, &s))
     }
 
-    fn tokenize(&self, request: &[(String, String)], merchant: &str) -> Result<BTreeMap<String, String>, NvpError> {
+    fn tokenize(
+        &self,
+        request: &[(String, String)],
+        merchant: &str,
+        version: u32,
+    ) -> Result<BTreeMap<String, String>, NvpError> {
         let session_id = get(request, "session.id");
         let completeness = if session_id.is_some() { Completeness::MayUseSession } else { Completeness::Complete };
-        rules::check_request(Operation::Tokenize, request, completeness)?;
+        rules::check_request(Operation::Tokenize, version, request, completeness)?;
         Self::check_merchant(request, merchant)?;
         let merged;
         let fields: &[(String, String)] = match session_id {
             Some(id) => {
                 let s = self.sessions.get(merchant, id, get(request, "session.version")).map_err(session_error)?;
                 merged = Fields(sessions::merge(s.fields(), request));
-                rules::check_request(Operation::Tokenize, &merged.0, Completeness::Complete)?;
+                rules::check_request(Operation::Tokenize, version, &merged.0, Completeness::Complete)?;
                 &merged.0
             }
             None => request,
@@ -597,13 +604,16 @@ impl Gateway {
         let invalid = |f: &str, msg: &str| NvpError::field(f, ValidationType::Invalid, msg);
         let ksn_hex =
             get(fields, F_KSN).ok_or_else(|| NvpError::field(F_KSN, ValidationType::Missing, "field missing"))?;
-        let ksn = dukpt::parse_ksn(ksn_hex).map_err(|e| invalid(F_KSN, &e.to_string()))?;
-        let iv = get(fields, F_IV).map(dukpt::parse_iv).transpose().map_err(|e| invalid(F_IV, &e.to_string()))?;
         let payload_hex = get(fields, F_PAYLOAD)
             .ok_or_else(|| NvpError::field(F_PAYLOAD, ValidationType::Missing, "field missing"))?;
-        let ciphertext = hex::decode(payload_hex).map_err(|_| invalid(F_PAYLOAD, "The payload is not hexadecimal"))?;
-        let plain = dukpt::decrypt(&self.cfg.bdk, &ksn, self.cfg.variant, iv.as_ref(), &ciphertext)
-            .map_err(|_| invalid(F_PAYLOAD, "The payload is not a whole number of 8-byte TDES blocks"))?;
+        let plain = p2pe::decrypt(&self.cfg.host_keys(), ksn_hex, get(fields, F_IV), payload_hex).map_err(|e| {
+            let field = match e.field {
+                p2pe::Field::KeySerialNumber => F_KSN,
+                p2pe::Field::InitializationVector => F_IV,
+                p2pe::Field::Payload => F_PAYLOAD,
+            };
+            invalid(field, &e.message)
+        })?;
         let card = cards::parse_plaintext(&plain).map_err(|e| invalid(F_PAYLOAD, e.explanation()))?;
         if let Some(bin) = get(fields, F_BIN) {
             if !card.pan.starts_with(bin) {
