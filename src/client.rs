@@ -57,10 +57,10 @@ impl Ended {
                 _ => None,
             },
             Ended::NotAnAnswer(_) => None,
-            // The transport marks a broken or timed-out exchange as lasting
-            // once the request went out (its old meaning: "not retryable");
-            // for the policy a broken connection passes, an oversized or
-            // malformed answer does not.
+            // The transport marks every failure after the request went out
+            // as not transient (nothing of it was retryable before the
+            // policy table). For the table, a connection that broke or timed
+            // out may pass; an oversized or malformed answer does not.
             Ended::Failed(failure) if failure.transient || matches!(failure.error.kind(), Kind::Io | Kind::Timeout) => {
                 Some(Setback::Failed(failure.phase))
             }
