@@ -37,12 +37,12 @@ def answer_once(body: bytes) -> str:
 ])
 def test_a_field_twice_is_a_protocol_error_as_in_c(body):
     # C once kept the first result and Python the last; now neither decides.
-    with gw.Client(answer_once(body), MERCHANT, api_password=PASSWORD, timeout=5, retries=0) as client:
+    with gw.Client(answer_once(body), MERCHANT, api_password=PASSWORD, timeout_ms=5000, retries=0) as client:
         with pytest.raises(gw.ProtocolError, match="the field 'result' appears twice"):
             client.create_session()
 
 
 def test_each_field_once_is_read():
     body = b"result=SUCCESS&session.id=SESSION0002"
-    with gw.Client(answer_once(body), MERCHANT, api_password=PASSWORD, timeout=5, retries=0) as client:
+    with gw.Client(answer_once(body), MERCHANT, api_password=PASSWORD, timeout_ms=5000, retries=0) as client:
         assert client.create_session()["session.id"] == "SESSION0002"
