@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 guides=(examples-c/README.md bindings/cpp/README.md bindings/python/README.md)
-docs=(README.md SECURITY.md docs/*.md examples-c/README.md bindings/*/README.md sim/README.md fuzz/README.md)
+docs=(README.md SECURITY.md docs/*.md examples-c/README.md bindings/README.md bindings/*/README.md sim/README.md fuzz/README.md)
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 echo "== docs: the runnable blocks of ${guides[*]}"
