@@ -54,7 +54,12 @@ pub enum Authentication {
     /// `apiUsername=merchant.<ID>` and `apiPassword` in every request.
     Password(Zeroizing<String>),
     /// A client certificate (PEM chain) and its private key (PEM).
-    Certificate { certificate: PathBuf, private_key: PathBuf },
+    Certificate {
+        /// The PEM certificate (chain) file.
+        certificate: PathBuf,
+        /// The PEM private key file.
+        private_key: PathBuf,
+    },
 }
 
 /// Which certificate authorities the client trusts.

@@ -6,8 +6,9 @@
 //!
 //! Layers, each using only those above it in this list:
 //! [`error`], [`rules`] (the gateway's field rules), [`nvp`] (the form codec);
-//! [`config`], [`transport`]; [`request`], [`response`]; [`client`] and
-//! [`operations`]; [`ffi`].
+//! [`config`], `transport`; [`request`], `response`; `client` and
+//! `operations`; [`ffi`]. The modules in plain type are crate-private: their
+//! public types ([`Client`], [`P2peCard`], [`Response`]) are re-exported here.
 
 /// cbindgen:ignore
 pub mod error;
@@ -19,17 +20,17 @@ pub mod rules;
 /// cbindgen:ignore
 pub mod config;
 /// cbindgen:ignore
-pub mod transport;
+pub(crate) mod transport;
 
 /// cbindgen:ignore
 pub mod request;
 /// cbindgen:ignore
-pub mod response;
+pub(crate) mod response;
 
 /// cbindgen:ignore
-pub mod client;
+pub(crate) mod client;
 /// cbindgen:ignore
-pub mod operations;
+pub(crate) mod operations;
 
 pub mod ffi;
 

@@ -90,7 +90,12 @@ pub enum Charset {
     /// "Value must be a member of the following list" (case-sensitive).
     Enumeration(&'static [&'static str]),
     /// "Data is a number between MIN and MAX represented as a string".
-    Number { min: u32, max: u32 },
+    Number {
+        /// The smallest value allowed.
+        min: u32,
+        /// The largest value allowed.
+        max: u32,
+    },
     /// The FIXED `apiOperation`: the value must be the operation's own name.
     FixedOperation,
     /// A parameter group (container): it carries no value of its own.

@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::ffi::c_char;
 use std::net::TcpListener;
 use std::ptr;
 
@@ -33,25 +32,23 @@ fn create_session_against_the_simulator() {
     assert_eq!(response.get("session.version").map(|v| v.len()), Some(10));
     assert_eq!(response.get("session.updateStatus").as_deref(), Some("NO_UPDATE"));
     assert_eq!(response.get("merchant").as_deref(), Some(MERCHANT));
-    // SAFETY: a live response.
-    unsafe {
-        assert_eq!(read(gw_response_result(response.0)).as_deref(), Some("SUCCESS"));
-        assert!((200..300).contains(&gw_response_http_status(response.0)));
-        let len = gw_response_len(response.0);
-        assert!(len >= 5);
-        let (mut name, mut value): (*const c_char, *const c_char) = (ptr::null(), ptr::null());
-        let mut names = Vec::new();
-        for i in 0..len {
-            assert_eq!(gw_response_field(response.0, i, &mut name, &mut value), GW_OK);
-            names.push(read(name).unwrap());
-        }
-        let mut sorted = names.clone();
-        sorted.sort();
-        assert_eq!(names, sorted, "the gateway sorts its keys");
-        assert_eq!(gw_response_field(response.0, len, &mut name, &mut value), GW_ERR_OUT_OF_RANGE);
-        assert!(name.is_null() && value.is_null(), "outputs are reset, not left dangling");
-        assert_eq!(read(gw_response_get(response.0, c("no.such.field").as_ptr())), None);
-    }
+    assert_eq!(response.result().as_deref(), Some("SUCCESS"));
+    assert!((200..300).contains(&response.http_status()));
+    let len = response.len();
+    assert!(len >= 5);
+    let names: Vec<String> = (0..len)
+        .map(|i| match response.field(i) {
+            (GW_OK, Some(name), Some(_)) => name,
+            other => panic!("field {i}: {other:?}"),
+        })
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "the gateway sorts its keys");
+    let (status, name, value) = response.field(len);
+    assert_eq!(status, GW_ERR_OUT_OF_RANGE);
+    assert!(name.is_none() && value.is_none(), "outputs are reset, not left dangling");
+    assert_eq!(response.get("no.such.field"), None);
 }
 
 #[test]
@@ -159,58 +156,65 @@ fn a_closed_port_is_a_connect_error() {
 
 #[test]
 fn null_and_non_utf8_arguments() {
-    // SAFETY: deliberately NULL and invalid arguments; gw must reject them.
-    unsafe {
-        let config = gw_config_new();
-        assert_eq!(gw_config_set_base_url(config, ptr::null()), GW_ERR_NULL_ARGUMENT);
-        assert!(last_error().contains("'url'"), "{}", last_error());
-        assert_eq!(gw_config_set_base_url(ptr::null_mut(), c("https://x").as_ptr()), GW_ERR_NULL_ARGUMENT);
-        let latin1 = b"TEST\xe9\0";
-        assert_eq!(gw_config_set_merchant(config, latin1.as_ptr().cast()), GW_ERR_INVALID_UTF8);
-        let mut client = std::ptr::NonNull::<gw_client>::dangling().as_ptr();
-        assert_eq!(gw_client_new(config, &mut client), GW_ERR_CONFIG);
-        assert!(client.is_null(), "*out is NULL on failure");
-        assert!(last_error().contains("base URL"), "{}", last_error());
-        assert_eq!(gw_client_new(ptr::null(), &mut client), GW_ERR_NULL_ARGUMENT);
-        assert_eq!(gw_client_new(config, ptr::null_mut()), GW_ERR_NULL_ARGUMENT);
-        assert_eq!(gw_config_set_trust(config, 7), GW_ERR_CONFIG);
-        assert_eq!(gw_config_set_log(config, 9, None, ptr::null_mut()), GW_ERR_CONFIG);
-        gw_config_free(config);
+    // Each call below passes a deliberately NULL or invalid argument, and
+    // otherwise live handles and valid C strings; gw must reject it.
+    let config = CConfig::new();
+    // SAFETY: see above.
+    assert_eq!(unsafe { gw_config_set_base_url(config.0, ptr::null()) }, GW_ERR_NULL_ARGUMENT);
+    assert!(last_error().contains("'url'"), "{}", last_error());
+    // SAFETY: see above.
+    assert_eq!(unsafe { gw_config_set_base_url(ptr::null_mut(), c("https://x").as_ptr()) }, GW_ERR_NULL_ARGUMENT);
+    let latin1 = b"TEST\xe9\0";
+    // SAFETY: see above.
+    assert_eq!(unsafe { gw_config_set_merchant(config.0, latin1.as_ptr().cast()) }, GW_ERR_INVALID_UTF8);
+    let mut client = std::ptr::NonNull::<gw_client>::dangling().as_ptr();
+    // SAFETY: see above.
+    assert_eq!(unsafe { gw_client_new(config.0, &mut client) }, GW_ERR_CONFIG);
+    assert!(client.is_null(), "*out is NULL on failure");
+    assert!(last_error().contains("base URL"), "{}", last_error());
+    // SAFETY: see above.
+    assert_eq!(unsafe { gw_client_new(ptr::null(), &mut client) }, GW_ERR_NULL_ARGUMENT);
+    // SAFETY: see above.
+    assert_eq!(unsafe { gw_client_new(config.0, ptr::null_mut()) }, GW_ERR_NULL_ARGUMENT);
+    // SAFETY: see above.
+    assert_eq!(unsafe { gw_config_set_trust(config.0, 7) }, GW_ERR_CONFIG);
+    // SAFETY: see above.
+    assert_eq!(unsafe { gw_config_set_log(config.0, 9, None, ptr::null_mut()) }, GW_ERR_CONFIG);
 
-        let sim = sim();
-        let client = self::client(&sim.base_url(), PASSWORD);
-        let mut out = ptr::null_mut();
-        assert_eq!(gw_create_session(ptr::null(), &mut out), GW_ERR_NULL_ARGUMENT);
-        assert_eq!(gw_create_session(client.0, ptr::null_mut()), GW_ERR_NULL_ARGUMENT);
-        let ksn = c("FFFF9876543210E00001");
-        assert_eq!(
-            gw_tokenize_p2pe(client.0, ptr::null(), ksn.as_ptr(), ptr::null(), ptr::null(), ptr::null(), &mut out),
-            GW_ERR_NULL_ARGUMENT
-        );
-        assert!(last_error().contains("'payload'"));
-        assert_eq!(
-            gw_tokenize_p2pe(
-                client.0,
-                latin1.as_ptr().cast(),
-                ksn.as_ptr(),
-                ksn.as_ptr(),
-                ptr::null(),
-                ptr::null(),
-                &mut out
-            ),
-            GW_ERR_INVALID_UTF8
-        );
-        assert!(out.is_null());
+    let sim = sim();
+    let client = self::client(&sim.base_url(), PASSWORD);
+    let mut out = ptr::null_mut();
+    // SAFETY: see above.
+    assert_eq!(unsafe { gw_create_session(ptr::null(), &mut out) }, GW_ERR_NULL_ARGUMENT);
+    // SAFETY: see above.
+    assert_eq!(unsafe { gw_create_session(client.0, ptr::null_mut()) }, GW_ERR_NULL_ARGUMENT);
+    let ksn = c("FFFF9876543210E00001");
+    let null = ptr::null();
+    // SAFETY: see above.
+    let status = unsafe { gw_tokenize_p2pe(client.0, null, ksn.as_ptr(), null, null, null, &mut out) };
+    assert_eq!(status, GW_ERR_NULL_ARGUMENT);
+    assert!(last_error().contains("'payload'"));
+    // SAFETY: see above.
+    let status =
+        unsafe { gw_tokenize_p2pe(client.0, latin1.as_ptr().cast(), ksn.as_ptr(), ksn.as_ptr(), null, null, &mut out) };
+    assert_eq!(status, GW_ERR_INVALID_UTF8);
+    assert!(out.is_null());
 
-        // Accessors and frees accept NULL.
-        assert!(gw_response_get(ptr::null(), c("result").as_ptr()).is_null());
-        assert_eq!(gw_response_len(ptr::null()), 0);
-        assert_eq!(gw_response_http_status(ptr::null()), 0);
-        gw_response_free(ptr::null_mut());
-        gw_request_free(ptr::null_mut());
-        gw_client_free(ptr::null_mut());
-        gw_config_free(ptr::null_mut());
-    }
+    // Accessors and frees accept NULL.
+    // SAFETY: see above.
+    assert!(unsafe { gw_response_get(ptr::null(), c("result").as_ptr()) }.is_null());
+    // SAFETY: see above.
+    assert_eq!(unsafe { gw_response_len(ptr::null()) }, 0);
+    // SAFETY: see above.
+    assert_eq!(unsafe { gw_response_http_status(ptr::null()) }, 0);
+    // SAFETY: see above.
+    unsafe { gw_response_free(ptr::null_mut()) };
+    // SAFETY: see above.
+    unsafe { gw_request_free(ptr::null_mut()) };
+    // SAFETY: see above.
+    unsafe { gw_client_free(ptr::null_mut()) };
+    // SAFETY: see above.
+    unsafe { gw_config_free(ptr::null_mut()) };
 }
 
 #[test]

@@ -29,7 +29,10 @@ use gw::ffi::client::{gw_client, gw_client_free, gw_client_new, gw_create_sessio
 use gw::ffi::config::*;
 use gw::ffi::error::{gw_last_error, gw_last_error_field};
 use gw::ffi::request::{gw_request, gw_request_free, gw_request_new, gw_request_set};
-use gw::ffi::response::{gw_response, gw_response_free, gw_response_get, gw_response_http_status};
+use gw::ffi::response::{
+    gw_response, gw_response_field, gw_response_free, gw_response_get, gw_response_http_status, gw_response_len,
+    gw_response_result,
+};
 use gw::ffi::status::{gw_status, GW_OK};
 use gw::{Config, Operation, P2peCard, Request};
 
@@ -279,17 +282,23 @@ impl CConfig {
     /// The C twin of [`config`]: `base_url`, `MERCHANT` / `PASSWORD`,
     /// `TIMEOUT`, no retries.
     pub fn for_url(base_url: &str) -> CConfig {
-        let config = CConfig::new();
-        // SAFETY: a live config and valid C strings, which gw copies.
-        unsafe {
-            config.check(gw_config_set_base_url(config.0, c(base_url).as_ptr()));
-            config.check(gw_config_set_merchant(config.0, c(MERCHANT).as_ptr()));
-        }
-        config.password(PASSWORD).timeout(TIMEOUT).retries(0)
+        CConfig::new().base_url(base_url).merchant(MERCHANT).password(PASSWORD).timeout(TIMEOUT).retries(0)
     }
 
     fn check(&self, status: gw_status) {
         assert_eq!(status, GW_OK, "{}", last_error());
+    }
+
+    pub fn base_url(self, url: &str) -> CConfig {
+        // SAFETY: a live config and a valid C string, which gw copies.
+        self.check(unsafe { gw_config_set_base_url(self.0, c(url).as_ptr()) });
+        self
+    }
+
+    pub fn merchant(self, merchant: &str) -> CConfig {
+        // SAFETY: a live config and a valid C string, which gw copies.
+        self.check(unsafe { gw_config_set_merchant(self.0, c(merchant).as_ptr()) });
+        self
     }
 
     pub fn password(self, password: &str) -> CConfig {
@@ -455,6 +464,29 @@ impl CResponse {
     pub fn http_status(&self) -> u16 {
         // SAFETY: a live response or NULL.
         unsafe { gw_response_http_status(self.0) }
+    }
+
+    /// `gw_response_result`, copied.
+    pub fn result(&self) -> Option<String> {
+        assert!(!self.is_null(), "no response to read the result from");
+        // SAFETY: a live response.
+        read(unsafe { gw_response_result(self.0) })
+    }
+
+    /// `gw_response_len`.
+    pub fn len(&self) -> usize {
+        // SAFETY: a live response or NULL.
+        unsafe { gw_response_len(self.0) }
+    }
+
+    /// `gw_response_field(index)`: the status and the name and value
+    /// (copied; None where gw left or reset the out-parameter to NULL).
+    /// Both out-parameters start non-NULL, so None shows gw reset them.
+    pub fn field(&self, index: usize) -> (gw_status, Option<String>, Option<String>) {
+        let (mut name, mut value) = (c"stale".as_ptr(), c"stale".as_ptr());
+        // SAFETY: a live response (or NULL) and two writable out pointers.
+        let status = unsafe { gw_response_field(self.0, index, &mut name, &mut value) };
+        (status, read(name), read(value))
     }
 }
 
