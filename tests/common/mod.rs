@@ -289,28 +289,27 @@ impl CConfig {
         assert_eq!(status, GW_OK, "{}", last_error());
     }
 
-    pub fn base_url(self, url: &str) -> CConfig {
+    /// Applies a string setter of the C API, which must succeed.
+    fn set_str(self, setter: unsafe extern "C" fn(*mut gw_config, *const c_char) -> gw_status, value: &str) -> CConfig {
         // SAFETY: a live config and a valid C string, which gw copies.
-        self.check(unsafe { gw_config_set_base_url(self.0, c(url).as_ptr()) });
+        self.check(unsafe { setter(self.0, c(value).as_ptr()) });
         self
+    }
+
+    pub fn base_url(self, url: &str) -> CConfig {
+        self.set_str(gw_config_set_base_url, url)
     }
 
     pub fn merchant(self, merchant: &str) -> CConfig {
-        // SAFETY: a live config and a valid C string, which gw copies.
-        self.check(unsafe { gw_config_set_merchant(self.0, c(merchant).as_ptr()) });
-        self
+        self.set_str(gw_config_set_merchant, merchant)
     }
 
     pub fn password(self, password: &str) -> CConfig {
-        // SAFETY: a live config and a valid C string, which gw copies.
-        self.check(unsafe { gw_config_set_api_password(self.0, c(password).as_ptr()) });
-        self
+        self.set_str(gw_config_set_api_password, password)
     }
 
     pub fn ca_bundle(self, path: &str) -> CConfig {
-        // SAFETY: a live config and a valid C string, which gw copies.
-        self.check(unsafe { gw_config_set_ca_bundle(self.0, c(path).as_ptr()) });
-        self
+        self.set_str(gw_config_set_ca_bundle, path)
     }
 
     /// Sets both the connect timeout and the call timeout.
