@@ -10,6 +10,9 @@ echo "== Rust: cargo test --workspace (--locked: built from the committed Cargo.
 cargo build --locked --workspace
 cargo test --locked --workspace
 
+echo "== lints: clippy on every target, warnings are errors (the house rules are Cargo.toml's [lints])"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
 msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 echo "== minimum supported Rust: the library builds with Rust $msrv (Cargo.toml rust-version)"
 cargo "+$msrv" check --locked -q -p gw --lib --target-dir "${CARGO_TARGET_DIR:-target}/msrv"

@@ -125,19 +125,21 @@ pub unsafe extern "C" fn gw_tokenize_p2pe(
     out: *mut *mut gw_response,
 ) -> gw_status {
     status_boundary(|| {
-        // SAFETY: the caller guarantees every pointer.
-        let (out, client, token, card) = unsafe {
-            (
-                out_arg(out, "out")?,
-                ref_arg(client, "client")?,
-                opt_str_arg(token, "token")?,
-                P2peCard {
-                    key_serial_number: str_arg(key_serial_number, "key_serial_number")?,
-                    payload: str_arg(payload, "payload")?,
-                    initialization_vector: opt_str_arg(initialization_vector, "initialization_vector")?,
-                    card_bin: opt_str_arg(card_bin, "card_bin")?,
-                },
-            )
+        // SAFETY: the caller guarantees `out`.
+        let out = unsafe { out_arg(out, "out") }?;
+        // SAFETY: the caller guarantees `client`.
+        let client = unsafe { ref_arg(client, "client") }?;
+        // SAFETY: the caller guarantees `token` (NULL allowed).
+        let token = unsafe { opt_str_arg(token, "token") }?;
+        let card = P2peCard {
+            // SAFETY: the caller guarantees `key_serial_number`.
+            key_serial_number: unsafe { str_arg(key_serial_number, "key_serial_number") }?,
+            // SAFETY: the caller guarantees `payload`.
+            payload: unsafe { str_arg(payload, "payload") }?,
+            // SAFETY: the caller guarantees `initialization_vector` (NULL allowed).
+            initialization_vector: unsafe { opt_str_arg(initialization_vector, "initialization_vector") }?,
+            // SAFETY: the caller guarantees `card_bin` (NULL allowed).
+            card_bin: unsafe { opt_str_arg(card_bin, "card_bin") }?,
         };
         deliver(client.client.tokenize_p2pe(token, &card), out)
     })
@@ -158,9 +160,12 @@ pub unsafe extern "C" fn gw_execute(
     out: *mut *mut gw_response,
 ) -> gw_status {
     status_boundary(|| {
-        // SAFETY: the caller guarantees the pointers.
-        let (out, client, request) =
-            unsafe { (out_arg(out, "out")?, ref_arg(client, "client")?, ref_arg(request, "request")?) };
+        // SAFETY: the caller guarantees `out`.
+        let out = unsafe { out_arg(out, "out") }?;
+        // SAFETY: the caller guarantees `client`.
+        let client = unsafe { ref_arg(client, "client") }?;
+        // SAFETY: the caller guarantees `request`.
+        let request = unsafe { ref_arg(request, "request") }?;
         deliver(client.client.execute(request.request()), out)
     })
 }

@@ -79,6 +79,27 @@ unsafe fn set(config: *mut gw_config, setter: impl FnOnce(&mut Config) -> Result
     })
 }
 
+/// Runs a setter that takes the string argument `value`, called `name` in
+/// messages, on the configuration behind `config`.
+///
+/// # Safety
+/// `config` is NULL or a live `gw_config`; `value` NULL or a NUL-terminated
+/// string.
+unsafe fn set_str(
+    config: *mut gw_config,
+    value: *const c_char,
+    name: &str,
+    setter: impl FnOnce(&mut Config, &str) -> Result<(), Error>,
+) -> gw_status {
+    status_boundary(|| {
+        // SAFETY: passed on from the caller.
+        let handle = unsafe { mut_arg(config, "config") }?;
+        // SAFETY: passed on from the caller.
+        let value = unsafe { str_arg(value, name) }?;
+        setter(&mut handle.config, value)
+    })
+}
+
 /// Sets the gateway's base URL, e.g. "https://ap-gateway.mastercard.com"
 /// (requests go to `{base}/api/nvp/version/{N}`). https is required; http
 /// only for a loopback host (a local gw-sim). `GW_ERR_CONFIG` when invalid.
@@ -88,7 +109,7 @@ unsafe fn set(config: *mut gw_config, setter: impl FnOnce(&mut Config) -> Result
 #[no_mangle]
 pub unsafe extern "C" fn gw_config_set_base_url(config: *mut gw_config, url: *const c_char) -> gw_status {
     // SAFETY: the caller guarantees the pointers.
-    unsafe { set(config, |c| c.set_base_url(str_arg(url, "url")?)) }
+    unsafe { set_str(config, url, "url", Config::set_base_url) }
 }
 
 /// Sets the NVP API version N (39 to 100; default 50).
@@ -108,7 +129,7 @@ pub unsafe extern "C" fn gw_config_set_api_version(config: *mut gw_config, versi
 #[no_mangle]
 pub unsafe extern "C" fn gw_config_set_merchant(config: *mut gw_config, merchant_id: *const c_char) -> gw_status {
     // SAFETY: the caller guarantees the pointers.
-    unsafe { set(config, |c| c.set_merchant(str_arg(merchant_id, "merchant_id")?)) }
+    unsafe { set_str(config, merchant_id, "merchant_id", Config::set_merchant) }
 }
 
 /// Selects password authentication with this API password (sent as
@@ -120,7 +141,7 @@ pub unsafe extern "C" fn gw_config_set_merchant(config: *mut gw_config, merchant
 #[no_mangle]
 pub unsafe extern "C" fn gw_config_set_api_password(config: *mut gw_config, password: *const c_char) -> gw_status {
     // SAFETY: the caller guarantees the pointers.
-    unsafe { set(config, |c| c.set_api_password(str_arg(password, "password")?)) }
+    unsafe { set_str(config, password, "password", Config::set_api_password) }
 }
 
 /// Selects certificate authentication: a PEM client certificate (chain) file
@@ -138,15 +159,13 @@ pub unsafe extern "C" fn gw_config_set_client_certificate(
     certificate_pem_path: *const c_char,
     private_key_pem_path: *const c_char,
 ) -> gw_status {
-    // SAFETY: the caller guarantees the pointers.
-    unsafe {
-        set(config, |c| {
-            c.set_client_certificate(
-                str_arg(certificate_pem_path, "certificate_pem_path")?,
-                str_arg(private_key_pem_path, "private_key_pem_path")?,
-            )
-        })
-    }
+    let setter = |c: &mut Config, certificate: &str| {
+        // SAFETY: the caller guarantees `private_key_pem_path`.
+        let private_key = unsafe { str_arg(private_key_pem_path, "private_key_pem_path") }?;
+        c.set_client_certificate(certificate, private_key)
+    };
+    // SAFETY: the caller guarantees `config` and `certificate_pem_path`.
+    unsafe { set_str(config, certificate_pem_path, "certificate_pem_path", setter) }
 }
 
 /// Trusts exactly the certificates of this PEM bundle file instead of the
@@ -160,7 +179,7 @@ pub unsafe extern "C" fn gw_config_set_client_certificate(
 #[no_mangle]
 pub unsafe extern "C" fn gw_config_set_ca_bundle(config: *mut gw_config, path: *const c_char) -> gw_status {
     // SAFETY: the caller guarantees the pointers.
-    unsafe { set(config, |c| c.set_ca_bundle(str_arg(path, "path")?)) }
+    unsafe { set_str(config, path, "path", Config::set_ca_bundle) }
 }
 
 /// Chooses the default roots: `GW_TRUST_BUNDLED` (Mozilla's, the default) or
@@ -199,7 +218,7 @@ pub unsafe extern "C" fn gw_config_set_trust(config: *mut gw_config, trust: u32)
 #[no_mangle]
 pub unsafe extern "C" fn gw_config_set_proxy(config: *mut gw_config, url: *const c_char) -> gw_status {
     // SAFETY: the caller guarantees the pointers.
-    unsafe { set(config, |c| c.set_proxy(str_arg(url, "url")?)) }
+    unsafe { set_str(config, url, "url", Config::set_proxy) }
 }
 
 /// When no proxy is set: nonzero takes it from `HTTPS_PROXY` (or

@@ -31,8 +31,10 @@ impl gw_request {
 #[no_mangle]
 pub unsafe extern "C" fn gw_request_new(api_operation: *const c_char, out: *mut *mut gw_request) -> gw_status {
     status_boundary(|| {
-        // SAFETY: the caller guarantees the pointers.
-        let (out, name) = unsafe { (out_arg(out, "out")?, str_arg(api_operation, "api_operation")?) };
+        // SAFETY: the caller guarantees `out`.
+        let out = unsafe { out_arg(out, "out") }?;
+        // SAFETY: the caller guarantees `api_operation`.
+        let name = unsafe { str_arg(api_operation, "api_operation") }?;
         *out = into_handle(gw_request { request: Request::for_operation_name(name)? });
         Ok(())
     })
@@ -53,9 +55,12 @@ pub unsafe extern "C" fn gw_request_set(
     value: *const c_char,
 ) -> gw_status {
     status_boundary(|| {
-        // SAFETY: the caller guarantees the pointers.
-        let (request, name, value) =
-            unsafe { (mut_arg(request, "request")?, str_arg(name, "name")?, str_arg(value, "value")?) };
+        // SAFETY: the caller guarantees `request`.
+        let request = unsafe { mut_arg(request, "request") }?;
+        // SAFETY: the caller guarantees `name`.
+        let name = unsafe { str_arg(name, "name") }?;
+        // SAFETY: the caller guarantees `value`.
+        let value = unsafe { str_arg(value, "value") }?;
         request.request.set(name, value)
     })
 }

@@ -31,8 +31,10 @@ impl From<Response> for gw_response {
 #[no_mangle]
 pub unsafe extern "C" fn gw_response_get(response: *const gw_response, name: *const c_char) -> *const c_char {
     value_boundary(ptr::null(), || {
-        // SAFETY: the caller guarantees the pointers.
-        let (response, name) = unsafe { (ref_arg(response, "response")?, str_arg(name, "name")?) };
+        // SAFETY: the caller guarantees `response`.
+        let response = unsafe { ref_arg(response, "response") }?;
+        // SAFETY: the caller guarantees `name`.
+        let name = unsafe { str_arg(name, "name") }?;
         Ok(response.response.get_c(name).map_or(ptr::null(), |value| value.as_ptr()))
     })
 }
@@ -100,14 +102,12 @@ pub unsafe extern "C" fn gw_response_field(
     value: *mut *const c_char,
 ) -> gw_status {
     status_boundary(|| {
-        // SAFETY: the caller guarantees the pointers (out_arg resets them to NULL first).
-        let (response, name_out, value_out) = unsafe {
-            (
-                ref_arg(response, "response")?,
-                out_arg(name as *mut *mut c_char, "name")?,
-                out_arg(value as *mut *mut c_char, "value")?,
-            )
-        };
+        // SAFETY: the caller guarantees `response`.
+        let response = unsafe { ref_arg(response, "response") }?;
+        // SAFETY: the caller guarantees `name` (out_arg resets it to NULL first).
+        let name_out = unsafe { out_arg(name as *mut *mut c_char, "name") }?;
+        // SAFETY: the caller guarantees `value` (out_arg resets it to NULL first).
+        let value_out = unsafe { out_arg(value as *mut *mut c_char, "value") }?;
         let (field_name, field_value) = response.response.field_c(index).ok_or_else(|| {
             Error::new(Kind::OutOfRange, format!("field index {index} is past the last of {}", response.response.len()))
         })?;
