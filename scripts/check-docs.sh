@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Checks that the documentation says what is true:
 #   1. every shell block marked "```sh run" in the guides runs as written, in
-#      one shell, from the root of the clone, in the guides' order (the C guide
-#      prepares gw-sim and the variables the C++ and Python guides use);
+#      one shell, in the guides' order (the C guide prepares gw-sim and the
+#      variables the C++ and Python guides use), from the root of a fresh copy
+#      of the repository's files: no .venv, no build output but the shared
+#      target directory (so only gw and gw-sim are rebuilt);
 #   2. every *.md file a document names exists in the repository;
 #   3. the minimum Rust version the README states is Cargo.toml's rust-version.
 # Called by scripts/test.sh; runs alone too (after scripts/setup.sh test).
@@ -15,7 +17,11 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 echo "== docs: the runnable blocks of ${guides[*]}"
 script=$(mktemp)
 log=$(mktemp)
-trap 'rm -f "$script" "$log"' EXIT
+copy=$(mktemp -d)
+trap 'rm -rf "$script" "$log" "$copy"' EXIT
+git ls-files -z | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C "$copy"
+target=${CARGO_TARGET_DIR:-$PWD/target}
+case $target in /*) ;; *) target=$PWD/$target ;; esac
 {
   echo 'set -euo pipefail'
   # Whatever happens, gw-sim (started by the C guide as SIM_PID) is stopped.
@@ -29,7 +35,7 @@ trap 'rm -f "$script" "$log"' EXIT
 } >"$script"
 blocks=$(grep -c '^echo "--- ' "$script" || true)
 [ "$blocks" -ge 5 ] || fail "only $blocks runnable blocks found in ${guides[*]}"
-if ! timeout 600 bash "$script" >"$log" 2>&1; then
+if ! (cd "$copy" && CARGO_TARGET_DIR=$target timeout 600 bash "$script" >"$log" 2>&1); then
   cat "$log"; fail "a documented command failed (the last '---' line above names its block)"
 fi
 grep -Eq '^session.id=SESSION0002' "$log" || { cat "$log"; fail "the C quick start printed no session id"; }
