@@ -8,11 +8,34 @@
  * - Fallible calls return gw_status (uint32_t): GW_OK (0) or a stable code;
  *   gw_status_str() describes it, gw_last_error() says what failed on this thread.
  *   GW_OK from an operation means result=SUCCESS and nothing else.
- * - Out-parameters come last. They are reset to NULL on entry and written on return.
- * - Strings in are NUL-terminated UTF-8 and copied; strings out are owned by the
- *   handle they came from (or static) and never freed by the caller.
+ * - Out-parameters (T **out) come last. Each one that is not NULL is set to NULL
+ *   on entry, before any other argument is checked, so it is never left holding
+ *   an old or dangling value; it receives a handle or string only as documented
+ *   (on GW_OK; for an operation also with an error status when the gateway
+ *   answered). A NULL out-parameter gives GW_ERR_NULL_ARGUMENT.
+ * - Strings in are NUL-terminated UTF-8 and copied; strings out are owned by gw
+ *   and never freed by the caller. They live:
+ *     gw_version, gw_status_str, gw_status_name: static, forever;
+ *     gw_response_get, gw_response_result, gw_response_field: until
+ *       gw_response_free of that response;
+ *     gw_last_error, gw_last_error_field: until the next call on the same thread
+ *       that sets the last error;
+ *     a log callback's message: during the callback only.
+ * - The thread's last error (gw_last_error, gw_last_error_field,
+ *   gw_last_error_http_status) is set by every call that returns a gw_status
+ *   other than GW_OK, and by gw_config_new when it returns NULL. Every other
+ *   call keeps it: calls returning GW_OK, the response accessors (gw_response_get,
+ *   _result, _http_status, _duration_ms, _len: they accept NULL and return
+ *   NULL or 0), every _free, gw_status_str, gw_status_name, gw_version and the
+ *   gw_last_error* calls themselves.
  * - NULL where a value is required: GW_ERR_NULL_ARGUMENT; bad UTF-8: GW_ERR_INVALID_UTF8.
- * - No call aborts the process: a bug in gw becomes GW_ERR_INTERNAL.
+ * - No call aborts the process or unwinds into C: a bug in gw becomes
+ *   GW_ERR_INTERNAL. That holds also for calls from a thread-exit destructor
+ *   (there the last error may read as a static "not available" text).
+ * - Callbacks (gw_log_callback) must return normally: never throw a C++
+ *   exception, never longjmp or exit the thread out of one. A callback may call
+ *   gw_last_error*, gw_status_*, gw_version, and may make a nested call, also on
+ *   the same client (that call sets the thread's last error like any other).
  * - gw_client is thread-safe; gw_config, gw_request and gw_response belong to one
  *   thread at a time.
  *
@@ -90,7 +113,9 @@ typedef uint32_t gw_status;
 // A log callback: receives the `userdata` given to `gw_config_set_log`, the
 // level (`GW_LOG_*`) and a NUL-terminated message that is valid only during
 // the call. It is called from whichever thread makes the gw call, possibly
-// several at once, so it must be thread-safe. It must not call gw.
+// several at once, so it must be thread-safe. It must return normally
+// (no C++ exception, no `longjmp`). It may read the last error and make
+// nested gw calls, also on the client that is logging.
 typedef void (*gw_log_callback)(void *userdata,
                                 uint32_t level,
                                 const char *message);
@@ -198,7 +223,9 @@ gw_status gw_create_session(const gw_client *client,
 // Every field is validated before anything is sent: `GW_ERR_INVALID_FIELD`
 // with `gw_last_error_field()` naming the NVP field. `GW_OK` means
 // `result=SUCCESS`: read "token". `*out` as for `gw_create_session`.
-// The payload never appears in any message.
+// The payload never appears in any message. To send more fields with the
+// card (a `correlationId`, ...), build the request with
+// `gw_request_tokenize_p2pe` instead.
 //
 // # Safety
 // `client` is a live `gw_client`; strings are NUL-terminated or NULL where
@@ -365,10 +392,12 @@ gw_status gw_config_set_log(gw_config *config,
 // A message about this thread's last failing `gw_` call: which field and
 // rule, which host, which cause. Never contains the API password or card
 // data. An empty string when no call has failed on this thread yet; never
-// NULL.
+// NULL (a call made from a thread-exit destructor reads a static text).
 //
-// The string belongs to gw and stays valid until the next failing `gw_`
-// call on the same thread. Each thread has its own last error.
+// The string belongs to gw and stays valid until the next `gw_` call on the
+// same thread that sets the last error (a call returning a status other
+// than `GW_OK`); the calls that keep it are listed at the top of this
+// header. Each thread has its own last error.
 const char *gw_last_error(void);
 
 // The NVP field named by this thread's last failing call: the field that
@@ -395,6 +424,30 @@ uint16_t gw_last_error_http_status(void);
 gw_status gw_request_new(const char *api_operation,
                          gw_request **out);
 
+// Creates a TOKENIZE request for a card encrypted by the terminal (TDES
+// DUKPT P2PE), to extend with `gw_request_set` ("correlationId",
+// "sourceOfFunds.provided.card.p2pe.encryptionState", any TOKENIZE field of
+// the API version) and send with `gw_execute`. The arguments are those of
+// `gw_tokenize_p2pe`, with its rules: `token`, `initialization_vector` and
+// `card_bin` may be NULL; gw sets `sourceOfFunds.type=CARD`.
+// `gw_tokenize_p2pe` is this request executed at once.
+//
+// Every field is validated now: on failure `*out` is NULL and the status is
+// `GW_ERR_INVALID_FIELD` with `gw_last_error_field()` naming the NVP field
+// (or `GW_ERR_NULL_ARGUMENT` / `GW_ERR_INVALID_UTF8` naming the argument).
+// On success `*out` receives the request, to free with `gw_request_free`
+// (which zeroizes the payload). The payload never appears in any message.
+//
+// # Safety
+// Strings are NUL-terminated or NULL where allowed; `out` points to
+// writable storage.
+gw_status gw_request_tokenize_p2pe(const char *token,
+                                   const char *key_serial_number,
+                                   const char *payload,
+                                   const char *initialization_vector,
+                                   const char *card_bin,
+                                   gw_request **out);
+
 // Sets field `name` to `value` (both copied), replacing an earlier value.
 // The value is checked against the field's rule now: an unknown field, a
 // wrong length, charset or enumeration value gives `GW_ERR_INVALID_FIELD`
@@ -414,34 +467,40 @@ gw_status gw_request_set(gw_request *request,
 void gw_request_free(gw_request *request);
 
 // The value of field `name` (e.g. "session.id", "token", "error.cause"),
-// or NULL when the answer has no such field (or an argument is NULL).
+// or NULL when the answer has no such field, `response` or `name` is NULL,
+// or `name` is not UTF-8. Keeps the thread's last error.
 //
 // # Safety
-// `response` is a live `gw_response`; `name` a NUL-terminated string.
+// `response` is NULL or a live `gw_response`; `name` NULL or a
+// NUL-terminated string.
 const char *gw_response_get(const gw_response *response,
                             const char *name);
 
 // The `result` field: "SUCCESS", "FAILURE", "PENDING", "UNKNOWN" or
-// "ERROR". Never NULL for a response gw handed out; NULL for NULL.
+// "ERROR". Never NULL for a response gw handed out; NULL for NULL. Keeps
+// the thread's last error.
 //
 // # Safety
 // `response` is NULL or a live `gw_response`.
 const char *gw_response_result(const gw_response *response);
 
 // The HTTP status of the answer (200, 400, 401, 503, ...); 0 for NULL.
+// Keeps the thread's last error.
 //
 // # Safety
 // `response` is NULL or a live `gw_response`.
 uint16_t gw_response_http_status(const gw_response *response);
 
 // How long the call took in milliseconds, from the first attempt (retries
-// included) to the decoded answer; 0 for NULL.
+// included) to the decoded answer; 0 for NULL. Keeps the thread's last
+// error.
 //
 // # Safety
 // `response` is NULL or a live `gw_response`.
 uint64_t gw_response_duration_ms(const gw_response *response);
 
-// The number of fields in the answer; 0 for NULL.
+// The number of fields in the answer; 0 for NULL. Keeps the thread's last
+// error.
 //
 // # Safety
 // `response` is NULL or a live `gw_response`.
@@ -449,7 +508,9 @@ size_t gw_response_len(const gw_response *response);
 
 // The field at `index` (0 .. `gw_response_len` - 1, in the gateway's order):
 // `*name` and `*value` receive strings owned by the response. Both are
-// written only on `GW_OK`; `GW_ERR_OUT_OF_RANGE` past the end.
+// reset to NULL on entry (whatever else is wrong) and written only on
+// `GW_OK`; `GW_ERR_OUT_OF_RANGE` past the end. Sets the last error on
+// failure, like every call that returns a `gw_status`.
 //
 // # Safety
 // `response` is a live `gw_response`; `name` and `value` point to writable storage.

@@ -85,9 +85,9 @@ check_c_examples() {
   run create_session "$@" "$dir/create_session"
   expect "$out/create_session.out" "^$SESSION$" '^session\.version=[0-9A-F]{10}$' 'session\.updateStatus=NO_UPDATE' '^HTTP 200 in [0-9]+ ms'
   run tokenize_args "$@" "$dir/tokenize_p2pe" "$GW_P2PE_KSN" "$GW_P2PE_PAYLOAD" "$GW_P2PE_IV" "$GW_P2PE_CARD_BIN"
-  expect "$out/tokenize_args.out" "^$TOKEN$" '^status=VALID$' '^card=VISA 476173xxxxxx0010$'
-  run tokenize_file "$@" "$dir/tokenize_p2pe" "$work/mastercard.env"
-  expect "$out/tokenize_file.out" "^$TOKEN$" '^card=MASTERCARD 512345xxxxxx0008$'
+  expect "$out/tokenize_args.out" "^$TOKEN$" '^status=VALID$' '^card=VISA 476173xxxxxx0010$' '^correlationId=till-1/sale-1$'
+  CORRELATION_ID=till-9/sale-77 run tokenize_file "$@" "$dir/tokenize_p2pe" "$work/mastercard.env"
+  expect "$out/tokenize_file.out" "^$TOKEN$" '^card=MASTERCARD 512345xxxxxx0008$' '^correlationId=till-9/sale-77$'
   run tokenize_stdin "$@" "$dir/tokenize_p2pe" - <"$work/mastercard.env"
   expect "$out/tokenize_stdin.out" "^$TOKEN$"
   if "$@" "$dir/tokenize_p2pe" 0123 "$GW_P2PE_PAYLOAD" >"$out/tokenize_bad.out" 2>"$out/tokenize_bad.err"; then
@@ -177,16 +177,42 @@ for err in "$work"/asan/*.err; do
 done
 
 step "C++ wrapper: g++ -std=c++17 -Wall -Wextra -Werror -pedantic"
+# Complete: every function of gw.h (every config setter, the log callback ...) is reached by gw.hpp.
+for function in $(grep -oE '\bgw_[a-z0-9_]+\(' include/gw.h | tr -d '(' | sort -u); do
+  grep -qE "\b$function\b" bindings/cpp/gw.hpp || fail "bindings/cpp/gw.hpp does not wrap $function"
+done
 make -s -C bindings/cpp clean
 make -s -C bindings/cpp CXX=g++ all asan
 bindings/cpp/build/example >"$work/cpp-example.out" 2>"$work/cpp-example.err" || { cat "$work/cpp-example.err"; fail "C++ example"; }
-expect "$work/cpp-example.out" "^$SESSION$" "^$TOKEN$" '^refused: GW_ERR_GATEWAY field=sourceOfFunds\.provided\.card\.p2pe\.cardBin$'
+expect "$work/cpp-example.out" "^$SESSION$" "^$TOKEN$" '^refused: GW_ERR_GATEWAY field=sourceOfFunds\.provided\.card\.p2pe\.cardBin$' '^correlationId=till-1/sale-1$'
+expect "$work/cpp-example.err" '^gw error: .*cardBin'
 bindings/cpp/build/test_gw
 bindings/cpp/build/asan/test_gw
 unset ASAN_OPTIONS UBSAN_OPTIONS
 vg cpp-test_gw bindings/cpp/build/test_gw >/dev/null || { cat "$valgrind_log/cpp-test_gw.vg"; fail "valgrind: C++ test"; }
 no_secrets "$work"/cpp-example.*
 echo "ok: C++ example, wrapper test (plain, ASan+UBSan, valgrind: $(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$valgrind_log/cpp-test_gw.vg") errors)"
+
+step "Concurrency: one client, mixed calls from many threads (tests/c/concurrency.c)"
+# CI form: 16 threads x GW_CONCURRENCY_CALLS (default 300) plain, 16 x 100
+# under ASan+UBSan, 4 x 50 under valgrind. Long form (issue 13's matrix):
+# GW_CONCURRENCY_CALLS=5000 scripts/test-bindings.sh. Resident memory may grow
+# by at most 8 MiB from warm-up to the end of the plain run.
+conc_calls=${GW_CONCURRENCY_CALLS:-300}
+conc=$work/concurrency
+conc_flags=(-std=c99 -Wall -Wextra -Werror -pedantic -O1 -Iinclude tests/c/concurrency.c -L"$debug" -Wl,-rpath,"$debug" -lgw -pthread)
+gcc "${conc_flags[@]}" -o "$conc"
+gcc -g -fsanitize=address,undefined -fno-omit-frame-pointer "${conc_flags[@]}" -o "$conc-asan"
+"$conc" 16 "$conc_calls" 8192 >"$work/conc.out" 2>"$work/conc.err" || { cat "$work/conc.out" "$work/conc.err"; fail "concurrency"; }
+expect "$work/conc.out" "^16 threads x $conc_calls calls: 0 failed, 0 cross-talk$"
+ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  "$conc-asan" 16 100 1048576 >"$work/conc-asan.out" 2>"$work/conc-asan.err" \
+  || { cat "$work/conc-asan.out" "$work/conc-asan.err"; fail "concurrency under ASan"; }
+expect "$work/conc-asan.out" '^16 threads x 100 calls: 0 failed, 0 cross-talk$'
+vg conc-concurrency "$conc" 4 50 1048576 >"$work/conc-vg.out" || { cat "$valgrind_log/conc-concurrency.vg"; fail "valgrind: concurrency"; }
+expect "$work/conc-vg.out" '^4 threads x 50 calls: 0 failed, 0 cross-talk$'
+no_secrets "$work"/conc*.out "$work"/conc*.err
+echo "ok: concurrency: $(head -n 1 "$work/conc.out"); $(tail -n 1 "$work/conc.out"); ASan 16 x 100 and valgrind 4 x 50 ($(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$valgrind_log/conc-concurrency.vg") errors) clean"
 
 step "Python: install the package in .venv, pytest"
 [ -x "$python" ] || fail ".venv is missing: run scripts/setup.sh"

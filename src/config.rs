@@ -19,6 +19,8 @@ use ureq::Proxy;
 
 /// The NVP API version used when none is set.
 pub const DEFAULT_API_VERSION: u32 = 50;
+/// The longest base URL accepted (bytes).
+const MAX_URL_LEN: usize = 2048;
 /// The lowest API version gw speaks: the Create Session reference is version 39.
 pub const MIN_API_VERSION: u32 = 39;
 /// The highest API version gw accepts.
@@ -123,6 +125,10 @@ impl Config {
     /// required; plain `http` is accepted only for a loopback host (a local
     /// gw-sim), so that a password never crosses a network in clear.
     pub fn set_base_url(&mut self, url: &str) -> Result<()> {
+        // Refused before any message repeats it: a megabyte of URL is no URL.
+        if url.len() > MAX_URL_LEN {
+            return Err(config_error(format!("base URL of {} bytes is longer than {MAX_URL_LEN}", url.len())));
+        }
         let trimmed = url.trim_end_matches('/');
         let (scheme, rest) = trimmed
             .split_once("://")

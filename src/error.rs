@@ -11,140 +11,95 @@ use std::fmt;
 use crate::response::Response;
 use crate::rules::FieldError;
 
-/// The class of a failure. Each maps to one stable status number
-/// ([`Kind::status`]); numbers are never reused or renumbered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
+/// Defines [`Kind`] and its table from one row per status: the doc comment
+/// of the variant, the variant, its stable number, its C name and the
+/// description `gw_status_str` gives. The header's `GW_*` constants
+/// (`src/ffi/status.rs`, for cbindgen), the Python exception classes and the
+/// C++ test's list are checked against this table by `tests/status_table.rs`.
+macro_rules! status_table {
+    ($($(#[doc = $doc:literal])* $kind:ident = $number:literal, $name:literal, $description:literal;)*) => {
+        /// The class of a failure. Each maps to one stable status number
+        /// ([`Kind::status`]); numbers are never reused or renumbered.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        pub enum Kind {
+            $($(#[doc = $doc])* $kind = $number,)*
+        }
+
+        impl Kind {
+            /// Every kind, in status-number order.
+            pub const ALL: [Kind; [$($number),*].len()] = [$(Kind::$kind),*];
+
+            /// The kind with this status number, if any.
+            pub fn from_status(status: u32) -> Option<Kind> {
+                match status {
+                    $($number => Some(Kind::$kind),)*
+                    _ => None,
+                }
+            }
+
+            /// The C name of the status, e.g. `GW_ERR_TIMEOUT`.
+            pub fn name(self) -> &'static CStr {
+                match self {
+                    $(Kind::$kind => $name,)*
+                }
+            }
+
+            /// A static description of the class, as a C string (for `gw_status_str`).
+            pub fn description(self) -> &'static CStr {
+                match self {
+                    $(Kind::$kind => $description,)*
+                }
+            }
+        }
+    };
+}
+
+status_table! {
     /// A required pointer argument was NULL (C API only).
-    NullArgument,
+    NullArgument = 1, c"GW_ERR_NULL_ARGUMENT", c"a required argument was NULL";
     /// A string argument was not valid UTF-8 (C API only).
-    InvalidUtf8,
+    InvalidUtf8 = 2, c"GW_ERR_INVALID_UTF8", c"a string argument is not valid UTF-8";
     /// A field failed local validation against the gateway's field rules;
     /// nothing was sent.
-    InvalidField,
+    InvalidField = 3, c"GW_ERR_INVALID_FIELD", c"a field failed local validation; nothing was sent";
     /// The configuration is incomplete or invalid.
-    Config,
+    Config = 4, c"GW_ERR_CONFIG", c"the configuration is incomplete or invalid";
     /// The connection could not be established; the request was not sent.
-    Connect,
+    Connect = 5, c"GW_ERR_CONNECT", c"could not connect to the gateway; the request was not sent";
     /// The call did not complete within its timeout.
-    Timeout,
+    Timeout = 6, c"GW_ERR_TIMEOUT", c"the call timed out";
     /// TLS failed: untrusted or mismatched certificate, handshake refused.
-    Tls,
+    Tls = 7, c"GW_ERR_TLS", c"TLS failed (certificate or handshake)";
     /// The connection failed after the request was (maybe) sent.
-    Io,
+    Io = 8, c"GW_ERR_IO", c"the connection failed during the exchange";
     /// The answer is not an NVP answer: HTML, garbage, oversized, bad HTTP.
-    Protocol,
+    Protocol = 9, c"GW_ERR_PROTOCOL", c"the answer is not a valid NVP answer";
     /// The gateway refused the credentials (HTTP 401).
-    Authentication,
+    Authentication = 10, c"GW_ERR_AUTHENTICATION", c"the gateway rejected the credentials (HTTP 401)";
     /// The gateway answered `result=ERROR`.
-    Gateway,
+    Gateway = 11, c"GW_ERR_GATEWAY", c"the gateway answered result=ERROR";
     /// The gateway answered `result=FAILURE`: declined or rejected.
-    Declined,
+    Declined = 12, c"GW_DECLINED", c"the gateway declined the operation (result=FAILURE)";
     /// The gateway answered `result=PENDING`.
-    Pending,
+    Pending = 13, c"GW_PENDING", c"the operation is pending (result=PENDING)";
     /// The gateway answered `result=UNKNOWN` (or a result gw does not know).
-    UnknownResult,
+    UnknownResult = 14, c"GW_UNKNOWN_RESULT", c"the result of the operation is unknown (result=UNKNOWN)";
     /// A bug in gw (a caught panic).
-    Internal,
+    Internal = 15, c"GW_ERR_INTERNAL", c"internal error in gw (a bug)";
     /// An index past the end (C API accessors).
-    OutOfRange,
+    OutOfRange = 16, c"GW_ERR_OUT_OF_RANGE", c"index out of range";
 }
 
 impl Kind {
-    /// Every kind, in status-number order.
-    pub const ALL: [Kind; 16] = [
-        Kind::NullArgument,
-        Kind::InvalidUtf8,
-        Kind::InvalidField,
-        Kind::Config,
-        Kind::Connect,
-        Kind::Timeout,
-        Kind::Tls,
-        Kind::Io,
-        Kind::Protocol,
-        Kind::Authentication,
-        Kind::Gateway,
-        Kind::Declined,
-        Kind::Pending,
-        Kind::UnknownResult,
-        Kind::Internal,
-        Kind::OutOfRange,
-    ];
-
     /// The stable status number of the C API (`GW_OK` is 0 and is no kind).
     pub fn status(self) -> u32 {
-        match self {
-            Kind::NullArgument => 1,
-            Kind::InvalidUtf8 => 2,
-            Kind::InvalidField => 3,
-            Kind::Config => 4,
-            Kind::Connect => 5,
-            Kind::Timeout => 6,
-            Kind::Tls => 7,
-            Kind::Io => 8,
-            Kind::Protocol => 9,
-            Kind::Authentication => 10,
-            Kind::Gateway => 11,
-            Kind::Declined => 12,
-            Kind::Pending => 13,
-            Kind::UnknownResult => 14,
-            Kind::Internal => 15,
-            Kind::OutOfRange => 16,
-        }
-    }
-
-    /// The kind with this status number, if any.
-    pub fn from_status(status: u32) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|kind| kind.status() == status)
-    }
-
-    /// The C name of the status, e.g. `GW_ERR_TIMEOUT`.
-    pub fn name(self) -> &'static CStr {
-        match self {
-            Kind::NullArgument => c"GW_ERR_NULL_ARGUMENT",
-            Kind::InvalidUtf8 => c"GW_ERR_INVALID_UTF8",
-            Kind::InvalidField => c"GW_ERR_INVALID_FIELD",
-            Kind::Config => c"GW_ERR_CONFIG",
-            Kind::Connect => c"GW_ERR_CONNECT",
-            Kind::Timeout => c"GW_ERR_TIMEOUT",
-            Kind::Tls => c"GW_ERR_TLS",
-            Kind::Io => c"GW_ERR_IO",
-            Kind::Protocol => c"GW_ERR_PROTOCOL",
-            Kind::Authentication => c"GW_ERR_AUTHENTICATION",
-            Kind::Gateway => c"GW_ERR_GATEWAY",
-            Kind::Declined => c"GW_DECLINED",
-            Kind::Pending => c"GW_PENDING",
-            Kind::UnknownResult => c"GW_UNKNOWN_RESULT",
-            Kind::Internal => c"GW_ERR_INTERNAL",
-            Kind::OutOfRange => c"GW_ERR_OUT_OF_RANGE",
-        }
+        self as u32
     }
 
     /// A static description of the class.
     pub fn describe(self) -> &'static str {
         self.description().to_str().unwrap_or_default()
-    }
-
-    /// The same description as a static C string (for `gw_status_str`).
-    pub fn description(self) -> &'static CStr {
-        match self {
-            Kind::NullArgument => c"a required argument was NULL",
-            Kind::InvalidUtf8 => c"a string argument is not valid UTF-8",
-            Kind::InvalidField => c"a field failed local validation; nothing was sent",
-            Kind::Config => c"the configuration is incomplete or invalid",
-            Kind::Connect => c"could not connect to the gateway; the request was not sent",
-            Kind::Timeout => c"the call timed out",
-            Kind::Tls => c"TLS failed (certificate or handshake)",
-            Kind::Io => c"the connection failed during the exchange",
-            Kind::Protocol => c"the answer is not a valid NVP answer",
-            Kind::Authentication => c"the gateway rejected the credentials (HTTP 401)",
-            Kind::Gateway => c"the gateway answered result=ERROR",
-            Kind::Declined => c"the gateway declined the operation (result=FAILURE)",
-            Kind::Pending => c"the operation is pending (result=PENDING)",
-            Kind::UnknownResult => c"the result of the operation is unknown (result=UNKNOWN)",
-            Kind::Internal => c"internal error in gw (a bug)",
-            Kind::OutOfRange => c"index out of range",
-        }
     }
 }
 

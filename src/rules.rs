@@ -220,6 +220,10 @@ pub fn is_sensitive(name: &str) -> bool {
     )
 }
 
+/// The longest unknown field name an error repeats whole (the reference's
+/// longest is under 100 bytes).
+const MAX_ECHOED_NAME: usize = 256;
+
 /// Checks one field's value against its rule.
 ///
 /// A field the operation does not have is UNSUPPORTED (so is a parameter
@@ -235,6 +239,16 @@ pub fn check_field(op: Operation, name: &str, value: &str) -> Result<(), FieldEr
                 ValidationType::Unsupported,
                 format!("is a parameter group of {op}, not a field; set the fields inside it"),
             ))
+        }
+        // An absurd name is not echoed whole into the error (and the caller's
+        // last error): its start is enough to recognise it.
+        None if name.len() > MAX_ECHOED_NAME => {
+            let start: String = name.chars().take(64).collect();
+            return Err(FieldError::new(
+                &format!("{start}..."),
+                ValidationType::Unsupported,
+                format!("is not a field of {op}: a name of {} bytes", name.len()),
+            ));
         }
         None => {
             return Err(FieldError::new(

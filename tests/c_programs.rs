@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{compile_c, sim, terminal_card, MERCHANT, PASSWORD};
+use common::{compile_c, compile_c_file, root, sim, terminal_card, MERCHANT, PASSWORD};
 
 #[test]
 fn a_c_program_creates_a_session_and_a_token() {
@@ -35,4 +35,20 @@ fn the_header_compiles_as_cpp17() {
     let output = Command::new(&exe).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1 a required argument was NULL");
+}
+
+/// Issue 13.2: gw calls from a pthread key destructor (after the thread's
+/// Rust thread-locals are destroyed) return their statuses; the process
+/// exits 0 instead of aborting.
+#[test]
+fn gw_calls_in_a_thread_exit_destructor_do_not_abort() {
+    let exe = compile_c_file(&root().join("tests/c/thread_exit.c"), false, &["-pthread"]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let output = Command::new(&exe).arg(format!("http://127.0.0.1:{port}")).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}\n{stdout}\n{stderr}", output.status);
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("ok ")).count(), 18, "{stdout}");
+    assert!(stdout.ends_with("exit 0\n"), "{stdout}");
+    assert!(!stderr.contains("panic"), "{stderr}");
 }

@@ -3,16 +3,17 @@
 
 mod common;
 
+use std::ffi::c_char;
 use std::net::TcpListener;
 use std::ptr;
 
 use common::{
-    c, closed_port, execute_c, last_error, last_error_field, read, sim, terminal_card, CClient, CConfig, CRequest, MERCHANT, PAN,
-    PASSWORD,
+    c, closed_port, execute_c, last_error, last_error_field, read, sim, terminal_card, CClient, CConfig, CRequest,
+    MERCHANT, PAN, PASSWORD,
 };
-use gw::ffi::client::{gw_client, gw_client_free, gw_client_new, gw_create_session, gw_tokenize_p2pe};
+use gw::ffi::client::{gw_client, gw_client_new, gw_create_session};
 use gw::ffi::config::*;
-use gw::ffi::request::{gw_request_free, gw_request_new};
+use gw::ffi::request::gw_request_new;
 use gw::ffi::response::*;
 use gw::ffi::status::*;
 use gw::ffi::version::*;
@@ -154,67 +155,17 @@ fn a_closed_port_is_a_connect_error() {
     assert!(last_error().contains(&format!("127.0.0.1:{port}")), "{}", last_error());
 }
 
+/// NULL, non-UTF-8 and out-of-range arguments of every function are the
+/// bad-input matrix's (tests/bad_input_matrix.rs); this is the one case it
+/// cannot build: `gw_client_new` on an incomplete configuration.
 #[test]
-fn null_and_non_utf8_arguments() {
-    // Each call below passes a deliberately NULL or invalid argument, and
-    // otherwise live handles and valid C strings; gw must reject it.
+fn client_new_on_an_incomplete_config_resets_out_and_names_what_is_missing() {
     let config = CConfig::new();
-    // SAFETY: see above.
-    assert_eq!(unsafe { gw_config_set_base_url(config.0, ptr::null()) }, GW_ERR_NULL_ARGUMENT);
-    assert!(last_error().contains("'url'"), "{}", last_error());
-    // SAFETY: see above.
-    assert_eq!(unsafe { gw_config_set_base_url(ptr::null_mut(), c("https://x").as_ptr()) }, GW_ERR_NULL_ARGUMENT);
-    let latin1 = b"TEST\xe9\0";
-    // SAFETY: see above.
-    assert_eq!(unsafe { gw_config_set_merchant(config.0, latin1.as_ptr().cast()) }, GW_ERR_INVALID_UTF8);
     let mut client = std::ptr::NonNull::<gw_client>::dangling().as_ptr();
-    // SAFETY: see above.
+    // SAFETY: a live config and a writable out-pointer.
     assert_eq!(unsafe { gw_client_new(config.0, &mut client) }, GW_ERR_CONFIG);
     assert!(client.is_null(), "*out is NULL on failure");
     assert!(last_error().contains("base URL"), "{}", last_error());
-    // SAFETY: see above.
-    assert_eq!(unsafe { gw_client_new(ptr::null(), &mut client) }, GW_ERR_NULL_ARGUMENT);
-    // SAFETY: see above.
-    assert_eq!(unsafe { gw_client_new(config.0, ptr::null_mut()) }, GW_ERR_NULL_ARGUMENT);
-    // SAFETY: see above.
-    assert_eq!(unsafe { gw_config_set_trust(config.0, 7) }, GW_ERR_CONFIG);
-    // SAFETY: see above.
-    assert_eq!(unsafe { gw_config_set_log(config.0, 9, None, ptr::null_mut()) }, GW_ERR_CONFIG);
-
-    let sim = sim();
-    let client = self::client(&sim.base_url(), PASSWORD);
-    let mut out = ptr::null_mut();
-    // SAFETY: see above.
-    assert_eq!(unsafe { gw_create_session(ptr::null(), &mut out) }, GW_ERR_NULL_ARGUMENT);
-    // SAFETY: see above.
-    assert_eq!(unsafe { gw_create_session(client.0, ptr::null_mut()) }, GW_ERR_NULL_ARGUMENT);
-    let ksn = c("FFFF9876543210E00001");
-    let null = ptr::null();
-    // SAFETY: see above.
-    let status = unsafe { gw_tokenize_p2pe(client.0, null, ksn.as_ptr(), null, null, null, &mut out) };
-    assert_eq!(status, GW_ERR_NULL_ARGUMENT);
-    assert!(last_error().contains("'payload'"));
-    // SAFETY: see above.
-    let status =
-        unsafe { gw_tokenize_p2pe(client.0, latin1.as_ptr().cast(), ksn.as_ptr(), ksn.as_ptr(), null, null, &mut out) };
-    assert_eq!(status, GW_ERR_INVALID_UTF8);
-    assert!(out.is_null());
-
-    // Accessors and frees accept NULL.
-    // SAFETY: see above.
-    assert!(unsafe { gw_response_get(ptr::null(), c("result").as_ptr()) }.is_null());
-    // SAFETY: see above.
-    assert_eq!(unsafe { gw_response_len(ptr::null()) }, 0);
-    // SAFETY: see above.
-    assert_eq!(unsafe { gw_response_http_status(ptr::null()) }, 0);
-    // SAFETY: see above.
-    unsafe { gw_response_free(ptr::null_mut()) };
-    // SAFETY: see above.
-    unsafe { gw_request_free(ptr::null_mut()) };
-    // SAFETY: see above.
-    unsafe { gw_client_free(ptr::null_mut()) };
-    // SAFETY: see above.
-    unsafe { gw_config_free(ptr::null_mut()) };
 }
 
 #[test]
@@ -281,4 +232,108 @@ fn a_non_nvp_answer_keeps_its_http_status() {
     assert!(response.is_null(), "no response for a non-NVP answer");
     assert_eq!(gw::ffi::error::gw_last_error_http_status(), 500);
     assert!(last_error().contains("HTTP 500") && last_error().contains("no 'result' field"), "{}", last_error());
+}
+
+/// Issue 13.1: the NULL-tolerant accessors never touch the thread's last
+/// error, so the string a caller got from `gw_last_error()` after a failed
+/// call stays valid (same pointer, same text) while it reads the NULL
+/// response the failure left.
+#[test]
+fn null_tolerant_accessors_keep_the_last_error() {
+    let port = closed_port();
+    let client = client(&format!("http://127.0.0.1:{port}"), PASSWORD);
+    let (status, response) = client.create_session();
+    assert_eq!(status, GW_ERR_CONNECT);
+    assert!(response.0.is_null());
+    let (message, field) = (gw::ffi::error::gw_last_error(), gw::ffi::error::gw_last_error_field());
+    let text = read(message).unwrap();
+    assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+    // SAFETY: NULL is documented as accepted by each accessor and free (so below).
+    assert_eq!(unsafe { gw_response_http_status(response.0) }, 0);
+    // SAFETY: as above.
+    assert!(unsafe { gw_response_get(response.0, c("result").as_ptr()) }.is_null());
+    // SAFETY: as above.
+    assert!(unsafe { gw_response_get(response.0, ptr::null()) }.is_null());
+    // SAFETY: as above.
+    assert!(unsafe { gw_response_result(response.0) }.is_null());
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw_response_len(response.0) }, 0);
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw_response_duration_ms(response.0) }, 0);
+    // SAFETY: as above.
+    unsafe { gw_response_free(ptr::null_mut()) };
+    let _ = (gw_status_str(status), gw_status_name(status), gw_version());
+    let _ = gw::ffi::error::gw_last_error_http_status();
+    assert_eq!(gw::ffi::error::gw_last_error(), message, "the pointer the caller holds stays the last error");
+    assert_eq!(read(message).as_deref(), Some(text.as_str()), "and its text is unchanged");
+    assert_eq!(gw::ffi::error::gw_last_error_field(), field);
+}
+
+/// Issue 13.9: every out-parameter is reset to NULL on entry, before any
+/// other argument is checked (also when the handle argument is NULL).
+#[test]
+fn out_parameters_are_reset_whatever_fails() {
+    let dangling = |_: ()| std::ptr::NonNull::<c_char>::dangling().as_ptr() as *const c_char;
+    let (mut name, mut value) = (dangling(()), dangling(()));
+    // SAFETY: a NULL response and writable outputs.
+    assert_eq!(unsafe { gw_response_field(ptr::null(), 0, &mut name, &mut value) }, GW_ERR_NULL_ARGUMENT);
+    assert!(name.is_null() && value.is_null(), "reset although response is NULL");
+    value = dangling(());
+    // SAFETY: as above.
+    assert_eq!(unsafe { gw_response_field(ptr::null(), 0, ptr::null_mut(), &mut value) }, GW_ERR_NULL_ARGUMENT);
+    assert!(value.is_null(), "reset although name is NULL");
+}
+
+/// The log callback's test state: counts, and the nested call's outcome.
+#[derive(Default)]
+struct Nested {
+    client: usize,
+    depth: u32,
+    calls: u32,
+    last_error_seen: String,
+    nested_status: Option<u32>,
+    nested_session: Option<String>,
+}
+
+unsafe extern "C" fn nesting_callback(userdata: *mut std::ffi::c_void, _level: u32, _message: *const c_char) {
+    // SAFETY: userdata is the test's `Nested`, used by this thread only.
+    let state = unsafe { &mut *(userdata as *mut Nested) };
+    state.calls += 1;
+    state.last_error_seen = last_error();
+    if state.depth == 0 && state.nested_status.is_none() {
+        state.depth += 1;
+        let mut out = ptr::null_mut();
+        // SAFETY: the client outlives the outer call that is logging.
+        let status = unsafe { gw_create_session(state.client as *const gw_client, &mut out) };
+        let response = common::CResponse(out);
+        state.nested_status = Some(status);
+        state.nested_session = response.get("session.id");
+        state.depth -= 1;
+    }
+}
+
+/// Issue 13.8 (header half): a log callback may read the last error and
+/// make a nested call on the same client; both work.
+#[test]
+fn a_log_callback_may_read_the_last_error_and_call_the_same_client() {
+    let sim = sim();
+    let mut state = Box::new(Nested::default());
+    let config = CConfig::for_url(&sim.base_url());
+    let userdata = &mut *state as *mut Nested as *mut std::ffi::c_void;
+    // SAFETY: a live config; the callback's userdata outlives the client.
+    assert_eq!(unsafe { gw_config_set_log(config.0, GW_LOG_INFO, Some(nesting_callback), userdata) }, GW_OK);
+    let client = config.client();
+    state.client = client.0 as usize;
+    // A failed call first, so the callback has a last error to read.
+    let mut request = ptr::null_mut();
+    // SAFETY: a valid string and out-pointer.
+    assert_eq!(unsafe { gw_request_new(c("PAY").as_ptr(), &mut request) }, GW_ERR_INVALID_FIELD);
+    let before = last_error();
+    let (status, response) = client.create_session();
+    assert_eq!(status, GW_OK, "{}", last_error());
+    assert!(response.get("session.id").is_some());
+    assert!(state.calls >= 2, "the callback ran for the outer and the nested call");
+    assert_eq!(state.last_error_seen, before, "the callback read this thread's last error");
+    assert_eq!(state.nested_status, Some(GW_OK), "the nested call on the same client succeeded");
+    assert_ne!(state.nested_session, response.get("session.id"), "two sessions");
 }

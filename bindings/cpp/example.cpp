@@ -3,8 +3,10 @@
 //   GW_BASE_URL=... GW_MERCHANT=... GW_API_PASSWORD=...
 //   GW_P2PE_KSN=... GW_P2PE_PAYLOAD=... [GW_P2PE_IV=...] [GW_P2PE_CARD_BIN=...] ./example
 //
-// Creates a session, tokenizes the terminal's card, then shows what a
-// gw::Error carries when the gateway refuses a request.
+// Creates a session, tokenizes the terminal's card with the till's
+// correlationId, then shows what a gw::Error carries when the gateway refuses
+// a request. gw's warnings and errors (a retry, a failed call) go to stderr.
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -34,6 +36,10 @@ std::string_view required(const char *name) {
 gw::Config config_from_env() {
     gw::Config config;
     config.base_url(required("GW_BASE_URL")).merchant(required("GW_MERCHANT")).api_password(required("GW_API_PASSWORD"));
+    // Called from whichever thread makes the call; never given the password or card data.
+    config.log(GW_LOG_WARN, [](std::uint32_t level, std::string_view message) {
+        std::cerr << "gw " << (level == GW_LOG_ERROR ? "error" : "warning") << ": " << message << '\n';
+    });
     if (auto ca_bundle = env("GW_CA_BUNDLE")) {
         config.ca_bundle(*ca_bundle);
     }
@@ -63,8 +69,11 @@ int main() {
 
         const gw::P2peCard card{required("GW_P2PE_KSN"), required("GW_P2PE_PAYLOAD"), env("GW_P2PE_IV"),
                                 env("GW_P2PE_CARD_BIN")};
-        const gw::Response token = client.tokenize_p2pe(card);
+        // The card in a validated TOKENIZE request, extended with the till's own reference.
+        const gw::Response token =
+            client.execute(gw::Request::tokenize_p2pe(card).set("correlationId", "till-1/sale-1"));
         std::cout << "token=" << token.at("token") << '\n';
+        std::cout << "correlationId=" << token.at("correlationId") << '\n';
         std::cout << "card=" << token.get("sourceOfFunds.provided.card.brand").value_or("?") << ' '
                   << token.get("sourceOfFunds.provided.card.number").value_or("?") << '\n';
 

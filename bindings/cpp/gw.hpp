@@ -19,12 +19,17 @@
 //   error.* fields, and the Response when the gateway answered. Declines,
 //   pending and unknown results throw too: a call that returns succeeded
 //   (result=SUCCESS).
+// - Config::log takes a std::function; an exception it throws is caught and
+//   dropped by the wrapper (it never reaches gw's C code, never aborts).
+// - Request::tokenize_p2pe is the validated P2PE request to extend
+//   (.set("correlationId", ...)) and send with Client::execute.
 //
 // Link with -lgw (or libgw.a and its native libraries: see examples-c/Makefile).
 #ifndef GW_HPP
 #define GW_HPP
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -217,6 +222,26 @@ inline Response response_or_throw(gw_status status, gw_response *response) {
 
 }  // namespace detail
 
+// A log callback: the level (GW_LOG_ERROR .. GW_LOG_DEBUG) and the message,
+// valid only during the call. Called from whichever thread makes the gw call,
+// possibly several at once: it must be thread-safe. An exception it throws is
+// caught by the wrapper and dropped.
+using LogCallback = std::function<void(std::uint32_t level, std::string_view message)>;
+
+namespace detail {
+
+// The C callback of Config::log: calls the std::function behind `userdata`
+// and lets no exception out (one crossing gw's C frames would abort).
+inline void log_trampoline(void *userdata, std::uint32_t level, const char *message) noexcept {
+    try {
+        (*static_cast<const LogCallback *>(userdata))(level, message != nullptr ? message : "");
+    } catch (...) {
+        // Dropped: a log line is not worth the till's process.
+    }
+}
+
+}  // namespace detail
+
 // A client configuration; setters chain and throw gw::Error (GW_ERR_CONFIG) when refused.
 class Config {
 public:
@@ -245,8 +270,25 @@ public:
     Config &connect_timeout_ms(std::uint32_t ms) { return set(gw_config_set_connect_timeout_ms, ms); }
     Config &timeout_ms(std::uint32_t ms) { return set(gw_config_set_timeout_ms, ms); }
     Config &retries(std::uint32_t retries) { return set(gw_config_set_retries, retries); }
+    // Log messages at `level` (GW_LOG_ERROR .. GW_LOG_DEBUG) and more severe
+    // to `callback`; an empty callback turns logging off. Clients made from
+    // this configuration keep the callback alive. Never given the password or
+    // card data.
+    Config &log(std::uint32_t level, LogCallback callback) {
+        if (!callback) {
+            detail::check(gw_config_set_log(handle_.get(), level, nullptr, nullptr));
+            log_.reset();
+            return *this;
+        }
+        auto kept = std::make_shared<LogCallback>(std::move(callback));
+        detail::check(gw_config_set_log(handle_.get(), level, detail::log_trampoline, kept.get()));
+        log_ = std::move(kept);
+        return *this;
+    }
 
     const gw_config *c_handle() const noexcept { return handle_.get(); }
+    // The log callback C may call, shared with every client made from this configuration.
+    const std::shared_ptr<LogCallback> &log_callback() const noexcept { return log_; }
 
 private:
     Config &set(gw_status (*setter)(gw_config *, const char *), std::string_view value, std::string_view argument) {
@@ -260,7 +302,33 @@ private:
     }
 
     std::unique_ptr<gw_config, detail::ConfigDeleter> handle_;
+    std::shared_ptr<LogCallback> log_;
 };
+
+// A card as a P2PE terminal hands it over.
+struct P2peCard {
+    std::string_view key_serial_number;                   // 20 hex digits
+    std::string_view payload;                             // the encrypted card, hex
+    std::optional<std::string_view> initialization_vector; // 16 hex digits, when the terminal uses one
+    std::optional<std::string_view> card_bin;             // up to 6 digits, when the terminal gives it
+};
+
+namespace detail {
+
+// The arguments of gw_request_tokenize_p2pe and gw_tokenize_p2pe as C strings.
+struct P2peArgs {
+    P2peArgs(const P2peCard &card, std::optional<std::string_view> token_view)
+        : ksn(c_string(card.key_serial_number, "key_serial_number")),
+          payload(c_string(card.payload, "payload")),
+          iv(c_string(card.initialization_vector, "initialization_vector")),
+          bin(c_string(card.card_bin, "card_bin")),
+          token(c_string(token_view, "token")) {}
+
+    std::string ksn, payload;
+    std::optional<std::string> iv, bin, token;
+};
+
+}  // namespace detail
 
 // A request of one operation for any field of the gateway's reference;
 // each field is validated when set (gw::Error naming it).
@@ -273,6 +341,18 @@ public:
         handle_.reset(handle);
     }
 
+    // TOKENIZE of a P2PE card (gw_request_tokenize_p2pe), every field validated
+    // now; extend it with set("correlationId", ...) and send it with
+    // Client::execute. `token` to create or update that token, else the
+    // gateway makes one.
+    static Request tokenize_p2pe(const P2peCard &card, std::optional<std::string_view> token = std::nullopt) {
+        const detail::P2peArgs args(card, token);
+        gw_request *handle = nullptr;
+        detail::check(gw_request_tokenize_p2pe(detail::c_ptr(args.token), args.ksn.c_str(), args.payload.c_str(),
+                                               detail::c_ptr(args.iv), detail::c_ptr(args.bin), &handle));
+        return Request(handle);
+    }
+
     Request &set(std::string_view name, std::string_view value) {
         const std::string key = detail::c_string(name, "name");
         const std::string copy = detail::c_string(value, key);
@@ -283,22 +363,16 @@ public:
     const gw_request *c_handle() const noexcept { return handle_.get(); }
 
 private:
-    std::unique_ptr<gw_request, detail::RequestDeleter> handle_;
-};
+    explicit Request(gw_request *handle) noexcept : handle_(handle) {}
 
-// A card as a P2PE terminal hands it over.
-struct P2peCard {
-    std::string_view key_serial_number;                   // 20 hex digits
-    std::string_view payload;                             // the encrypted card, hex
-    std::optional<std::string_view> initialization_vector; // 16 hex digits, when the terminal uses one
-    std::optional<std::string_view> card_bin;             // up to 6 digits, when the terminal gives it
+    std::unique_ptr<gw_request, detail::RequestDeleter> handle_;
 };
 
 // A connection to the gateway. Thread-safe: share one (by reference) between
 // threads; destroy it once no call is running.
 class Client {
 public:
-    explicit Client(const Config &config) {
+    explicit Client(const Config &config) : log_(config.log_callback()) {
         gw_client *handle = nullptr;
         detail::check(gw_client_new(config.c_handle(), &handle));
         handle_.reset(handle);
@@ -313,14 +387,11 @@ public:
 
     // TOKENIZE of a P2PE card; `token` to create or update that token, else the gateway makes one.
     Response tokenize_p2pe(const P2peCard &card, std::optional<std::string_view> token = std::nullopt) const {
-        const std::string ksn = detail::c_string(card.key_serial_number, "key_serial_number");
-        const std::string payload = detail::c_string(card.payload, "payload");
-        const auto iv = detail::c_string(card.initialization_vector, "initialization_vector");
-        const auto bin = detail::c_string(card.card_bin, "card_bin");
-        const auto tok = detail::c_string(token, "token");
+        const detail::P2peArgs args(card, token);
         gw_response *out = nullptr;
-        const gw_status status = gw_tokenize_p2pe(handle_.get(), detail::c_ptr(tok), ksn.c_str(), payload.c_str(),
-                                                  detail::c_ptr(iv), detail::c_ptr(bin), &out);
+        const gw_status status = gw_tokenize_p2pe(handle_.get(), detail::c_ptr(args.token), args.ksn.c_str(),
+                                                  args.payload.c_str(), detail::c_ptr(args.iv), detail::c_ptr(args.bin),
+                                                  &out);
         return detail::response_or_throw(status, out);
     }
 
@@ -334,6 +405,7 @@ public:
     const gw_client *c_handle() const noexcept { return handle_.get(); }
 
 private:
+    std::shared_ptr<LogCallback> log_;  // declared first: outlives handle_, which may call it
     std::unique_ptr<gw_client, detail::ClientDeleter> handle_;
 };
 

@@ -6,6 +6,8 @@
 #include <functional>
 #include <iostream>
 #include <iterator>
+#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -116,6 +118,76 @@ int main() {
     // A request with any field.
     const gw::Response echoed = client.execute(gw::Request("CREATE_SESSION").set("correlationId", "till-7"));
     CHECK(echoed.at("correlationId") == "till-7");
+
+    // The P2PE request a till extends: a correlationId with the card.
+    const gw::Response correlated =
+        client.execute(gw::Request::tokenize_p2pe(card).set("correlationId", "till-3/sale-9"));
+    CHECK(correlated.at("correlationId") == "till-3/sale-9");
+    CHECK(correlated.at("token").size() == 16);
+    CHECK(client.execute(gw::Request::tokenize_p2pe({ksn, payload, iv, {}}, std::string_view("9123456789012353")))
+              .at("token") == "9123456789012353");
+    if (auto err = expect_error(GW_ERR_INVALID_FIELD, [&] { gw::Request::tokenize_p2pe({ksn, "ZZ", iv, bin}); })) {
+        CHECK(err->field() == "sourceOfFunds.provided.card.p2pe.payload");
+    }
+    if (auto err = expect_error(GW_DECLINED, [&] {
+            client.execute(gw::Request::tokenize_p2pe(card)
+                               .set("correlationId", "till-3/sale-10")
+                               .set("sourceOfFunds.provided.card.p2pe.encryptionState", "INVALID"));
+        })) {
+        CHECK(err->response() && err->response()->at("correlationId") == "till-3/sale-10");
+    }
+
+    // The log callback: a std::function; one that throws must not take the process down.
+    {
+        std::mutex mutex;
+        std::vector<std::pair<std::uint32_t, std::string>> lines;
+        int calls = 0;
+        gw::Config logged = config(url, password);
+        logged.log(GW_LOG_DEBUG, [&](std::uint32_t level, std::string_view message) {
+            {
+                const std::lock_guard<std::mutex> lock(mutex);
+                lines.emplace_back(level, std::string(message));
+                ++calls;
+            }
+            if (calls % 2 == 1) {
+                throw std::runtime_error("a till's logger failed");
+            }
+            throw 42;  // not even a std::exception
+        });
+        gw::Client logging(logged);
+        gw::Config().log(GW_LOG_INFO, [](std::uint32_t, std::string_view) {});  // freed before use: fine
+        CHECK(logging.create_session().result() == "SUCCESS");
+        CHECK(logging.tokenize_p2pe(card).at("token").size() == 16);
+        const std::lock_guard<std::mutex> lock(mutex);
+        CHECK(lines.size() >= 2);
+        bool info = false;
+        for (const auto &line : lines) {
+            info |= line.first == GW_LOG_INFO;
+            CHECK(line.first >= GW_LOG_ERROR && line.first <= GW_LOG_DEBUG);
+            CHECK(line.second.find(password) == std::string::npos);
+            CHECK(line.second.find(payload) == std::string::npos);
+        }
+        CHECK(info);
+    }
+    {
+        // The client keeps the callback alive after its Config is gone; an
+        // empty callback turns logging off again.
+        int count = 0;
+        std::optional<gw::Client> kept;
+        {
+            gw::Config c = config(url, password);
+            c.log(GW_LOG_INFO, [&count](std::uint32_t, std::string_view) { ++count; });
+            kept.emplace(c);
+        }
+        CHECK(kept->create_session().result() == "SUCCESS");
+        CHECK(count >= 1);
+        const int before = count;
+        gw::Config quiet = config(url, password);
+        quiet.log(GW_LOG_DEBUG, [&count](std::uint32_t, std::string_view) { ++count; }).log(GW_LOG_DEBUG, {});
+        CHECK(gw::Client(quiet).create_session().result() == "SUCCESS");
+        CHECK(count == before);
+        expect_error(GW_ERR_CONFIG, [&] { gw::Config().log(9, [](std::uint32_t, std::string_view) {}); });
+    }
 
     // Local validation: nothing sent, the field named.
     if (auto err = expect_error(GW_ERR_INVALID_FIELD, [&] { client.tokenize_p2pe({"XYZ", payload, {}, {}}); })) {

@@ -9,7 +9,8 @@ use crate::{Sim, SimConfig};
 use std::io::Write;
 use std::time::Duration;
 
-pub const USAGE: &str = "\
+/// The usage text, less the fault list (see [`usage`]).
+const USAGE: &str = "\
 gw-sim: a local Mastercard Gateway NVP simulator (CREATE_SESSION, P2PE TOKENIZE)
 
 USAGE:
@@ -31,9 +32,16 @@ USAGE:
 Defaults: listen 127.0.0.1:0, BDK 0123456789ABCDEFFEDCBA9876543210 (ANSI test key),
 KSN FFFF9876543210E00001, variant data, token strategy luhn, repository unique-token,
 session TTL 1800 s, verification NONE.
-Faults: delay, http500-html, server-busy, server-failed, reset, truncate, oversize,
-garbage, silent, busy-then-ok=N (also per request: correlationId=gw-sim:fault=NAME[,ms=N]).
 ";
+
+/// `gw-sim help`: the usage, and the faults from the faults table, so the
+/// list cannot drift from what `--fault` accepts.
+pub fn usage() -> String {
+    format!(
+        "{USAGE}Faults (--fault NAME[,ms=N], or per request correlationId=gw-sim:fault=NAME[,ms=N]):\n  {}\n",
+        crate::faults::NAMES.join(", ")
+    )
+}
 
 /// A command-line mistake: the message to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +116,7 @@ pub fn run(args: &[String]) -> i32 {
         Some("terminal") => terminal_cmd(&args[1..]),
         Some("dukpt") => dukpt_cmd(&args[1..]),
         Some("help" | "--help" | "-h") => {
-            print!("{USAGE}");
+            print!("{}", usage());
             Ok(())
         }
         Some(other) => fail(format!("unknown command '{other}' (serve, terminal, dukpt, help)")),

@@ -9,7 +9,9 @@ use std::time::Duration;
 /// The `correlationId` prefix that asks for a fault.
 pub const PREFIX: &str = "gw-sim:fault=";
 
-/// The fault names, for help texts and the README.
+/// The fault names as written on the command line: `gw-sim help` and the
+/// parse error list them from here, and tests check that each parses and
+/// that sim/README.md documents each.
 pub const NAMES: &[&str] = &[
     "delay",
     "http500-html",
@@ -103,6 +105,25 @@ impl Fault {
         Ok(fault)
     }
 
+    /// The fault's name, as in [`NAMES`] (without its parameters): the
+    /// request log says which fault a request met.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Fault::Delay(_) => "delay",
+            Fault::Http500Html => "http500-html",
+            Fault::ServerBusy => "server-busy",
+            Fault::ServerFailed => "server-failed",
+            Fault::Reset => "reset",
+            Fault::Truncate => "truncate",
+            Fault::Oversize => "oversize",
+            Fault::Garbage => "garbage",
+            Fault::Silent(_) => "silent",
+            Fault::BusyThenOk(_) => "busy-then-ok",
+            Fault::ResultPending => "result-pending",
+            Fault::ResultUnknown => "result-unknown",
+        }
+    }
+
     /// The fault a `correlationId` asks for: `None` when it asks for none.
     pub fn from_correlation_id(id: &str) -> Option<Result<Fault, String>> {
         id.strip_prefix(PREFIX).map(Fault::parse)
@@ -157,6 +178,17 @@ mod tests {
         assert!(Fault::parse("reset=2").is_err());
         assert_eq!(Fault::from_correlation_id("abc"), None);
         assert_eq!(Fault::from_correlation_id("gw-sim:fault=reset"), Some(Ok(Fault::Reset)));
+    }
+
+    #[test]
+    fn every_listed_name_parses_to_a_fault_of_that_name() {
+        for listed in NAMES {
+            let spec = listed.replace("=N", "=2");
+            let fault = Fault::parse(&spec).unwrap_or_else(|e| panic!("{listed}: {e}"));
+            assert_eq!(fault.name(), listed.trim_end_matches("=N"));
+        }
+        let unknown = Fault::parse("nope").unwrap_err();
+        assert!(NAMES.iter().all(|n| unknown.contains(n)), "{unknown}");
     }
 
     #[test]

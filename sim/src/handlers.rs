@@ -216,8 +216,13 @@ impl Gateway {
     }
 
     fn log(&self, what: &str, status: u16, result: &str) {
+        self.log_line(format_args!("{what} -> {status} {result}"));
+    }
+
+    /// One line of the request log (never a field value).
+    fn log_line(&self, line: std::fmt::Arguments<'_>) {
         if self.cfg.log {
-            eprintln!("gw-sim: {what} -> {status} {result}");
+            eprintln!("gw-sim: {line}");
         }
     }
 
@@ -239,6 +244,7 @@ impl Gateway {
 
     /// The answer when too many connections are open.
     pub fn too_many_connections(&self) -> Response {
+        self.log("connection", 503, "ERROR (too many connections)");
         let mut r = error_response(NvpError::server_busy(), None);
         r.close = true;
         r
@@ -260,11 +266,12 @@ impl Gateway {
     /// client certificate (certificate authentication).
     pub fn handle(&self, req: &Request, client_cn: Option<&str>) -> Reply {
         let mut correlation_id: Option<String> = None;
-        let result = self.handle_inner(req, client_cn, &mut correlation_id);
+        let mut operation: Option<String> = None;
+        let result = self.handle_inner(req, client_cn, &mut correlation_id, &mut operation);
         match result {
             Ok(reply) => reply,
             Err(e) => {
-                self.log(&req.path, e.status, "ERROR");
+                self.log(operation.as_deref().unwrap_or(&req.path), e.status, "ERROR");
                 Reply::Respond(error_response(e, correlation_id.as_deref()))
             }
         }
@@ -275,6 +282,7 @@ impl Gateway {
         req: &Request,
         client_cn: Option<&str>,
         correlation_id: &mut Option<String>,
+        operation: &mut Option<String>,
     ) -> Result<Reply, NvpError> {
         let version = req.path.strip_prefix("/api/nvp/version/").ok_or_else(|| {
             NvpError::invalid_request(404, "No such resource: the NVP API is POST /api/nvp/version/{N}")
@@ -290,6 +298,11 @@ impl Gateway {
         );
         let fields = &fields.0;
         *correlation_id = get(fields, "correlationId").map(str::to_string);
+        // For the request log: the operation, when the body names a known one
+        // (the log never carries a value the client chose freely).
+        *operation = get(fields, "apiOperation")
+            .filter(|op| *op == UPDATE_SESSION || Operation::from_name(op).is_some())
+            .map(str::to_string);
 
         // Faults come first: they simulate trouble in front of the gateway.
         let (fault, per_request) = match correlation_id.as_deref().and_then(Fault::from_correlation_id) {
@@ -301,6 +314,13 @@ impl Gateway {
         };
         if let Some(f) = fault {
             if let Some(reply) = self.apply_fault(f, per_request.then_some(correlation_id.as_deref()).flatten()) {
+                let what = operation.as_deref().unwrap_or(&req.path);
+                match &reply {
+                    Reply::Respond(resp) => {
+                        self.log_line(format_args!("{what} -> {} (fault {})", resp.status, f.name()))
+                    }
+                    Reply::Raw(_) => self.log_line(format_args!("{what} -> fault {}", f.name())),
+                }
                 return Ok(reply);
             }
         }

@@ -11,7 +11,7 @@ use rustls::ServerConfig;
 use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -60,6 +60,10 @@ struct Shared {
     limits: Limits,
     max_connections: usize,
     connections: Mutex<Vec<JoinHandle<()>>>,
+    /// TCP connections accepted so far (for tests: nothing on the wire).
+    accepted: AtomicU64,
+    /// HTTP requests read so far, well-formed or not.
+    requests: AtomicU64,
 }
 
 /// A running simulator. Dropping it stops it.
@@ -99,6 +103,8 @@ impl Sim {
             limits: cfg.limits,
             max_connections: cfg.max_connections,
             connections: Mutex::new(Vec::new()),
+            accepted: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
             gateway: Gateway::new(cfg, shutdown),
         });
         let acceptor = {
@@ -133,6 +139,16 @@ impl Sim {
     /// The number of tokens stored so far.
     pub fn token_count(&self) -> usize {
         self.shared.gateway.repository().len()
+    }
+
+    /// The number of TCP connections accepted so far.
+    pub fn connection_count(&self) -> u64 {
+        self.shared.accepted.load(Ordering::SeqCst)
+    }
+
+    /// The number of HTTP requests read so far (malformed ones included).
+    pub fn request_count(&self) -> u64 {
+        self.shared.requests.load(Ordering::SeqCst)
     }
 
     /// Blocks until the simulator is stopped from elsewhere (for the CLI).
@@ -190,6 +206,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 continue;
             }
         };
+        shared.accepted.fetch_add(1, Ordering::SeqCst);
         let mut conns = lock(&shared.connections);
         conns.retain(|h| !h.is_finished());
         if conns.len() >= shared.max_connections {
@@ -230,7 +247,11 @@ fn serve_connection(shared: &Shared, tcp: TcpStream) {
     };
     let mut conn = Conn::new(stream, shared.shutdown.clone(), shared.limits);
     loop {
-        let req = match conn.read_request() {
+        let outcome = conn.read_request();
+        if !matches!(outcome, ReadOutcome::Closed) {
+            shared.requests.fetch_add(1, Ordering::SeqCst);
+        }
+        let req = match outcome {
             ReadOutcome::Closed => break,
             ReadOutcome::Error(e) => {
                 let _ = conn.write_all(&shared.gateway.http_error(&e).to_bytes());

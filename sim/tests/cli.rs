@@ -143,8 +143,9 @@ fn errors_exit_with_code_2() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("gw-sim serve"));
 }
 
-#[test]
-fn serve_never_prints_the_password_or_pan() {
+/// Runs `serve` with its request log on, sends `requests` to it, stops it
+/// and returns what it wrote on stderr.
+fn request_log(requests: impl FnOnce(std::net::SocketAddr)) -> String {
     let mut child = Command::new(BIN)
         .args(["serve", "--merchant", MERCHANT, "--password", PASSWORD])
         .stdout(Stdio::piped())
@@ -155,19 +156,71 @@ fn serve_never_prints_the_password_or_pan() {
     let mut url = String::new();
     out.read_line(&mut url).unwrap();
     let port = url.trim().rsplit(':').next().unwrap();
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let p = gw_sim::terminal::encrypt_pan(VISA).unwrap();
-    let mut c = Client::connect(addr);
-    assert_eq!(c.post(&tokenize(&p)).status, 200);
-    assert_eq!(c.post(&with(tokenize(&p), &[("apiPassword", "wrong-password")])).status, 401);
-    assert_eq!(c.post(&with(tokenize(&p), &[("sourceOfFunds.provided.card.p2pe.cardBin", "411111")])).status, 400);
-    drop(c);
+    requests(format!("127.0.0.1:{port}").parse().unwrap());
     let _ = child.kill();
     let _ = child.wait();
     let mut log = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+    log
+}
+
+#[test]
+fn serve_never_prints_the_password_or_pan() {
+    let p = gw_sim::terminal::encrypt_pan(VISA).unwrap();
+    let log = request_log(|addr| {
+        let mut c = Client::connect(addr);
+        assert_eq!(c.post(&tokenize(&p)).status, 200);
+        assert_eq!(c.post(&with(tokenize(&p), &[("apiPassword", "wrong-password")])).status, 401);
+        assert_eq!(c.post(&with(tokenize(&p), &[("sourceOfFunds.provided.card.p2pe.cardBin", "411111")])).status, 400);
+    });
     assert!(log.contains("TOKENIZE"), "{log}");
     for secret in [PASSWORD, "wrong-password", VISA, &p.payload] {
         assert!(!log.contains(secret), "log leaks a secret: {log}");
+    }
+}
+
+#[test]
+fn the_request_log_has_a_line_for_every_request_faults_included() {
+    let p = gw_sim::terminal::encrypt_pan(VISA).unwrap();
+    let fault = |name: &str| with(tokenize(&p), &[("correlationId", &format!("gw-sim:fault={name}"))]);
+    let log = request_log(|addr| {
+        assert_eq!(Client::connect(addr).post(&base("CREATE_SESSION")).status, 200);
+        // A raw fault breaks the connection off: the answer, if any, is of no interest here.
+        let reset = gw::nvp::encode(&fault("reset"));
+        let _ = Client::connect(addr).request("POST", "/api/nvp/version/50", None, reset.as_bytes());
+        assert_eq!(Client::connect(addr).post(&fault("server-busy")).status, 503);
+        let mut c = Client::connect(addr);
+        for status in [503, 503, 200] {
+            assert_eq!(c.post(&fault("busy-then-ok=2")).status, status);
+        }
+        assert_eq!(c.post(&fault("result-pending")).status, 200);
+        assert_eq!(c.post(&with(tokenize(&p), &[("sourceOfFunds.provided.card.p2pe.cardBin", "411111")])).status, 400);
+    });
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "gw-sim: CREATE_SESSION -> 200 SUCCESS",
+            "gw-sim: TOKENIZE -> fault reset",
+            "gw-sim: TOKENIZE -> 503 (fault server-busy)",
+            "gw-sim: TOKENIZE -> 503 (fault busy-then-ok)",
+            "gw-sim: TOKENIZE -> 503 (fault busy-then-ok)",
+            "gw-sim: TOKENIZE -> 200 SUCCESS",
+            "gw-sim: TOKENIZE -> 200 (fault result-pending)",
+            "gw-sim: TOKENIZE -> 400 ERROR",
+        ],
+        "{log}"
+    );
+}
+
+#[test]
+fn help_and_the_readme_list_every_fault() {
+    let out = Command::new(BIN).arg("help").output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for name in gw_sim::faults::NAMES {
+        assert!(help.contains(name), "gw-sim help does not list the fault {name}:\n{help}");
+        let row = format!("| `{}", name.trim_end_matches("=N"));
+        assert!(readme.lines().any(|l| l.starts_with(&row)), "sim/README.md has no row for the fault {name}");
     }
 }

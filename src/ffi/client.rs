@@ -2,15 +2,14 @@
 
 use std::ffi::c_char;
 
-use super::cast::{free_handle, into_handle, opt_str_arg, out_arg, ref_arg, str_arg};
+use super::cast::{free_handle, into_handle, opt_str_arg, out_arg, ref_arg};
 use super::config::gw_config;
-use super::panic::{status_boundary, value_boundary};
-use super::request::gw_request;
+use super::panic::{guarded, status_boundary};
+use super::request::{gw_request, p2pe_card_args};
 use super::response::gw_response;
 use super::status::gw_status;
 use crate::client::Client;
 use crate::error::Result;
-use crate::operations::P2peCard;
 use crate::response::Response;
 
 /// A configured connection to the gateway, with one keep-alive connection
@@ -51,11 +50,8 @@ pub unsafe extern "C" fn gw_client_new(config: *const gw_config, out: *mut *mut 
 /// is not used again.
 #[no_mangle]
 pub unsafe extern "C" fn gw_client_free(client: *mut gw_client) {
-    value_boundary((), || {
-        // SAFETY: the caller passes ownership of a handle from gw_client_new.
-        unsafe { free_handle(client) };
-        Ok(())
-    })
+    // SAFETY: the caller passes ownership of a handle from gw_client_new.
+    guarded((), || unsafe { free_handle(client) })
 }
 
 /// Hands a call's outcome to C: the response goes to `*out` whenever the
@@ -109,7 +105,9 @@ pub unsafe extern "C" fn gw_create_session(client: *const gw_client, out: *mut *
 /// Every field is validated before anything is sent: `GW_ERR_INVALID_FIELD`
 /// with `gw_last_error_field()` naming the NVP field. `GW_OK` means
 /// `result=SUCCESS`: read "token". `*out` as for `gw_create_session`.
-/// The payload never appears in any message.
+/// The payload never appears in any message. To send more fields with the
+/// card (a `correlationId`, ...), build the request with
+/// `gw_request_tokenize_p2pe` instead.
 ///
 /// # Safety
 /// `client` is a live `gw_client`; strings are NUL-terminated or NULL where
@@ -125,22 +123,14 @@ pub unsafe extern "C" fn gw_tokenize_p2pe(
     out: *mut *mut gw_response,
 ) -> gw_status {
     status_boundary(|| {
-        // SAFETY: the caller guarantees `out`.
+        // SAFETY: the caller guarantees every pointer (each block below).
         let out = unsafe { out_arg(out, "out") }?;
-        // SAFETY: the caller guarantees `client`.
+        // SAFETY: as above.
         let client = unsafe { ref_arg(client, "client") }?;
-        // SAFETY: the caller guarantees `token` (NULL allowed).
+        // SAFETY: as above.
         let token = unsafe { opt_str_arg(token, "token") }?;
-        let card = P2peCard {
-            // SAFETY: the caller guarantees `key_serial_number`.
-            key_serial_number: unsafe { str_arg(key_serial_number, "key_serial_number") }?,
-            // SAFETY: the caller guarantees `payload`.
-            payload: unsafe { str_arg(payload, "payload") }?,
-            // SAFETY: the caller guarantees `initialization_vector` (NULL allowed).
-            initialization_vector: unsafe { opt_str_arg(initialization_vector, "initialization_vector") }?,
-            // SAFETY: the caller guarantees `card_bin` (NULL allowed).
-            card_bin: unsafe { opt_str_arg(card_bin, "card_bin") }?,
-        };
+        // SAFETY: as above.
+        let card = unsafe { p2pe_card_args(key_serial_number, payload, initialization_vector, card_bin) }?;
         deliver(client.client.tokenize_p2pe(token, &card), out)
     })
 }
@@ -160,11 +150,11 @@ pub unsafe extern "C" fn gw_execute(
     out: *mut *mut gw_response,
 ) -> gw_status {
     status_boundary(|| {
-        // SAFETY: the caller guarantees `out`.
+        // SAFETY: the caller guarantees the pointers.
         let out = unsafe { out_arg(out, "out") }?;
-        // SAFETY: the caller guarantees `client`.
+        // SAFETY: as above.
         let client = unsafe { ref_arg(client, "client") }?;
-        // SAFETY: the caller guarantees `request`.
+        // SAFETY: as above.
         let request = unsafe { ref_arg(request, "request") }?;
         deliver(client.client.execute(request.request()), out)
     })

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::cast::{free_handle, into_handle, mut_arg, str_arg};
-use super::panic::{status_boundary, value_boundary};
+use super::panic::{guarded, status_boundary, value_boundary};
 use super::status::gw_status;
 use crate::config::{Config, LogLevel, Trust};
 use crate::error::{Error, Kind};
@@ -43,7 +43,9 @@ pub const GW_LOG_DEBUG: u32 = 4;
 /// A log callback: receives the `userdata` given to `gw_config_set_log`, the
 /// level (`GW_LOG_*`) and a NUL-terminated message that is valid only during
 /// the call. It is called from whichever thread makes the gw call, possibly
-/// several at once, so it must be thread-safe. It must not call gw.
+/// several at once, so it must be thread-safe. It must return normally
+/// (no C++ exception, no `longjmp`). It may read the last error and make
+/// nested gw calls, also on the client that is logging.
 pub type gw_log_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char)>;
 
 /// A new configuration with defaults: API version 50, bundled roots,
@@ -60,11 +62,8 @@ pub extern "C" fn gw_config_new() -> *mut gw_config {
 /// `config` is NULL or came from `gw_config_new` and is not used again.
 #[no_mangle]
 pub unsafe extern "C" fn gw_config_free(config: *mut gw_config) {
-    value_boundary((), || {
-        // SAFETY: the caller passes ownership of a handle from gw_config_new.
-        unsafe { free_handle(config) };
-        Ok(())
-    })
+    // SAFETY: the caller passes ownership of a handle from gw_config_new.
+    guarded((), || unsafe { free_handle(config) })
 }
 
 /// Runs a setter on the configuration behind `config`.
@@ -79,12 +78,10 @@ unsafe fn set(config: *mut gw_config, setter: impl FnOnce(&mut Config) -> Result
     })
 }
 
-/// Runs a setter that takes the string argument `value`, called `name` in
-/// messages, on the configuration behind `config`.
+/// Runs a setter taking one string argument (`value`, named `name` in messages).
 ///
 /// # Safety
-/// `config` is NULL or a live `gw_config`; `value` NULL or a NUL-terminated
-/// string.
+/// `config` is NULL or a live `gw_config`; `value` NULL or a NUL-terminated string.
 unsafe fn set_str(
     config: *mut gw_config,
     value: *const c_char,
@@ -94,7 +91,7 @@ unsafe fn set_str(
     status_boundary(|| {
         // SAFETY: passed on from the caller.
         let handle = unsafe { mut_arg(config, "config") }?;
-        // SAFETY: passed on from the caller.
+        // SAFETY: as above.
         let value = unsafe { str_arg(value, name) }?;
         setter(&mut handle.config, value)
     })
@@ -159,13 +156,15 @@ pub unsafe extern "C" fn gw_config_set_client_certificate(
     certificate_pem_path: *const c_char,
     private_key_pem_path: *const c_char,
 ) -> gw_status {
-    let setter = |c: &mut Config, certificate: &str| {
-        // SAFETY: the caller guarantees `private_key_pem_path`.
-        let private_key = unsafe { str_arg(private_key_pem_path, "private_key_pem_path") }?;
-        c.set_client_certificate(certificate, private_key)
-    };
-    // SAFETY: the caller guarantees `config` and `certificate_pem_path`.
-    unsafe { set_str(config, certificate_pem_path, "certificate_pem_path", setter) }
+    status_boundary(|| {
+        // SAFETY: the caller guarantees the pointers.
+        let handle = unsafe { mut_arg(config, "config") }?;
+        // SAFETY: as above.
+        let certificate = unsafe { str_arg(certificate_pem_path, "certificate_pem_path") }?;
+        // SAFETY: as above.
+        let key = unsafe { str_arg(private_key_pem_path, "private_key_pem_path") }?;
+        handle.config.set_client_certificate(certificate, key)
+    })
 }
 
 /// Trusts exactly the certificates of this PEM bundle file instead of the

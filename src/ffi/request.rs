@@ -2,9 +2,11 @@
 
 use std::ffi::c_char;
 
-use super::cast::{free_handle, into_handle, mut_arg, out_arg, str_arg};
-use super::panic::{status_boundary, value_boundary};
+use super::cast::{free_handle, into_handle, mut_arg, opt_str_arg, out_arg, str_arg};
+use super::panic::{guarded, status_boundary};
 use super::status::gw_status;
+use crate::error::Result;
+use crate::operations::P2peCard;
 use crate::request::Request;
 
 /// A request of one operation (CREATE_SESSION or TOKENIZE), for any field
@@ -31,11 +33,72 @@ impl gw_request {
 #[no_mangle]
 pub unsafe extern "C" fn gw_request_new(api_operation: *const c_char, out: *mut *mut gw_request) -> gw_status {
     status_boundary(|| {
-        // SAFETY: the caller guarantees `out`.
+        // SAFETY: the caller guarantees the pointers.
         let out = unsafe { out_arg(out, "out") }?;
-        // SAFETY: the caller guarantees `api_operation`.
+        // SAFETY: as above.
         let name = unsafe { str_arg(api_operation, "api_operation") }?;
         *out = into_handle(gw_request { request: Request::for_operation_name(name)? });
+        Ok(())
+    })
+}
+
+/// The card arguments of `gw_request_tokenize_p2pe` and `gw_tokenize_p2pe`,
+/// each failing with a status that names the C argument.
+///
+/// # Safety
+/// Each pointer is NULL or a NUL-terminated string that outlives `'a`.
+pub(crate) unsafe fn p2pe_card_args<'a>(
+    key_serial_number: *const c_char,
+    payload: *const c_char,
+    initialization_vector: *const c_char,
+    card_bin: *const c_char,
+) -> Result<P2peCard<'a>> {
+    Ok(P2peCard {
+        // SAFETY: the caller guarantees each pointer.
+        key_serial_number: unsafe { str_arg(key_serial_number, "key_serial_number") }?,
+        // SAFETY: as above.
+        payload: unsafe { str_arg(payload, "payload") }?,
+        // SAFETY: as above.
+        initialization_vector: unsafe { opt_str_arg(initialization_vector, "initialization_vector") }?,
+        // SAFETY: as above.
+        card_bin: unsafe { opt_str_arg(card_bin, "card_bin") }?,
+    })
+}
+
+/// Creates a TOKENIZE request for a card encrypted by the terminal (TDES
+/// DUKPT P2PE), to extend with `gw_request_set` ("correlationId",
+/// "sourceOfFunds.provided.card.p2pe.encryptionState", any TOKENIZE field of
+/// the API version) and send with `gw_execute`. The arguments are those of
+/// `gw_tokenize_p2pe`, with its rules: `token`, `initialization_vector` and
+/// `card_bin` may be NULL; gw sets `sourceOfFunds.type=CARD`.
+/// `gw_tokenize_p2pe` is this request executed at once.
+///
+/// Every field is validated now: on failure `*out` is NULL and the status is
+/// `GW_ERR_INVALID_FIELD` with `gw_last_error_field()` naming the NVP field
+/// (or `GW_ERR_NULL_ARGUMENT` / `GW_ERR_INVALID_UTF8` naming the argument).
+/// On success `*out` receives the request, to free with `gw_request_free`
+/// (which zeroizes the payload). The payload never appears in any message.
+///
+/// # Safety
+/// Strings are NUL-terminated or NULL where allowed; `out` points to
+/// writable storage.
+#[no_mangle]
+pub unsafe extern "C" fn gw_request_tokenize_p2pe(
+    token: *const c_char,
+    key_serial_number: *const c_char,
+    payload: *const c_char,
+    initialization_vector: *const c_char,
+    card_bin: *const c_char,
+    out: *mut *mut gw_request,
+) -> gw_status {
+    status_boundary(|| {
+        // SAFETY: the caller guarantees every pointer.
+        let out = unsafe { out_arg(out, "out") }?;
+        // SAFETY: as above.
+        let token = unsafe { opt_str_arg(token, "token") }?;
+        // SAFETY: as above.
+        let card = unsafe { p2pe_card_args(key_serial_number, payload, initialization_vector, card_bin) }?;
+        *out = into_handle(gw_request { request: Request::tokenize_p2pe(token, &card)? });
         Ok(())
     })
 }
@@ -55,11 +118,11 @@ pub unsafe extern "C" fn gw_request_set(
     value: *const c_char,
 ) -> gw_status {
     status_boundary(|| {
-        // SAFETY: the caller guarantees `request`.
+        // SAFETY: the caller guarantees the pointers.
         let request = unsafe { mut_arg(request, "request") }?;
-        // SAFETY: the caller guarantees `name`.
+        // SAFETY: as above.
         let name = unsafe { str_arg(name, "name") }?;
-        // SAFETY: the caller guarantees `value`.
+        // SAFETY: as above.
         let value = unsafe { str_arg(value, "value") }?;
         request.request.set(name, value)
     })
@@ -71,9 +134,6 @@ pub unsafe extern "C" fn gw_request_set(
 /// `request` is NULL or came from `gw_request_new` and is not used again.
 #[no_mangle]
 pub unsafe extern "C" fn gw_request_free(request: *mut gw_request) {
-    value_boundary((), || {
-        // SAFETY: the caller passes ownership of a handle from gw_request_new.
-        unsafe { free_handle(request) };
-        Ok(())
-    })
+    // SAFETY: the caller passes ownership of a handle from gw_request_new.
+    guarded((), || unsafe { free_handle(request) })
 }

@@ -1,10 +1,10 @@
 //! `gw_response`: the gateway's answer.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, CStr};
 use std::ptr;
 
 use super::cast::{free_handle, out_arg, ref_arg, str_arg};
-use super::panic::{status_boundary, value_boundary};
+use super::panic::{guarded, status_boundary};
 use super::status::gw_status;
 use crate::error::{Error, Kind};
 use crate::response::Response;
@@ -23,24 +23,36 @@ impl From<Response> for gw_response {
     }
 }
 
-/// The value of field `name` (e.g. "session.id", "token", "error.cause"),
-/// or NULL when the answer has no such field (or an argument is NULL).
+/// The response behind the pointer a NULL-tolerant accessor got (None for NULL).
 ///
 /// # Safety
-/// `response` is a live `gw_response`; `name` a NUL-terminated string.
+/// `response` is NULL or a live `gw_response`.
+unsafe fn answer<'a>(response: *const gw_response) -> Option<&'a Response> {
+    // SAFETY: the caller guarantees NULL or a live, aligned handle.
+    unsafe { response.as_ref() }.map(|handle| &handle.response)
+}
+
+/// The value of field `name` (e.g. "session.id", "token", "error.cause"),
+/// or NULL when the answer has no such field, `response` or `name` is NULL,
+/// or `name` is not UTF-8. Keeps the thread's last error.
+///
+/// # Safety
+/// `response` is NULL or a live `gw_response`; `name` NULL or a
+/// NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn gw_response_get(response: *const gw_response, name: *const c_char) -> *const c_char {
-    value_boundary(ptr::null(), || {
-        // SAFETY: the caller guarantees `response`.
-        let response = unsafe { ref_arg(response, "response") }?;
-        // SAFETY: the caller guarantees `name`.
-        let name = unsafe { str_arg(name, "name") }?;
-        Ok(response.response.get_c(name).map_or(ptr::null(), |value| value.as_ptr()))
+    guarded(ptr::null(), || {
+        // SAFETY: the caller guarantees the pointer.
+        let Some(response) = (unsafe { answer(response) }) else { return ptr::null() };
+        // SAFETY: the caller guarantees NULL or a NUL-terminated string.
+        let Ok(name) = (unsafe { str_arg(name, "name") }) else { return ptr::null() };
+        response.get_c(name).map_or(ptr::null(), CStr::as_ptr)
     })
 }
 
 /// The `result` field: "SUCCESS", "FAILURE", "PENDING", "UNKNOWN" or
-/// "ERROR". Never NULL for a response gw handed out; NULL for NULL.
+/// "ERROR". Never NULL for a response gw handed out; NULL for NULL. Keeps
+/// the thread's last error.
 ///
 /// # Safety
 /// `response` is NULL or a live `gw_response`.
@@ -51,46 +63,47 @@ pub unsafe extern "C" fn gw_response_result(response: *const gw_response) -> *co
 }
 
 /// The HTTP status of the answer (200, 400, 401, 503, ...); 0 for NULL.
+/// Keeps the thread's last error.
 ///
 /// # Safety
 /// `response` is NULL or a live `gw_response`.
 #[no_mangle]
 pub unsafe extern "C" fn gw_response_http_status(response: *const gw_response) -> u16 {
-    value_boundary(0, || {
-        // SAFETY: the caller guarantees the pointer.
-        Ok(unsafe { ref_arg(response, "response") }?.response.http_status())
-    })
+    // SAFETY: the caller guarantees the pointer.
+    guarded(0, || unsafe { answer(response) }.map_or(0, Response::http_status))
 }
 
 /// How long the call took in milliseconds, from the first attempt (retries
-/// included) to the decoded answer; 0 for NULL.
+/// included) to the decoded answer; 0 for NULL. Keeps the thread's last
+/// error.
 ///
 /// # Safety
 /// `response` is NULL or a live `gw_response`.
 #[no_mangle]
 pub unsafe extern "C" fn gw_response_duration_ms(response: *const gw_response) -> u64 {
-    value_boundary(0, || {
+    guarded(0, || {
         // SAFETY: the caller guarantees the pointer.
-        let millis = unsafe { ref_arg(response, "response") }?.response.duration().as_millis();
-        Ok(u64::try_from(millis).unwrap_or(u64::MAX))
+        let millis = unsafe { answer(response) }.map_or(0, |response| response.duration().as_millis());
+        u64::try_from(millis).unwrap_or(u64::MAX)
     })
 }
 
-/// The number of fields in the answer; 0 for NULL.
+/// The number of fields in the answer; 0 for NULL. Keeps the thread's last
+/// error.
 ///
 /// # Safety
 /// `response` is NULL or a live `gw_response`.
 #[no_mangle]
 pub unsafe extern "C" fn gw_response_len(response: *const gw_response) -> usize {
-    value_boundary(0, || {
-        // SAFETY: the caller guarantees the pointer.
-        Ok(unsafe { ref_arg(response, "response") }?.response.len())
-    })
+    // SAFETY: the caller guarantees the pointer.
+    guarded(0, || unsafe { answer(response) }.map_or(0, Response::len))
 }
 
 /// The field at `index` (0 .. `gw_response_len` - 1, in the gateway's order):
 /// `*name` and `*value` receive strings owned by the response. Both are
-/// written only on `GW_OK`; `GW_ERR_OUT_OF_RANGE` past the end.
+/// reset to NULL on entry (whatever else is wrong) and written only on
+/// `GW_OK`; `GW_ERR_OUT_OF_RANGE` past the end. Sets the last error on
+/// failure, like every call that returns a `gw_status`.
 ///
 /// # Safety
 /// `response` is a live `gw_response`; `name` and `value` point to writable storage.
@@ -102,12 +115,14 @@ pub unsafe extern "C" fn gw_response_field(
     value: *mut *const c_char,
 ) -> gw_status {
     status_boundary(|| {
-        // SAFETY: the caller guarantees `response`.
+        // SAFETY: the caller guarantees the pointers. Both outputs are reset
+        // before any argument is checked.
+        let name_out = unsafe { out_arg(name as *mut *mut c_char, "name") };
+        // SAFETY: as above.
+        let value_out = unsafe { out_arg(value as *mut *mut c_char, "value") };
+        let (name_out, value_out) = (name_out?, value_out?);
+        // SAFETY: as above.
         let response = unsafe { ref_arg(response, "response") }?;
-        // SAFETY: the caller guarantees `name` (out_arg resets it to NULL first).
-        let name_out = unsafe { out_arg(name as *mut *mut c_char, "name") }?;
-        // SAFETY: the caller guarantees `value` (out_arg resets it to NULL first).
-        let value_out = unsafe { out_arg(value as *mut *mut c_char, "value") }?;
         let (field_name, field_value) = response.response.field_c(index).ok_or_else(|| {
             Error::new(Kind::OutOfRange, format!("field index {index} is past the last of {}", response.response.len()))
         })?;
@@ -123,9 +138,6 @@ pub unsafe extern "C" fn gw_response_field(
 /// `response` is NULL or came from a gw call and is not used again.
 #[no_mangle]
 pub unsafe extern "C" fn gw_response_free(response: *mut gw_response) {
-    value_boundary((), || {
-        // SAFETY: the caller passes ownership of a handle gw handed out.
-        unsafe { free_handle(response) };
-        Ok(())
-    })
+    // SAFETY: the caller passes ownership of a handle gw handed out.
+    guarded((), || unsafe { free_handle(response) })
 }

@@ -2,6 +2,8 @@
 
 use std::ffi::c_char;
 
+use super::panic::guarded;
+
 /// The major version of the header; a change breaks the ABI.
 pub const GW_VERSION_MAJOR: u32 = 0;
 /// The minor version of the header: additions only.
@@ -16,7 +18,8 @@ pub const GW_VERSION_NUMBER: u32 = 0x000100;
 /// compiled against.
 #[no_mangle]
 pub extern "C" fn gw_version() -> *const c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
+    guarded(VERSION.as_ptr().cast(), || VERSION.as_ptr().cast())
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use gw::config::{LogLevel, LogSink};
 use gw::ffi::client::{gw_client, gw_client_free, gw_client_new, gw_create_session, gw_execute, gw_tokenize_p2pe};
 use gw::ffi::config::*;
 use gw::ffi::error::{gw_last_error, gw_last_error_field};
-use gw::ffi::request::{gw_request, gw_request_free, gw_request_new, gw_request_set};
+use gw::ffi::request::{gw_request, gw_request_free, gw_request_new, gw_request_set, gw_request_tokenize_p2pe};
 use gw::ffi::response::{
     gw_response, gw_response_field, gw_response_free, gw_response_get, gw_response_http_status, gw_response_len,
     gw_response_result,
@@ -416,7 +416,7 @@ impl Drop for CClient {
     }
 }
 
-/// A `gw_request`, freed on drop.
+/// A `gw_request` (or NULL), freed on drop.
 pub struct CRequest(pub *mut gw_request);
 
 impl CRequest {
@@ -429,6 +429,34 @@ impl CRequest {
         CRequest(request)
     }
 
+    /// `gw_request_tokenize_p2pe` (None is passed as NULL): its status and
+    /// the request, NULL on failure. `*out` starts non-NULL, so a failure
+    /// that leaves it set panics here.
+    pub fn tokenize_p2pe(
+        token: Option<&str>,
+        ksn: &str,
+        payload: &str,
+        iv: Option<&str>,
+        card_bin: Option<&str>,
+    ) -> (gw_status, CRequest) {
+        let (token, ksn, payload, iv, bin) = (c_opt(token), c(ksn), c(payload), c_opt(iv), c_opt(card_bin));
+        let mut out = ptr::NonNull::<gw_request>::dangling().as_ptr();
+        // SAFETY: C strings (or NULL where allowed) alive for the call, and a
+        // writable out pointer.
+        let status = unsafe {
+            gw_request_tokenize_p2pe(
+                ptr_or_null(&token),
+                ksn.as_ptr(),
+                payload.as_ptr(),
+                ptr_or_null(&iv),
+                ptr_or_null(&bin),
+                &mut out,
+            )
+        };
+        assert!(status == GW_OK || out.is_null(), "status {status} left *out set");
+        (status, CRequest(out))
+    }
+
     /// `gw_request_set`: its status.
     pub fn set(&self, name: &str, value: &str) -> gw_status {
         // SAFETY: a live request and valid C strings, which gw copies.
@@ -438,7 +466,7 @@ impl CRequest {
 
 impl Drop for CRequest {
     fn drop(&mut self) {
-        // SAFETY: from gw_request_new, freed once.
+        // SAFETY: NULL or from gw_request_new / gw_request_tokenize_p2pe, freed once.
         unsafe { gw_request_free(self.0) }
     }
 }
@@ -553,9 +581,15 @@ pub fn library_dir() -> PathBuf {
 /// Compiles `tests/c/<source>` (C99, or C++17 when `cpp`) with `-Wall -Wextra
 /// -Werror -pedantic` into an executable linked with `-lgw` (rpath set).
 pub fn compile_c(source: &str, cpp: bool) -> PathBuf {
+    compile_c_file(&root().join("tests/c").join(source), cpp, &[])
+}
+
+/// As [`compile_c`], for any source file (e.g. a generated one), with `extra`
+/// compiler arguments (e.g. `-pthread`).
+pub fn compile_c_file(source: &Path, cpp: bool, extra: &[&str]) -> PathBuf {
     let lib = library_dir();
     let out_dir = scratch_dir("c-programs");
-    let exe = out_dir.join(Path::new(source).file_stem().unwrap());
+    let exe = out_dir.join(source.file_stem().unwrap());
     let compiler = cc::Build::new()
         .cpp(cpp)
         .target(env!("GW_BUILD_TARGET"))
@@ -569,14 +603,20 @@ pub fn compile_c(source: &str, cpp: bool) -> PathBuf {
         .args([if cpp { "-std=c++17" } else { "-std=c99" }, "-Wall", "-Wextra", "-Werror", "-pedantic"])
         .arg("-I")
         .arg(root().join("include"))
-        .arg(root().join("tests/c").join(source))
+        .arg(source)
         .arg("-o")
         .arg(&exe)
         .arg(format!("-L{}", lib.display()))
         .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-lgw");
+        .arg("-lgw")
+        .args(extra);
     let output = command.output().expect("run the C compiler");
-    assert!(output.status.success(), "compiling {source} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "compiling {} failed:\n{}",
+        source.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
     exe
 }
 

@@ -106,7 +106,7 @@ def mastercard(sim_path) -> dict:
 
 @pytest.fixture
 def client(base_url):
-    with gw.Client(base_url, MERCHANT, api_password=PASSWORD, timeout=10, retries=0) as c:
+    with gw.Client(base_url, MERCHANT, api_password=PASSWORD, timeout_ms=10_000, retries=0) as c:
         yield c
 
 

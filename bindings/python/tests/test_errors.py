@@ -52,7 +52,7 @@ def test_connect_error_on_a_closed_port(closed_url):
 
 
 def test_timeout_with_the_delay_fault(base_url):
-    with gw.Client(base_url, MERCHANT, api_password=PASSWORD, timeout=0.3, retries=0) as client:
+    with gw.Client(base_url, MERCHANT, api_password=PASSWORD, timeout_ms=300, retries=0) as client:
         started = time.monotonic()
         with pytest.raises(gw.Timeout) as caught:
             fault(client, "delay,ms=3000")
@@ -240,3 +240,61 @@ def test_every_status_of_the_library_has_its_class():
         assert errors.error_class(status) is expected[gw.status_name(status)], status
     assert errors.error_class(0) is gw.InternalError  # GW_OK is no error
     assert errors.error_class(999) is gw.InternalError
+
+
+def test_the_tree_groups_the_classes_by_intent():
+    """The documented tree (errors.py, README "Exceptions")."""
+    assert issubclass(gw.AuthenticationError, gw.GatewayError) and issubclass(gw.Declined, gw.GatewayError)
+    for cls in (gw.Timeout, gw.IoError, gw.ProtocolError, gw.Pending, gw.UnknownResult):
+        assert issubclass(cls, gw.InDoubt) and not issubclass(cls, gw.GatewayError), cls
+    for cls in (gw.ValidationError, gw.ConfigError, gw.ConnectError, gw.TlsError, gw.InternalError):
+        assert not issubclass(cls, (gw.InDoubt, gw.GatewayError)), cls
+    assert not issubclass(gw.GatewayError, gw.InDoubt)
+
+
+def test_except_gateway_error_catches_every_refusal(base_url, client, visa):
+    """A till's `except gw.GatewayError` catches what the gateway said no to, for real."""
+    refused = []
+    wrong = gw.Client(base_url, MERCHANT, api_password="wrong-password-xyz", retries=0)
+    attempts = [
+        wrong.create_session,
+        lambda: client.tokenize_p2pe(**visa, fields={P2PE + "encryptionState": "INVALID"}),
+        lambda: client.tokenize_p2pe(**{**visa, "card_bin": "000000"}),
+    ]
+    for attempt in attempts:
+        try:
+            attempt()
+        except gw.GatewayError as err:
+            assert err.response is not None
+            refused.append(type(err))
+    wrong.close()
+    assert refused == [gw.AuthenticationError, gw.Declined, gw.GatewayError]
+
+
+def test_except_in_doubt_catches_what_may_have_been_processed(base_url, closed_url):
+    caught = []
+    for name in ["delay,ms=3000", "reset", "garbage", "result-pending", "result-unknown"]:
+        with gw.Client(base_url, MERCHANT, api_password=PASSWORD, timeout_ms=300, retries=0) as short:
+            try:
+                fault(short, name)
+            except gw.InDoubt as err:
+                caught.append(type(err))
+    assert caught == [gw.Timeout, gw.IoError, gw.ProtocolError, gw.Pending, gw.UnknownResult]
+    with gw.Client(closed_url, MERCHANT, api_password=PASSWORD, retries=0) as other:
+        with pytest.raises(gw.ConnectError) as refused:
+            other.create_session()
+    assert not isinstance(refused.value, gw.InDoubt), "a request never sent is not in doubt"
+
+
+def test_str_starts_with_the_status_name(client, visa):
+    with pytest.raises(gw.Declined) as declined:
+        client.tokenize_p2pe(**visa, fields={P2PE + "encryptionState": "INVALID"})
+    with pytest.raises(gw.ValidationError) as invalid:
+        client.tokenize_p2pe("0123", visa["payload"])
+    with pytest.raises(gw.ValidationError) as raised_by_the_binding:
+        client.tokenize_p2pe(None, visa["payload"])  # type: ignore[arg-type]
+    for err in (declined.value, invalid.value, raised_by_the_binding.value):
+        assert str(err) == f"{err.status_name}: {err.message}", str(err)
+    assert str(invalid.value).startswith("GW_ERR_INVALID_FIELD: ")
+    assert str(declined.value).startswith("GW_DECLINED: ")
+    assert visa["payload"] not in str(invalid.value)

@@ -10,6 +10,7 @@ from conftest import MERCHANT
 
 SESSION_ID = re.compile(r"^SESSION0002[0-9A-Z]{20}$")
 TOKEN = re.compile(r"^9\d{15}$")
+P2PE = "sourceOfFunds.provided.card.p2pe."
 
 
 def luhn_ok(number: str) -> bool:
@@ -107,3 +108,45 @@ def test_log_callback_gets_lines_without_secrets(base_url, visa):
     assert all(1 <= level <= 4 for level, _ in lines)
     text = "\n".join(message for _, message in lines)
     assert PASSWORD not in text and visa["payload"] not in text
+
+
+def test_tokenize_p2pe_carries_a_correlation_id_and_more_fields(client, visa):
+    response = client.tokenize_p2pe(**visa, correlation_id="till-7/sale-42",
+                                    fields={P2PE + "encryptionState": "VALID"})
+    assert TOKEN.match(response["token"])
+    assert response["correlationId"] == "till-7/sale-42"
+    # The same with (name, value) pairs, and a merchant-supplied token.
+    response = client.tokenize_p2pe(**visa, token="9123456789012353", fields=[("correlationId", "till-7/sale-43")])
+    assert response["token"] == "9123456789012353" and response["correlationId"] == "till-7/sale-43"
+
+
+def test_tokenize_p2pe_extra_fields_are_validated_before_sending(client, visa):
+    with pytest.raises(gw.ValidationError) as caught:
+        client.tokenize_p2pe(**visa, correlation_id="x" * 101)
+    assert caught.value.field == "correlationId" and caught.value.argument == "correlation_id"
+    with pytest.raises(gw.ValidationError) as caught:
+        client.tokenize_p2pe(**visa, fields={P2PE + "encryptionState": "BROKEN"})
+    assert caught.value.field == P2PE + "encryptionState"
+    with pytest.raises(TypeError, match="'fields'"):
+        client.tokenize_p2pe(**visa, fields="correlationId=x")
+
+
+def test_tokenize_p2pe_declined_carries_the_correlation_id(client, visa):
+    with pytest.raises(gw.Declined) as caught:
+        client.tokenize_p2pe(**visa, correlation_id="till-7/sale-44", fields={P2PE + "encryptionState": "INVALID"})
+    assert caught.value.response["correlationId"] == "till-7/sale-44"
+
+
+def test_a_log_callback_that_raises_does_not_break_the_call(base_url, visa):
+    """As documented: an exception raised by `log` is dropped; the call goes on."""
+    from conftest import PASSWORD
+
+    calls = []
+
+    def failing(level, message):
+        calls.append(level)
+        raise RuntimeError("the till's logger is broken")
+
+    with gw.Client(base_url, MERCHANT, api_password=PASSWORD, log=failing, log_level="debug") as client:
+        assert TOKEN.match(client.tokenize_p2pe(**visa, correlation_id="till-7/sale-45")["token"])
+    assert calls, "the callback was called"

@@ -90,7 +90,7 @@ def test_threads_with_their_own_clients_and_failures(base_url, closed_url):
 def test_close_while_calls_run_waits_for_them(base_url):
     in_flight = threading.Event()
     # gw logs at debug level from inside the call, before sending: the call is running.
-    client = gw.Client(base_url, MERCHANT, api_password=PASSWORD, timeout=5,
+    client = gw.Client(base_url, MERCHANT, api_password=PASSWORD, timeout_ms=5000,
                        log=lambda level, message: in_flight.set(), log_level="debug")
     outcome = []
 

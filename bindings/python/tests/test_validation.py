@@ -80,7 +80,9 @@ def test_unencodable_string_is_refused(client):
     (("http://127.0.0.1:1", 42), {"api_password": PASSWORD}, "merchant"),
     (("http://127.0.0.1:1", MERCHANT), {"api_password": 1234}, "api_password"),
     (("http://127.0.0.1:1", MERCHANT), {"api_password": PASSWORD, "api_version": "50"}, "api_version"),
-    (("http://127.0.0.1:1", MERCHANT), {"api_password": PASSWORD, "timeout": "10"}, "timeout"),
+    (("http://127.0.0.1:1", MERCHANT), {"api_password": PASSWORD, "timeout_ms": "10"}, "timeout_ms"),
+    (("http://127.0.0.1:1", MERCHANT), {"api_password": PASSWORD, "timeout_ms": 0.5}, "timeout_ms"),
+    (("http://127.0.0.1:1", MERCHANT), {"api_password": PASSWORD, "connect_timeout_ms": 1.5}, "connect_timeout_ms"),
     (("http://127.0.0.1:1", MERCHANT), {"api_password": PASSWORD, "retries": 1.5}, "retries"),
     (("http://127.0.0.1:1", MERCHANT), {"api_password": PASSWORD, "ca_bundle": 3}, "ca_bundle"),
 ])
@@ -99,8 +101,9 @@ def test_client_password_never_in_type_error():
     ({"base_url": None}, "base_url"),
     ({"merchant": None}, "merchant"),
     ({"api_password": None}, "api_password"),
-    ({"timeout": -1}, "timeout"),
-    ({"timeout": 0}, "timeout"),
+    ({"timeout_ms": -1}, "timeout_ms"),
+    ({"timeout_ms": 0}, "timeout_ms"),
+    ({"connect_timeout_ms": 2**32}, "connect_timeout_ms"),
     ({"trust": "none"}, "trust"),
 ])
 def test_client_bad_values(kwargs, argument):

@@ -8,7 +8,8 @@
         token = client.tokenize_p2pe(ksn, payload, initialization_vector=iv, card_bin=bin)
         print(token["token"])
 
-Every outcome but ``result=SUCCESS`` raises a subclass of :class:`gw.Error`.
+Every outcome but ``result=SUCCESS`` raises a subclass of :class:`gw.Error`
+(the tree: :mod:`gw.errors`). Durations are whole milliseconds throughout.
 The library is found through ``GW_LIBRARY``, next to this package, or the
 dynamic linker's path (see ``gw._native``).
 """
@@ -32,6 +33,7 @@ from .errors import (
     Declined,
     Error,
     GatewayError,
+    InDoubt,
     InternalError,
     IoError,
     Pending,
@@ -54,6 +56,7 @@ __all__ = [
     "EXPECTED_MAJOR",
     "Error",
     "GatewayError",
+    "InDoubt",
     "InternalError",
     "IoError",
     "LOG_DEBUG",

@@ -66,6 +66,7 @@ SIGNATURES = {
     "gw_last_error_http_status": (c_uint16, []),
     "gw_request_new": (gw_status, [c_char_p, _OUT]),
     "gw_request_set": (gw_status, [_HANDLE, c_char_p, c_char_p]),
+    "gw_request_tokenize_p2pe": (gw_status, [c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, _OUT]),
     "gw_request_free": (None, [_HANDLE]),
     "gw_response_get": (c_char_p, [_HANDLE, c_char_p]),
     "gw_response_result": (c_char_p, [_HANDLE]),

@@ -30,6 +30,7 @@ TOKENIZE_FIELDS = {
     "payload": _P2PE + "payload",
     "initialization_vector": _P2PE + "initializationVector",
     "card_bin": _P2PE + "cardBin",
+    "correlation_id": "correlationId",
 }
 _ARGUMENT_OF_FIELD = {field: argument for argument, field in TOKENIZE_FIELDS.items()}
 
@@ -74,13 +75,13 @@ def _uint(value: Any, argument: str, low: int = 0, high: int = 0xFFFFFFFF) -> in
 
 
 def _milliseconds(value: Any, argument: str) -> int:
-    """Seconds (int or float, > 0) to whole milliseconds."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"argument '{argument}' must be a number of seconds, not {type(value).__name__}")
-    if not 0 < value <= 0xFFFFFFFF / 1000:
-        raise ValidationError(ERR_INVALID_FIELD, f"argument '{argument}' must be a positive number of seconds",
-                              field=argument, argument=argument)
-    return max(1, round(value * 1000))
+    """A duration: whole milliseconds, as everywhere in gw (C, C++, Python)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"argument '{argument}' must be an int of milliseconds, not {type(value).__name__}")
+    if not 0 < value <= 0xFFFFFFFF:
+        raise ValidationError(ERR_INVALID_FIELD, f"argument '{argument}' must be a positive number of milliseconds "
+                              f"(at most {0xFFFFFFFF})", field=argument, argument=argument)
+    return value
 
 
 def _text(raw: Optional[bytes]) -> Optional[str]:
@@ -124,12 +125,9 @@ class Client:
     ``with`` block; a client still in use by another thread is freed when
     that last call returns.
 
-    ``timeout`` and ``connect_timeout`` are in seconds; ``trust`` is
-    ``"bundled"`` (Mozilla roots in gw, the default) or ``"system"``;
-    ``client_certificate`` a ``(certificate_pem_path, private_key_pem_path)``
-    pair; ``log`` a callable ``(level: int, message: str)`` called from the
-    calling thread, at ``log_level`` ("error", "warn", "info", "debug") and
-    more severe, never given the password or card data.
+    Durations are whole milliseconds everywhere in gw (``timeout_ms``,
+    ``connect_timeout_ms``, :attr:`Response.duration_ms`), as in the C API.
+    Every argument is described in ``bindings/python/README.md``.
     """
 
     def __init__(
@@ -139,9 +137,9 @@ class Client:
         api_password: Optional[str] = None,
         api_version: int = 50,
         ca_bundle: Optional[str] = None,
-        timeout: Optional[float] = None,
         *,
-        connect_timeout: Optional[float] = None,
+        timeout_ms: Optional[int] = None,
+        connect_timeout_ms: Optional[int] = None,
         retries: Optional[int] = None,
         trust: Optional[str] = None,
         proxy: Optional[str] = None,
@@ -180,10 +178,11 @@ class Client:
             raise TypeError("argument 'proxy_from_environment' must be bool")
         if proxy_from_environment:
             settings.append(("gw_config_set_proxy_from_environment", 1))
-        if timeout is not None:
-            settings.append(("gw_config_set_timeout_ms", _milliseconds(timeout, "timeout")))
-        if connect_timeout is not None:
-            settings.append(("gw_config_set_connect_timeout_ms", _milliseconds(connect_timeout, "connect_timeout")))
+        if timeout_ms is not None:
+            settings.append(("gw_config_set_timeout_ms", _milliseconds(timeout_ms, "timeout_ms")))
+        if connect_timeout_ms is not None:
+            settings.append(("gw_config_set_connect_timeout_ms",
+                             _milliseconds(connect_timeout_ms, "connect_timeout_ms")))
         if retries is not None:
             settings.append(("gw_config_set_retries", _uint(retries, "retries")))
         self._log_callback = None
@@ -272,13 +271,20 @@ class Client:
         initialization_vector: Optional[str] = None,
         card_bin: Optional[str] = None,
         token: Optional[str] = None,
+        *,
+        correlation_id: Optional[str] = None,
+        fields: Optional[Fields] = None,
     ) -> Response:
         """TOKENIZE of a card encrypted by a P2PE terminal (TDES DUKPT).
 
         ``key_serial_number``: 20 hex digits; ``payload``: the encrypted card
         (hex); ``initialization_vector``: 16 hex digits or None; ``card_bin``:
         up to 6 digits or None; ``token``: None lets the gateway generate the
-        token, else that token is created or updated. Read ``["token"]``.
+        token, else that token is created or updated; ``correlation_id``: the
+        till's reference, echoed in the answer; ``fields``: any other TOKENIZE
+        fields (a mapping or (name, value) pairs, e.g.
+        ``{"sourceOfFunds.provided.card.p2pe.encryptionState": "VALID"}``).
+        Every field is validated before anything is sent. Read ``["token"]``.
         """
         args = (
             _bytes(token, "token", required=False),
@@ -287,7 +293,11 @@ class Client:
             _bytes(initialization_vector, "initialization_vector", required=False),
             _bytes(card_bin, "card_bin", required=False),
         )
-        return self._call(_native.lib().gw_tokenize_p2pe, *args, argument_of_field=_ARGUMENT_OF_FIELD)
+        extra = _encode_fields(fields if fields is not None else {})
+        if correlation_id is not None:
+            extra.append((b"correlationId", _bytes(correlation_id, "correlation_id")))
+        lib = _native.lib()
+        return self._send(lambda out: lib.gw_request_tokenize_p2pe(*args, out), extra, _ARGUMENT_OF_FIELD)
 
     def execute(self, operation: str, fields: Fields) -> Response:
         """Any request of ``operation`` ("CREATE_SESSION" or "TOKENIZE") with
@@ -295,27 +305,40 @@ class Client:
         is validated locally; gw adds apiOperation, merchant and authentication.
         """
         op = _bytes(operation, "operation")
-        if isinstance(fields, Mapping):
-            pairs = list(fields.items())
-        elif isinstance(fields, (str, bytes)) or not isinstance(fields, Iterable):
-            raise TypeError(f"argument 'fields' must be a mapping or (name, value) pairs, not {type(fields).__name__}")
-        else:
-            pairs = list(fields)
-        encoded = []
-        for pair in pairs:
-            if not isinstance(pair, tuple) or len(pair) != 2:
-                raise TypeError("argument 'fields' must hold (name, value) pairs")
-            name = _bytes(pair[0], "fields name")
-            encoded.append((name, _bytes(pair[1], f"fields[{pair[0]!r}]")))
-
+        encoded = _encode_fields(fields)
         lib = _native.lib()
-        status, request = _native.out_handle("request", lambda out: lib.gw_request_new(op, out))
+        return self._send(lambda out: lib.gw_request_new(op, out), encoded)
+
+    def _send(self, new_request: Callable[[Any], int], fields: list,
+              argument_of_field: Optional[dict] = None) -> Response:
+        """Creates a request with `new_request`, sets `fields` (encoded pairs), executes it."""
+        lib = _native.lib()
+        status, request = _native.out_handle("request", new_request)
         if status != OK:
-            _raise(status)
+            raise _error(status, None, argument_of_field)
         with request:
-            for name, value in encoded:
-                _check(lib.gw_request_set(request.pointer, name, value))
-            return self._call(lib.gw_execute, request.pointer)
+            for name, value in fields:
+                status = lib.gw_request_set(request.pointer, name, value)
+                if status != OK:
+                    raise _error(status, None, argument_of_field)
+            return self._call(lib.gw_execute, request.pointer, argument_of_field=argument_of_field)
+
+
+def _encode_fields(fields: Fields) -> list:
+    """NVP fields (a mapping or (name, value) pairs) as (bytes, bytes) pairs, checked before any C call."""
+    if isinstance(fields, Mapping):
+        pairs = list(fields.items())
+    elif isinstance(fields, (str, bytes)) or not isinstance(fields, Iterable):
+        raise TypeError(f"argument 'fields' must be a mapping or (name, value) pairs, not {type(fields).__name__}")
+    else:
+        pairs = list(fields)
+    encoded = []
+    for pair in pairs:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise TypeError("argument 'fields' must hold (name, value) pairs")
+        name = _bytes(pair[0], "fields name")
+        encoded.append((name, _bytes(pair[1], f"fields[{pair[0]!r}]")))
+    return encoded
 
 
 def _log_trampoline(log: Callable[[int, str], None]) -> Callable[[Any, int, Optional[bytes]], None]:

@@ -1,4 +1,20 @@
-"""gw's exceptions: one class per status class, all under :class:`Error`.
+"""gw's exceptions: one class per status class, all under :class:`Error`,
+grouped so a till can catch by intent (bindings/python/README.md, "Exceptions")::
+
+    Error
+    ├── ValidationError   nothing sent: a value failed local validation (also a ValueError)
+    ├── ConfigError       nothing sent: the configuration is incomplete or invalid
+    ├── ConnectError      nothing sent: no connection (safe to retry)
+    ├── TlsError          no TLS session: untrusted certificate, wrong host, refused handshake
+    ├── InDoubt           the request may have been processed: look it up before repeating it
+    │   ├── Timeout, IoError, ProtocolError
+    │   └── Pending, UnknownResult
+    ├── GatewayError      the gateway answered and said no (``.response``): result=ERROR itself
+    │   ├── AuthenticationError   HTTP 401
+    │   └── Declined              result=FAILURE
+    └── InternalError     a bug in gw
+
+``str(err)`` starts with the status name, as in C++: ``"GW_ERR_TIMEOUT: ..."``.
 
 Every exception carries ``.status`` (gw's stable status number),
 ``.status_name`` (its C name, ``"GW_ERR_TIMEOUT"``, from the library's
@@ -36,7 +52,7 @@ class Error(Exception):
 
     def __init__(self, status: int, message: str, field: Optional[str] = None,
                  response: Optional["Response"] = None, http_status: Optional[int] = None) -> None:
-        super().__init__(message)
+        super().__init__(f"{_name_or_number(status)}: {message}")
         self.status = status
         self.message = message
         self.field = field
@@ -112,41 +128,52 @@ class ConnectError(Error):
     """The connection could not be established; the request was NOT sent (safe to retry)."""
 
 
-class Timeout(Error):
-    """The call timed out; the request may have been processed."""
-
-
 class TlsError(Error):
     """TLS failed: untrusted certificate, wrong host name, refused handshake."""
 
 
-class IoError(Error):
+class InDoubt(Error):
+    """The request may have reached the gateway and been processed, and no
+    final answer says so: look the outcome up (e.g. by ``correlationId``)
+    before repeating a request that must not happen twice."""
+
+
+class Timeout(InDoubt):
+    """The call timed out; the request may have been processed."""
+
+
+class IoError(InDoubt):
     """The connection failed mid-exchange; the request may have been processed."""
 
 
-class ProtocolError(Error):
+class ProtocolError(InDoubt):
     """The answer is not an NVP answer: HTML, garbage, oversized, bad HTTP."""
 
 
-class AuthenticationError(Error):
-    """HTTP 401: the merchant or the API password was rejected."""
-
-
-class GatewayError(Error):
-    """The gateway answered ``result=ERROR``: see ``.cause``, ``.explanation``,
-    ``.field`` (the gateway's ``error.field``), ``.validation_type``, ``.support_code``."""
-
-
-class Declined(Error):
-    """The gateway declined the operation (``result=FAILURE``); see ``.gateway_code``."""
-
-
-class Pending(Error):
+class Pending(InDoubt):
     """The operation is pending (``result=PENDING``)."""
 
 
-class UnknownResult(Error):
+class UnknownResult(InDoubt):
     """The result is unknown (``result=UNKNOWN`` or unrecognised)."""
+
+
+class GatewayError(Error):
+    """The gateway answered and said no; ``.response`` is its answer.
+
+    Raised as such for ``result=ERROR``: see ``.cause`` (INVALID_REQUEST,
+    REQUEST_REJECTED, SERVER_BUSY, SERVER_FAILED), ``.explanation``,
+    ``.field`` (the gateway's ``error.field``), ``.validation_type``,
+    ``.support_code``. Its subclasses are the other refusals:
+    :class:`AuthenticationError` and :class:`Declined`."""
+
+
+class AuthenticationError(GatewayError):
+    """HTTP 401: the merchant or the API password was rejected."""
+
+
+class Declined(GatewayError):
+    """The gateway declined the operation (``result=FAILURE``); see ``.gateway_code``."""
 
 
 class InternalError(Error):
@@ -183,6 +210,14 @@ def status_name(status: int) -> Optional[str]:
         return None
     raw = _native.lib().gw_status_name(status)
     return raw.decode("ascii") if raw is not None else None
+
+
+def _name_or_number(status: int) -> str:
+    """The status name for a message; "status N" when the library cannot say."""
+    try:
+        return status_name(status) or f"status {status}"
+    except _native.LibraryError:
+        return f"status {status}"
 
 
 def error_class(status: int) -> Type[Error]:
