@@ -6,7 +6,8 @@
 #      of the repository's files: no .venv, no build output but the shared
 #      target directory (so only gw and gw-sim are rebuilt);
 #   2. every *.md file a document names exists in the repository;
-#   3. the minimum Rust version the README states is Cargo.toml's rust-version.
+#   3. the minimum Rust version the README states is Cargo.toml's rust-version;
+#   4. the README's status table has exactly the header's statuses and numbers.
 # Called by scripts/test.sh; runs alone too (after scripts/setup.sh test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,3 +58,9 @@ echo "== docs: the stated minimum Rust version"
 msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 grep -q "needs Rust $msrv or later" README.md || fail "README.md does not say 'needs Rust $msrv or later' (Cargo.toml rust-version)"
 echo "ok: Rust $msrv"
+
+echo "== docs: the README's status table is the header's"
+header=$(sed -n 's/^#define \(GW_[A-Z0-9_]*\) \([0-9]*\)$/\2 \1/p' include/gw.h | grep -vE ' GW_(TRUST|LOG|VERSION)_' | sort -n)
+readme=$(sed -n 's/^| \([0-9]*\) | `\(GW_[A-Z0-9_]*\)` |.*/\1 \2/p' README.md | sort -n)
+[ "$header" = "$readme" ] || { diff <(echo "$header") <(echo "$readme") || true; fail "README.md's status table differs from include/gw.h (< header, > README)"; }
+echo "ok: $(wc -l <<<"$header") statuses"
