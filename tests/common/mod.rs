@@ -252,6 +252,21 @@ pub fn ptr_or_null(text: &Option<CString>) -> *const c_char {
     text.as_ref().map_or(ptr::null(), |text| text.as_ptr())
 }
 
+/// The C strings of the P2PE arguments (token, KSN, payload, IV, card BIN),
+/// alive as long as this value.
+struct P2peStrings([Option<CString>; 5]);
+
+impl P2peStrings {
+    fn new(token: Option<&str>, ksn: &str, payload: &str, iv: Option<&str>, card_bin: Option<&str>) -> P2peStrings {
+        P2peStrings([c_opt(token), Some(c(ksn)), Some(c(payload)), c_opt(iv), c_opt(card_bin)])
+    }
+
+    /// The five pointers in argument order, NULL for None.
+    fn pointers(&self) -> [*const c_char; 5] {
+        self.0.each_ref().map(ptr_or_null)
+    }
+}
+
 /// Copies a C string the library returned (NULL is None).
 pub fn read(ptr: *const c_char) -> Option<String> {
     // SAFETY: the library returns NULL or a NUL-terminated string it keeps
@@ -382,21 +397,12 @@ impl CClient {
         iv: Option<&str>,
         card_bin: Option<&str>,
     ) -> (gw_status, CResponse) {
-        let (token, ksn, payload, iv, bin) = (c_opt(token), c(ksn), c(payload), c_opt(iv), c_opt(card_bin));
+        let strings = P2peStrings::new(token, ksn, payload, iv, card_bin);
+        let [token, ksn, payload, iv, bin] = strings.pointers();
         let mut out = ptr::null_mut();
         // SAFETY: a live client, C strings (or NULL where allowed) alive for
         // the call, and a writable out pointer.
-        let status = unsafe {
-            gw_tokenize_p2pe(
-                self.0,
-                ptr_or_null(&token),
-                ksn.as_ptr(),
-                payload.as_ptr(),
-                ptr_or_null(&iv),
-                ptr_or_null(&bin),
-                &mut out,
-            )
-        };
+        let status = unsafe { gw_tokenize_p2pe(self.0, token, ksn, payload, iv, bin, &mut out) };
         (status, CResponse(out))
     }
 
@@ -439,20 +445,12 @@ impl CRequest {
         iv: Option<&str>,
         card_bin: Option<&str>,
     ) -> (gw_status, CRequest) {
-        let (token, ksn, payload, iv, bin) = (c_opt(token), c(ksn), c(payload), c_opt(iv), c_opt(card_bin));
+        let strings = P2peStrings::new(token, ksn, payload, iv, card_bin);
+        let [token, ksn, payload, iv, bin] = strings.pointers();
         let mut out = ptr::NonNull::<gw_request>::dangling().as_ptr();
         // SAFETY: C strings (or NULL where allowed) alive for the call, and a
         // writable out pointer.
-        let status = unsafe {
-            gw_request_tokenize_p2pe(
-                ptr_or_null(&token),
-                ksn.as_ptr(),
-                payload.as_ptr(),
-                ptr_or_null(&iv),
-                ptr_or_null(&bin),
-                &mut out,
-            )
-        };
+        let status = unsafe { gw_request_tokenize_p2pe(token, ksn, payload, iv, bin, &mut out) };
         assert!(status == GW_OK || out.is_null(), "status {status} left *out set");
         (status, CRequest(out))
     }
