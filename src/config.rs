@@ -169,7 +169,7 @@ impl Config {
     /// The merchant ID (the gateway's `merchant` field rule: 1–40 of
     /// `0-9 a-z A-Z - _`).
     pub fn set_merchant(&mut self, merchant: &str) -> Result<()> {
-        rules::check_field(Operation::CreateSession, "merchant", merchant)
+        rules::check_field_any_version(Operation::CreateSession, "merchant", merchant)
             .map_err(|err| config_error(format!("merchant ID {}", err.rule)).with_field("merchant"))?;
         self.merchant = Some(merchant.to_owned());
         Ok(())

@@ -5,13 +5,16 @@
 //! error) and holds no logic of its own.
 //!
 //! Layers, each using only those above it in this list:
-//! [`error`], [`rules`] (the gateway's field rules), [`nvp`] (the form codec);
+//! [`error`], [`rules`] (the gateway's field rules) and [`masking`] (showing
+//! fields without their secrets), [`nvp`] (the form codec);
 //! [`config`], [`transport`]; [`request`], `response`; `client` and
 //! `operations`; [`ffi`]. The modules in plain type are crate-private: their
 //! public types ([`Client`], [`P2peCard`], [`Response`]) are re-exported here.
 
 /// cbindgen:ignore
 pub mod error;
+/// cbindgen:ignore
+pub mod masking;
 /// cbindgen:ignore
 pub mod nvp;
 /// cbindgen:ignore

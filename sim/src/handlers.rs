@@ -290,7 +290,7 @@ impl Gateway {
         if req.method != "POST" {
             return Err(NvpError::invalid_request(405, "Method not allowed: the NVP API takes POST only"));
         }
-        check_version(version)?;
+        let version = check_version(version)?;
         let charset = body_charset(req.header("Content-Type"))?;
         let fields = Fields(
             gw::nvp::decode(&req.body, charset)
@@ -330,11 +330,11 @@ impl Gateway {
             NvpError::field("apiOperation", ValidationType::Missing, "field 'apiOperation' missing: is required")
         })?;
         let out = if op_name == UPDATE_SESSION {
-            self.update_session(fields, &merchant)?
+            self.update_session(fields, &merchant, version)?
         } else {
             match Operation::from_name(op_name) {
-                Some(Operation::CreateSession) => self.create_session(fields, &merchant)?,
-                Some(Operation::Tokenize) => self.tokenize(fields, &merchant)?,
+                Some(Operation::CreateSession) => self.create_session(fields, &merchant, version)?,
+                Some(Operation::Tokenize) => self.tokenize(fields, &merchant, version)?,
                 None => {
                     return Err(NvpError::field(
                         "apiOperation",
@@ -435,8 +435,9 @@ impl Gateway {
         &self,
         fields: &[(String, String)],
         merchant: &str,
+        version: u32,
     ) -> Result<BTreeMap<String, String>, NvpError> {
-        rules::check_request(Operation::CreateSession, fields, Completeness::Complete)?;
+        rules::check_request(Operation::CreateSession, version, fields, Completeness::Complete)?;
         Self::check_merchant(fields, merchant)?;
         let s = self.sessions.create(merchant);
         Ok(session_answer(merchant, &s))
@@ -448,6 +449,7 @@ impl Gateway {
         &self,
         fields: &[(String, String)],
         merchant: &str,
+        version: u32,
     ) -> Result<BTreeMap<String, String>, NvpError> {
         for (i, (name, value)) in fields.iter().enumerate() {
             if fields[..i].iter().any(|(n, _)| n == name) {
@@ -459,8 +461,8 @@ impl Gateway {
             }
             match name.as_str() {
                 "apiOperation" | "apiUsername" | "apiPassword" => {}
-                "merchant" | "correlationId" => rules::check_field(Operation::CreateSession, name, value)?,
-                _ => rules::check_field(Operation::Tokenize, name, value)?,
+                "merchant" | "correlationId" => rules::check_field(Operation::CreateSession, version, name, value)?,
+                _ => rules::check_field(Operation::Tokenize, version, name, value)?,
             }
         }
         Self::check_merchant(fields, merchant)?;
@@ -477,17 +479,22 @@ impl Gateway {
         Ok(session_answer(merchant, &s))
     }
 
-    fn tokenize(&self, request: &[(String, String)], merchant: &str) -> Result<BTreeMap<String, String>, NvpError> {
+    fn tokenize(
+        &self,
+        request: &[(String, String)],
+        merchant: &str,
+        version: u32,
+    ) -> Result<BTreeMap<String, String>, NvpError> {
         let session_id = get(request, "session.id");
         let completeness = if session_id.is_some() { Completeness::MayUseSession } else { Completeness::Complete };
-        rules::check_request(Operation::Tokenize, request, completeness)?;
+        rules::check_request(Operation::Tokenize, version, request, completeness)?;
         Self::check_merchant(request, merchant)?;
         let merged;
         let fields: &[(String, String)] = match session_id {
             Some(id) => {
                 let s = self.sessions.get(merchant, id, get(request, "session.version")).map_err(session_error)?;
                 merged = Fields(sessions::merge(s.fields(), request));
-                rules::check_request(Operation::Tokenize, &merged.0, Completeness::Complete)?;
+                rules::check_request(Operation::Tokenize, version, &merged.0, Completeness::Complete)?;
                 &merged.0
             }
             None => request,
