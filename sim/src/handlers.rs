@@ -3,9 +3,9 @@
 
 use crate::cards;
 use crate::config::{SimConfig, SUPPORTED_VERSIONS};
-use crate::dukpt;
 use crate::faults::{BusyCounters, Fault};
 use crate::http::{HttpError, Request, Response, POLL};
+use crate::p2pe;
 use crate::sessions::{self, Session, SessionError, Sessions};
 use crate::tokens::{Repository, StoreError};
 use gw::rules::{self, Completeness, FieldError, Operation, ValidationType};
@@ -604,13 +604,16 @@ impl Gateway {
         let invalid = |f: &str, msg: &str| NvpError::field(f, ValidationType::Invalid, msg);
         let ksn_hex =
             get(fields, F_KSN).ok_or_else(|| NvpError::field(F_KSN, ValidationType::Missing, "field missing"))?;
-        let ksn = dukpt::parse_ksn(ksn_hex).map_err(|e| invalid(F_KSN, &e.to_string()))?;
-        let iv = get(fields, F_IV).map(dukpt::parse_iv).transpose().map_err(|e| invalid(F_IV, &e.to_string()))?;
         let payload_hex = get(fields, F_PAYLOAD)
             .ok_or_else(|| NvpError::field(F_PAYLOAD, ValidationType::Missing, "field missing"))?;
-        let ciphertext = hex::decode(payload_hex).map_err(|_| invalid(F_PAYLOAD, "The payload is not hexadecimal"))?;
-        let plain = dukpt::decrypt(&self.cfg.bdk, &ksn, self.cfg.variant, iv.as_ref(), &ciphertext)
-            .map_err(|_| invalid(F_PAYLOAD, "The payload is not a whole number of 8-byte TDES blocks"))?;
+        let plain = p2pe::decrypt(&self.cfg.host_keys(), ksn_hex, get(fields, F_IV), payload_hex).map_err(|e| {
+            let field = match e.field {
+                p2pe::Field::KeySerialNumber => F_KSN,
+                p2pe::Field::InitializationVector => F_IV,
+                p2pe::Field::Payload => F_PAYLOAD,
+            };
+            invalid(field, &e.message)
+        })?;
         let card = cards::parse_plaintext(&plain).map_err(|e| invalid(F_PAYLOAD, e.explanation()))?;
         if let Some(bin) = get(fields, F_BIN) {
             if !card.pan.starts_with(bin) {

@@ -13,9 +13,11 @@
 //!
 //! Modules: [`http`] (the HTTP/1.1 server side), [`server`] (listener,
 //! connections, raw faults, [`Sim`]), [`handlers`] (the NVP operations),
-//! [`pki`] (certificates and TLS), [`dukpt`], [`terminal`], [`cards`],
+//! [`pki`] (certificates and TLS), [`dukpt`] (TDES), [`aes_dukpt`],
+//! [`p2pe`] (which DUKPT a KSN names), [`terminal`], [`cards`],
 //! [`tokens`], [`sessions`], [`faults`], [`config`], [`cli`].
 
+pub mod aes_dukpt;
 pub mod cards;
 pub mod cli;
 pub mod config;
@@ -23,6 +25,7 @@ pub mod dukpt;
 pub mod faults;
 pub mod handlers;
 pub mod http;
+pub mod p2pe;
 pub mod pki;
 pub mod rng;
 pub mod server;
