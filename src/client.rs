@@ -41,8 +41,7 @@ impl Client {
     pub fn new(config: &Config) -> Result<Client> {
         config.check_complete()?;
         let endpoint = config.endpoint().unwrap_or_default();
-        let base_url = config.base_url.as_deref().unwrap_or_default();
-        let transport = Transport::new(config, base_url)?;
+        let transport = Transport::new(config)?;
         Ok(Client { config: config.clone(), endpoint, transport })
     }
 
@@ -184,7 +183,7 @@ impl Client {
     }
 
     fn path_host(&self) -> &str {
-        self.endpoint.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or("")
+        self.transport.host()
     }
 
     /// One `Info` line per attempt: operation, attempt number, where to, and
