@@ -7,7 +7,7 @@
 //! Layers, each using only those above it in this list:
 //! [`error`], [`rules`] (the gateway's field rules) and [`masking`] (showing
 //! fields without their secrets), [`nvp`] (the form codec);
-//! [`config`], [`transport`]; [`request`], `response`; `client` and
+//! [`config`], `transport`; [`request`], `response`; `client` and
 //! `operations`; [`ffi`]. The modules in plain type are crate-private: their
 //! public types ([`Client`], [`P2peCard`], [`Response`]) are re-exported here.
 
@@ -23,7 +23,7 @@ pub mod rules;
 /// cbindgen:ignore
 pub mod config;
 /// cbindgen:ignore
-pub mod transport;
+pub(crate) mod transport;
 
 /// cbindgen:ignore
 pub mod request;
