@@ -5,7 +5,7 @@
 //! error) and holds no logic of its own.
 //!
 //! Layers, each using only those above it in this list:
-//! [`error`], [`rules`] (the gateway's field rules) and [`masking`] (showing
+//! [`error`], [`rules`] (the gateway's field rules) and `masking` (showing
 //! fields without their secrets), [`nvp`] (the form codec);
 //! [`config`], `transport`; [`request`], `response`; `client` and
 //! `operations`; [`ffi`]. The modules in plain type are crate-private: their
@@ -14,7 +14,7 @@
 /// cbindgen:ignore
 pub mod error;
 /// cbindgen:ignore
-pub mod masking;
+pub(crate) mod masking;
 /// cbindgen:ignore
 pub mod nvp;
 /// cbindgen:ignore
