@@ -14,7 +14,17 @@ fn stated_layers(lib: &str) -> Vec<String> {
         .take_while(|line| line.starts_with("//!") && line.trim() != "//!")
         .collect::<Vec<_>>()
         .join(" ");
-    paragraph.split('`').skip(1).step_by(2).map(|name| name.trim_matches(['[', ']']).to_owned()).collect()
+    // The list ends at `ffi`, the top; what follows names types, not layers.
+    let names = paragraph.split('`').skip(1).step_by(2).map(|name| name.trim_matches(['[', ']']).to_owned());
+    let mut layers: Vec<String> = Vec::new();
+    for name in names {
+        let top = name == "ffi";
+        layers.push(name);
+        if top {
+            break;
+        }
+    }
+    layers
 }
 
 /// The crate modules a source file refers to (`crate::NAME`), comments
