@@ -72,6 +72,11 @@ pub enum StoreError {
     PanChangeForbidden,
     /// Unique-card repository: the card is already stored under another token.
     CardHasOtherToken,
+    /// Random or Preserve 6.4 repository: a `token` the repository does not
+    /// hold. Only a Merchant-Supplied repository creates a token the merchant
+    /// names (tokenize.nvp-v50.txt:7); under the other strategies the call
+    /// with a `token` only updates an existing one.
+    UnknownToken,
 }
 
 impl StoreError {
@@ -85,6 +90,9 @@ impl StoreError {
             }
             StoreError::CardHasOtherToken => {
                 "The token repository uses the UNIQUE_CARD strategy: this card is already stored against another token"
+            }
+            StoreError::UnknownToken => {
+                "No such token: the token repository generates its tokens (RANDOM_WITH_LUHN or PRESERVE_6_4), so a request with a token can only update an existing one; omit the token to create one"
             }
         }
     }
@@ -176,8 +184,9 @@ impl Repository {
         self.len() == 0
     }
 
-    /// Stores a card: create-or-update of `token` when given, else a new
-    /// token by the strategy (or, in unique-card mode, the card's token).
+    /// Stores a card: update of `token` when given (create too, in a
+    /// Merchant-Supplied repository), else a new token by the strategy (or,
+    /// in unique-card mode, the card's token).
     pub fn store(
         &self,
         token: Option<&str>,
@@ -189,6 +198,9 @@ impl Repository {
         let existing_for_card = inner.by_pan.get(pan).cloned();
         let token = match token {
             Some(t) => {
+                if self.strategy != TokenStrategy::MerchantSupplied && !inner.tokens.contains_key(t) {
+                    return Err(StoreError::UnknownToken);
+                }
                 if self.mode == RepositoryMode::UniqueCard {
                     if let Some(other) = &existing_for_card {
                         if other != t {
@@ -285,7 +297,8 @@ mod tests {
         let b = r.store(None, PAN, Some("1229"), "M").unwrap();
         assert_eq!(a.token, b.token);
         assert_eq!(r.len(), 1);
-        assert_eq!(r.store(Some("OTHER1"), PAN, None, "M").unwrap_err(), StoreError::CardHasOtherToken);
+        let other = r.store(None, "5555555555554444", None, "M").unwrap();
+        assert_eq!(r.store(Some(&other.token), PAN, None, "M").unwrap_err(), StoreError::CardHasOtherToken);
     }
 
     #[test]
@@ -306,6 +319,21 @@ mod tests {
         let b = r.store(Some("MYTOKEN1"), "5555555555554444", None, "M").unwrap();
         assert_eq!(b.expiry.as_deref(), Some("0130"));
         assert_eq!(r.get("MYTOKEN1").unwrap().pan(), "5555555555554444");
+    }
+
+    /// tokenize.nvp-v50.txt:7: only a Merchant-Supplied repository creates a
+    /// token through "Create or Update Token"; Random and Preserve 6.4 update.
+    #[test]
+    fn only_merchant_supplied_creates_a_named_token() {
+        for strategy in [TokenStrategy::RandomWithLuhn, TokenStrategy::Preserve64] {
+            let r = Repository::new("R", strategy, RepositoryMode::UniqueToken);
+            assert_eq!(r.store(Some("4000001234560002"), PAN, None, "M").unwrap_err(), StoreError::UnknownToken);
+            assert!(r.is_empty());
+            let a = r.store(None, PAN, None, "M").unwrap();
+            assert_eq!(r.store(Some(&a.token), PAN, Some("1229"), "M").unwrap().token, a.token);
+        }
+        let r = Repository::new("R", TokenStrategy::MerchantSupplied, RepositoryMode::UniqueToken);
+        assert_eq!(r.store(Some("NEW1"), PAN, None, "M").unwrap().token, "NEW1");
     }
 
     #[test]

@@ -224,6 +224,28 @@ fn merchant_supplied_tokens() {
     assert_field_error(&post(&sim, &with(tokenize(&p), &[("token", "not-alnum!")])), 400, "token", "INVALID");
 }
 
+/// tokenize.nvp-v50.txt:7 — "If you use a Merchant-Supplied generation strategy, you also use
+/// this call to create the token": under Random and Preserve 6.4 a `token` the repository
+/// does not hold is refused (INVALID on `token`), nothing is stored; an existing one is updated.
+#[test]
+fn only_merchant_supplied_creates_a_token_the_request_names() {
+    for strategy in [TokenStrategy::RandomWithLuhn, TokenStrategy::Preserve64] {
+        let sim = start(config().token_strategy(strategy));
+        let p = terminal::encrypt_pan(VISA).unwrap();
+        // A 6.4-shaped and a Luhn-shaped token alike: neither is the repository's.
+        for t in ["4000001234560002", "9000000000000009", "MYTOKEN42"] {
+            let r = post(&sim, &with(tokenize(&p), &[("token", t)]));
+            assert_field_error(&r, 400, "token", "INVALID");
+            assert!(r.get("error.explanation").unwrap().contains("No such token"), "{strategy:?}");
+        }
+        assert_eq!(sim.token_count(), 0, "{strategy:?}");
+        let t = ok(&post(&sim, &tokenize(&p)))["token"].clone();
+        let f = ok(&post(&sim, &with(tokenize(&p), &[("token", &t)])));
+        assert_eq!(f["token"], t);
+        assert_eq!(sim.token_count(), 1);
+    }
+}
+
 #[test]
 fn random_luhn_tokens() {
     let sim = start(config().token_strategy(TokenStrategy::RandomWithLuhn));
@@ -267,9 +289,11 @@ fn unique_card_returns_the_existing_token() {
         .clone();
     assert_eq!(a, b);
     assert_eq!(sim.token_count(), 1);
-    // Storing the same card under another token breaks uniqueness.
-    let r = post(&sim, &with(tokenize(&terminal::encrypt_pan(VISA).unwrap()), &[("token", "ANOTHER1")]));
+    // Storing the same card under another (existing) token breaks uniqueness.
+    let other = ok(&post(&sim, &tokenize(&terminal::encrypt_pan("5555555555554444").unwrap())))["token"].clone();
+    let r = post(&sim, &with(tokenize(&terminal::encrypt_pan(VISA).unwrap()), &[("token", &other)]));
     assert_field_error(&r, 400, "token", "INVALID");
+    assert!(r.get("error.explanation").unwrap().contains("UNIQUE_CARD"));
     // Unique-token mode makes a new token each time.
     let sim = start(config().repository_mode(RepositoryMode::UniqueToken));
     let a = ok(&post(&sim, &tokenize(&terminal::encrypt_pan(VISA).unwrap())))["token"].clone();
