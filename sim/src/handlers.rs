@@ -449,6 +449,26 @@ impl Gateway {
         fields: &[(String, String)],
         merchant: &str,
     ) -> Result<BTreeMap<String, String>, NvpError> {
+        Self::check_merchant(fields, merchant)?;
+        let id = get(fields, "session.id").ok_or_else(|| {
+            NvpError::field(
+                "session.id",
+                ValidationType::Missing,
+                "field 'session.id' missing: is required by UPDATE_SESSION",
+            )
+        })?;
+        // A refused update leaves the session FAILURE (create-session.nvp-v39.txt:105-107).
+        Self::check_update_fields(fields).inspect_err(|_| {
+            self.sessions.mark_failed(merchant, id);
+        })?;
+        let stored: Vec<(String, String)> =
+            fields.iter().filter(|(n, _)| !ENVELOPE.contains(&n.as_str())).cloned().collect();
+        let s = self.sessions.update(merchant, id, get(fields, "session.version"), &stored).map_err(session_error)?;
+        Ok(session_answer(merchant, &s))
+    }
+
+    /// Each UPDATE_SESSION field by the TOKENIZE rules (the envelope by CREATE_SESSION's).
+    fn check_update_fields(fields: &[(String, String)]) -> Result<(), NvpError> {
         for (i, (name, value)) in fields.iter().enumerate() {
             if fields[..i].iter().any(|(n, _)| n == name) {
                 return Err(NvpError::field(
@@ -463,18 +483,7 @@ impl Gateway {
                 _ => rules::check_field(Operation::Tokenize, name, value)?,
             }
         }
-        Self::check_merchant(fields, merchant)?;
-        let id = get(fields, "session.id").ok_or_else(|| {
-            NvpError::field(
-                "session.id",
-                ValidationType::Missing,
-                "field 'session.id' missing: is required by UPDATE_SESSION",
-            )
-        })?;
-        let stored: Vec<(String, String)> =
-            fields.iter().filter(|(n, _)| !ENVELOPE.contains(&n.as_str())).cloned().collect();
-        let s = self.sessions.update(merchant, id, get(fields, "session.version"), &stored).map_err(session_error)?;
-        Ok(session_answer(merchant, &s))
+        Ok(())
     }
 
     fn tokenize(&self, request: &[(String, String)], merchant: &str) -> Result<BTreeMap<String, String>, NvpError> {
@@ -485,7 +494,7 @@ impl Gateway {
         let merged;
         let fields: &[(String, String)] = match session_id {
             Some(id) => {
-                let s = self.sessions.get(merchant, id, get(request, "session.version")).map_err(session_error)?;
+                let s = self.sessions.usable(merchant, id, get(request, "session.version")).map_err(session_error)?;
                 merged = Fields(sessions::merge(s.fields(), request));
                 rules::check_request(Operation::Tokenize, &merged.0, Completeness::Complete)?;
                 &merged.0
@@ -509,7 +518,10 @@ impl Gateway {
         }
         let token = get(fields, "token");
         let (pan, track_expiry) = self.card_from(fields, has_p2pe)?;
-        let expiry = request_expiry(fields).or(track_expiry);
+        // Provided (request, then session) over the card token's details
+        // (tokenize.nvp-v50.txt:89).
+        let source_token = get(fields, "sourceOfFunds.token").and_then(|t| self.repository.get(t));
+        let expiry = request_expiry(fields).or(track_expiry).or_else(|| source_token.and_then(|r| r.expiry.clone()));
         let verification = get(fields, "verificationStrategy").unwrap_or(self.cfg.default_verification);
         let gateway_code = match verification {
             "BASIC" => "BASIC_VERIFICATION_SUCCESSFUL",
@@ -619,8 +631,10 @@ impl Gateway {
 
 fn session_error(e: SessionError) -> NvpError {
     let field = match e {
-        SessionError::Unknown => "session.id",
         SessionError::VersionMismatch => "session.version",
+        SessionError::Unknown | SessionError::Expired | SessionError::NoUpdate | SessionError::UpdateFailed => {
+            "session.id"
+        }
     };
     NvpError::field(field, ValidationType::Invalid, e.explanation())
 }

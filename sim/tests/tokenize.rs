@@ -333,10 +333,6 @@ fn sessions_merge_under_the_request() {
     assert_field_error(&r, 400, "session.version", "INVALID");
     let r = post(&sim, &with(t.clone(), &[("session.id", "SESSION0002AAAAAAAAAAAAAAAAAAAA")]));
     assert_field_error(&r, 400, "session.id", "INVALID");
-    // An empty session completes nothing: the required field is missing.
-    let (empty, _) = create_session(&sim);
-    let r = post(&sim, &with(base("TOKENIZE"), &[("session.id", &empty)]));
-    assert_field_error(&r, 400, "sourceOfFunds.type", "MISSING");
     // UPDATE_SESSION checks fields by the TOKENIZE rules.
     let r = post(&sim, &with(base("UPDATE_SESSION"), &[("session.id", &id), ("bogus", "1")]));
     assert_field_error(&r, 400, "bogus", "UNSUPPORTED");
@@ -344,14 +340,84 @@ fn sessions_merge_under_the_request() {
     assert_field_error(&r, 400, "session.id", "MISSING");
 }
 
+/// A session that holds some data: created, then updated with `fields`.
+fn updated_session(sim: &gw_sim::Sim, fields: &[(&str, &str)]) -> String {
+    let (id, _) = create_session(sim);
+    let f = ok(&post(sim, &with(with(base("UPDATE_SESSION"), &[("session.id", &id)]), fields)));
+    assert_eq!(f["session.updateStatus"], "SUCCESS");
+    id
+}
+
+/// create-session.nvp-v39.txt:101-115 — "In order to perform an operation using this session
+/// this value must be SUCCESS": NO_UPDATE (:109-111) and FAILURE (:105-107) sessions are refused;
+/// an expired session and an unknown one each get their own explanation.
 #[test]
-fn sessions_expire() {
-    let sim = start(config().session_ttl(Duration::from_millis(300)));
-    let (id, _) = create_session(&sim);
+fn sessions_refused_by_their_state() {
+    let sim = start(config().session_ttl(Duration::from_millis(400)));
     let p = terminal::encrypt_pan(VISA).unwrap();
+    let explanation = |id: &str| {
+        let r = post(&sim, &with(tokenize(&p), &[("session.id", id)]));
+        assert_field_error(&r, 400, "session.id", "INVALID");
+        r.get("error.explanation").unwrap()
+    };
+    // NO_UPDATE: created, never updated.
+    let (empty, _) = create_session(&sim);
+    assert!(explanation(&empty).contains("NO_UPDATE"));
+    // FAILURE: an update the rules refuse marks the session, which is then refused...
+    let failed = updated_session(&sim, &[("sourceOfFunds.type", "CARD")]);
+    let r = post(&sim, &with(base("UPDATE_SESSION"), &[("session.id", &failed), ("bogus", "1")]));
+    assert_field_error(&r, 400, "bogus", "UNSUPPORTED");
+    assert!(explanation(&failed).contains("FAILURE"));
+    // ...until an update succeeds again.
+    let f = ok(&post(&sim, &with(base("UPDATE_SESSION"), &[("session.id", &failed), ("verificationStrategy", "NONE")])));
+    assert_eq!(f["session.updateStatus"], "SUCCESS");
+    ok(&post(&sim, &with(tokenize(&p), &[("session.id", &failed)])));
+    // Unknown.
+    assert!(explanation("SESSION0002AAAAAAAAAAAAAAAAAAAA").contains("not found"));
+    // Expired: its own error, also for UPDATE_SESSION.
+    let id = updated_session(&sim, &[("sourceOfFunds.type", "CARD")]);
     ok(&post(&sim, &with(tokenize(&p), &[("session.id", &id)])));
-    std::thread::sleep(Duration::from_millis(450));
-    assert_field_error(&post(&sim, &with(tokenize(&p), &[("session.id", &id)])), 400, "session.id", "INVALID");
+    std::thread::sleep(Duration::from_millis(550));
+    assert!(explanation(&id).contains("expired"));
+    let r = post(&sim, &with(base("UPDATE_SESSION"), &[("session.id", &id), ("verificationStrategy", "NONE")]));
+    assert_field_error(&r, 400, "session.id", "INVALID");
+    assert!(r.get("error.explanation").unwrap().contains("expired"));
+}
+
+/// tokenize.nvp-v50.txt:63 (request over session) and :89 (provided card details override
+/// session card details, which override card token details).
+#[test]
+fn session_fields_merge_by_the_reference_precedence() {
+    let sim = start(config());
+    let p = terminal::encrypt_pan(VISA).unwrap();
+    // The session holds a P2PE Visa; the request a clear Mastercard: the request's card wins
+    // (not "both forms given").
+    let mut upd = with(base("UPDATE_SESSION"), &[("sourceOfFunds.type", "CARD")]);
+    upd.extend(p.fields());
+    let (id, _) = create_session(&sim);
+    ok(&post(&sim, &with(upd, &[("session.id", &id)])));
+    let f = ok(&post(
+        &sim,
+        &with(base("TOKENIZE"), &[("session.id", &id), ("sourceOfFunds.provided.card.number", "5555555555554444")]),
+    ));
+    assert_eq!(f["sourceOfFunds.provided.card.number"], "555555xxxxxx4444");
+    // Session card details over the card token's: the session's number wins over
+    // sourceOfFunds.token, while the token still supplies what the session lacks (the expiry).
+    let t = ok(&post(
+        &sim,
+        &with(
+            tokenize(&p),
+            &[("sourceOfFunds.provided.card.expiry.month", "7"), ("sourceOfFunds.provided.card.expiry.year", "33")],
+        ),
+    ))["token"]
+        .clone();
+    let id = updated_session(&sim, &[("sourceOfFunds.provided.card.number", "5105105105105100")]);
+    let f = ok(&post(
+        &sim,
+        &with(base("TOKENIZE"), &[("session.id", &id), ("sourceOfFunds.type", "CARD"), ("sourceOfFunds.token", &t)]),
+    ));
+    assert_eq!(f["sourceOfFunds.provided.card.number"], "510510xxxxxx5100");
+    assert_eq!(f["sourceOfFunds.provided.card.expiry"], "0733");
 }
 
 #[test]

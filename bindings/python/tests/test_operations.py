@@ -34,7 +34,7 @@ def test_status_str_describes_every_status():
 def test_create_session(client):
     session = client.create_session()
     assert SESSION_ID.match(session["session.id"])
-    assert re.fullmatch(r"[0-9A-F]{10}", session["session.version"])
+    assert re.fullmatch(r"[0-9a-f]{10}", session["session.version"])
     assert session.result == "SUCCESS"
     assert session.http_status == 200
     assert isinstance(session.duration_ms, int) and session.duration_ms >= 0
