@@ -23,7 +23,7 @@ USAGE:
       Prints the base URL as the first line on stdout (then `ca=PATH` with
       --tls and a generated CA) and serves until killed.
   gw-sim terminal --pan PAN [--ksn KSN] [--bdk HEX] [--iv HEX] [--variant data|pin]
-               [--expiry MMYY] [--track 1|2]
+               [--expiry MMYY|none] [--track 1|2]
       Encrypts like a P2PE test terminal; prints GW_P2PE_KSN=, GW_P2PE_PAYLOAD=,
       GW_P2PE_IV= (only with --iv) and GW_P2PE_CARD_BIN= lines.
   gw-sim dukpt encrypt|decrypt [--bdk HEX] --ksn KSN [--iv HEX] [--variant data|pin] HEX
@@ -283,7 +283,10 @@ fn terminal_cmd(args: &[String]) -> Result<(), CliError> {
             Some("1") => Plaintext::Track1,
             Some(_) => return fail("--track must be 1 or 2"),
         },
-        expiry: a.get("expiry").map(str::to_string),
+        expiry: match a.get("expiry") {
+            Some("none") => None,
+            e => Some(e.unwrap_or(terminal::DEFAULT_EXPIRY).to_string()),
+        },
     };
     let p = terminal::encrypt(pan, &opts).map_err(|e| CliError(e.to_string()))?;
     let mut out = std::io::stdout().lock();

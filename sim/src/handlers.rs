@@ -154,6 +154,17 @@ fn session_answer(merchant: &str, s: &Session) -> BTreeMap<String, String> {
     ])
 }
 
+/// A TOKENIZE the gateway (or the acquirer) declined: HTTP 200,
+/// `result=FAILURE` and the reason in `response.gatewayCode`
+/// (tokenize.nvp-v50.txt:382-432); nothing is stored. TOKENIZE's answer has
+/// no `merchant` field (the reference lists none).
+fn declined(gateway_code: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("result".to_owned(), "FAILURE".to_owned()),
+        ("response.gatewayCode".to_owned(), gateway_code.to_owned()),
+    ])
+}
+
 fn error_response(e: NvpError, correlation_id: Option<&str>) -> Response {
     let status = e.status;
     let mut r = nvp_response(status, e.into_fields(), correlation_id);
@@ -334,7 +345,7 @@ impl Gateway {
         } else {
             match Operation::from_name(op_name) {
                 Some(Operation::CreateSession) => self.create_session(fields, &merchant)?,
-                Some(Operation::Tokenize) => self.tokenize(fields, &merchant)?,
+                Some(Operation::Tokenize) => self.tokenize(fields, &merchant, client_cn.is_some())?,
                 None => {
                     return Err(NvpError::field(
                         "apiOperation",
@@ -486,7 +497,14 @@ impl Gateway {
         Ok(())
     }
 
-    fn tokenize(&self, request: &[(String, String)], merchant: &str) -> Result<BTreeMap<String, String>, NvpError> {
+    /// TOKENIZE. `certificate_auth`: the caller authenticated with a client
+    /// certificate (what `responseControls.sensitiveData=UNMASK` needs).
+    fn tokenize(
+        &self,
+        request: &[(String, String)],
+        merchant: &str,
+        certificate_auth: bool,
+    ) -> Result<BTreeMap<String, String>, NvpError> {
         let session_id = get(request, "session.id");
         let completeness = if session_id.is_some() { Completeness::MayUseSession } else { Completeness::Complete };
         rules::check_request(Operation::Tokenize, request, completeness)?;
@@ -501,6 +519,9 @@ impl Gateway {
             }
             None => request,
         };
+        // UNMASK needs the permission and certificate authentication
+        // (tokenize.nvp-v50.txt:664); otherwise numbers stay masked.
+        let unmask = certificate_auth && get(fields, "responseControls.sensitiveData") == Some("UNMASK");
         if get(fields, "sourceOfFunds.type") != Some("CARD") {
             return Err(NvpError::field(
                 "sourceOfFunds.type",
@@ -510,59 +531,95 @@ impl Gateway {
         }
         let has_p2pe = fields.iter().any(|(n, _)| n.starts_with(P2PE));
         if has_p2pe && get(fields, F_STATE) == Some("INVALID") {
-            let mut out = BTreeMap::new();
-            out.insert("merchant".into(), merchant.to_string());
-            out.insert("result".into(), "FAILURE".into());
-            out.insert("response.gatewayCode".into(), "EXTERNAL_VERIFICATION_DECLINED".into());
-            return Ok(out);
+            // tokenize.nvp-v50.txt:268: the gateway declines an INVALID encryption state.
+            return Ok(declined("EXTERNAL_VERIFICATION_DECLINED"));
         }
         let token = get(fields, "token");
         let (pan, track_expiry) = self.card_from(fields, has_p2pe)?;
+        let number_field = if has_p2pe { F_PAYLOAD } else { F_NUMBER };
         // Provided (request, then session) over the card token's details
-        // (tokenize.nvp-v50.txt:89).
+        // (tokenize.nvp-v50.txt:89); then what the updated token already holds.
         let source_token = get(fields, "sourceOfFunds.token").and_then(|t| self.repository.get(t));
-        let expiry = request_expiry(fields).or(track_expiry).or_else(|| source_token.and_then(|r| r.expiry.clone()));
+        let expiry = request_expiry(fields)
+            .or(track_expiry)
+            .or_else(|| source_token.and_then(|r| r.expiry.clone()))
+            .or_else(|| token.and_then(|t| self.repository.get(t)).and_then(|r| r.expiry));
         let verification = get(fields, "verificationStrategy").unwrap_or(self.cfg.default_verification);
-        let gateway_code = match verification {
-            "BASIC" => "BASIC_VERIFICATION_SUCCESSFUL",
-            "ACQUIRER" => "EXTERNAL_VERIFICATION_SUCCESSFUL",
-            _ => "NO_VERIFICATION_PERFORMED",
+        let Some(expiry) = expiry else {
+            let why = if verification == "NONE" {
+                "The card expiry date is required: the answer always provides sourceOfFunds.provided.card.expiry (tokenize.nvp-v50.txt:610); give sourceOfFunds.provided.card.expiry.month and .year, a track with the expiry, or a token or session that holds it".to_owned()
+            } else {
+                format!("The card expiry date is required when the verification strategy is {verification} (tokenize.nvp-v50.txt:341)")
+            };
+            return Err(NvpError::field(F_MONTH, ValidationType::Missing, why));
         };
-        if verification != "NONE" {
-            let stored_expiry = token.and_then(|t| self.repository.get(t)).and_then(|r| r.expiry);
-            if expiry.is_none() && stored_expiry.is_none() {
-                return Err(NvpError::field(
-                    F_MONTH,
-                    ValidationType::Missing,
-                    format!("The card expiry date is required when the verification strategy is {verification}"),
-                ));
+        let info = cards::card_info(&pan);
+        let gateway_code = match verification {
+            // tokenize.nvp-v50.txt:357: NONE performs no validation at all.
+            "NONE" => "NO_VERIFICATION_PERFORMED",
+            _ => {
+                // BASIC and ACQUIRER: number format, Luhn, a known BIN range (:353).
+                if !cards::luhn_valid(&pan) {
+                    return Err(NvpError::field(
+                        number_field,
+                        ValidationType::Invalid,
+                        format!("The card number fails the Luhn check ({verification} verification)"),
+                    ));
+                }
+                if !info.in_known_range {
+                    return Err(NvpError::field(
+                        number_field,
+                        ValidationType::Invalid,
+                        format!(
+                            "The card number is not in a known BIN range of its length ({verification} verification)"
+                        ),
+                    ));
+                }
+                if verification == "BASIC" {
+                    "BASIC_VERIFICATION_SUCCESSFUL"
+                } else {
+                    // ACQUIRER verifies in the currency given (tokenize.nvp-v50.txt:328-332).
+                    if get(fields, "transaction.currency").is_none() {
+                        return Err(NvpError::field(
+                            "transaction.currency",
+                            ValidationType::Missing,
+                            "field 'transaction.currency' missing: is required when the verification strategy is ACQUIRER (the currency of the acquirer's verification)",
+                        ));
+                    }
+                    let code = cards::acquirer_verification(&pan, &expiry, get(fields, "sourceOfFunds.provided.card.securityCode"));
+                    if code != "EXTERNAL_VERIFICATION_SUCCESSFUL" {
+                        return Ok(declined(code));
+                    }
+                    code
+                }
             }
-            if !cards::luhn_valid(&pan) {
-                return Err(NvpError::field(F_NUMBER, ValidationType::Invalid, "The card number fails the Luhn check"));
-            }
-        }
-        let record = self.repository.store(token, &pan, expiry.as_deref(), merchant).map_err(|e| {
+        };
+        let record = self.repository.store(token, &pan, Some(&expiry), merchant).map_err(|e| {
             let vt = if e == StoreError::TokenRequired { ValidationType::Missing } else { ValidationType::Invalid };
             NvpError::field("token", vt, e.explanation())
         })?;
-        let info = cards::card_info(&pan);
         let mut out = BTreeMap::new();
         let mut put = |k: &str, v: &str| {
             out.insert(k.to_string(), v.to_string());
         };
-        put("merchant", merchant);
         put("repositoryId", self.repository.id());
         put("response.gatewayCode", gateway_code);
         put("result", "SUCCESS");
         put("sourceOfFunds.provided.card.brand", info.brand);
+        put("sourceOfFunds.provided.card.expiry", record.expiry.as_deref().unwrap_or(&expiry));
         put("sourceOfFunds.provided.card.fundingMethod", info.funding_method);
-        put("sourceOfFunds.provided.card.number", &cards::mask_6_4(&pan));
-        put("sourceOfFunds.provided.card.scheme", info.scheme);
-        if let Some(e) = &record.expiry {
-            put("sourceOfFunds.provided.card.expiry", e);
+        if let Some(issuer) = info.issuer {
+            put("sourceOfFunds.provided.card.issuer", issuer);
         }
+        if let Some(local) = info.local_brand {
+            put("sourceOfFunds.provided.card.localBrand", local);
+        }
+        let number = if unmask { Zeroizing::new(pan.to_string()) } else { Zeroizing::new(cards::mask_6_4(&pan)) };
+        put("sourceOfFunds.provided.card.number", &number);
+        put("sourceOfFunds.provided.card.scheme", info.scheme);
         put("sourceOfFunds.type", "CARD");
-        put("status", "VALID");
+        // tokenize.nvp-v50.txt:786-800: the INVALID test card's token is flagged.
+        put("status", if pan.as_str() == cards::INVALID_STATUS_PAN { "INVALID" } else { "VALID" });
         put("token", &record.token);
         put("usage.lastUpdated", &record.last_updated);
         put("usage.lastUpdatedBy", &record.last_updated_by);
@@ -605,6 +662,9 @@ impl Gateway {
         ))
     }
 
+    /// Decrypts the P2PE group. The field rules (shared with the library)
+    /// have already passed; what fails here is a decryption outcome, answered
+    /// as the gateway answers an undecryptable payload: INVALID on the payload.
     fn decrypt_p2pe(&self, fields: &[(String, String)]) -> Result<(Zeroizing<String>, Option<String>), NvpError> {
         let invalid = |f: &str, msg: &str| NvpError::field(f, ValidationType::Invalid, msg);
         let ksn_hex =
@@ -613,10 +673,10 @@ impl Gateway {
         let iv = get(fields, F_IV).map(dukpt::parse_iv).transpose().map_err(|e| invalid(F_IV, &e.to_string()))?;
         let payload_hex = get(fields, F_PAYLOAD)
             .ok_or_else(|| NvpError::field(F_PAYLOAD, ValidationType::Missing, "field missing"))?;
-        let ciphertext = hex::decode(payload_hex).map_err(|_| invalid(F_PAYLOAD, "The payload is not hexadecimal"))?;
+        let ciphertext = hex::decode(payload_hex).map_err(|_| undecryptable("the payload is not hexadecimal"))?;
         let plain = dukpt::decrypt(&self.cfg.bdk, &ksn, self.cfg.variant, iv.as_ref(), &ciphertext)
-            .map_err(|_| invalid(F_PAYLOAD, "The payload is not a whole number of 8-byte TDES blocks"))?;
-        let card = cards::parse_plaintext(&plain).map_err(|e| invalid(F_PAYLOAD, e.explanation()))?;
+            .map_err(|_| undecryptable("the payload is not a whole number of 8-byte TDES blocks"))?;
+        let card = cards::parse_plaintext(&plain).map_err(|e| undecryptable(e.explanation()))?;
         if let Some(bin) = get(fields, F_BIN) {
             if !card.pan.starts_with(bin) {
                 return Err(invalid(
@@ -628,6 +688,16 @@ impl Gateway {
         Ok((card.pan.clone(), card.expiry.clone()))
     }
 }
+
+/// The gateway's answer to a payload it cannot decrypt (every decryption
+/// outcome alike: blocks, key, layout), with gw-sim's hint at the cause
+/// after it (sim/README.md, "Field rules and decryption outcomes").
+fn undecryptable(hint: &str) -> NvpError {
+    NvpError::field(F_PAYLOAD, ValidationType::Invalid, format!("{UNDECRYPTABLE} (gw-sim: {hint})"))
+}
+
+/// The lead of every decryption failure's `error.explanation`.
+pub const UNDECRYPTABLE: &str = "Unable to decrypt the P2PE payload";
 
 fn session_error(e: SessionError) -> NvpError {
     let field = match e {

@@ -20,8 +20,12 @@ pub enum Plaintext {
     Track1,
 }
 
+/// The expiry (MMYY) the terminal writes when told none.
+pub const DEFAULT_EXPIRY: &str = "1249";
+
 /// Options of the test terminal; `Default` is the ANSI test BDK, the
-/// default KSN, no IV, the data variant and a bare PAN.
+/// default KSN, no IV, the data variant and a PAN with the expiry `1249`
+/// (`PAN=4912`, the bare track-2 equivalent).
 #[derive(Clone, Debug)]
 pub struct TerminalOptions {
     pub bdk: [u8; 16],
@@ -29,7 +33,10 @@ pub struct TerminalOptions {
     pub iv: Option<[u8; 8]>,
     pub variant: Variant,
     pub plaintext: Plaintext,
-    /// `MMYY`, written into tracks (default `1249` when a track needs one).
+    /// `MMYY` (default `1249`), written into every layout; `None`: a bare
+    /// PAN (tracks then carry `1249`). gw-sim's answer always carries the
+    /// card expiry (tokenize.nvp-v50.txt:610), so a bare PAN needs the
+    /// expiry in the request's own fields.
     pub expiry: Option<String>,
 }
 
@@ -41,7 +48,7 @@ impl Default for TerminalOptions {
             iv: None,
             variant: Variant::Data,
             plaintext: Plaintext::Pan,
-            expiry: None,
+            expiry: Some(DEFAULT_EXPIRY.to_string()),
         }
     }
 }
@@ -78,7 +85,7 @@ impl P2pe {
 /// Why the terminal could not encrypt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TerminalError {
-    /// The PAN is not 12–19 digits.
+    /// The PAN is not 9–19 digits.
     BadPan,
     /// The expiry is not MMYY.
     BadExpiry,
@@ -88,7 +95,7 @@ pub enum TerminalError {
 impl std::fmt::Display for TerminalError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TerminalError::BadPan => f.write_str("the PAN must be 12 to 19 digits"),
+            TerminalError::BadPan => f.write_str("the PAN must be 9 to 19 digits"),
             TerminalError::BadExpiry => f.write_str("the expiry must be MMYY"),
             TerminalError::Dukpt(e) => e.fmt(f),
         }
@@ -110,7 +117,7 @@ pub fn encrypt_pan(pan: &str) -> Result<P2pe, TerminalError> {
 
 /// Encrypts `pan` as the options say.
 pub fn encrypt(pan: &str, opts: &TerminalOptions) -> Result<P2pe, TerminalError> {
-    if !(12..=19).contains(&pan.len()) || !pan.bytes().all(|b| b.is_ascii_digit()) {
+    if !(9..=19).contains(&pan.len()) || !pan.bytes().all(|b| b.is_ascii_digit()) {
         return Err(TerminalError::BadPan);
     }
     let yymm = match &opts.expiry {
@@ -125,6 +132,7 @@ pub fn encrypt(pan: &str, opts: &TerminalOptions) -> Result<P2pe, TerminalError>
         None => "4912".to_string(),
     };
     let mut plain = Zeroizing::new(match opts.plaintext {
+        Plaintext::Pan if opts.expiry.is_some() => format!("{pan}={yymm}").into_bytes(),
         Plaintext::Pan => pan.as_bytes().to_vec(),
         Plaintext::Track2 => format!(";{pan}={yymm}101000000?").into_bytes(),
         Plaintext::Track1 => format!("%B{pan}^TEST/CARD^{yymm}101000000?").into_bytes(),
