@@ -263,7 +263,7 @@ fn verification_none_and_basic() {
 fn verification_acquirer_and_its_test_cards() {
     let sim = start(config());
     let acquirer = |pan: &str, extra: &[(&str, &str)]| {
-        post(&sim, &clear(pan, "ACQUIRER", &with(pairs(&[("transaction.currency", "USD")]), extra).iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()))
+        post(&sim, &with(clear(pan, "ACQUIRER", extra), &[("transaction.currency", "USD")]))
     };
     let f = ok(&acquirer(VISA, &[]));
     assert_eq!(f["response.gatewayCode"], "EXTERNAL_VERIFICATION_SUCCESSFUL");
@@ -273,7 +273,8 @@ fn verification_acquirer_and_its_test_cards() {
     assert_field_error(&r, 400, "transaction.currency", "MISSING");
     ok(&post(&sim, &clear(VISA, "BASIC", &[])));
     let before = sim.token_count();
-    let declines: Vec<(&str, Vec<(&str, String)>, &str)> = vec![
+    type Extra = Vec<(&'static str, String)>;
+    let declines: Vec<(&str, Extra, &str)> = vec![
         (gw_sim::cards::DECLINED_PAN, vec![], "EXTERNAL_VERIFICATION_DECLINED"),
         (VISA, expiry("0539").to_vec(), "EXTERNAL_VERIFICATION_DECLINED"),
         (VISA, expiry("0427").to_vec(), "EXTERNAL_VERIFICATION_DECLINED_EXPIRED_CARD"),
