@@ -101,6 +101,12 @@ impl NvpError {
         }
     }
 
+    /// REQUEST_REJECTED: a support code and no explanation, as SERVER_FAILED
+    /// (tokenize.nvp-v50.txt:896, :914).
+    fn request_rejected() -> NvpError {
+        NvpError { cause: "REQUEST_REJECTED", status: 403, ..NvpError::server_failed() }
+    }
+
     fn into_fields(self) -> BTreeMap<String, String> {
         let mut m = BTreeMap::new();
         m.insert("result".into(), "ERROR".into());
@@ -382,6 +388,7 @@ impl Gateway {
                 Some(Reply::Respond(nvp_response(200, fields, correlation_id)))
             }
             Fault::ServerFailed => respond(NvpError::server_failed()),
+            Fault::RequestRejected => respond(NvpError::request_rejected()),
             Fault::Http500Html => Some(Reply::Respond(Response {
                 status: 500,
                 content_type: "text/html; charset=UTF-8",
