@@ -121,7 +121,12 @@ const fn bin(bin: &'static str, funding_method: &'static str, issuer: &'static s
 pub const ISSUER_BINS: &[IssuerBin] = &[
     bin("400000", "CREDIT", "GW-SIM TEST BANK"),
     bin("476173", "DEBIT", "GW-SIM TEST BANK"),
-    IssuerBin { bin: "497010", funding_method: "DEBIT", issuer: "GW-SIM BANQUE TEST", local_brand: Some("CARTE_BANCAIRE") },
+    IssuerBin {
+        bin: "497010",
+        funding_method: "DEBIT",
+        issuer: "GW-SIM BANQUE TEST",
+        local_brand: Some("CARTE_BANCAIRE"),
+    },
     bin("510510", "DEBIT", "GW-SIM MUTUAL"),
     bin("541333", "CREDIT", "GW-SIM MUTUAL"),
     bin("555555", "CREDIT", "GW-SIM MUTUAL"),
@@ -131,7 +136,12 @@ pub const ISSUER_BINS: &[IssuerBin] = &[
     bin("601100", "CREDIT", "GW-SIM DISCOVERY"),
     bin("353011", "CREDIT", "GW-SIM JAPAN"),
     bin("362596", "CHARGE", "GW-SIM CLUB"),
-    IssuerBin { bin: "620000", funding_method: "DEBIT", issuer: "GW-SIM UNION BANK", local_brand: Some("UNIONPAY_DEBIT") },
+    IssuerBin {
+        bin: "620000",
+        funding_method: "DEBIT",
+        issuer: "GW-SIM UNION BANK",
+        local_brand: Some("UNIONPAY_DEBIT"),
+    },
     bin("675964", "DEBIT", "GW-SIM MAESTRO BANK"),
 ];
 
@@ -212,6 +222,22 @@ pub fn mask_6_4(pan: &str) -> String {
     s.push_str(&"x".repeat(n - 10));
     s.push_str(&pan[n - 4..]);
     s
+}
+
+/// Masking of a bank account number: all but the last 4 as `x`
+/// (`xxxxxx0000`, tokenize.nvp-v50.txt:507).
+pub fn mask_last_4(number: &str) -> String {
+    let keep = number.len().saturating_sub(4);
+    "x".repeat(keep) + number.get(keep..).unwrap_or("")
+}
+
+/// The ABA routing number check: 9 digits, 3·(d1+d4+d7) + 7·(d2+d5+d8) +
+/// (d3+d6+d9) a multiple of 10.
+pub fn aba_valid(routing: &str) -> bool {
+    let d: Vec<u32> = routing.bytes().filter(u8::is_ascii_digit).map(|b| u32::from(b - b'0')).collect();
+    d.len() == 9
+        && routing.len() == 9
+        && (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])) % 10 == 0
 }
 
 /// The card data recovered from a decrypted P2PE payload.
@@ -362,6 +388,15 @@ mod tests {
         assert!(!card_info("400000002").in_known_range);
         assert!(!card_info("55555555555544443").in_known_range);
         assert!(!card_info("9000000000000000").in_known_range);
+    }
+
+    #[test]
+    fn bank_accounts() {
+        assert_eq!(mask_last_4("1234567890"), "xxxxxx7890");
+        assert!(aba_valid("011000015"));
+        assert!(aba_valid("021000021"));
+        assert!(!aba_valid("011000016"));
+        assert!(!aba_valid("01100001"));
     }
 
     #[test]

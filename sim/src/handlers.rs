@@ -526,15 +526,19 @@ impl Gateway {
             }
             None => request,
         };
+        // The reference's cross-field rules (shared with the library), with
+        // the merchant profile's verification strategy when the request names none.
+        rules::check_cross_fields(Operation::Tokenize, fields, Some(self.cfg.default_verification))?;
         // UNMASK needs the permission and certificate authentication
-        // (tokenize.nvp-v50.txt:664); otherwise numbers stay masked.
+        // (tokenize.nvp-v50.txt:664, :507); otherwise numbers stay masked.
         let unmask = certificate_auth && get(fields, "responseControls.sensitiveData") == Some("UNMASK");
-        if get(fields, "sourceOfFunds.type") != Some("CARD") {
-            return Err(NvpError::field(
-                "sourceOfFunds.type",
-                ValidationType::Invalid,
-                "gw-sim stores cards only: sourceOfFunds.type must be CARD",
-            ));
+        let verification = get(fields, "verificationStrategy").unwrap_or(self.cfg.default_verification);
+        match get(fields, "sourceOfFunds.type") {
+            Some("ACH") => return self.tokenize_account(fields, merchant, verification, Account::ach(fields, unmask)?),
+            Some("GIFT_CARD") => {
+                return self.tokenize_account(fields, merchant, verification, Account::gift_card(fields, unmask))
+            }
+            _ => {}
         }
         let has_p2pe = fields.iter().any(|(n, _)| n.starts_with(P2PE));
         if has_p2pe && get(fields, F_STATE) == Some("INVALID") {
@@ -551,7 +555,6 @@ impl Gateway {
             .or(track_expiry)
             .or_else(|| source_token.and_then(|r| r.expiry.clone()))
             .or_else(|| token.and_then(|t| self.repository.get(t)).and_then(|r| r.expiry));
-        let verification = get(fields, "verificationStrategy").unwrap_or(self.cfg.default_verification);
         let Some(expiry) = expiry else {
             let why = if verification == "NONE" {
                 "The card expiry date is required: the answer always provides sourceOfFunds.provided.card.expiry (tokenize.nvp-v50.txt:610); give sourceOfFunds.provided.card.expiry.month and .year, a track with the expiry, or a token or session that holds it".to_owned()
@@ -585,15 +588,11 @@ impl Gateway {
                 if verification == "BASIC" {
                     "BASIC_VERIFICATION_SUCCESSFUL"
                 } else {
-                    // ACQUIRER verifies in the currency given (tokenize.nvp-v50.txt:328-332).
-                    if get(fields, "transaction.currency").is_none() {
-                        return Err(NvpError::field(
-                            "transaction.currency",
-                            ValidationType::Missing,
-                            "field 'transaction.currency' missing: is required when the verification strategy is ACQUIRER (the currency of the acquirer's verification)",
-                        ));
-                    }
-                    let code = cards::acquirer_verification(&pan, &expiry, get(fields, "sourceOfFunds.provided.card.securityCode"));
+                    let code = cards::acquirer_verification(
+                        &pan,
+                        &expiry,
+                        get(fields, "sourceOfFunds.provided.card.securityCode"),
+                    );
                     if code != "EXTERNAL_VERIFICATION_SUCCESSFUL" {
                         return Ok(declined(code));
                     }
@@ -627,6 +626,48 @@ impl Gateway {
         put("sourceOfFunds.type", "CARD");
         // tokenize.nvp-v50.txt:786-800: the INVALID test card's token is flagged.
         put("status", if pan.as_str() == cards::INVALID_STATUS_PAN { "INVALID" } else { "VALID" });
+        put("token", &record.token);
+        put("usage.lastUpdated", &record.last_updated);
+        put("usage.lastUpdatedBy", &record.last_updated_by);
+        put("usage.lastUsed", &record.last_used);
+        put("verificationStrategy", verification);
+        Ok(out)
+    }
+
+    /// TOKENIZE of an ACH bank account or a gift card (tokenize.nvp-v50.txt:97-182,
+    /// :222-248; answers :454-547, :717-771): stored by the token strategy under
+    /// its account identifier, answered masked.
+    fn tokenize_account(
+        &self,
+        fields: &[(String, String)],
+        merchant: &str,
+        verification: &str,
+        account: Account,
+    ) -> Result<BTreeMap<String, String>, NvpError> {
+        let gateway_code = match verification {
+            "NONE" => "NO_VERIFICATION_PERFORMED",
+            "BASIC" => {
+                // BASIC "verifies the syntax and supported ranges" (:353): an
+                // ACH routing number must pass the ABA check digit.
+                if let Some((field, why)) = account.basic_failure {
+                    return Err(NvpError::field(field, ValidationType::Invalid, why));
+                }
+                "BASIC_VERIFICATION_SUCCESSFUL"
+            }
+            _ => "EXTERNAL_VERIFICATION_SUCCESSFUL",
+        };
+        let record = self.repository.store(get(fields, "token"), &account.identifier, None, merchant).map_err(|e| {
+            let vt = if e == StoreError::TokenRequired { ValidationType::Missing } else { ValidationType::Invalid };
+            NvpError::field("token", vt, e.explanation())
+        })?;
+        let mut out = account.answer;
+        let mut put = |k: &str, v: &str| {
+            out.insert(k.to_string(), v.to_string());
+        };
+        put("repositoryId", self.repository.id());
+        put("response.gatewayCode", gateway_code);
+        put("result", "SUCCESS");
+        put("status", "VALID");
         put("token", &record.token);
         put("usage.lastUpdated", &record.last_updated);
         put("usage.lastUpdatedBy", &record.last_updated_by);
@@ -695,6 +736,67 @@ impl Gateway {
         Ok((card.pan.clone(), card.expiry.clone()))
     }
 }
+
+/// An ACH account or a gift card to tokenize: what identifies it in the
+/// repository, its answer fields, and why BASIC verification would fail.
+struct Account {
+    identifier: Zeroizing<String>,
+    answer: BTreeMap<String, String>,
+    basic_failure: Option<(&'static str, &'static str)>,
+}
+
+impl Account {
+    /// An ACH account (every field present: the cross-field rules saw to it).
+    fn ach(fields: &[(String, String)], unmask: bool) -> Result<Account, NvpError> {
+        const ACH: &str = "sourceOfFunds.provided.ach.";
+        let field = |name: &str| get(fields, &format!("{ACH}{name}")).unwrap_or_default();
+        let routing = field("routingNumber");
+        let number = field("bankAccountNumber");
+        // The answer's bankAccountNumber is digits (tokenize.nvp-v50.txt:509-511),
+        // which the request's rule (:143) does not promise.
+        if !(9..=17).contains(&number.len()) || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(NvpError::field(
+                "sourceOfFunds.provided.ach.bankAccountNumber",
+                ValidationType::Invalid,
+                "gw-sim stores ACH account numbers of 9 to 17 digits (the answer's rule)",
+            ));
+        }
+        let masked = cards::mask_last_4(number);
+        let mut answer = BTreeMap::new();
+        // accountIdentifier (19-27 characters, :460-468): the routing number and the masked account number.
+        answer.insert(format!("{ACH}accountIdentifier"), format!("{routing}{masked}"));
+        for name in ["accountType", "bankAccountHolder", "routingNumber", "secCode"] {
+            answer.insert(format!("{ACH}{name}"), field(name).to_owned());
+        }
+        answer.insert(format!("{ACH}bankAccountNumber"), if unmask { number.to_owned() } else { masked });
+        answer.insert("sourceOfFunds.type".into(), "ACH".into());
+        let basic_failure = (!cards::aba_valid(routing))
+            .then_some((ACH_ROUTING, "The routing number fails the ABA check digit (BASIC verification)"));
+        Ok(Account { identifier: Zeroizing::new(format!("ACH{routing}/{number}")), answer, basic_failure })
+    }
+
+    /// A gift card (its number present: the cross-field rules saw to it).
+    fn gift_card(fields: &[(String, String)], unmask: bool) -> Account {
+        const GIFT: &str = "sourceOfFunds.provided.giftCard.";
+        let number = get(fields, &format!("{GIFT}number")).unwrap_or_default();
+        let mut answer = BTreeMap::new();
+        // brand is LOCAL_BRAND_ONLY and scheme OTHER (:721-733, :760-770); the
+        // local brand is known only when the request names it.
+        answer.insert(format!("{GIFT}brand"), "LOCAL_BRAND_ONLY".into());
+        answer.insert(format!("{GIFT}scheme"), "OTHER".into());
+        if let Some(local) = get(fields, &format!("{GIFT}expectedLocalBrand")) {
+            answer.insert(format!("{GIFT}localBrand"), local.to_owned());
+        }
+        answer.insert(format!("{GIFT}number"), if unmask { number.to_owned() } else { cards::mask_6_4(number) });
+        if let Some(pin) = get(fields, &format!("{GIFT}pin")) {
+            answer.insert(format!("{GIFT}pin"), "x".repeat(pin.len()));
+        }
+        answer.insert("sourceOfFunds.type".into(), "GIFT_CARD".into());
+        Account { identifier: Zeroizing::new(format!("GIFT{number}")), answer, basic_failure: None }
+    }
+}
+
+const ACH_ROUTING: &str = "sourceOfFunds.provided.ach.routingNumber";
 
 /// The gateway's answer to a payload it cannot decrypt (every decryption
 /// outcome alike: blocks, key, layout), with gw-sim's hint at the cause

@@ -247,10 +247,11 @@ impl Repository {
     }
 }
 
-/// A fresh token by `strategy` (not for merchant-supplied).
+/// A fresh token by `strategy` (not for merchant-supplied). An account that
+/// is no card number (an ACH account, a gift card) gets a random token.
 pub fn generate(strategy: TokenStrategy, pan: &str) -> String {
     match strategy {
-        TokenStrategy::Preserve64 if pan.len() > 10 => loop {
+        TokenStrategy::Preserve64 if pan.len() > 10 && pan.bytes().all(|b| b.is_ascii_digit()) => loop {
             let t = format!("{}{}{}", &pan[..6], rng::digits(pan.len() - 10), &pan[pan.len() - 4..]);
             if !cards::luhn_valid(&t) {
                 break t;

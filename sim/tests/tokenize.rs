@@ -175,9 +175,9 @@ fn rejections_name_their_field() {
     // No card at all.
     let r = post(&sim, &with(base("TOKENIZE"), &[("sourceOfFunds.type", "CARD")]));
     assert_field_error(&r, 400, &format!("{P}payload"), "MISSING");
-    // Not a card.
+    // ACH without its group (tokenize.nvp-v50.txt:99): the shared cross-field rule.
     let r = post(&sim, &with(tokenize(&p), &[("sourceOfFunds.type", "ACH")]));
-    assert_field_error(&r, 400, "sourceOfFunds.type", "INVALID");
+    assert_field_error(&r, 400, "sourceOfFunds.provided.ach.accountType", "MISSING");
     assert_eq!(sim.token_count(), 2);
 }
 
@@ -191,7 +191,10 @@ fn an_undecryptable_payload_is_a_decryption_outcome_not_a_field_rule() {
     let mut p = terminal::encrypt_pan(VISA).unwrap();
     p.payload.push_str("ABCD");
     let fields = tokenize(&p);
-    assert_eq!(gw::rules::check_request(gw::rules::Operation::Tokenize, &fields, gw::rules::Completeness::Complete), Ok(()));
+    assert_eq!(
+        gw::rules::check_request(gw::rules::Operation::Tokenize, &fields, gw::rules::Completeness::Complete),
+        Ok(())
+    );
     let blocks = post(&sim, &fields);
     assert_field_error(&blocks, 400, &format!("{P}payload"), "INVALID");
     let wrong_key = post(&sim, &tokenize(&p2pe(VISA, |o| o.bdk = [0x11; 16])));
@@ -243,7 +246,16 @@ fn verification_none_and_basic() {
         assert_eq!(f["response.gatewayCode"], "NO_VERIFICATION_PERFORMED", "{pan}");
         ok(&post(&sim, &clear(pan, "NONE", &[])));
     }
-    let basic = |pan: &str| post(&sim, &with(tokenize(&p2pe(pan, |_| {})), &[("verificationStrategy", "BASIC")]));
+    let e = expiry("1239");
+    let basic = |pan: &str| {
+        post(
+            &sim,
+            &with(
+                tokenize(&p2pe(pan, |_| {})),
+                &[("verificationStrategy", "BASIC"), (e[0].0, &e[0].1), (e[1].0, &e[1].1)],
+            ),
+        )
+    };
     let f = ok(&basic(VISA));
     assert_eq!(f["response.gatewayCode"], "BASIC_VERIFICATION_SUCCESSFUL");
     // Luhn, then the range (unknown scheme; known scheme, wrong length).
@@ -281,7 +293,11 @@ fn verification_acquirer_and_its_test_cards() {
         (VISA, expiry("0137").to_vec(), "EXTERNAL_VERIFICATION_PROCESSING_ERROR"),
         (VISA, expiry("0237").to_vec(), "EXTERNAL_VERIFICATION_BLOCKED"),
         (VISA, expiry("0337").to_vec(), "EXTERNAL_VERIFICATION_DECLINED_AUTHENTICATION_REQUIRED"),
-        (VISA, vec![("sourceOfFunds.provided.card.securityCode", "102".to_string())], "EXTERNAL_VERIFICATION_DECLINED_INVALID_CSC"),
+        (
+            VISA,
+            vec![("sourceOfFunds.provided.card.securityCode", "102".to_string())],
+            "EXTERNAL_VERIFICATION_DECLINED_INVALID_CSC",
+        ),
     ];
     for (pan, extra, code) in &declines {
         let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -512,7 +528,8 @@ fn sessions_refused_by_their_state() {
     assert_field_error(&r, 400, "bogus", "UNSUPPORTED");
     assert!(explanation(&failed).contains("FAILURE"));
     // ...until an update succeeds again.
-    let f = ok(&post(&sim, &with(base("UPDATE_SESSION"), &[("session.id", &failed), ("verificationStrategy", "NONE")])));
+    let f =
+        ok(&post(&sim, &with(base("UPDATE_SESSION"), &[("session.id", &failed), ("verificationStrategy", "NONE")])));
     assert_eq!(f["session.updateStatus"], "SUCCESS");
     ok(&post(&sim, &with(tokenize(&p), &[("session.id", &failed)])));
     // Unknown.
