@@ -31,6 +31,8 @@ if [ "$part" = test ]; then
   command -v file >/dev/null || need_apt+=(file)
   command -v pkg-config >/dev/null || need_apt+=(pkg-config)
   python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+  # gw-sim's request inspector page is tested in headless chromium (sim/tests/inspector.rs).
+  command -v chromium >/dev/null || need_apt+=(chromium)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"

@@ -6,6 +6,7 @@ use crate::config::{SimConfig, SUPPORTED_VERSIONS};
 use crate::dukpt;
 use crate::faults::{BusyCounters, Fault};
 use crate::http::{HttpError, Request, Response, POLL};
+use crate::inspector::{self, Entry, Inspector};
 use crate::sessions::{self, Session, SessionError, Sessions};
 use crate::tokens::{Repository, StoreError};
 use gw::rules::{self, Completeness, FieldError, Operation, ValidationType};
@@ -213,6 +214,7 @@ pub struct Gateway {
     sessions: Sessions,
     repository: Repository,
     busy: BusyCounters,
+    inspector: Inspector,
     shutdown: Arc<AtomicBool>,
 }
 
@@ -222,6 +224,7 @@ impl Gateway {
             sessions: Sessions::new(cfg.session_ttl),
             repository: Repository::new(&cfg.repository_id, cfg.token_strategy, cfg.repository_mode),
             busy: BusyCounters::default(),
+            inspector: Inspector::default(),
             shutdown,
             cfg,
         }
@@ -230,6 +233,11 @@ impl Gateway {
     /// The token repository (for tests and inspection).
     pub fn repository(&self) -> &Repository {
         &self.repository
+    }
+
+    /// The request inspector (`GET /`, `GET /requests.json`).
+    pub fn inspector(&self) -> &Inspector {
+        &self.inspector
     }
 
     fn log(&self, what: &str, status: u16, result: &str) {
@@ -247,6 +255,7 @@ impl Gateway {
     pub fn http_error(&self, e: &HttpError) -> Response {
         self.log("HTTP", e.status, "ERROR");
         let mut r = error_response(NvpError::invalid_request(e.status, e.explanation.clone()), None);
+        self.record("HTTP".into(), Vec::new(), &Reply::Respond(r.clone()));
         r.close = true;
         r
     }
@@ -282,16 +291,70 @@ impl Gateway {
     /// Handles one request. `client_cn` is the subject CN of a verified
     /// client certificate (certificate authentication).
     pub fn handle(&self, req: &Request, client_cn: Option<&str>) -> Reply {
+        if req.method == "GET" {
+            let page = match req.path.split('?').next().unwrap_or("") {
+                "/" => Some(("text/html; charset=UTF-8", self.inspector.html())),
+                "/requests.json" => Some(("application/json; charset=UTF-8", self.inspector.json())),
+                _ => None,
+            };
+            if let Some((content_type, body)) = page {
+                let extra_headers = vec![("Cache-Control", "no-store".to_owned())];
+                return Reply::Respond(Response {
+                    status: 200,
+                    content_type,
+                    extra_headers,
+                    body: body.into_bytes(),
+                    close: false,
+                });
+            }
+        }
         let mut correlation_id: Option<String> = None;
         let mut operation: Option<String> = None;
-        let result = self.handle_inner(req, client_cn, &mut correlation_id, &mut operation);
-        match result {
+        let mut seen = Vec::new();
+        let result = self.handle_inner(req, client_cn, &mut correlation_id, &mut operation, &mut seen);
+        let reply = match result {
             Ok(reply) => reply,
             Err(e) => {
                 self.log(operation.as_deref().unwrap_or(&req.path), e.status, "ERROR");
                 Reply::Respond(error_response(e, correlation_id.as_deref()))
             }
+        };
+        let what = operation.unwrap_or_else(|| format!("{} {}", req.method, req.path));
+        self.record(what, seen, &reply);
+        reply
+    }
+
+    /// Records a request and its answer in the inspector. `fields` are masked.
+    fn record(&self, operation: String, fields: Vec<(String, String)>, reply: &Reply) {
+        let mut entry = Entry { time: crate::time::now_iso8601(), operation, fields, ..Entry::default() };
+        match reply {
+            Reply::Raw(fault) => entry.outcome = format!("fault {fault:?}").to_lowercase(),
+            Reply::Respond(r) => {
+                entry.status = r.status;
+                let answer: BTreeMap<String, String> =
+                    if r.content_type.starts_with("application/x-www-form-urlencoded") {
+                        gw::nvp::decode(&r.body, gw::nvp::Charset::Utf8).unwrap_or_default().into_iter().collect()
+                    } else {
+                        BTreeMap::new()
+                    };
+                entry.outcome = match answer.get("result") {
+                    Some(result) => result.clone(),
+                    None => format!("HTTP {} ({})", r.status, r.content_type),
+                };
+                if let Some(cause) = answer.get("error.cause") {
+                    let mut error = cause.clone();
+                    for key in ["error.field", "error.validationType", "error.explanation", "error.supportCode"] {
+                        if let Some(v) = answer.get(key) {
+                            let _ = std::fmt::Write::write_fmt(&mut error, format_args!("; {key}={v}"));
+                        }
+                    }
+                    entry.error = Some(error);
+                } else if let Some(code) = answer.get("response.gatewayCode").filter(|_| entry.outcome == "FAILURE") {
+                    entry.error = Some(format!("response.gatewayCode={code}"));
+                }
+            }
         }
+        self.inspector.record(entry);
     }
 
     fn handle_inner(
@@ -300,6 +363,7 @@ impl Gateway {
         client_cn: Option<&str>,
         correlation_id: &mut Option<String>,
         operation: &mut Option<String>,
+        seen: &mut Vec<(String, String)>,
     ) -> Result<Reply, NvpError> {
         let version = req.path.strip_prefix("/api/nvp/version/").ok_or_else(|| {
             NvpError::invalid_request(404, "No such resource: the NVP API is POST /api/nvp/version/{N}")
@@ -314,6 +378,7 @@ impl Gateway {
                 .map_err(|e| NvpError::invalid_request(400, format!("Malformed request body: {e}")))?,
         );
         let fields = &fields.0;
+        *seen = inspector::masked_fields(fields);
         *correlation_id = get(fields, "correlationId").map(str::to_string);
         // For the request log: the operation, when the body names a known one
         // (the log never carries a value the client chose freely).

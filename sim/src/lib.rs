@@ -14,7 +14,8 @@
 //! Modules: [`http`] (the HTTP/1.1 server side), [`server`] (listener,
 //! connections, raw faults, [`Sim`]), [`handlers`] (the NVP operations),
 //! [`pki`] (certificates and TLS), [`dukpt`], [`terminal`], [`cards`],
-//! [`tokens`], [`sessions`], [`faults`], [`config`], [`cli`].
+//! [`tokens`], [`sessions`], [`faults`], [`config`], [`cli`], [`inspector`]
+//! (the page of the last requests).
 
 pub mod cards;
 pub mod cli;
@@ -23,6 +24,7 @@ pub mod dukpt;
 pub mod faults;
 pub mod handlers;
 pub mod http;
+pub mod inspector;
 pub mod pki;
 pub mod rng;
 pub mod server;
