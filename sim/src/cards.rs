@@ -56,47 +56,29 @@ pub struct CardInfo {
     pub in_known_range: bool,
 }
 
-/// A scheme's BIN range: `digits` leading digits between `lo` and `hi`, and
-/// the number lengths the scheme issues.
-struct SchemeRange {
-    digits: usize,
-    lo: u32,
-    hi: u32,
-    brand: &'static str,
-    scheme: &'static str,
-    lengths: std::ops::RangeInclusive<usize>,
-}
-
-const fn range(
-    digits: usize,
-    lo: u32,
-    hi: u32,
-    brand: &'static str,
-    scheme: &'static str,
-    lengths: std::ops::RangeInclusive<usize>,
-) -> SchemeRange {
-    SchemeRange { digits, lo, hi, brand, scheme, lengths }
-}
+/// A scheme's BIN range: (`digits` leading digits, between `lo` and `hi`,
+/// brand, scheme, the number lengths the scheme issues).
+type SchemeRange = (usize, u32, u32, &'static str, &'static str, std::ops::RangeInclusive<usize>);
 
 /// The scheme ranges, first match wins.
 const SCHEMES: &[SchemeRange] = &[
-    range(1, 4, 4, "VISA", "VISA", 13..=19),
-    range(2, 51, 55, "MASTERCARD", "MASTERCARD", 16..=16),
-    range(4, 2221, 2720, "MASTERCARD", "MASTERCARD", 16..=16),
-    range(2, 34, 34, "AMEX", "AMEX", 15..=15),
-    range(2, 37, 37, "AMEX", "AMEX", 15..=15),
-    range(4, 6011, 6011, "DISCOVER", "DISCOVER", 16..=19),
-    range(3, 644, 649, "DISCOVER", "DISCOVER", 16..=19),
-    range(2, 65, 65, "DISCOVER", "DISCOVER", 16..=19),
-    range(4, 3528, 3589, "JCB", "JCB", 16..=19),
-    range(2, 36, 36, "DINERS_CLUB", "DINERS_CLUB", 14..=19),
-    range(3, 300, 305, "DINERS_CLUB", "DINERS_CLUB", 14..=19),
-    range(2, 38, 39, "DINERS_CLUB", "DINERS_CLUB", 14..=19),
-    range(2, 62, 62, "CHINA_UNIONPAY", "CHINA_UNIONPAY", 16..=19),
-    range(2, 50, 50, "MAESTRO", "MASTERCARD", 12..=19),
-    range(2, 56, 58, "MAESTRO", "MASTERCARD", 12..=19),
-    range(4, 6304, 6304, "MAESTRO", "MASTERCARD", 12..=19),
-    range(2, 67, 67, "MAESTRO", "MASTERCARD", 12..=19),
+    (1, 4, 4, "VISA", "VISA", 13..=19),
+    (2, 51, 55, "MASTERCARD", "MASTERCARD", 16..=16),
+    (4, 2221, 2720, "MASTERCARD", "MASTERCARD", 16..=16),
+    (2, 34, 34, "AMEX", "AMEX", 15..=15),
+    (2, 37, 37, "AMEX", "AMEX", 15..=15),
+    (4, 6011, 6011, "DISCOVER", "DISCOVER", 16..=19),
+    (3, 644, 649, "DISCOVER", "DISCOVER", 16..=19),
+    (2, 65, 65, "DISCOVER", "DISCOVER", 16..=19),
+    (4, 3528, 3589, "JCB", "JCB", 16..=19),
+    (2, 36, 36, "DINERS_CLUB", "DINERS_CLUB", 14..=19),
+    (3, 300, 305, "DINERS_CLUB", "DINERS_CLUB", 14..=19),
+    (2, 38, 39, "DINERS_CLUB", "DINERS_CLUB", 14..=19),
+    (2, 62, 62, "CHINA_UNIONPAY", "CHINA_UNIONPAY", 16..=19),
+    (2, 50, 50, "MAESTRO", "MASTERCARD", 12..=19),
+    (2, 56, 58, "MAESTRO", "MASTERCARD", 12..=19),
+    (4, 6304, 6304, "MAESTRO", "MASTERCARD", 12..=19),
+    (2, 67, 67, "MAESTRO", "MASTERCARD", 12..=19),
 ];
 
 /// An issuer BIN (first six digits) the simulator knows: funding method,
@@ -149,16 +131,16 @@ pub const ISSUER_BINS: &[IssuerBin] = &[
 /// from the scheme ranges and the issuer BINs.
 pub fn card_info(pan: &str) -> CardInfo {
     let prefix = |n: usize| pan.get(..n).and_then(|p| p.parse::<u32>().ok());
-    let scheme = SCHEMES.iter().find(|r| prefix(r.digits).is_some_and(|p| (r.lo..=r.hi).contains(&p)));
+    let scheme = SCHEMES.iter().find(|(digits, lo, hi, ..)| prefix(*digits).is_some_and(|p| (*lo..=*hi).contains(&p)));
     let issuer = ISSUER_BINS.iter().find(|b| pan.len() > 6 && pan.starts_with(b.bin));
     match scheme {
-        Some(r) => CardInfo {
-            brand: r.brand,
-            scheme: r.scheme,
+        Some((_, _, _, brand, scheme, lengths)) => CardInfo {
+            brand,
+            scheme,
             funding_method: issuer.map_or("UNKNOWN", |b| b.funding_method),
             issuer: issuer.map(|b| b.issuer),
             local_brand: issuer.and_then(|b| b.local_brand),
-            in_known_range: r.lengths.contains(&pan.len()),
+            in_known_range: lengths.contains(&pan.len()),
         },
         None => CardInfo {
             brand: "UNKNOWN",

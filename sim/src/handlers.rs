@@ -665,19 +665,13 @@ impl Gateway {
                 }
             }
         };
-        let record = self.repository.store(token, &pan, Some(&expiry), merchant).map_err(|e| {
-            let vt = if e == StoreError::TokenRequired { ValidationType::Missing } else { ValidationType::Invalid };
-            NvpError::field("token", vt, e.explanation())
-        })?;
         let mut out = BTreeMap::new();
         let mut put = |k: &str, v: &str| {
             out.insert(k.to_string(), v.to_string());
         };
-        put("repositoryId", self.repository.id());
         put("response.gatewayCode", gateway_code);
-        put("result", "SUCCESS");
         put("sourceOfFunds.provided.card.brand", info.brand);
-        put("sourceOfFunds.provided.card.expiry", record.expiry.as_deref().unwrap_or(&expiry));
+        put("sourceOfFunds.provided.card.expiry", &expiry);
         put("sourceOfFunds.provided.card.fundingMethod", info.funding_method);
         if let Some(issuer) = info.issuer {
             put("sourceOfFunds.provided.card.issuer", issuer);
@@ -691,12 +685,35 @@ impl Gateway {
         put("sourceOfFunds.type", "CARD");
         // tokenize.nvp-v50.txt:786-800: the INVALID test card's token is flagged.
         put("status", if pan.as_str() == cards::INVALID_STATUS_PAN { "INVALID" } else { "VALID" });
+        put("verificationStrategy", verification);
+        self.store(token, &pan, Some(&expiry), merchant, out)
+    }
+
+    /// Stores `identifier` (a card number, an ACH account, a gift card) under
+    /// the request's `token` or a new one, and completes `answer` with the
+    /// token's fields and `result=SUCCESS`.
+    fn store(
+        &self,
+        token: Option<&str>,
+        identifier: &str,
+        expiry: Option<&str>,
+        merchant: &str,
+        mut answer: BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>, NvpError> {
+        let record = self.repository.store(token, identifier, expiry, merchant).map_err(|e| {
+            let vt = if e == StoreError::TokenRequired { ValidationType::Missing } else { ValidationType::Invalid };
+            NvpError::field("token", vt, e.explanation())
+        })?;
+        let mut put = |k: &str, v: &str| {
+            answer.insert(k.to_string(), v.to_string());
+        };
+        put("repositoryId", self.repository.id());
+        put("result", "SUCCESS");
         put("token", &record.token);
         put("usage.lastUpdated", &record.last_updated);
         put("usage.lastUpdatedBy", &record.last_updated_by);
         put("usage.lastUsed", &record.last_used);
-        put("verificationStrategy", verification);
-        Ok(out)
+        Ok(answer)
     }
 
     /// TOKENIZE of an ACH bank account or a gift card (tokenize.nvp-v50.txt:97-182,
@@ -721,24 +738,11 @@ impl Gateway {
             }
             _ => "EXTERNAL_VERIFICATION_SUCCESSFUL",
         };
-        let record = self.repository.store(get(fields, "token"), &account.identifier, None, merchant).map_err(|e| {
-            let vt = if e == StoreError::TokenRequired { ValidationType::Missing } else { ValidationType::Invalid };
-            NvpError::field("token", vt, e.explanation())
-        })?;
-        let mut out = account.answer;
-        let mut put = |k: &str, v: &str| {
-            out.insert(k.to_string(), v.to_string());
-        };
-        put("repositoryId", self.repository.id());
-        put("response.gatewayCode", gateway_code);
-        put("result", "SUCCESS");
-        put("status", "VALID");
-        put("token", &record.token);
-        put("usage.lastUpdated", &record.last_updated);
-        put("usage.lastUpdatedBy", &record.last_updated_by);
-        put("usage.lastUsed", &record.last_used);
-        put("verificationStrategy", verification);
-        Ok(out)
+        let mut answer = account.answer;
+        answer.insert("response.gatewayCode".into(), gateway_code.into());
+        answer.insert("status".into(), "VALID".into());
+        answer.insert("verificationStrategy".into(), verification.into());
+        self.store(get(fields, "token"), &account.identifier, None, merchant, answer)
     }
 
     /// The card number (and a track's expiry) from the P2PE payload, the
