@@ -103,12 +103,6 @@ fn gift_cards() {
     assert_field_error(&post(&sim, &f), 400, &format!("{GIFT}number"), "MISSING");
 }
 
-fn ok(r: &HttpResponse) -> std::collections::BTreeMap<String, String> {
-    let f = r.fields();
-    assert_eq!(r.status, 200, "{f:?}");
-    assert_eq!(f["result"], "SUCCESS", "{f:?}");
-    f
-}
 
 /// tokenize.nvp-v50.txt:341 (BASIC or ACQUIRER: the card expiry group) and :328-332
 /// (ACQUIRER: transaction.currency): rules of the reference, so the library refuses them too.

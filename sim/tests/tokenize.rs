@@ -28,12 +28,6 @@ fn raw_payload(plain: &[u8]) -> terminal::P2pe {
     }
 }
 
-fn ok(r: &HttpResponse) -> std::collections::BTreeMap<String, String> {
-    let f = r.fields();
-    assert_eq!(r.status, 200, "{f:?}");
-    assert_eq!(f["result"], "SUCCESS", "{f:?}");
-    f
-}
 
 #[test]
 fn round_trips_every_plaintext_iv_and_variant() {

@@ -184,6 +184,14 @@ pub fn post(sim: &gw_sim::Sim, fields: &[(String, String)]) -> HttpResponse {
     Client::connect(sim.addr()).post(fields)
 }
 
+/// Asserts HTTP 200 and `result=SUCCESS`; the answer's fields.
+pub fn ok(r: &HttpResponse) -> BTreeMap<String, String> {
+    let f = r.fields();
+    assert_eq!(r.status, 200, "{f:?}");
+    assert_eq!(f.get("result").map(String::as_str), Some("SUCCESS"), "{f:?}");
+    f
+}
+
 /// Asserts an INVALID_REQUEST field error.
 pub fn assert_field_error(r: &HttpResponse, status: u16, field: &str, vt: &str) {
     let f = r.fields();
