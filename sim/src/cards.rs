@@ -249,6 +249,7 @@ pub enum PlaintextError {
 }
 
 impl PlaintextError {
+    /// The explanation the answer carries (never the plaintext).
     pub fn explanation(self) -> &'static str {
         match self {
             PlaintextError::NotACard => {

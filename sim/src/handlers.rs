@@ -41,10 +41,15 @@ pub enum Reply {
 /// Faults carried out on the socket itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RawFault {
+    /// Part of the response, then a TCP reset.
     Reset,
+    /// A Content-Length larger than the body sent.
     Truncate,
+    /// A huge body streamed.
     Oversize,
+    /// Random bytes that are no NVP body.
     Garbage,
+    /// No answer (for at most the duration given).
     Silent(Option<Duration>),
 }
 
@@ -219,6 +224,7 @@ pub struct Gateway {
 }
 
 impl Gateway {
+    /// A gateway with `cfg`; `shutdown` cuts its sleeps short.
     pub fn new(cfg: SimConfig, shutdown: Arc<AtomicBool>) -> Gateway {
         Gateway {
             sessions: Sessions::new(cfg.session_ttl),

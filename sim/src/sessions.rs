@@ -16,8 +16,11 @@ use zeroize::Zeroize;
 /// A stored session.
 #[derive(Clone, Debug)]
 pub struct Session {
+    /// `session.id`.
     pub id: String,
+    /// The merchant that created it.
     pub merchant: String,
+    /// `session.version`: changes with every update.
     pub version: String,
     /// `NO_UPDATE` until fields are stored, then `SUCCESS`; `FAILURE` after
     /// a refused update.
@@ -59,6 +62,7 @@ pub enum SessionError {
 }
 
 impl SessionError {
+    /// The `error.explanation` of this refusal.
     pub fn explanation(self) -> &'static str {
         match self {
             SessionError::Unknown => "Session not found: no session with this id belongs to the merchant",
@@ -123,6 +127,7 @@ fn new_version() -> String {
 }
 
 impl Sessions {
+    /// An empty store whose sessions live `ttl`.
     pub fn new(ttl: Duration) -> Sessions {
         Sessions { ttl, map: Mutex::new(Store::default()) }
     }

@@ -28,6 +28,7 @@ impl TokenStrategy {
             _ => None,
         }
     }
+    /// The gateway's name of it.
     pub fn as_str(self) -> &'static str {
         match self {
             TokenStrategy::MerchantSupplied => "MERCHANT_SUPPLIED",
@@ -48,6 +49,7 @@ pub enum RepositoryMode {
 }
 
 impl RepositoryMode {
+    /// Parses the CLI spelling (`unique-card`, `unique-token`) or the gateway's names.
     pub fn parse(s: &str) -> Option<RepositoryMode> {
         match s {
             "unique-card" | "UNIQUE_CARD" => Some(RepositoryMode::UniqueCard),
@@ -55,6 +57,7 @@ impl RepositoryMode {
             _ => None,
         }
     }
+    /// The gateway's name of it.
     pub fn as_str(self) -> &'static str {
         match self {
             RepositoryMode::UniqueCard => "UNIQUE_CARD",
@@ -80,6 +83,7 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The `error.explanation` of this refusal (never the card number).
     pub fn explanation(self) -> &'static str {
         match self {
             StoreError::TokenRequired => {
@@ -101,11 +105,16 @@ impl StoreError {
 /// What a token holds, as reported back.
 #[derive(Clone)]
 pub struct TokenRecord {
+    /// The token.
     pub token: String,
     pan: Zeroizing<String>,
+    /// The card expiry, MMYY.
     pub expiry: Option<String>,
+    /// `usage.lastUpdated`.
     pub last_updated: String,
+    /// `usage.lastUpdatedBy`: the merchant.
     pub last_updated_by: String,
+    /// `usage.lastUsed`.
     pub last_used: String,
 }
 
@@ -150,18 +159,22 @@ pub struct Repository {
 }
 
 impl Repository {
+    /// An empty repository `id` with these strategies.
     pub fn new(id: &str, strategy: TokenStrategy, mode: RepositoryMode) -> Repository {
         Repository { id: id.to_string(), strategy, mode, inner: Mutex::new(Inner::default()) }
     }
 
+    /// `repositoryId`.
     pub fn id(&self) -> &str {
         &self.id
     }
 
+    /// The token generation strategy.
     pub fn strategy(&self) -> TokenStrategy {
         self.strategy
     }
 
+    /// The token management strategy.
     pub fn mode(&self) -> RepositoryMode {
         self.mode
     }
@@ -180,6 +193,7 @@ impl Repository {
         self.lock().tokens.len()
     }
 
+    /// Whether no token is stored.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
