@@ -773,9 +773,15 @@ impl Gateway {
             return Ok((Zeroizing::new(n.to_string()), None));
         }
         if let Some(t) = get(fields, "sourceOfFunds.token") {
-            let rec = self.repository.get(t).ok_or_else(|| {
-                NvpError::field("sourceOfFunds.token", ValidationType::Invalid, "No card is stored against this token")
-            })?;
+            // A token of an ACH account or a gift card holds no card.
+            let rec =
+                self.repository.get(t).filter(|r| r.pan().bytes().all(|b| b.is_ascii_digit())).ok_or_else(|| {
+                    NvpError::field(
+                        "sourceOfFunds.token",
+                        ValidationType::Invalid,
+                        "No card is stored against this token",
+                    )
+                })?;
             return Ok((Zeroizing::new(rec.pan().to_string()), rec.expiry.clone()));
         }
         Err(NvpError::field(

@@ -81,6 +81,9 @@ fn ach_accounts() {
     // Updating the token keeps it.
     let f = ok(&post(&sim, &ach(&[("token", &token)])));
     assert_eq!(f["token"], token);
+    // An ACH token holds no card: a CARD request cannot take its card from it.
+    let card = with(base("TOKENIZE"), &[("sourceOfFunds.type", "CARD"), ("sourceOfFunds.token", &token)]);
+    assert_field_error(&post(&sim, &card), 400, "sourceOfFunds.token", "INVALID");
 }
 
 /// tokenize.nvp-v50.txt:222-248, :317-319 (GIFT_CARD: the giftCard group), answer :717-771
@@ -102,7 +105,6 @@ fn gift_cards() {
     assert_eq!(local(&f).unwrap_err().field, format!("{GIFT}number"));
     assert_field_error(&post(&sim, &f), 400, &format!("{GIFT}number"), "MISSING");
 }
-
 
 /// tokenize.nvp-v50.txt:341 (BASIC or ACQUIRER: the card expiry group) and :328-332
 /// (ACQUIRER: transaction.currency): rules of the reference, so the library refuses them too.
