@@ -28,7 +28,6 @@ fn raw_payload(plain: &[u8]) -> terminal::P2pe {
     }
 }
 
-
 #[test]
 fn round_trips_every_plaintext_iv_and_variant() {
     let data_sim = start(config());
