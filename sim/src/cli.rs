@@ -21,7 +21,8 @@ USAGE:
                [--bdk HEX] [--variant data|pin] [--session-ttl SECS]
                [--verification NONE|BASIC|ACQUIRER] [--fault NAME[,ms=N]] [--quiet]
       Prints the base URL as the first line on stdout (then `ca=PATH` with
-      --tls and a generated CA) and serves until killed.
+      --tls and a generated CA) and serves until killed. The base URL in a
+      browser shows the last requests (GET /; GET /requests.json as JSON).
   gw-sim terminal --pan PAN [--ksn KSN] [--bdk HEX] [--iv HEX] [--variant data|pin]
                [--expiry MMYY|none] [--track 1|2]
       Encrypts like a P2PE test terminal; prints GW_P2PE_KSN=, GW_P2PE_PAYLOAD=,
