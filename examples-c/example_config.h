@@ -157,11 +157,12 @@ static inline gw_client *example_client_from_env(void) {
     return client;
 }
 
-/* The P2PE fields of one card read by the terminal. Empty = not given. */
+/* The P2PE fields of one card read by the terminal. Empty = not given.
+ * Sized for AES DUKPT terminals too: a 24-hex-digit KSN, a 32-hex-digit IV. */
 typedef struct {
     char ksn[32];
     char payload[1040];
-    char iv[32];
+    char iv[40];
     char card_bin[16];
 } example_card;
 

@@ -1,5 +1,6 @@
 /*
- * tokenize_p2pe.c: turn a card encrypted by a P2PE terminal (TDES DUKPT)
+ * tokenize_p2pe.c: turn a card encrypted by a P2PE terminal (TDES DUKPT, or
+ * AES DUKPT with GW_API_VERSION 84 or later; see docs/p2pe.md)
  * into a gateway token, which the POS stores instead of the card.
  *
  *   ./tokenize_p2pe KSN PAYLOAD [IV|- [CARD_BIN|-]]   the terminal's fields as arguments

@@ -215,9 +215,11 @@ gw_status gw_create_session(const gw_client *client,
 //
 // - `token`: NULL lets the gateway generate the token; otherwise that token
 //   (1–40 of 0-9 a-z A-Z) is created or updated.
-// - `key_serial_number`: the DUKPT KSN, exactly 20 hex digits. Required.
+// - `key_serial_number`: the DUKPT KSN: 20 hex digits (TDES), or from API
+//   version 84 also 24 (AES). Required.
 // - `payload`: the encrypted card, 32–1024 hex digits (even). Required.
-// - `initialization_vector`: 16 hex digits, or NULL when the terminal uses none.
+// - `initialization_vector`: NULL when the terminal uses none, else 16 hex
+//   digits (from API version 84 also 32).
 // - `card_bin`: 1–6 digits, or NULL when the terminal gives none.
 //
 // Every field is validated before anything is sent: `GW_ERR_INVALID_FIELD`
@@ -524,6 +526,21 @@ gw_status gw_response_field(const gw_response *response,
 // # Safety
 // `response` is NULL or came from a gw call and is not used again.
 void gw_response_free(gw_response *response);
+
+// 1 when values of the field `name` are secrets or card data (the API
+// password, card numbers, security codes, the P2PE payload, gift card
+// numbers and PINs, bank account numbers, `session.aes256Key`, ...), else 0.
+// The answer comes from gw's field-rule table, request and response fields
+// of every operation and API version alike: a binding that shows a field
+// (a log line, a `repr`, an exception text) shows `***` instead of its
+// value when this returns 1, whatever the value's length.
+//
+// `name` NULL or not UTF-8 gives 1 (when in doubt, hide it). Never touches
+// the thread's last error. Thread-safe; no allocation kept.
+//
+// # Safety
+// `name` is NULL or a NUL-terminated string.
+uint32_t gw_field_is_sensitive(const char *name);
 
 // A static, NUL-terminated description of any status value, never NULL:
 // unknown values get "unknown status". Thread-safe; never free it.

@@ -49,6 +49,8 @@ done
 # The fuzz targets' regression run needs nightly Rust and cargo-fuzz.
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
+# Miri (the library's unit tests for undefined behaviour) runs on nightly too.
+rustup +nightly component list --installed | grep -q '^miri' || rustup +nightly component add miri rust-src
 
 # The library is checked with the oldest Rust it claims to support.
 msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)

@@ -38,8 +38,9 @@ sim_bin=${GW_SIM:-$debug/gw-sim}
 work=$(mktemp -d)
 sim_pid=
 tls_pid=
+aes_pid=
 cleanup() {
-  for pid in $sim_pid $tls_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  for pid in $sim_pid $tls_pid $aes_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -116,6 +117,29 @@ step "C examples: gcc -std=c99 -Wall -Wextra -Werror -pedantic, dynamic and stat
 make -s -C examples-c clean
 make -s -C examples-c CC=gcc all
 check_c_examples examples-c/build c-dynamic
+
+step "C example: AES-128 and AES-256 DUKPT terminals at API version 84, refused locally at 50"
+# The session's gw-sim holds the AES-128 test BDK; this one the AES-256 one.
+"$sim_bin" serve --merchant "$GW_MERCHANT" --password "$GW_API_PASSWORD" --quiet \
+  --aes-bdk FEDCBA9876543210F1F1F1F1F1F1F1F1FEDCBA9876543210F1F1F1F1F1F1F1F1 >"$work/aes.out" 2>"$work/aes.err" &
+aes_pid=$!
+for _ in $(seq 200); do [ -s "$work/aes.out" ] && break; sleep 0.05; done
+aes_url=$(head -n 1 "$work/aes.out")
+case $aes_url in http://127.0.0.1:*) ;; *) cat "$work/aes.err"; fail "gw-sim --aes-bdk did not print its URL";; esac
+for size in 128 256; do
+  url=$GW_BASE_URL; [ $size = 128 ] || url=$aes_url
+  "$sim_bin" terminal --aes --key-size $size --pan 4761739001010010 --iv 000102030405060708090A0B0C0D0E0F >"$work/aes$size.env"
+  GW_BASE_URL=$url GW_API_VERSION=84 examples-c/build/tokenize_p2pe "$work/aes$size.env" >"$work/aes$size.out" 2>&1 \
+    || { cat "$work/aes$size.out"; fail "tokenize_p2pe: AES-$size card at version 84"; }
+  expect "$work/aes$size.out" "^$TOKEN$" '^card=VISA 476173xxxxxx0010$'
+  if GW_BASE_URL=$url GW_API_VERSION=50 examples-c/build/tokenize_p2pe "$work/aes$size.env" >"$work/aes$size-v50.out" 2>&1; then
+    fail "tokenize_p2pe accepted an AES-$size card at version 50"
+  fi
+  expect "$work/aes$size-v50.out" 'GW_ERR_INVALID_FIELD \(3\)' 'field: sourceOfFunds\.provided\.card\.p2pe\.keySerialNumber'
+  secrets+=("$(sed -n 's/^GW_P2PE_PAYLOAD=//p' "$work/aes$size.env")")
+  no_secrets "$work/aes$size.out" "$work/aes$size-v50.out"
+done
+echo "ok: tokenize_p2pe with AES-128 and AES-256 terminals (version 84), refused locally at 50"
 
 step "C example over TLS: GW_CA_BUNDLE trusts gw-sim's generated CA"
 "$sim_bin" serve --merchant "$GW_MERCHANT" --password "$GW_API_PASSWORD" --tls --ca-out "$work/ca.pem" --quiet \

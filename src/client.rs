@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 
 use crate::config::{Authentication, Config, LogLevel};
 use crate::error::{Error, Kind, Result};
+use crate::masking::{masked, redact};
 use crate::nvp;
 use crate::request::Request;
 use crate::response::Response;
@@ -40,8 +41,7 @@ impl Client {
     pub fn new(config: &Config) -> Result<Client> {
         config.check_complete()?;
         let endpoint = config.endpoint().unwrap_or_default();
-        let base_url = config.base_url.as_deref().unwrap_or_default();
-        let transport = Transport::new(config, base_url)?;
+        let transport = Transport::new(config)?;
         Ok(Client { config: config.clone(), endpoint, transport })
     }
 
@@ -59,7 +59,7 @@ impl Client {
         let fields = self.complete_fields(request);
         let completeness =
             if request.get("session.id").is_some() { Completeness::MayUseSession } else { Completeness::Complete };
-        rules::check_request(request.operation(), &fields, completeness)?;
+        rules::check_request(request.operation(), self.config.api_version, &fields, completeness)?;
         let body = Zeroizing::new(nvp::encode(&fields));
         let operation = request.operation().name();
         self.log(LogLevel::Debug, || format!("{operation} request: {}", masked(&fields)));
@@ -183,7 +183,7 @@ impl Client {
     }
 
     fn path_host(&self) -> &str {
-        self.endpoint.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or("")
+        self.transport.host()
     }
 
     /// One `Info` line per attempt: operation, attempt number, where to, and
@@ -223,39 +223,9 @@ fn backoff(attempt: u32) -> Duration {
     base + base.mul_f64((random % 1000) as f64 / 2000.0)
 }
 
-/// Fields as `name=value` with sensitive values masked, for debug logs.
-fn masked(fields: &[(String, String)]) -> String {
-    let shown: Vec<String> = fields
-        .iter()
-        .map(|(name, value)| {
-            if rules::is_sensitive(name) {
-                format!("{name}=***({} chars)", value.chars().count())
-            } else {
-                format!("{name}={value}")
-            }
-        })
-        .collect();
-    shown.join(" ")
-}
-
-/// Removes from gateway text any sensitive value the request carried, so an
-/// explanation that quotes a field never carries card data or a password.
-fn redact(text: &str, sent: &[(String, String)]) -> String {
-    sent.iter()
-        .filter(|(name, value)| rules::is_sensitive(name) && value.len() >= 3)
-        .fold(text.to_owned(), |text, (_, value)| text.replace(value.as_str(), "***"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redaction_and_masking() {
-        let sent = vec![("apiPassword".to_owned(), "hunter22".to_owned()), ("merchant".to_owned(), "M1".to_owned())];
-        assert_eq!(redact("bad value 'hunter22' for M1", &sent), "bad value '***' for M1");
-        assert_eq!(masked(&sent), "apiPassword=***(8 chars) merchant=M1");
-    }
 
     #[test]
     fn backoff_grows_with_jitter() {

@@ -56,7 +56,12 @@ pub enum Authentication {
     /// `apiUsername=merchant.<ID>` and `apiPassword` in every request.
     Password(Zeroizing<String>),
     /// A client certificate (PEM chain) and its private key (PEM).
-    Certificate { certificate: PathBuf, private_key: PathBuf },
+    Certificate {
+        /// The PEM file of the certificate chain, leaf first.
+        certificate: PathBuf,
+        /// The PEM file of the certificate's private key.
+        private_key: PathBuf,
+    },
 }
 
 /// Which certificate authorities the client trusts.
@@ -72,6 +77,8 @@ pub enum Trust {
 #[derive(Clone)]
 pub struct Config {
     pub(crate) base_url: Option<String>,
+    /// `host[:port]` of the base URL, as the URL parser found it.
+    pub(crate) gateway_host: Option<String>,
     pub(crate) api_version: u32,
     pub(crate) merchant: Option<String>,
     pub(crate) authentication: Option<Authentication>,
@@ -89,6 +96,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             base_url: None,
+            gateway_host: None,
             api_version: DEFAULT_API_VERSION,
             merchant: None,
             authentication: None,
@@ -120,33 +128,10 @@ impl Config {
     /// required; plain `http` is accepted only for a loopback host (a local
     /// gw-sim), so that a password never crosses a network in clear.
     pub fn set_base_url(&mut self, url: &str) -> Result<()> {
-        // Refused before any message repeats it: a megabyte of URL is no URL.
-        if url.len() > MAX_URL_LEN {
-            return Err(config_error(format!("base URL of {} bytes is longer than {MAX_URL_LEN}", url.len())));
-        }
-        let trimmed = url.trim_end_matches('/');
-        let (scheme, rest) = trimmed
-            .split_once("://")
-            .ok_or_else(|| config_error(format!("base URL '{url}' has no scheme: use https://HOST")))?;
-        let authority = rest.split('/').next().unwrap_or("");
-        let host = host_of(authority);
-        if host.is_empty() {
-            return Err(config_error(format!("base URL '{url}' has no host")));
-        }
-        if rest.contains(['?', '#', ' ']) || authority.contains('@') {
-            return Err(config_error(format!(
-                "base URL '{url}' must be scheme://host[:port][/path], without user, query or fragment"
-            )));
-        }
-        match scheme {
-            "https" => {}
-            "http" if is_loopback(host) => {}
-            "http" => {
-                return Err(config_error(format!("base URL '{url}' uses plain http to a non-loopback host: use https")))
-            }
-            _ => return Err(config_error(format!("base URL '{url}' has scheme '{scheme}': use https"))),
-        }
-        self.base_url = Some(trimmed.to_owned());
+        let base = parse_base_url(url)?;
+        let host = base.host_str().unwrap_or_default();
+        self.gateway_host = Some(base.port().map_or_else(|| host.to_owned(), |port| format!("{host}:{port}")));
+        self.base_url = Some(base.as_str().trim_end_matches('/').to_owned());
         Ok(())
     }
 
@@ -164,7 +149,7 @@ impl Config {
     /// The merchant ID (the gateway's `merchant` field rule: 1–40 of
     /// `0-9 a-z A-Z - _`).
     pub fn set_merchant(&mut self, merchant: &str) -> Result<()> {
-        rules::check_field(Operation::CreateSession, "merchant", merchant)
+        rules::check_field_any_version(Operation::CreateSession, "merchant", merchant)
             .map_err(|err| config_error(format!("merchant ID {}", err.rule)).with_field("merchant"))?;
         self.merchant = Some(merchant.to_owned());
         Ok(())
@@ -323,28 +308,86 @@ impl Config {
     }
 }
 
-/// The host of `host[:port]` or `[v6]:port`.
-fn host_of(authority: &str) -> &str {
-    if let Some(v6) = authority.strip_prefix('[') {
-        return v6.split(']').next().unwrap_or("");
+/// How a URL is named in a message: the URL itself when it cannot hold
+/// credentials (no `@`), else nothing, so that a password typed into a URL
+/// never reaches an error or a log line.
+fn shown(url: &str) -> String {
+    if url.contains('@') {
+        String::new()
+    } else {
+        format!(" '{url}'")
     }
-    authority.rsplit_once(':').map_or(authority, |(host, _)| host)
 }
 
-/// A proxy URL as gw accepts it: `http://[user:password@]host:port`. The
-/// message never repeats the URL, which may hold credentials.
+/// The base URL, parsed by the WHATWG URL parser (the `url` crate): `https`
+/// to any host, `http` to a loopback host only, no credentials, query or
+/// fragment. The parsed URL is the one fact the client and the transport
+/// take the host, port and path from.
+pub(crate) fn parse_base_url(url: &str) -> Result<url::Url> {
+    // Refused before any message repeats it: a megabyte of URL is no URL.
+    if url.len() > MAX_URL_LEN {
+        return Err(config_error(format!("base URL of {} bytes is longer than {MAX_URL_LEN}", url.len())));
+    }
+    let shown = shown(url);
+    let parsed = url::Url::parse(url.trim_end_matches('/'))
+        .map_err(|err| config_error(format!("base URL{shown} is not a valid URL ({err}): use https://HOST[:PORT]")))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(config_error(
+            "the base URL must not carry credentials (user:password@): the API password is set with gw_config_set_api_password"
+                .to_owned(),
+        ));
+    }
+    let host = match parsed.host() {
+        Some(host) if !host.to_string().is_empty() => host,
+        _ => return Err(config_error(format!("base URL{shown} has no host: use https://HOST[:PORT]"))),
+    };
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(config_error(format!(
+            "base URL{shown} must be scheme://host[:port][/path], without query or fragment"
+        )));
+    }
+    match parsed.scheme() {
+        "https" => {}
+        "http" if is_loopback(&host) => {}
+        "http" => {
+            return Err(config_error(format!("base URL{shown} uses plain http to a non-loopback host: use https")))
+        }
+        scheme => return Err(config_error(format!("base URL{shown} has scheme '{scheme}': use https"))),
+    }
+    Ok(parsed)
+}
+
+/// A proxy URL as gw accepts it: `http://[user:password@]host[:port]`
+/// (`http://` may be left out; port 80 when none), checked by the URL parser
+/// before ureq sees it. The message never repeats the URL, which may hold
+/// credentials.
 pub(crate) fn parse_proxy(url: &str, what: &str) -> Result<Proxy> {
+    let expected = "expected http://[user:password@]host:port";
     let with_scheme = if url.contains("://") { url.to_owned() } else { format!("http://{url}") };
-    if !with_scheme.starts_with("http://") {
+    let parsed =
+        url::Url::parse(&with_scheme).map_err(|err| config_error(format!("{what} is invalid ({err}): {expected}")))?;
+    if parsed.scheme() != "http" {
         return Err(config_error(format!("{what} must be an HTTP CONNECT proxy, http://[user:password@]host:port")));
     }
-    Proxy::new(&with_scheme).ok().filter(|proxy| !proxy.host().is_empty()).ok_or_else(|| {
-        Error::new(Kind::Config, format!("{what} is invalid: expected http://[user:password@]host:port"))
-    })
+    let host = parsed.host_str().filter(|host| !host.is_empty());
+    if host.is_none() || parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(config_error(format!("{what} is invalid: {expected}, without path, query or fragment")));
+    }
+    // The parser has checked and normalised every part; ureq decodes the
+    // percent-encoded credentials from this form.
+    let proxy = Proxy::new(parsed.as_str()).map_err(|_| config_error(format!("{what} is invalid: {expected}")))?;
+    if Some(proxy.host()) != host || Some(proxy.port()) != parsed.port_or_known_default() {
+        return Err(config_error(format!("{what} is invalid: {expected}")));
+    }
+    Ok(proxy)
 }
 
-fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
 }
 
 impl fmt::Debug for Config {
@@ -397,6 +440,39 @@ mod tests {
         assert!(c.set_base_url("https://").is_err());
         assert!(c.set_base_url("https://u:p@host").is_err());
         assert!(c.set_base_url("gateway").is_err());
+        assert!(c.set_base_url("http://[::1]evil.example.com").is_err());
+        // No IDNA back end (see Cargo.toml): ASCII host names only.
+        assert!(c.set_base_url("https://gatewаy.example").is_err(), "a Cyrillic 'а' accepted");
+        assert!(c.set_base_url("https://EU-Gateway.Mastercard.com").is_ok());
+        assert_eq!(c.gateway_host.as_deref(), Some("eu-gateway.mastercard.com"));
+        assert!(c.set_base_url("https://host:99999").is_err());
+        assert!(c.set_base_url("https://host/?q=1").is_err());
+        assert!(c.set_base_url("http://localhost:8080/base/").is_ok());
+        assert_eq!(c.gateway_host.as_deref(), Some("localhost:8080"));
+        assert_eq!(c.endpoint().unwrap(), "http://localhost:8080/base/api/nvp/version/50");
+        let err = c.set_base_url("https://merchant:Gw-Pa55word@host").unwrap_err();
+        assert!(!err.message().contains("Gw-Pa55word") && !err.message().contains("merchant:"), "{}", err.message());
+        let err = c.set_base_url("https://merchant:Gw-Pa55word@ho st").unwrap_err();
+        assert!(!err.message().contains("Gw-Pa55word"), "{}", err.message());
+    }
+
+    #[test]
+    fn proxy_urls_are_parsed_strictly() {
+        for bad in [
+            "http://user:Pr0xyPa55@127.0.0.1:notaport",
+            "http://[::1]evil.example.com:3128",
+            "http://:3128",
+            "http://proxy:3128/path",
+        ] {
+            let err = parse_proxy(bad, "the proxy URL").unwrap_err();
+            assert_eq!(err.kind(), Kind::Config, "{bad}");
+            assert!(!err.message().contains("Pr0xyPa55"), "{}", err.message());
+        }
+        let proxy = parse_proxy("http://us%40er:p%3Ass@[::1]:3128", "x").unwrap();
+        assert_eq!(
+            (proxy.host(), proxy.port(), proxy.username(), proxy.password()),
+            ("[::1]", 3128, Some("us@er"), Some("p:ss"))
+        );
     }
 
     #[test]

@@ -5,12 +5,15 @@
 //! error) and holds no logic of its own.
 //!
 //! Layers, each using only those above it in this list:
-//! [`error`], [`rules`] (the gateway's field rules), [`nvp`] (the form codec);
+//! [`error`], [`rules`] (the gateway's field rules) and [`masking`] (showing
+//! fields without their secrets), [`nvp`] (the form codec);
 //! [`config`], [`transport`]; [`request`], [`response`]; [`client`] and
 //! [`operations`]; [`ffi`].
 
 /// cbindgen:ignore
 pub mod error;
+/// cbindgen:ignore
+pub mod masking;
 /// cbindgen:ignore
 pub mod nvp;
 /// cbindgen:ignore

@@ -10,11 +10,11 @@ use crate::rules::Operation;
 /// as the terminal hands it over.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct P2peCard<'a> {
-    /// `sourceOfFunds.provided.card.p2pe.keySerialNumber`: the DUKPT KSN, 20 hex digits.
+    /// `sourceOfFunds.provided.card.p2pe.keySerialNumber`: the DUKPT KSN, 20 hex digits (TDES), from API version 84 also 24 (AES).
     pub key_serial_number: &'a str,
     /// `sourceOfFunds.provided.card.p2pe.payload`: the encrypted card, 32–1024 hex digits.
     pub payload: &'a str,
-    /// `sourceOfFunds.provided.card.p2pe.initializationVector`: 16 hex digits, when the terminal uses one.
+    /// `sourceOfFunds.provided.card.p2pe.initializationVector`: 16 hex digits (from API version 84 also 32), when the terminal uses one.
     pub initialization_vector: Option<&'a str>,
     /// `sourceOfFunds.provided.card.p2pe.cardBin`: 1–6 leading digits of the card, when the terminal gives them.
     pub card_bin: Option<&'a str>,

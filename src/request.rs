@@ -58,7 +58,7 @@ impl Request {
             )
             .with_field(name));
         }
-        rules::check_field(self.operation, name, value)?;
+        rules::check_field_any_version(self.operation, name, value)?;
         let value = Zeroizing::new(value.to_owned());
         match self.fields.iter_mut().find(|(n, _)| n == name) {
             Some((_, existing)) => *existing = value,
@@ -92,5 +92,26 @@ impl std::fmt::Debug for Request {
             .field("operation", &self.operation)
             .field("fields", &self.fields.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_replaces_in_place_and_a_failed_set_changes_nothing() {
+        let mut request = Request::new(Operation::Tokenize);
+        request.set("token", "A1").unwrap();
+        request.set("sourceOfFunds.type", "CARD").unwrap();
+        request.set("token", "B2").unwrap();
+        let fields: Vec<(&str, &str)> = request.fields().collect();
+        assert_eq!(fields, [("token", "B2"), ("sourceOfFunds.type", "CARD")]);
+        let err = request.set("token", "not alnum").unwrap_err();
+        assert_eq!(err.field(), Some("token"));
+        assert_eq!(request.get("token"), Some("B2"));
+        assert!(request.set("apiPassword", "x").is_err());
+        assert!(request.unset("token") && !request.unset("token"));
+        assert_eq!(format!("{request:?}"), "Request { operation: Tokenize, fields: [\"sourceOfFunds.type\"] }");
     }
 }

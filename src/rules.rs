@@ -50,7 +50,8 @@ impl Operation {
         }
     }
 
-    /// The rule rows of this operation (fields and parameter groups).
+    /// Every rule row of this operation (fields and parameter groups), for
+    /// every API version: see [`Operation::rules_at`] for one version.
     pub fn rules(self) -> &'static [FieldRule] {
         match self {
             Operation::CreateSession => CREATE_SESSION,
@@ -58,9 +59,30 @@ impl Operation {
         }
     }
 
-    /// The rule for a field or group of this operation, if the reference has one.
+    /// The rule rows that hold at API `version`.
+    pub fn rules_at(self, version: u32) -> impl Iterator<Item = &'static FieldRule> {
+        self.rules().iter().filter(move |rule| rule.holds_at(version))
+    }
+
+    /// The rule for a field or group at API `version`, if it has one there.
+    pub fn rule_at(self, version: u32, name: &str) -> Option<&'static FieldRule> {
+        self.rules_at(version).find(|rule| rule.name == name)
+    }
+
+    /// The rule for a field or group at the version of the seed reference
+    /// ([`Operation::reference_version`]), if the reference has one.
     pub fn rule(self, name: &str) -> Option<&'static FieldRule> {
-        self.rules().iter().find(|rule| rule.name == name)
+        self.rule_at(self.reference_version(), name)
+    }
+
+    /// The fields of this operation's answer (the reference's "Response"
+    /// fields), with their sensitivity; the `error.*` fields are in
+    /// [`ERROR_FIELDS`].
+    pub fn response_fields(self) -> &'static [NamedField] {
+        match self {
+            Operation::CreateSession => CREATE_SESSION_RESPONSE,
+            Operation::Tokenize => TOKENIZE_RESPONSE,
+        }
     }
 }
 
@@ -90,7 +112,12 @@ pub enum Charset {
     /// "Value must be a member of the following list" (case-sensitive).
     Enumeration(&'static [&'static str]),
     /// "Data is a number between MIN and MAX represented as a string".
-    Number { min: u32, max: u32 },
+    Number {
+        /// The smallest value allowed.
+        min: u32,
+        /// The largest value allowed.
+        max: u32,
+    },
     /// The FIXED `apiOperation`: the value must be the operation's own name.
     FixedOperation,
     /// A parameter group (container): it carries no value of its own.
@@ -108,7 +135,8 @@ pub enum Presence {
     Fixed,
 }
 
-/// One row of the table: a field (or group) of one operation.
+/// One row of the table: a field (or group) of one operation, for a range of
+/// API versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FieldRule {
     /// The NVP field name, e.g. `sourceOfFunds.provided.card.p2pe.keySerialNumber`.
@@ -121,6 +149,65 @@ pub struct FieldRule {
     pub max_len: usize,
     /// REQUIRED / OPTIONAL / FIXED.
     pub presence: Presence,
+    /// The only lengths allowed inside `min_len..=max_len` (e.g. 20 or 24 hex
+    /// digits for a TDES or an AES DUKPT key serial number); empty: any.
+    pub lengths: &'static [usize],
+    /// The first API version this row holds for.
+    pub since: u32,
+    /// The last API version this row holds for.
+    pub until: u32,
+    /// A secret or card data: never logged, never echoed, not even one
+    /// character of it in a validation message.
+    pub sensitive: bool,
+}
+
+impl FieldRule {
+    /// Whether this row is the rule at API `version`.
+    pub fn holds_at(&self, version: u32) -> bool {
+        (self.since..=self.until).contains(&version)
+    }
+
+    /// The row, marked sensitive.
+    const fn secret(self) -> FieldRule {
+        FieldRule { sensitive: true, ..self }
+    }
+
+    /// The row, restricted to these exact lengths.
+    const fn lengths(self, lengths: &'static [usize]) -> FieldRule {
+        FieldRule { lengths, ..self }
+    }
+
+    /// The row, from API version `version` on.
+    const fn since(self, version: u32) -> FieldRule {
+        FieldRule { since: version, ..self }
+    }
+
+    /// The row, up to API version `version` included.
+    const fn until(self, version: u32) -> FieldRule {
+        FieldRule { until: version, ..self }
+    }
+
+    /// Whether a value of `length` characters has an allowed length.
+    fn length_ok(&self, length: usize) -> bool {
+        (self.min_len..=self.max_len).contains(&length) && (self.lengths.is_empty() || self.lengths.contains(&length))
+    }
+}
+
+/// A field known by its name only: a response field or an authentication
+/// field, with its sensitivity marker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NamedField {
+    /// The NVP field name, e.g. `session.aes256Key`.
+    pub name: &'static str,
+    /// A secret or card data: never logged, never shown.
+    pub sensitive: bool,
+}
+
+impl NamedField {
+    /// The field, marked sensitive.
+    const fn secret(self) -> NamedField {
+        NamedField { sensitive: true, ..self }
+    }
 }
 
 /// The gateway's `error.validationType`.
@@ -194,39 +281,50 @@ pub enum Completeness {
     MayUseSession,
 }
 
-/// Fields of the request envelope that are in no operation's field list:
-/// authentication (`apiUsername`, `apiPassword`) is described under
-/// "Authentication" in the reference. They are accepted by [`check_request`]
-/// and supplied by the library from its configuration.
-pub const AUTHENTICATION_FIELDS: [&str; 2] = ["apiUsername", "apiPassword"];
+/// The authentication fields of the request envelope. They are in no
+/// operation's field list ("Authentication" in the reference); the library
+/// supplies them from its configuration and [`check_request`] accepts them.
+pub const AUTHENTICATION: [NamedField; 2] = [named("apiUsername"), named("apiPassword").secret()];
 
-/// Fields whose values are secrets or card data: never logged, never echoed
-/// in a message, and zeroized where the library holds them.
+/// The names of [`AUTHENTICATION`]: `apiUsername`, `apiPassword`.
+pub const AUTHENTICATION_FIELDS: [&str; 2] = [AUTHENTICATION[0].name, AUTHENTICATION[1].name];
+
+/// The first API version whose P2PE rules take AES DUKPT terminals (24-hex-digit
+/// key serial numbers, 32-hex-digit IVs) and `posTerminal.serialNumber`.
+pub const AES_DUKPT_VERSION: u32 = 84;
+
+/// Whether values of this field are secrets or card data: never logged,
+/// never echoed in a message, never shown by a `Debug` or `repr`, and zeroized
+/// where the library holds them.
+///
+/// One answer for every operation and API version: a name marked sensitive
+/// anywhere in the table (request rows, response rows, authentication) is
+/// sensitive everywhere.
 pub fn is_sensitive(name: &str) -> bool {
-    matches!(
-        name,
-        "apiPassword"
-            | "sourceOfFunds.provided.card.number"
-            | "sourceOfFunds.provided.card.securityCode"
-            | "sourceOfFunds.provided.card.p2pe.payload"
-            | "sourceOfFunds.provided.giftCard.number"
-            | "sourceOfFunds.provided.giftCard.pin"
-            | "sourceOfFunds.provided.ach.bankAccountNumber"
-    )
+    let named = AUTHENTICATION
+        .iter()
+        .chain(ERROR_FIELDS)
+        .chain(Operation::ALL.iter().flat_map(|op| op.response_fields()))
+        .any(|field| field.sensitive && field.name == name);
+    named || Operation::ALL.iter().flat_map(|op| op.rules()).any(|rule| rule.sensitive && rule.name == name)
 }
 
 /// The longest unknown field name an error repeats whole (the reference's
 /// longest is under 100 bytes).
 const MAX_ECHOED_NAME: usize = 256;
 
-/// Checks one field's value against its rule.
+/// Checks one field's value against its rule at API `version`.
 ///
-/// A field the operation does not have is UNSUPPORTED (so is a parameter
-/// group, which carries no value); a value that breaks the rule is INVALID.
+/// A field the operation does not have at that version is UNSUPPORTED (so
+/// is a parameter group, which carries no value); a value that breaks the
+/// rule is INVALID, and the message says what was found: the length, or the
+/// position and kind of the first bad character (and, for a field that is
+/// not sensitive, the character itself). When another API version's rule
+/// accepts the value, the message says which.
 /// `apiUsername` / `apiPassword` are not request fields here: the library
 /// sets them from its configuration.
-pub fn check_field(op: Operation, name: &str, value: &str) -> Result<(), FieldError> {
-    let rule = match op.rule(name) {
+pub fn check_field(op: Operation, version: u32, name: &str, value: &str) -> Result<(), FieldError> {
+    let rule = match op.rule_at(version, name) {
         Some(rule) if rule.charset != Charset::Group => rule,
         Some(_) => {
             return Err(FieldError::new(
@@ -246,31 +344,75 @@ pub fn check_field(op: Operation, name: &str, value: &str) -> Result<(), FieldEr
             ));
         }
         None => {
-            return Err(FieldError::new(
-                name,
-                ValidationType::Unsupported,
-                format!("is not a field of {op} (API version {})", op.reference_version()),
-            ))
+            let mut text = format!("is not a field of {op} at API version {version}");
+            if let Some(other) = op.rules().iter().find(|rule| rule.name == name) {
+                text.push_str(&format!(" ({})", version_range(other)));
+            }
+            return Err(FieldError::new(name, ValidationType::Unsupported, text));
         }
     };
-    if value.contains('\0') {
-        return Err(FieldError::new(name, ValidationType::Invalid, "must not contain a NUL character".to_owned()));
+    let Some(mut text) = rule_violation(op, rule, value) else { return Ok(()) };
+    let elsewhere = op
+        .rules()
+        .iter()
+        .find(|other| other.name == name && !other.holds_at(version) && rule_violation(op, other, value).is_none());
+    if let Some(other) = elsewhere {
+        text.push_str(&format!(" at API version {version}; {} accepts this value", version_range(other)));
     }
-    match rule_violation(op, rule, value) {
-        None => Ok(()),
-        Some(rule_text) => Err(FieldError::new(name, ValidationType::Invalid, rule_text)),
+    Err(FieldError::new(name, ValidationType::Invalid, text))
+}
+
+/// Checks one field's value against its rule at every API version, as a
+/// request does when a field is set (the API version is known only when the
+/// request is executed): `Ok` when some version's rule accepts the value,
+/// otherwise the error of the newest rule, followed by the older versions'
+/// rules when they differ.
+pub fn check_field_any_version(op: Operation, name: &str, value: &str) -> Result<(), FieldError> {
+    let rows: Vec<&FieldRule> = op.rules().iter().filter(|rule| rule.name == name).collect();
+    if rows.iter().any(|rule| check_field(op, rule.since, name, value).is_ok()) {
+        return Ok(());
+    }
+    let Some(newest) = rows.iter().max_by_key(|rule| rule.since) else {
+        return check_field(op, op.reference_version(), name, value);
+    };
+    let mut error = check_field(op, newest.since, name, value).expect_err("no row accepts the value");
+    let older: Vec<String> = rows
+        .iter()
+        .filter(|rule| rule.since != newest.since)
+        .map(|rule| format!("{}: {}", version_range(rule), describe(op, rule)))
+        .collect();
+    if !older.is_empty() && error.validation_type == ValidationType::Invalid {
+        error.rule = format!("{} at {}; {}", error.rule, version_range(newest), older.join("; "));
+    }
+    Err(error)
+}
+
+/// "API version 84 and later", "API versions 39 to 83".
+fn version_range(rule: &FieldRule) -> String {
+    if rule.since == 0 {
+        format!("API versions up to {}", rule.until)
+    } else if rule.until == u32::MAX {
+        format!("API version {} and later", rule.since)
+    } else {
+        format!("API versions {} to {}", rule.since, rule.until)
     }
 }
 
-/// Checks a whole request: every field's value, then every REQUIRED field's
-/// presence (a REQUIRED field inside an OPTIONAL group only once some field of
-/// that group is present). The first problem found is returned.
-pub fn check_request(op: Operation, fields: &[(String, String)], completeness: Completeness) -> Result<(), FieldError> {
+/// Checks a whole request at API `version`: every field's value, then every
+/// REQUIRED field's presence (a REQUIRED field inside an OPTIONAL group only
+/// once some field of that group is present). The first problem found is
+/// returned.
+pub fn check_request(
+    op: Operation,
+    version: u32,
+    fields: &[(String, String)],
+    completeness: Completeness,
+) -> Result<(), FieldError> {
     for (name, value) in fields {
         if AUTHENTICATION_FIELDS.contains(&name.as_str()) {
             continue;
         }
-        check_field(op, name, value)?;
+        check_field(op, version, name, value)?;
     }
     if let Some((name, _)) = fields
         .iter()
@@ -284,14 +426,14 @@ pub fn check_request(op: Operation, fields: &[(String, String)], completeness: C
             name.len() > group.len() && name.starts_with(group) && name.as_bytes()[group.len()] == b'.'
         })
     };
-    for rule in op.rules() {
+    for rule in op.rules_at(version) {
         if rule.charset == Charset::Group || rule.presence == Presence::Optional {
             continue;
         }
         if fields.iter().any(|(name, _)| name == rule.name) || present(rule.name) {
             continue;
         }
-        let in_used_group = enclosing_groups(rule.name).all(|group| match op.rule(group) {
+        let in_used_group = enclosing_groups(rule.name).all(|group| match op.rule_at(version, group) {
             Some(group_rule) if group_rule.presence == Presence::Required => true,
             _ => present(group),
         });
@@ -302,7 +444,7 @@ pub fn check_request(op: Operation, fields: &[(String, String)], completeness: C
             continue;
         }
         let rule_text = match enclosing_groups(rule.name).next() {
-            Some(group) if op.rule(group).map(|g| g.presence) == Some(Presence::Optional) => {
+            Some(group) if op.rule_at(version, group).map(|g| g.presence) == Some(Presence::Optional) => {
                 format!("is required when any field of '{group}' is given")
             }
             _ => format!("is required by {op}"),
@@ -325,37 +467,94 @@ fn enclosing_groups(name: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The rule a value breaks, in words; `None` when it complies.
-fn rule_violation(op: Operation, rule: &FieldRule, value: &str) -> Option<String> {
-    let length = value.chars().count();
-    let charset_ok = match rule.charset {
-        Charset::Any | Charset::Group => true,
-        Charset::Ascii => value.bytes().all(|b| (0x20..0x7f).contains(&b)),
-        Charset::Hex => value.bytes().all(|b| b.is_ascii_hexdigit()),
-        Charset::Digits => value.bytes().all(|b| b.is_ascii_digit()),
-        Charset::Alphanumeric => value.bytes().all(|b| b.is_ascii_alphanumeric()),
-        Charset::AlphanumericPlus(extra) => value.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c)),
-        Charset::UpperAlpha => value.bytes().all(|b| b.is_ascii_uppercase()),
-        Charset::Enumeration(values) => values.contains(&value),
-        Charset::Number { min, max } => {
-            value.bytes().all(|b| b.is_ascii_digit())
-                && value.parse::<u32>().map(|n| (min..=max).contains(&n)).unwrap_or(false)
+/// Whether a character is allowed by a per-character charset; `None` for the
+/// charsets that judge the value whole (enumeration, number, fixed, group).
+fn char_allowed(charset: Charset, c: char) -> Option<bool> {
+    Some(match charset {
+        Charset::Any => c != '\0',
+        Charset::Ascii => (' '..='~').contains(&c),
+        Charset::Hex => c.is_ascii_hexdigit(),
+        Charset::Digits | Charset::Number { .. } => c.is_ascii_digit(),
+        Charset::Alphanumeric => c.is_ascii_alphanumeric(),
+        Charset::AlphanumericPlus(extra) => c.is_ascii_alphanumeric() || extra.contains(c),
+        Charset::UpperAlpha => c.is_ascii_uppercase(),
+        Charset::Enumeration(_) | Charset::FixedOperation | Charset::Group => return None,
+    })
+}
+
+/// What a per-character charset expects, e.g. "a hexadecimal digit (0-9, a-f, A-F)".
+fn expected_char(charset: Charset) -> String {
+    match charset {
+        Charset::Ascii => "a printable ASCII character".to_owned(),
+        Charset::Hex => "a hexadecimal digit (0-9, a-f, A-F)".to_owned(),
+        Charset::Digits | Charset::Number { .. } => "a digit (0-9)".to_owned(),
+        Charset::Alphanumeric => "a letter or digit (0-9, a-z, A-Z)".to_owned(),
+        Charset::AlphanumericPlus(extra) => {
+            let listed: Vec<String> = extra.chars().map(|c| format!("'{c}'")).collect();
+            format!("a letter, a digit or one of {}", listed.join(", "))
         }
-        Charset::FixedOperation => value == op.name(),
-    };
-    let length_ok = (rule.min_len..=rule.max_len).contains(&length);
-    let parity_ok = rule.charset != Charset::Hex || length % 2 == 0;
-    if charset_ok && length_ok && parity_ok {
-        None
-    } else {
-        Some(describe(op, rule))
+        Charset::UpperAlpha => "an upper-case letter (A-Z)".to_owned(),
+        _ => "allowed here".to_owned(),
     }
 }
 
+/// The kind of a character, for a sensitive field's message (never the
+/// character itself).
+fn char_class(c: char) -> &'static str {
+    match c {
+        '0'..='9' => "a digit",
+        'a'..='z' | 'A'..='Z' => "a letter",
+        ' ' => "a space",
+        '\0' => "a NUL character",
+        c if c.is_control() => "a control character",
+        c if c.is_ascii() => "a punctuation character",
+        _ => "a non-ASCII character",
+    }
+}
+
+/// What is wrong with a value, in words; `None` when it complies. The first
+/// bad character (by position, from 1) comes before the length; a sensitive
+/// field's character is told by its kind only.
+fn rule_violation(op: Operation, rule: &FieldRule, value: &str) -> Option<String> {
+    let bad = value.chars().enumerate().find(|&(_, c)| c == '\0' || char_allowed(rule.charset, c) == Some(false));
+    if let Some((index, c)) = bad {
+        let shown = if rule.sensitive || c == '\0' { char_class(c).to_owned() } else { format!("{c:?}") };
+        let expected = if c == '\0' { "allowed in any field".to_owned() } else { expected_char(rule.charset) };
+        return Some(format!("character {} is {shown}, not {expected}", index + 1));
+    }
+    let length = value.chars().count();
+    let whole_ok = match rule.charset {
+        Charset::Enumeration(values) => values.contains(&value),
+        Charset::Number { min, max } => value.parse::<u32>().map(|n| (min..=max).contains(&n)).unwrap_or(false),
+        Charset::FixedOperation => value == op.name(),
+        _ => true,
+    };
+    if !whole_ok {
+        return Some(match rule.charset {
+            Charset::Enumeration(values) => {
+                format!("is not one of {} (case-sensitive)", values.join(", "))
+            }
+            Charset::Number { min, max } if !value.is_empty() => format!("is a number outside {min} to {max}"),
+            _ => describe(op, rule),
+        });
+    }
+    if !rule.length_ok(length) {
+        let found = if length == 0 { "is empty".to_owned() } else { format!("is {length} characters long") };
+        return Some(format!("{found}; {}", describe(op, rule)));
+    }
+    if rule.charset == Charset::Hex && length % 2 != 0 {
+        return Some(format!("is {length} hexadecimal digits, an odd number; {}", describe(op, rule)));
+    }
+    None
+}
+
 /// The whole rule of a field in one sentence, e.g. "must be exactly 20
-/// hexadecimal digits (an even number)".
+/// hexadecimal digits (0-9, a-f, A-F), an even number".
 pub fn describe(op: Operation, rule: &FieldRule) -> String {
-    let length = if rule.min_len == rule.max_len {
+    let length = if !rule.lengths.is_empty() {
+        let listed: Vec<String> = rule.lengths.iter().map(usize::to_string).collect();
+        listed.join(" or ")
+    } else if rule.min_len == rule.max_len {
         format!("exactly {}", rule.min_len)
     } else {
         format!("{} to {}", rule.min_len, rule.max_len)
@@ -378,15 +577,21 @@ pub fn describe(op: Operation, rule: &FieldRule) -> String {
 }
 
 // ---------------------------------------------------------------------------
-// The table. Lengths are in characters, as the reference gives them.
+// The table. Lengths are in characters, as the reference gives them. A row
+// holds for every API version unless `.since(N)` / `.until(N)` says otherwise;
+// `.secret()` marks a sensitive field, `.lengths(..)` the only lengths allowed.
 // ---------------------------------------------------------------------------
 
 const fn field(name: &'static str, charset: Charset, min_len: usize, max_len: usize, presence: Presence) -> FieldRule {
-    FieldRule { name, charset, min_len, max_len, presence }
+    FieldRule { name, charset, min_len, max_len, presence, lengths: &[], since: 0, until: u32::MAX, sensitive: false }
 }
 
 const fn group(name: &'static str, presence: Presence) -> FieldRule {
-    FieldRule { name, charset: Charset::Group, min_len: 0, max_len: 0, presence }
+    field(name, Charset::Group, 0, 0, presence)
+}
+
+const fn named(name: &'static str) -> NamedField {
+    NamedField { name, sensitive: false }
 }
 
 use Charset::*;
@@ -396,6 +601,11 @@ use Presence::*;
 const MERCHANT: Charset = AlphanumericPlus("-_");
 /// `apiOperation` has no length limit of its own ("zero or more unicode characters").
 const ANY_LENGTH: usize = usize::MAX;
+/// The last API version before [`AES_DUKPT_VERSION`].
+const TDES_ONLY: u32 = AES_DUKPT_VERSION - 1;
+/// [`AES_DUKPT_VERSION`], short.
+const AES: u32 = AES_DUKPT_VERSION;
+const P2PE_STATES: Charset = Enumeration(&["VALID", "INVALID"]);
 
 /// Create Session, NVP API version 39.
 static CREATE_SESSION: &[FieldRule] = &[
@@ -404,16 +614,31 @@ static CREATE_SESSION: &[FieldRule] = &[
     field("merchant", MERCHANT, 1, 40, Required),
 ];
 
-/// Create or Update Token, NVP API version 50.
+/// Create or Update Token, NVP API version 50; from version 84 the P2PE
+/// group also takes AES DUKPT terminals.
 ///
 /// `token` is REQUIRED in the reference's "Create or Update Token" form; the
 /// gateway also takes TOKENIZE without `token` (the "Create Token" form, the
 /// gateway generates the token), so it is OPTIONAL here: see
 /// `shared/spec/README.md`.
+///
+/// From version 84 (the gateway's P2PE guide: "available from version 84
+/// onwards", AES DUKPT with 128- and 256-bit keys, 3-DES kept as legacy; its
+/// examples `keySerialNumber=40F000000000000000000001`, a 32-digit zero IV).
+/// The gateway's version 100 field reference gives `keySerialNumber` Hex
+/// 20–24, `initializationVector` Hex 16–64, `payload` Hex 32–1024 (unchanged)
+/// and `posTerminal.serialNumber` ASCII Text 1–16, OPTIONAL. The KSN and IV
+/// ranges are read as the lengths DUKPT produces: a 10-byte TDES or 12-byte
+/// AES KSN (20 or 24 digits; 22 is neither), one 8-byte TDES or 16-byte AES
+/// block of IV (16 or 32 digits; a 64-digit IV is no cipher's block). The
+/// payload keeps the reference's range (the permissive reading: no
+/// whole-block check, the gateway decides).
 static TOKENIZE: &[FieldRule] = &[
     field("apiOperation", FixedOperation, 0, ANY_LENGTH, Fixed),
     field("correlationId", Any, 1, 100, Optional),
     field("merchant", MERCHANT, 1, 40, Required),
+    group("posTerminal", Optional).since(AES),
+    field("posTerminal.serialNumber", Ascii, 1, 16, Optional).since(AES),
     group("responseControls", Optional),
     field("responseControls.sensitiveData", Any, 1, 50, Optional),
     field("session.id", Ascii, 31, 35, Optional),
@@ -429,25 +654,27 @@ static TOKENIZE: &[FieldRule] = &[
         Optional,
     ),
     field("sourceOfFunds.provided.ach.bankAccountHolder", Any, 1, 28, Optional),
-    field("sourceOfFunds.provided.ach.bankAccountNumber", AlphanumericPlus(" -/"), 1, 17, Optional),
+    field("sourceOfFunds.provided.ach.bankAccountNumber", AlphanumericPlus(" -/"), 1, 17, Optional).secret(),
     field("sourceOfFunds.provided.ach.routingNumber", Digits, 9, 9, Optional),
     field("sourceOfFunds.provided.ach.secCode", Enumeration(&["PPD", "TEL", "WEB"]), 0, ANY_LENGTH, Optional),
     group("sourceOfFunds.provided.card", Optional),
     group("sourceOfFunds.provided.card.expiry", Optional),
     field("sourceOfFunds.provided.card.expiry.month", Number { min: 1, max: 12 }, 1, 2, Required),
     field("sourceOfFunds.provided.card.expiry.year", Digits, 2, 2, Required),
-    field("sourceOfFunds.provided.card.number", Digits, 9, 19, Optional),
-    field("sourceOfFunds.provided.card.securityCode", Digits, 3, 4, Optional),
+    field("sourceOfFunds.provided.card.number", Digits, 9, 19, Optional).secret(),
+    field("sourceOfFunds.provided.card.securityCode", Digits, 3, 4, Optional).secret(),
     group("sourceOfFunds.provided.giftCard", Optional),
     field("sourceOfFunds.provided.giftCard.expectedLocalBrand", Any, 4, 50, Optional),
-    field("sourceOfFunds.provided.giftCard.number", Digits, 9, 19, Optional),
-    field("sourceOfFunds.provided.giftCard.pin", Digits, 4, 8, Optional),
+    field("sourceOfFunds.provided.giftCard.number", Digits, 9, 19, Optional).secret(),
+    field("sourceOfFunds.provided.giftCard.pin", Digits, 4, 8, Optional).secret(),
     group("sourceOfFunds.provided.card.p2pe", Optional),
     field("sourceOfFunds.provided.card.p2pe.cardBin", Digits, 1, 6, Optional),
-    field("sourceOfFunds.provided.card.p2pe.encryptionState", Enumeration(&["VALID", "INVALID"]), 5, 7, Optional),
-    field("sourceOfFunds.provided.card.p2pe.initializationVector", Hex, 16, 16, Optional),
-    field("sourceOfFunds.provided.card.p2pe.keySerialNumber", Hex, 20, 20, Required),
-    field("sourceOfFunds.provided.card.p2pe.payload", Hex, 32, 1024, Required),
+    field("sourceOfFunds.provided.card.p2pe.encryptionState", P2PE_STATES, 5, 7, Optional),
+    field("sourceOfFunds.provided.card.p2pe.initializationVector", Hex, 16, 16, Optional).until(TDES_ONLY),
+    field("sourceOfFunds.provided.card.p2pe.initializationVector", Hex, 16, 32, Optional).lengths(&[16, 32]).since(AES),
+    field("sourceOfFunds.provided.card.p2pe.keySerialNumber", Hex, 20, 20, Required).until(TDES_ONLY),
+    field("sourceOfFunds.provided.card.p2pe.keySerialNumber", Hex, 20, 24, Required).lengths(&[20, 24]).since(AES),
+    field("sourceOfFunds.provided.card.p2pe.payload", Hex, 32, 1024, Required).secret(),
     field("sourceOfFunds.token", Alphanumeric, 1, 40, Optional),
     field("sourceOfFunds.type", Enumeration(&["ACH", "CARD", "GIFT_CARD"]), 0, ANY_LENGTH, Required),
     field("token", Alphanumeric, 1, 40, Optional),
@@ -530,6 +757,72 @@ pub fn check_cross_fields(
     Ok(())
 }
 
+/// The `error.*` fields of every answer (the reference's "Errors" section).
+pub static ERROR_FIELDS: &[NamedField] = &[
+    named("error"),
+    named("error.cause"),
+    named("error.explanation"),
+    named("error.field"),
+    named("error.supportCode"),
+    named("error.validationType"),
+    named("result"),
+];
+
+/// Create Session's answer, NVP API version 39, plus `session.aes256Key`: not
+/// in the version 39 reference, but later gateways return it (a key for the
+/// session's encrypted card data) and it must never be shown.
+static CREATE_SESSION_RESPONSE: &[NamedField] = &[
+    named("correlationId"),
+    named("merchant"),
+    named("result"),
+    named("session.aes256Key").secret(),
+    named("session.id"),
+    named("session.updateStatus"),
+    named("session.version"),
+];
+
+/// Create or Update Token's answer, NVP API version 50. The card and gift
+/// card numbers and the PIN come back masked ("Masked digits"), the bank
+/// account number masked by default and in clear with
+/// `responseControls.sensitiveData`: all sensitive here.
+static TOKENIZE_RESPONSE: &[NamedField] = &[
+    named("correlationId"),
+    named("repositoryId"),
+    named("response.gatewayCode"),
+    named("result"),
+    named("sourceOfFunds"),
+    named("sourceOfFunds.provided"),
+    named("sourceOfFunds.provided.ach"),
+    named("sourceOfFunds.provided.ach.accountIdentifier").secret(),
+    named("sourceOfFunds.provided.ach.accountType"),
+    named("sourceOfFunds.provided.ach.bankAccountHolder"),
+    named("sourceOfFunds.provided.ach.bankAccountNumber").secret(),
+    named("sourceOfFunds.provided.ach.routingNumber"),
+    named("sourceOfFunds.provided.ach.secCode"),
+    named("sourceOfFunds.provided.card"),
+    named("sourceOfFunds.provided.card.brand"),
+    named("sourceOfFunds.provided.card.expiry"),
+    named("sourceOfFunds.provided.card.fundingMethod"),
+    named("sourceOfFunds.provided.card.issuer"),
+    named("sourceOfFunds.provided.card.localBrand"),
+    named("sourceOfFunds.provided.card.number").secret(),
+    named("sourceOfFunds.provided.card.scheme"),
+    named("sourceOfFunds.provided.giftCard"),
+    named("sourceOfFunds.provided.giftCard.brand"),
+    named("sourceOfFunds.provided.giftCard.localBrand"),
+    named("sourceOfFunds.provided.giftCard.number").secret(),
+    named("sourceOfFunds.provided.giftCard.pin").secret(),
+    named("sourceOfFunds.provided.giftCard.scheme"),
+    named("sourceOfFunds.type"),
+    named("status"),
+    named("token"),
+    named("usage"),
+    named("usage.lastUpdated"),
+    named("usage.lastUpdatedBy"),
+    named("usage.lastUsed"),
+    named("verificationStrategy"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -538,14 +831,25 @@ mod tests {
         list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
+    const V50: u32 = 50;
+    const P2PE: &str = "sourceOfFunds.provided.card.p2pe";
+
+    fn tokenize_at(version: u32, field: &str, value: &str) -> Result<(), FieldError> {
+        check_field(Operation::Tokenize, version, &format!("{P2PE}.{field}"), value)
+    }
+
     #[test]
-    fn every_row_is_unique_and_inside_a_declared_group() {
+    fn every_row_is_unique_at_each_version_and_inside_a_declared_group() {
         for op in Operation::ALL {
-            for (i, rule) in op.rules().iter().enumerate() {
-                assert!(!op.rules()[..i].iter().any(|r| r.name == rule.name), "{} twice", rule.name);
-                if rule.name.starts_with("sourceOfFunds.") || rule.name.starts_with("responseControls.") {
-                    for group in enclosing_groups(rule.name) {
-                        assert!(op.rule(group).is_some(), "{} has no group row {group}", rule.name);
+            for version in [39, 50, TDES_ONLY, AES, 100] {
+                let rows: Vec<&FieldRule> = op.rules_at(version).collect();
+                for (i, rule) in rows.iter().enumerate() {
+                    assert!(!rows[..i].iter().any(|r| r.name == rule.name), "{} twice at {version}", rule.name);
+                    if ["sourceOfFunds.", "responseControls.", "posTerminal."].iter().any(|g| rule.name.starts_with(g))
+                    {
+                        for group in enclosing_groups(rule.name) {
+                            assert!(op.rule_at(version, group).is_some(), "{} has no group row {group}", rule.name);
+                        }
                     }
                 }
             }
@@ -554,37 +858,128 @@ mod tests {
 
     #[test]
     fn no_value_carries_a_nul() {
-        let err = check_field(Operation::CreateSession, "correlationId", "a\0b").unwrap_err();
+        let err = check_field(Operation::CreateSession, V50, "correlationId", "a\0b").unwrap_err();
         assert_eq!(err.validation_type, ValidationType::Invalid);
-        assert_eq!(err.rule, "must not contain a NUL character");
+        assert_eq!(err.rule, "character 2 is a NUL character, not allowed in any field");
     }
 
     #[test]
     fn hex_needs_an_even_number_of_digits() {
-        let ksn = "sourceOfFunds.provided.card.p2pe.payload";
-        assert!(check_field(Operation::Tokenize, ksn, &"a".repeat(32)).is_ok());
-        assert!(check_field(Operation::Tokenize, ksn, &"a".repeat(33)).is_err());
+        assert!(tokenize_at(V50, "payload", &"a".repeat(32)).is_ok());
+        let err = tokenize_at(V50, "payload", &"a".repeat(33)).unwrap_err();
+        assert_eq!(
+            err.rule,
+            "is 33 hexadecimal digits, an odd number; must be 32 to 1024 hexadecimal digits (0-9, a-f, A-F), an even number"
+        );
     }
 
     #[test]
     fn group_required_fields_follow_their_group() {
         let base = [("apiOperation", "TOKENIZE"), ("merchant", "M1"), ("sourceOfFunds.type", "CARD")];
-        assert_eq!(check_request(Operation::Tokenize, &pairs(&base), Completeness::Complete), Ok(()));
-        let mut with_cvv = base.to_vec();
-        with_cvv.push(("sourceOfFunds.provided.card.p2pe.cardBin", "411111"));
-        let err = check_request(Operation::Tokenize, &pairs(&with_cvv), Completeness::Complete).unwrap_err();
+        let check = |fields: &[(&str, &str)], completeness| {
+            check_request(Operation::Tokenize, V50, &pairs(fields), completeness)
+        };
+        assert_eq!(check(&base, Completeness::Complete), Ok(()));
+        let mut with_bin = base.to_vec();
+        with_bin.push(("sourceOfFunds.provided.card.p2pe.cardBin", "411111"));
+        let err = check(&with_bin, Completeness::Complete).unwrap_err();
         assert_eq!(err.field, "sourceOfFunds.provided.card.p2pe.keySerialNumber");
         assert_eq!(err.validation_type, ValidationType::Missing);
-        let err = check_request(Operation::Tokenize, &pairs(&base[..2]), Completeness::Complete).unwrap_err();
+        let err = check(&base[..2], Completeness::Complete).unwrap_err();
         assert_eq!(err.field, "sourceOfFunds.type");
-        assert!(check_request(Operation::Tokenize, &pairs(&base[..2]), Completeness::MayUseSession).is_ok());
+        assert!(check(&base[..2], Completeness::MayUseSession).is_ok());
     }
 
     #[test]
-    fn messages_never_carry_the_value() {
+    fn messages_say_what_was_found_never_a_sensitive_value() {
         let secret = "4111111111111111Z";
-        let err = check_field(Operation::Tokenize, "sourceOfFunds.provided.card.number", secret).unwrap_err();
-        assert!(!err.to_string().contains("4111"));
-        assert_eq!(err.to_string(), "field 'sourceOfFunds.provided.card.number' invalid: must be 9 to 19 digits (0-9)");
+        let err = check_field(Operation::Tokenize, V50, "sourceOfFunds.provided.card.number", secret).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "field 'sourceOfFunds.provided.card.number' invalid: character 17 is a letter, not a digit (0-9)"
+        );
+        // The issue's three cases get three different sentences.
+        let short = tokenize_at(V50, "keySerialNumber", &"F".repeat(19)).unwrap_err().rule;
+        let long = tokenize_at(V50, "keySerialNumber", &"F".repeat(21)).unwrap_err().rule;
+        let payload = tokenize_at(V50, "payload", &format!("{}G{}", "A".repeat(6), "A".repeat(25))).unwrap_err().rule;
+        assert_eq!(
+            short,
+            "is 19 characters long; must be exactly 20 hexadecimal digits (0-9, a-f, A-F), an even number"
+        );
+        assert_eq!(
+            long,
+            "is 21 characters long; must be exactly 20 hexadecimal digits (0-9, a-f, A-F), an even number"
+        );
+        assert_eq!(payload, "character 7 is a letter, not a hexadecimal digit (0-9, a-f, A-F)");
+        // A field that is not sensitive shows the character.
+        let ksn = tokenize_at(V50, "keySerialNumber", "FFFF9876G43210E00001").unwrap_err().rule;
+        assert_eq!(ksn, "character 9 is 'G', not a hexadecimal digit (0-9, a-f, A-F)");
+        let control = tokenize_at(V50, "cardBin", "41\u{1}").unwrap_err().rule;
+        assert_eq!(control, "character 3 is '\\u{1}', not a digit (0-9)");
+    }
+
+    #[test]
+    fn aes_lengths_hold_from_version_84_only() {
+        let aes_ksn = "40F000000000000000000001";
+        let aes_iv = "0".repeat(32);
+        for version in [39, V50, TDES_ONLY] {
+            let err = tokenize_at(version, "keySerialNumber", aes_ksn).unwrap_err();
+            assert_eq!(
+                err.rule,
+                format!(
+                    "is 24 characters long; must be exactly 20 hexadecimal digits (0-9, a-f, A-F), an even number \
+                     at API version {version}; API version 84 and later accepts this value"
+                )
+            );
+            assert!(tokenize_at(version, "initializationVector", &aes_iv).unwrap_err().rule.contains("API version 84"));
+            let err = check_field(Operation::Tokenize, version, "posTerminal.serialNumber", "13130P").unwrap_err();
+            assert_eq!(err.validation_type, ValidationType::Unsupported);
+            assert!(err.rule.ends_with("(API version 84 and later)"), "{}", err.rule);
+        }
+        for version in [AES, 100] {
+            for (field, good, bad) in
+                [("keySerialNumber", [20, 24], [18, 22, 26]), ("initializationVector", [16, 32], [14, 24, 64])]
+            {
+                for length in good {
+                    assert_eq!(tokenize_at(version, field, &"A".repeat(length)), Ok(()), "{field} {length}");
+                }
+                for length in bad {
+                    let err = tokenize_at(version, field, &"A".repeat(length)).unwrap_err();
+                    assert!(err.rule.starts_with(&format!("is {length} characters long; must be ")), "{}", err.rule);
+                }
+            }
+            assert!(tokenize_at(version, "payload", &"A".repeat(1024)).is_ok());
+            assert!(tokenize_at(version, "payload", &"A".repeat(1026)).is_err());
+            assert!(check_field(Operation::Tokenize, version, "posTerminal.serialNumber", "13130P").is_ok());
+            assert!(check_field(Operation::Tokenize, version, "posTerminal.serialNumber", &"1".repeat(17)).is_err());
+        }
+        // A request is built before its version is known: any version's rule will do.
+        assert!(check_field_any_version(Operation::Tokenize, &format!("{P2PE}.keySerialNumber"), aes_ksn).is_ok());
+        let err = check_field_any_version(Operation::Tokenize, &format!("{P2PE}.keySerialNumber"), &"A".repeat(22));
+        assert_eq!(
+            err.unwrap_err().rule,
+            "is 22 characters long; must be 20 or 24 hexadecimal digits (0-9, a-f, A-F), an even number \
+             at API version 84 and later; API versions up to 83: must be exactly 20 hexadecimal digits \
+             (0-9, a-f, A-F), an even number"
+        );
+    }
+
+    #[test]
+    fn sensitivity_comes_from_the_table() {
+        for name in [
+            "apiPassword",
+            "session.aes256Key",
+            "sourceOfFunds.provided.card.number",
+            "sourceOfFunds.provided.card.securityCode",
+            "sourceOfFunds.provided.card.p2pe.payload",
+            "sourceOfFunds.provided.giftCard.pin",
+            "sourceOfFunds.provided.ach.bankAccountNumber",
+            "sourceOfFunds.provided.ach.accountIdentifier",
+        ] {
+            assert!(is_sensitive(name), "{name}");
+        }
+        for name in ["apiUsername", "session.id", "merchant", "sourceOfFunds.provided.card.p2pe.keySerialNumber", ""] {
+            assert!(!is_sensitive(name), "{name}");
+        }
     }
 }

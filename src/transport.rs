@@ -3,8 +3,14 @@
 //!
 //! A POST goes out with the form body; whatever the HTTP status, the answer's
 //! body is handed back for decoding (4xx and 5xx carry `result=ERROR`), up to
-//! [`MAX_ANSWER_BYTES`]. Failures are classified by whether the request can
-//! have reached the gateway, which is what decides if a retry is safe.
+//! [`MAX_ANSWER_BYTES`]. Failures are classified by the phase the exchange
+//! reached ([`Phase`]), which is what decides whether the request can have
+//! reached the gateway and so whether a retry is safe.
+//!
+//! ureq does HTTP/1.1 and pools connections; the connections themselves are
+//! gw's (`connection.rs`): one rustls configuration per client (TLS session
+//! resumption), the request written in one write and wiped, no probe of a
+//! pooled connection. `docs/transport.md` has the rules and the figures.
 //!
 //! - Trust: the bundled Mozilla roots, the OS store, or exactly a CA bundle
 //!   file. TLS 1.2 and 1.3 only (rustls implements nothing older); there is
@@ -14,6 +20,7 @@
 //!   configuration error at `gw_client_new`, not a failure of the first call.
 //! - Proxy: only the configured one, or `HTTPS_PROXY` / `NO_PROXY` when the
 //!   configuration enables it; ureq is never left to read the environment.
+//!   Never for plain http (the password would cross the proxy in clear).
 //! - Names are resolved on the caller's thread ([`CallerThreadResolver`]).
 
 use std::env;
@@ -26,12 +33,16 @@ use std::time::Duration;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::sign::CertifiedKey;
-use rustls::{AlertDescription, CertificateError};
+use rustls::{AlertDescription, CertificateError, ClientConfig, RootCertStore};
 use ureq::http::Uri;
-use ureq::tls::{Certificate, ClientCert, PemItem, RootCerts, TlsConfig};
+use ureq::tls::{Certificate, PemItem};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{time, DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{time, ConnectProxyConnector, Connector, NextTimeout};
 use ureq::{Agent, Proxy};
+
+mod connection;
+
+use connection::{GwConnector, Progress};
 
 use crate::config::{parse_proxy, Authentication, Config, Trust};
 use crate::error::{Error, Kind, Result};
@@ -58,7 +69,8 @@ pub struct RawAnswer {
 ///
 /// Only a failure in [`Phase::Send`] or later can have let the gateway
 /// process the request ("in doubt"); the client's retry policy is decided on
-/// the phase, never on an errno.
+/// the phase, never on an errno. The table of phase × failure → status is in
+/// `docs/transport.md`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Phase {
     /// Resolving the gateway's (or the proxy's) host name.
@@ -136,23 +148,30 @@ impl Transport {
     /// Builds the agent from the configuration: trust, client certificate,
     /// proxy and timeouts. Certificate, key and CA files are read here, and a
     /// problem with one names the file.
-    pub fn new(config: &Config, base_url: &str) -> Result<Transport> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let roots = match (&config.ca_bundle, config.trust) {
-            (Some(bundle), _) => RootCerts::new_with_certs(&read_ca_bundle(bundle)?),
-            (None, Trust::System) => RootCerts::PlatformVerifier,
-            (None, Trust::Bundled) => RootCerts::WebPki,
-        };
-        let mut tls = TlsConfig::builder().root_certs(roots).unversioned_rustls_crypto_provider(provider.clone());
-        if let Some(Authentication::Certificate { certificate, private_key }) = &config.authentication {
-            tls = tls.client_cert(Some(read_client_certificate(certificate, private_key, &provider)?));
-        }
+    pub fn new(config: &Config) -> Result<Transport> {
+        let tls = Arc::new(tls_config(config)?);
         let proxy = match (&config.proxy, config.proxy_from_environment) {
             (Some(url), _) => Some(parse_proxy(url, "the configured proxy URL")?),
             (None, true) => proxy_from_environment()?,
             (None, false) => None,
         };
         let route = proxy.as_ref().map_or_else(String::new, |p| format!(" via proxy {}:{}", p.host(), p.port()));
+        let base_url = config.base_url.as_deref().unwrap_or_default();
+        if let (Some(proxy), true) = (&proxy, base_url.starts_with("http://")) {
+            // Plain http is allowed to a loopback gateway only because the
+            // password then never leaves the machine; through a proxy it
+            // would cross the proxy hop in clear.
+            let bypassed = base_url.parse::<Uri>().is_ok_and(|uri| proxy.is_no_proxy(&uri));
+            if !bypassed {
+                return Err(Error::new(
+                    Kind::Config,
+                    format!(
+                        "plain http to {}{route} would send the API password across the proxy hop in clear: use an https base URL, or no proxy",
+                        config.gateway_host.as_deref().unwrap_or_default()
+                    ),
+                ));
+            }
+        }
         let agent_config = Agent::config_builder()
             .http_status_as_error(false)
             .https_only(false)
@@ -161,13 +180,18 @@ impl Transport {
             .accept("application/x-www-form-urlencoded")
             // Always set, so that ureq never takes a proxy from the environment.
             .proxy(proxy)
-            .tls_config(tls.build())
             .timeout_connect(Some(config.connect_timeout))
             .timeout_global(Some(config.timeout))
             .build();
-        let agent = Agent::with_parts(agent_config, DefaultConnector::new(), CallerThreadResolver::default());
-        let host = base_url.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("").to_owned();
+        let connector = ().chain(ConnectProxyConnector::default()).chain(GwConnector::new(tls, !route.is_empty()));
+        let agent = Agent::with_parts(agent_config, connector, CallerThreadResolver::default());
+        let host = config.gateway_host.clone().unwrap_or_default();
         Ok(Transport { agent, host, route })
+    }
+
+    /// `host[:port]` of the gateway, for messages.
+    pub fn host(&self) -> &str {
+        &self.host
     }
 
     /// `" via proxy HOST:PORT"` when a proxy is used, else empty (for logs).
@@ -177,7 +201,55 @@ impl Transport {
 
     /// POSTs a form body to `url` and reads the answer, whatever its status,
     /// all within `budget` (connect, send, answer headers and body).
+    ///
+    /// A pooled connection is used without probing it first. When the server
+    /// has closed it while it was idle (its keep-alive timer), the exchange
+    /// fails before any byte of an answer: the write succeeds into the
+    /// socket's buffer and the read then meets the close (EOF or a reset).
+    /// Exactly that case, and only once per call, is made again on a fresh
+    /// connection:
+    ///
+    /// - the connection had carried an earlier exchange (reused), so the
+    ///   server may have closed it as idle: a server closes an idle
+    ///   keep-alive connection, and never one on which it has read a
+    ///   request it then answers: once it has read a request it answers it
+    ///   (a 5xx at worst) before it closes;
+    /// - not one byte of an answer arrived;
+    /// - the failure is the peer's close (EOF, reset, broken pipe), not a
+    ///   time-out: a server that is slow to answer has the request.
+    ///
+    /// This is the rule of curl and of the browsers for a reused
+    /// connection. What it cannot tell apart is a server that crashed after
+    /// reading the request and before answering; that is also the one case
+    /// in which a fresh connection's failure is "in doubt", and a till that
+    /// must rule it out entirely sets no keep-alive (a new client per call).
+    /// On a fresh connection (the first of a call, or this retry) the same
+    /// failure is in doubt and final.
     pub fn post(&self, url: &str, body: &[u8], budget: Duration) -> std::result::Result<RawAnswer, Failure> {
+        let started = std::time::Instant::now();
+        match self.exchange(url, body, budget, false) {
+            Err((failure, stopped)) if stopped.on_stale_connection(&failure) => {
+                let left = budget.saturating_sub(started.elapsed());
+                self.exchange(url, body, left, true).map_err(|(failure, _)| failure)
+            }
+            other => other.map_err(|(failure, _)| failure),
+        }
+    }
+
+    /// One exchange; a failure comes with the progress it had made.
+    fn exchange(
+        &self,
+        url: &str,
+        body: &[u8],
+        budget: Duration,
+        fresh_only: bool,
+    ) -> std::result::Result<RawAnswer, (Failure, Stopped)> {
+        connection::begin(fresh_only);
+        let fail = |err: ureq::Error| {
+            let progress = connection::progress();
+            let peer_closed = matches!(&err, ureq::Error::Io(io) if is_peer_close(io));
+            (self.classify(err, budget, &progress), Stopped { progress, peer_closed })
+        };
         let mut response = self
             .agent
             .post(url)
@@ -186,78 +258,135 @@ impl Transport {
             .build()
             .header("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
             .send(body)
-            .map_err(|err| self.classify(err, budget))?;
+            .map_err(fail)?;
         let status = response.status().as_u16();
         let content_type =
             response.headers().get("content-type").and_then(|value| value.to_str().ok()).map(str::to_owned);
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_ANSWER_BYTES)
-            .read_to_vec()
-            .map_err(|err| self.classify(err, budget))?;
+        let body = response.body_mut().with_config().limit(MAX_ANSWER_BYTES).read_to_vec().map_err(|err| {
+            // The status line arrived: keep it, an oversized or broken body
+            // does not make the answer status-less.
+            let (mut failure, progress) = fail(err);
+            failure.error = failure.error.with_http_status(status);
+            (failure, progress)
+        })?;
         Ok(RawAnswer { status, content_type, body })
     }
 
-    /// Maps a ureq error to gw's classes, naming the host (and the proxy,
-    /// never its credentials).
-    fn classify(&self, err: ureq::Error, budget: Duration) -> Failure {
+    /// Maps a ureq error to gw's classes by the phase the exchange was in,
+    /// naming the host (and the proxy, never its credentials).
+    fn classify(&self, err: ureq::Error, budget: Duration, progress: &Progress) -> Failure {
         use ureq::Error as E;
         let (host, route) = (&self.host, &self.route);
         let not_sent = "; the request was not sent";
-        let (kind, phase, transient, message) = match err {
-            E::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
-                (Kind::Timeout, Phase::Connect, true, format!("connecting to {host}{route} timed out{not_sent}"))
+        let phase = match &err {
+            E::HostNotFound => Phase::Resolve,
+            // A TLS alert ends the handshake, even when (TLS 1.3 client
+            // certificate refused) it arrives after the request was written:
+            // the server refused the connection, it processed nothing.
+            E::Rustls(_) => Phase::Tls,
+            E::Io(io) if rustls_cause(io).is_some() => Phase::Tls,
+            // Plain http to a TLS server: it cannot have understood the
+            // request, let alone processed it.
+            _ if progress.speaks_tls => Phase::Tls,
+            _ => progress.phase,
+        };
+        let (kind, transient, message) = match (phase, err) {
+            (_, E::HostNotFound) => (Kind::Connect, true, format!("host {host}{route} could not be resolved (not found){not_sent}")),
+            (Phase::Resolve, E::Io(io)) => {
+                (Kind::Connect, true, format!("host {host}{route} could not be resolved ({io}){not_sent}"))
             }
-            E::Timeout(which) => (
-                Kind::Timeout,
-                Phase::Receive,
-                false,
-                format!(
-                    "the call to {host}{route} timed out ({which}: no complete answer in the {} ms left to the call); the request may have been processed",
-                    budget.as_millis()
-                ),
-            ),
-            E::HostNotFound => (Kind::Connect, Phase::Resolve, true, format!("host {host}{route} was not found{not_sent}")),
-            E::ConnectProxyFailed(why) => {
+            (_, E::ConnectProxyFailed(why)) => {
                 let hint = if why.contains(" 401") || why.contains(" 407") {
                     " (proxy credentials missing or wrong)"
                 } else {
                     ""
                 };
                 let proxy = route.trim_start_matches(" via ");
-                (Kind::Connect, Phase::Connect, false, format!("the {proxy} refused the tunnel to {host}: {why}{hint}{not_sent}"))
+                (Kind::Connect, false, format!("the {proxy} refused the tunnel to {host}: {why}{hint}{not_sent}"))
             }
-            E::Io(io) if is_connect_error(&io) => {
-                (Kind::Connect, Phase::Connect, true, format!("could not connect to {host}{route}: {io}{not_sent}"))
+            (Phase::Resolve | Phase::Connect, E::Timeout(_)) => {
+                (Kind::Timeout, true, format!("connecting to {host}{route} timed out{not_sent}"))
             }
-            E::Io(io) => match rustls_cause(&io) {
-                Some(tls) => (Kind::Tls, Phase::Tls, false, describe_tls(tls, host, route)),
-                None => (Kind::Io, Phase::Receive, false, format!("the connection to {host}{route} failed mid-exchange: {io}; the request may have been processed")),
-            },
-            E::Rustls(tls) => (Kind::Tls, Phase::Tls, false, describe_tls(&tls, host, route)),
-            E::Tls(why) => (Kind::Tls, Phase::Tls, false, format!("TLS with {host}{route} failed: {why}")),
-            E::BodyExceedsLimit(limit) => (
+            (Phase::Resolve | Phase::Connect, other) => {
+                (Kind::Connect, true, format!("could not connect to {host}{route}: {}{not_sent}", describe(&other)))
+            }
+            (_, _) if progress.speaks_tls => (
                 Kind::Protocol,
-                Phase::Receive,
                 false,
-                format!("the answer from {host}{route} is larger than {limit} bytes; refused"),
+                format!("the server at {host}{route} answered plain http with TLS: it seems to speak HTTPS, use an https:// base URL"),
             ),
-            other => (Kind::Protocol, Phase::Receive, false, format!("bad HTTP exchange with {host}{route}: {other}")),
+            (Phase::Tls, E::Timeout(_)) => {
+                (Kind::Timeout, true, format!("the TLS handshake with {host}{route} timed out{not_sent}"))
+            }
+            (Phase::Tls, E::Rustls(tls)) => (Kind::Tls, false, describe_tls(&tls, host, route)),
+            (Phase::Tls, E::Io(io)) => match rustls_cause(&io) {
+                Some(tls) => (Kind::Tls, false, describe_tls(tls, host, route)),
+                None => (
+                    Kind::Connect,
+                    true,
+                    format!("the connection to {host}{route} failed during the TLS handshake: {io}{not_sent}"),
+                ),
+            },
+            (Phase::Tls, E::Tls(why)) => (Kind::Tls, false, format!("TLS with {host}{route} failed: {why}{not_sent}")),
+            (Phase::Tls, other) => (
+                Kind::Connect,
+                true,
+                format!("the connection to {host}{route} failed during the TLS handshake: {}{not_sent}", describe(&other)),
+            ),
+            (_, E::BodyExceedsLimit(limit)) => {
+                (Kind::Protocol, false, format!("the answer from {host}{route} is larger than {limit} bytes; refused"))
+            }
+            (_, E::Timeout(which)) => (
+                Kind::Timeout,
+                false,
+                format!(
+                    "the call to {host}{route} timed out ({which}: no complete answer in the {} ms left to the call); the request may have been processed",
+                    budget.as_millis()
+                ),
+            ),
+            (_, E::Io(io)) => (
+                Kind::Io,
+                false,
+                format!("the connection to {host}{route} failed mid-exchange: {io}; the request may have been processed"),
+            ),
+            (_, other) => (Kind::Protocol, false, format!("bad HTTP exchange with {host}{route}: {other}")),
         };
         Failure { error: Error::new(kind, message), phase, transient }
     }
 }
 
-fn is_connect_error(err: &io::Error) -> bool {
+/// Where a failed exchange stopped.
+struct Stopped {
+    progress: Progress,
+    /// The peer closed the connection (EOF, reset, broken pipe).
+    peer_closed: bool,
+}
+
+impl Stopped {
+    /// Whether the exchange met a pooled connection the server had closed
+    /// as idle: see [`Transport::post`].
+    fn on_stale_connection(&self, failure: &Failure) -> bool {
+        self.progress.reused && !self.progress.answered && failure.phase.in_doubt() && self.peer_closed
+    }
+}
+
+/// The peer closed the connection: EOF, reset, broken pipe.
+fn is_peer_close(err: &io::Error) -> bool {
     matches!(
         err.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::HostUnreachable
-            | io::ErrorKind::NetworkUnreachable
-            | io::ErrorKind::NetworkDown
-            | io::ErrorKind::AddrNotAvailable
+        io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
     )
+}
+
+/// A ureq error in words, without ureq's wrapping.
+fn describe(err: &ureq::Error) -> String {
+    match err {
+        ureq::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// Says which TLS check failed, in words support can act on.
@@ -323,21 +452,26 @@ fn read_certificates(path: &Path, what: &str) -> Result<Vec<Certificate<'static>
     Ok(certificates)
 }
 
-/// The CA bundle's certificates, each of which must be usable as a root.
-fn read_ca_bundle(path: &Path) -> Result<Vec<Certificate<'static>>> {
+/// The CA bundle's certificates as a root store, each of which must be
+/// usable as a root.
+fn read_ca_bundle(path: &Path) -> Result<RootCertStore> {
     let certificates = read_certificates(path, "CA bundle")?;
-    let mut store = rustls::RootCertStore::empty();
+    let mut store = RootCertStore::empty();
     for (index, cert) in certificates.iter().enumerate() {
-        store.add(CertificateDer::from(cert.der())).map_err(|err| {
+        store.add(CertificateDer::from(cert.der()).into_owned()).map_err(|err| {
             config_error(path, "CA bundle", &format!("has an unusable certificate (number {}): {err}", index + 1))
         })?;
     }
-    Ok(certificates)
+    Ok(store)
 }
 
 /// The client certificate chain and its key, checked against each other the
 /// way rustls will use them.
-fn read_client_certificate(certificate: &Path, private_key: &Path, provider: &CryptoProvider) -> Result<ClientCert> {
+fn read_client_certificate(
+    certificate: &Path,
+    private_key: &Path,
+    provider: &CryptoProvider,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
     let chain = read_certificates(certificate, "client certificate")?;
     let key = read_pem(private_key, "private key")?
         .into_iter()
@@ -348,8 +482,9 @@ fn read_client_certificate(certificate: &Path, private_key: &Path, provider: &Cr
         .ok_or_else(|| config_error(private_key, "private key", "holds no PEM private key"))?;
     let key_der = PrivateKeyDer::try_from(key.der().to_vec())
         .map_err(|err| config_error(private_key, "private key", &format!("holds a key TLS cannot read: {err}")))?;
-    let chain_der = chain.iter().map(|cert| CertificateDer::from(cert.der()).into_owned()).collect();
-    CertifiedKey::from_der(chain_der, key_der, provider).map_err(|err| match err {
+    let chain_der: Vec<CertificateDer<'static>> =
+        chain.iter().map(|cert| CertificateDer::from(cert.der()).into_owned()).collect();
+    CertifiedKey::from_der(chain_der.clone(), key_der.clone_key(), provider).map_err(|err| match err {
         rustls::Error::InconsistentKeys(_) => Error::new(
             Kind::Config,
             format!(
@@ -363,7 +498,36 @@ fn read_client_certificate(certificate: &Path, private_key: &Path, provider: &Cr
         }
         other => config_error(private_key, "private key", &format!("holds a key TLS cannot use: {other}")),
     })?;
-    Ok(ClientCert::new_with_certs(&chain, key))
+    Ok((chain_der, key_der))
+}
+
+/// The client's one rustls configuration: its trust, its client certificate,
+/// TLS 1.2 and 1.3, and the session cache (rustls' default: 256 sessions in
+/// memory, tickets and session IDs) that lets every connection after the
+/// first resume. Built per client and never shared between clients.
+fn tls_config(config: &Config) -> Result<ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls_error = |err: rustls::Error| Error::new(Kind::Config, format!("TLS cannot be set up: {err}"));
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(rustls::ALL_VERSIONS)
+        .map_err(tls_error)?;
+    let builder = match (&config.ca_bundle, config.trust) {
+        (Some(bundle), _) => builder.with_root_certificates(read_ca_bundle(bundle)?),
+        (None, Trust::System) => builder.dangerous().with_custom_certificate_verifier(Arc::new(
+            // Not dangerous: the platform's own verifier, with its trust store.
+            rustls_platform_verifier::Verifier::new(provider.clone()).map_err(tls_error)?,
+        )),
+        (None, Trust::Bundled) => {
+            builder.with_root_certificates(RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() })
+        }
+    };
+    match &config.authentication {
+        Some(Authentication::Certificate { certificate, private_key }) => {
+            let (chain, key) = read_client_certificate(certificate, private_key, &provider)?;
+            builder.with_client_auth_cert(chain, key).map_err(tls_error)
+        }
+        _ => Ok(builder.with_no_client_auth()),
+    }
 }
 
 /// `HTTPS_PROXY` (or `https_proxy`), with `NO_PROXY` (or `no_proxy`): hosts,

@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{compile_c, compile_c_file, root, sim, terminal_card, MERCHANT, PASSWORD};
+use common::{compile_c, compile_c_file, root, sim, sim_config, terminal_card, TlsSim, MERCHANT, PASSWORD};
 
 #[test]
 fn a_c_program_creates_a_session_and_a_token() {
@@ -35,6 +35,54 @@ fn the_header_compiles_as_cpp17() {
     let output = Command::new(&exe).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1 a required argument was NULL");
+}
+
+/// Issue 13.3: after the calls return (request and response freed, client
+/// alive), no copy of the card number, security code or P2PE payload is
+/// left in the process's heap or anonymous memory, and the password only in
+/// the client's own (zeroizing) copy. Over plain http and over TLS.
+#[test]
+fn no_password_or_card_data_is_left_in_memory_after_the_calls() {
+    let exe = compile_c("memory_scan.c", false);
+    let card = terminal_card();
+    let reversed = |text: &str| text.chars().rev().collect::<String>();
+    let (pan, cvc) = ("5123450000000008", "7391");
+    for tls in [false, true] {
+        let (sim, ca) = if tls {
+            let sim = TlsSim::start("memory-scan", sim_config());
+            let ca = sim.ca_file.clone();
+            (sim.sim, ca)
+        } else {
+            (common::sim(), "-".to_owned())
+        };
+        let output = Command::new(&exe)
+            .args([
+                &sim.base_url(),
+                MERCHANT,
+                &ca,
+                &reversed(PASSWORD),
+                &reversed(pan),
+                &reversed(cvc),
+                &card.ksn,
+                &reversed(&card.payload),
+                &card.card_bin,
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+        let counts: Vec<(&str, u32)> = stdout
+            .split_whitespace()
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(name, count)| (name, count.parse().unwrap()))
+            .collect();
+        let tls = if tls { "https" } else { "http" };
+        assert_eq!(counts.len(), 7, "{tls}: {stdout}");
+        for (name, count) in counts {
+            let allowed = if name == "password" { 1 } else { 0 };
+            assert!(count <= allowed, "{tls}: {count} copies of the {name} left in memory: {stdout}");
+        }
+    }
 }
 
 /// Issue 13.2: gw calls from a pthread key destructor (after the thread's

@@ -307,9 +307,9 @@ private:
 
 // A card as a P2PE terminal hands it over.
 struct P2peCard {
-    std::string_view key_serial_number;                   // 20 hex digits
+    std::string_view key_serial_number;                   // 20 hex digits (TDES), 24 (AES, API 84+)
     std::string_view payload;                             // the encrypted card, hex
-    std::optional<std::string_view> initialization_vector; // 16 hex digits, when the terminal uses one
+    std::optional<std::string_view> initialization_vector; // 16 hex (TDES) or 32 (AES), when used
     std::optional<std::string_view> card_bin;             // up to 6 digits, when the terminal gives it
 };
 

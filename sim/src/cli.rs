@@ -1,13 +1,16 @@
 //! The `gw-sim` command line: `serve`, `terminal` and `dukpt`.
 //! Errors print one clear line on stderr and exit with code 2.
 
+use crate::aes_dukpt::{self, AesBdk, DataKeyUsage, KeySize};
 use crate::dukpt::{self, Variant};
 use crate::faults::Fault;
-use crate::terminal::{self, Plaintext, TerminalOptions};
+use crate::p2pe::Scheme;
+use crate::terminal::{self, AesTerminalOptions, Plaintext, TerminalOptions};
 use crate::tokens::{RepositoryMode, TokenStrategy};
 use crate::{Sim, SimConfig};
 use std::io::Write;
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 /// The usage text, less the fault list (see [`usage`]).
 const USAGE: &str = "\
@@ -18,21 +21,29 @@ USAGE:
                [--listen ADDR] [--tls] [--cert FILE --key FILE] [--ca-out FILE]
                [--client-ca FILE] [--token-strategy merchant|luhn|6.4]
                [--repository unique-card|unique-token] [--repository-id ID]
-               [--bdk HEX] [--variant data|pin] [--session-ttl SECS]
+               [--bdk HEX] [--variant data|pin] [--aes-bdk HEX] [--aes-usage encrypt|both]
+               [--session-ttl SECS]
                [--verification NONE|BASIC|ACQUIRER] [--fault NAME[,ms=N]] [--quiet]
       Prints the base URL as the first line on stdout (then `ca=PATH` with
       --tls and a generated CA) and serves until killed. The base URL in a
       browser shows the last requests (GET /; GET /requests.json as JSON).
   gw-sim terminal --pan PAN [--ksn KSN] [--bdk HEX] [--iv HEX] [--variant data|pin]
                [--expiry MMYY|none] [--track 1|2]
-      Encrypts like a P2PE test terminal; prints GW_P2PE_KSN=, GW_P2PE_PAYLOAD=,
-      GW_P2PE_IV= (only with --iv) and GW_P2PE_CARD_BIN= lines.
-  gw-sim dukpt encrypt|decrypt [--bdk HEX] --ksn KSN [--iv HEX] [--variant data|pin] HEX
-      TDES DUKPT over whole 8-byte blocks; prints the result as hex.
+  gw-sim terminal --aes --pan PAN [--ksn KSN] [--aes-bdk HEX] [--key-size 128|256]
+               [--iv HEX] [--aes-usage encrypt|both] [--expiry MMYY|none] [--track 1|2]
+      Encrypts like a P2PE test terminal, TDES DUKPT or (--aes) AES DUKPT;
+      prints GW_P2PE_KSN=, GW_P2PE_PAYLOAD=, GW_P2PE_IV= (only with --iv) and
+      GW_P2PE_CARD_BIN= lines.
+  gw-sim dukpt encrypt|decrypt --ksn KSN [--bdk HEX] [--variant data|pin]
+               [--aes-bdk HEX] [--aes-usage encrypt|both] [--iv HEX] HEX
+      DUKPT over whole blocks: a 20-hex-digit KSN is TDES (8-byte blocks, 16-hex
+      IV), a 24-hex-digit KSN AES (16-byte blocks, 32-hex IV); prints hex.
 
 Defaults: listen 127.0.0.1:0, BDK 0123456789ABCDEFFEDCBA9876543210 (ANSI test key),
-KSN FFFF9876543210E00001, variant data, token strategy luhn, repository unique-token,
-session TTL 1800 s, verification NONE.
+KSN FFFF9876543210E00001, variant data, AES BDK FEDCBA9876543210F1F1F1F1F1F1F1F1
+(ANSI X9.24-3 test key; --key-size 256 doubles it), AES KSN 123456789012345600000001,
+AES usage encrypt, token strategy luhn, repository unique-token, session TTL 1800 s,
+verification NONE.
 ";
 
 /// `gw-sim help`: the usage, and the faults from the faults table, so the
@@ -63,6 +74,7 @@ fn fail<T>(msg: impl Into<String>) -> Result<T, CliError> {
 pub struct Args {
     options: Vec<(String, String)>,
     flags: Vec<String>,
+    /// The arguments that are not options, in order.
     pub positionals: Vec<String>,
 }
 
@@ -105,6 +117,7 @@ impl Args {
         self.options.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
     }
 
+    /// Whether `--name` (a flag) was given.
     pub fn flag(&self, name: &str) -> bool {
         self.flags.iter().any(|f| f == name)
     }
@@ -149,6 +162,40 @@ fn parse_variant(a: &Args) -> Result<Variant, CliError> {
 
 fn parse_iv(a: &Args) -> Result<Option<[u8; 8]>, CliError> {
     a.get("iv").map(|h| dukpt::parse_iv(h).map_err(|e| CliError(format!("--iv: {e}")))).transpose()
+}
+
+fn parse_aes_iv(a: &Args) -> Result<Option<[u8; 16]>, CliError> {
+    a.get("iv").map(|h| aes_dukpt::parse_iv(h).map_err(|e| CliError(format!("--iv: {e}")))).transpose()
+}
+
+/// `--aes-bdk`, or the ANSI test BDK of `size` (AES-128 when not given).
+fn parse_aes_bdk(a: &Args, size: Option<KeySize>) -> Result<AesBdk, CliError> {
+    match a.get("aes-bdk") {
+        Some(h) => {
+            let bdk = AesBdk::parse(h).map_err(|e| CliError(format!("--aes-bdk: {e}")))?;
+            if size.is_some_and(|s| s != bdk.size()) {
+                return fail("--key-size does not match the length of --aes-bdk");
+            }
+            Ok(bdk)
+        }
+        None => Ok(AesBdk::ansi_test(size.unwrap_or(KeySize::Aes128))),
+    }
+}
+
+fn parse_aes_usage(a: &Args) -> Result<DataKeyUsage, CliError> {
+    match a.get("aes-usage") {
+        Some(u) => DataKeyUsage::parse(u).ok_or_else(|| CliError("--aes-usage must be encrypt or both".into())),
+        None => Ok(DataKeyUsage::Encrypt),
+    }
+}
+
+fn parse_track(a: &Args) -> Result<Plaintext, CliError> {
+    match a.get("track") {
+        None => Ok(Plaintext::Pan),
+        Some("2") => Ok(Plaintext::Track2),
+        Some("1") => Ok(Plaintext::Track1),
+        Some(_) => fail("--track must be 1 or 2"),
+    }
 }
 
 fn read_file(path: &str, what: &str) -> Result<String, CliError> {
@@ -206,6 +253,7 @@ pub fn serve_config(a: &Args) -> Result<SimConfig, CliError> {
         cfg = cfg.repository_id(id);
     }
     cfg = cfg.bdk(parse_bdk(a)?).variant(parse_variant(a)?);
+    cfg = cfg.aes_bdk(parse_aes_bdk(a, None)?).aes_usage(parse_aes_usage(a)?);
     if let Some(t) = a.get("session-ttl") {
         let secs: u64 = t.parse().map_err(|_| CliError("--session-ttl must be a number of seconds".into()))?;
         cfg = cfg.session_ttl(Duration::from_secs(secs));
@@ -240,6 +288,8 @@ fn serve(args: &[String]) -> Result<(), CliError> {
             "repository-id",
             "bdk",
             "variant",
+            "aes-bdk",
+            "aes-usage",
             "session-ttl",
             "verification",
             "fault",
@@ -268,28 +318,47 @@ fn serve(args: &[String]) -> Result<(), CliError> {
 }
 
 fn terminal_cmd(args: &[String]) -> Result<(), CliError> {
-    let a = Args::parse(args, &["pan", "ksn", "bdk", "iv", "variant", "expiry", "track"], &[])?;
+    let a = Args::parse(
+        args,
+        &["pan", "ksn", "bdk", "iv", "variant", "expiry", "track", "aes-bdk", "key-size", "aes-usage"],
+        &["aes"],
+    )?;
     if let Some(p) = a.positionals.first() {
         return fail(format!("unexpected argument '{p}'"));
     }
     let pan = a.get("pan").ok_or_else(|| CliError("terminal needs --pan PAN".into()))?;
-    let opts = TerminalOptions {
-        bdk: parse_bdk(&a)?,
-        ksn: a.get("ksn").unwrap_or(terminal::DEFAULT_KSN).to_string(),
-        iv: parse_iv(&a)?,
-        variant: parse_variant(&a)?,
-        plaintext: match a.get("track") {
-            None => Plaintext::Pan,
-            Some("2") => Plaintext::Track2,
-            Some("1") => Plaintext::Track1,
-            Some(_) => return fail("--track must be 1 or 2"),
-        },
-        expiry: match a.get("expiry") {
-            Some("none") => None,
-            e => Some(e.unwrap_or(terminal::DEFAULT_EXPIRY).to_string()),
-        },
-    };
-    let p = terminal::encrypt(pan, &opts).map_err(|e| CliError(e.to_string()))?;
+    let p = if a.flag("aes") {
+        if a.get("bdk").is_some() || a.get("variant").is_some() {
+            return fail("--bdk and --variant are TDES options: an --aes terminal takes --aes-bdk and --aes-usage");
+        }
+        let size = a
+            .get("key-size")
+            .map(|s| KeySize::parse(s).ok_or_else(|| CliError("--key-size must be 128 or 256".into())))
+            .transpose()?;
+        let opts = AesTerminalOptions {
+            bdk: parse_aes_bdk(&a, size)?,
+            ksn: a.get("ksn").unwrap_or(terminal::DEFAULT_AES_KSN).to_string(),
+            iv: parse_aes_iv(&a)?,
+            usage: parse_aes_usage(&a)?,
+            plaintext: parse_track(&a)?,
+            expiry: parse_expiry(&a),
+        };
+        terminal::encrypt_aes(pan, &opts)
+    } else {
+        if let Some(o) = ["aes-bdk", "key-size", "aes-usage"].into_iter().find(|o| a.get(o).is_some()) {
+            return fail(format!("--{o} is an AES option: add --aes"));
+        }
+        let opts = TerminalOptions {
+            bdk: parse_bdk(&a)?,
+            ksn: a.get("ksn").unwrap_or(terminal::DEFAULT_KSN).to_string(),
+            iv: parse_iv(&a)?,
+            variant: parse_variant(&a)?,
+            plaintext: parse_track(&a)?,
+            expiry: parse_expiry(&a),
+        };
+        terminal::encrypt(pan, &opts)
+    }
+    .map_err(|e| CliError(e.to_string()))?;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "GW_P2PE_KSN={}", p.ksn);
     let _ = writeln!(out, "GW_P2PE_PAYLOAD={}", p.payload);
@@ -301,30 +370,48 @@ fn terminal_cmd(args: &[String]) -> Result<(), CliError> {
     Ok(())
 }
 
+/// `--expiry MMYY` (default `1249`), or `none` for a bare PAN.
+fn parse_expiry(a: &Args) -> Option<String> {
+    match a.get("expiry") {
+        Some("none") => None,
+        e => Some(e.unwrap_or(terminal::DEFAULT_EXPIRY).to_string()),
+    }
+}
+
 fn dukpt_cmd(args: &[String]) -> Result<(), CliError> {
-    let a = Args::parse(args, &["bdk", "ksn", "iv", "variant"], &[])?;
+    let a = Args::parse(args, &["bdk", "ksn", "iv", "variant", "aes-bdk", "aes-usage"], &[])?;
     let (mode, data) = match a.positionals.as_slice() {
-        [m, d] => (m.as_str(), d.as_str()),
-        _ => {
-            return fail(
-                "usage: gw-sim dukpt encrypt|decrypt --ksn KSN [--bdk HEX] [--iv HEX] [--variant data|pin] HEX",
-            )
-        }
+        [m, d] if m == "encrypt" || m == "decrypt" => (m.as_str(), d.as_str()),
+        [_, _] => return fail("dukpt takes encrypt or decrypt"),
+        _ => return fail("usage: gw-sim dukpt encrypt|decrypt --ksn KSN [options] HEX (see gw-sim help)"),
     };
-    let bdk = parse_bdk(&a)?;
-    let ksn = dukpt::parse_ksn(a.get("ksn").ok_or_else(|| CliError("dukpt needs --ksn KSN".into()))?)
-        .map_err(|e| CliError(format!("--ksn: {e}")))?;
-    let iv = parse_iv(&a)?;
-    let variant = parse_variant(&a)?;
-    let bytes = hex::decode(data).map_err(|_| CliError("the data must be hex".into()))?;
-    let out = match mode {
-        "encrypt" => dukpt::encrypt(&bdk, &ksn, variant, iv.as_ref(), &bytes).map_err(|e| CliError(e.to_string()))?,
-        "decrypt" => {
-            dukpt::decrypt(&bdk, &ksn, variant, iv.as_ref(), &bytes).map_err(|e| CliError(e.to_string()))?.to_vec()
+    let ksn_hex = a.get("ksn").ok_or_else(|| CliError("dukpt needs --ksn KSN".into()))?;
+    let bytes = Zeroizing::new(hex::decode(data).map_err(|_| CliError("the data must be hex".into()))?);
+    let encrypt = mode == "encrypt";
+    let out = match Scheme::of_ksn(ksn_hex) {
+        Some(Scheme::Tdes) => {
+            let ksn = dukpt::parse_ksn(ksn_hex).map_err(|e| CliError(format!("--ksn: {e}")))?;
+            let (bdk, iv, variant) = (parse_bdk(&a)?, parse_iv(&a)?, parse_variant(&a)?);
+            if encrypt {
+                dukpt::encrypt(&bdk, &ksn, variant, iv.as_ref(), &bytes).map(Zeroizing::new)
+            } else {
+                dukpt::decrypt(&bdk, &ksn, variant, iv.as_ref(), &bytes)
+            }
+            .map_err(|e| CliError(e.to_string()))?
         }
-        _ => return fail("dukpt takes encrypt or decrypt"),
+        Some(Scheme::Aes) => {
+            let ksn = aes_dukpt::parse_ksn(ksn_hex).map_err(|e| CliError(format!("--ksn: {e}")))?;
+            let (bdk, iv, usage) = (parse_aes_bdk(&a, None)?, parse_aes_iv(&a)?, parse_aes_usage(&a)?);
+            if encrypt {
+                aes_dukpt::encrypt(&bdk, &ksn, usage, iv.as_ref(), &bytes).map(Zeroizing::new)
+            } else {
+                aes_dukpt::decrypt(&bdk, &ksn, usage, iv.as_ref(), &bytes)
+            }
+            .map_err(|e| CliError(e.to_string()))?
+        }
+        None => return fail("--ksn must be 20 hex digits (TDES DUKPT) or 24 (AES DUKPT)"),
     };
-    println!("{}", hex::encode_upper(out));
+    println!("{}", hex::encode_upper(&out[..]));
     Ok(())
 }
 

@@ -1,8 +1,10 @@
 //! The simulator's configuration (`SimConfig`), built fluently.
 
+use crate::aes_dukpt::{AesBdk, DataKeyUsage};
 use crate::dukpt::{self, Variant};
 use crate::faults::Fault;
 use crate::http::Limits;
+use crate::p2pe::HostKeys;
 use crate::tokens::{RepositoryMode, TokenStrategy};
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
@@ -62,6 +64,10 @@ pub struct SimConfig {
     pub repository_id: String,
     pub bdk: Zeroizing<[u8; 16]>,
     pub variant: Variant,
+    /// The AES DUKPT BDK (AES-128 or AES-256) for 24-hex-digit KSNs.
+    pub aes_bdk: AesBdk,
+    /// The data-key usage the AES terminals derive (encrypt-only by default).
+    pub aes_usage: DataKeyUsage,
     pub session_ttl: Duration,
     /// A fault applied to every request of the run.
     pub fault: Option<Fault>,
@@ -87,6 +93,8 @@ impl std::fmt::Debug for SimConfig {
             .field("repository_id", &self.repository_id)
             .field("bdk", &"<redacted>")
             .field("variant", &self.variant)
+            .field("aes_bdk", &self.aes_bdk)
+            .field("aes_usage", &self.aes_usage)
             .field("session_ttl", &self.session_ttl)
             .field("fault", &self.fault)
             .field("default_verification", &self.default_verification)
@@ -117,6 +125,8 @@ impl Default for SimConfig {
             repository_id: "GWSIMREPO".to_string(),
             bdk: Zeroizing::new(dukpt::ANSI_TEST_BDK),
             variant: Variant::Data,
+            aes_bdk: AesBdk::default(),
+            aes_usage: DataKeyUsage::Encrypt,
             session_ttl: Duration::from_secs(30 * 60),
             fault: None,
             default_verification: "NONE",
@@ -176,6 +186,20 @@ impl SimConfig {
     pub fn variant(mut self, v: Variant) -> Self {
         self.variant = v;
         self
+    }
+    /// The AES DUKPT BDK (default: the AES-128 ANSI X9.24-3 test BDK).
+    pub fn aes_bdk(mut self, bdk: AesBdk) -> Self {
+        self.aes_bdk = bdk;
+        self
+    }
+    /// The AES terminals' data-key usage (default: encrypt-only).
+    pub fn aes_usage(mut self, usage: DataKeyUsage) -> Self {
+        self.aes_usage = usage;
+        self
+    }
+    /// The keys P2PE payloads are decrypted with.
+    pub fn host_keys(&self) -> HostKeys<'_> {
+        HostKeys { tdes_bdk: &self.bdk, variant: self.variant, aes_bdk: &self.aes_bdk, aes_usage: self.aes_usage }
     }
     pub fn session_ttl(mut self, ttl: Duration) -> Self {
         self.session_ttl = ttl;

@@ -33,6 +33,7 @@ pub enum Variant {
 }
 
 impl Variant {
+    /// `data` or `pin`.
     pub fn parse(s: &str) -> Option<Variant> {
         match s.to_ascii_lowercase().as_str() {
             "data" => Some(Variant::Data),
@@ -40,6 +41,7 @@ impl Variant {
             _ => None,
         }
     }
+    /// The name `parse` takes.
     pub fn as_str(self) -> &'static str {
         match self {
             Variant::Data => "data",

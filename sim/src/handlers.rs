@@ -3,10 +3,10 @@
 
 use crate::cards;
 use crate::config::{SimConfig, SUPPORTED_VERSIONS};
-use crate::dukpt;
 use crate::faults::{BusyCounters, Fault};
 use crate::http::{HttpError, Request, Response, POLL};
 use crate::inspector::{self, Entry, Inspector};
+use crate::p2pe;
 use crate::sessions::{self, Session, SessionError, Sessions};
 use crate::tokens::{Repository, StoreError};
 use gw::rules::{self, Completeness, FieldError, Operation, ValidationType};
@@ -377,7 +377,7 @@ impl Gateway {
         if req.method != "POST" {
             return Err(NvpError::invalid_request(405, "Method not allowed: the NVP API takes POST only"));
         }
-        check_version(version)?;
+        let version = check_version(version)?;
         let charset = body_charset(req.header("Content-Type"))?;
         let fields = Fields(
             gw::nvp::decode(&req.body, charset)
@@ -418,11 +418,11 @@ impl Gateway {
             NvpError::field("apiOperation", ValidationType::Missing, "field 'apiOperation' missing: is required")
         })?;
         let out = if op_name == UPDATE_SESSION {
-            self.update_session(fields, &merchant)?
+            self.update_session(fields, &merchant, version)?
         } else {
             match Operation::from_name(op_name) {
-                Some(Operation::CreateSession) => self.create_session(fields, &merchant)?,
-                Some(Operation::Tokenize) => self.tokenize(fields, &merchant, client_cn.is_some())?,
+                Some(Operation::CreateSession) => self.create_session(fields, &merchant, version)?,
+                Some(Operation::Tokenize) => self.tokenize(fields, &merchant, version, client_cn.is_some())?,
                 None => {
                     return Err(NvpError::field(
                         "apiOperation",
@@ -524,8 +524,9 @@ impl Gateway {
         &self,
         fields: &[(String, String)],
         merchant: &str,
+        version: u32,
     ) -> Result<BTreeMap<String, String>, NvpError> {
-        rules::check_request(Operation::CreateSession, fields, Completeness::Complete)?;
+        rules::check_request(Operation::CreateSession, version, fields, Completeness::Complete)?;
         Self::check_merchant(fields, merchant)?;
         let s = self.sessions.create(merchant);
         Ok(session_answer(merchant, &s))
@@ -537,6 +538,7 @@ impl Gateway {
         &self,
         fields: &[(String, String)],
         merchant: &str,
+        version: u32,
     ) -> Result<BTreeMap<String, String>, NvpError> {
         Self::check_merchant(fields, merchant)?;
         let id = get(fields, "session.id").ok_or_else(|| {
@@ -547,7 +549,7 @@ impl Gateway {
             )
         })?;
         // A refused update leaves the session FAILURE (create-session.nvp-v39.txt:105-107).
-        Self::check_update_fields(fields).inspect_err(|_| {
+        Self::check_update_fields(fields, version).inspect_err(|_| {
             self.sessions.mark_failed(merchant, id);
         })?;
         let stored: Vec<(String, String)> =
@@ -556,8 +558,9 @@ impl Gateway {
         Ok(session_answer(merchant, &s))
     }
 
-    /// Each UPDATE_SESSION field by the TOKENIZE rules (the envelope by CREATE_SESSION's).
-    fn check_update_fields(fields: &[(String, String)]) -> Result<(), NvpError> {
+    /// Each UPDATE_SESSION field by the TOKENIZE rules at API `version` (the
+    /// envelope by CREATE_SESSION's).
+    fn check_update_fields(fields: &[(String, String)], version: u32) -> Result<(), NvpError> {
         for (i, (name, value)) in fields.iter().enumerate() {
             if fields[..i].iter().any(|(n, _)| n == name) {
                 return Err(NvpError::field(
@@ -568,31 +571,32 @@ impl Gateway {
             }
             match name.as_str() {
                 "apiOperation" | "apiUsername" | "apiPassword" => {}
-                "merchant" | "correlationId" => rules::check_field(Operation::CreateSession, name, value)?,
-                _ => rules::check_field(Operation::Tokenize, name, value)?,
+                "merchant" | "correlationId" => rules::check_field(Operation::CreateSession, version, name, value)?,
+                _ => rules::check_field(Operation::Tokenize, version, name, value)?,
             }
         }
         Ok(())
     }
 
-    /// TOKENIZE. `certificate_auth`: the caller authenticated with a client
-    /// certificate (what `responseControls.sensitiveData=UNMASK` needs).
+    /// TOKENIZE at API `version`. `certificate_auth`: the caller authenticated
+    /// with a client certificate (what `responseControls.sensitiveData=UNMASK` needs).
     fn tokenize(
         &self,
         request: &[(String, String)],
         merchant: &str,
+        version: u32,
         certificate_auth: bool,
     ) -> Result<BTreeMap<String, String>, NvpError> {
         let session_id = get(request, "session.id");
         let completeness = if session_id.is_some() { Completeness::MayUseSession } else { Completeness::Complete };
-        rules::check_request(Operation::Tokenize, request, completeness)?;
+        rules::check_request(Operation::Tokenize, version, request, completeness)?;
         Self::check_merchant(request, merchant)?;
         let merged;
         let fields: &[(String, String)] = match session_id {
             Some(id) => {
                 let s = self.sessions.usable(merchant, id, get(request, "session.version")).map_err(session_error)?;
                 merged = Fields(sessions::merge(s.fields(), request));
-                rules::check_request(Operation::Tokenize, &merged.0, Completeness::Complete)?;
+                rules::check_request(Operation::Tokenize, version, &merged.0, Completeness::Complete)?;
                 &merged.0
             }
             None => request,
@@ -798,13 +802,16 @@ impl Gateway {
         let invalid = |f: &str, msg: &str| NvpError::field(f, ValidationType::Invalid, msg);
         let ksn_hex =
             get(fields, F_KSN).ok_or_else(|| NvpError::field(F_KSN, ValidationType::Missing, "field missing"))?;
-        let ksn = dukpt::parse_ksn(ksn_hex).map_err(|e| invalid(F_KSN, &e.to_string()))?;
-        let iv = get(fields, F_IV).map(dukpt::parse_iv).transpose().map_err(|e| invalid(F_IV, &e.to_string()))?;
         let payload_hex = get(fields, F_PAYLOAD)
             .ok_or_else(|| NvpError::field(F_PAYLOAD, ValidationType::Missing, "field missing"))?;
-        let ciphertext = hex::decode(payload_hex).map_err(|_| undecryptable("the payload is not hexadecimal"))?;
-        let plain = dukpt::decrypt(&self.cfg.bdk, &ksn, self.cfg.variant, iv.as_ref(), &ciphertext)
-            .map_err(|_| undecryptable("the payload is not a whole number of 8-byte TDES blocks"))?;
+        let plain = p2pe::decrypt(&self.cfg.host_keys(), ksn_hex, get(fields, F_IV), payload_hex).map_err(|e| {
+            match e.field {
+                p2pe::Field::KeySerialNumber => invalid(F_KSN, &e.message),
+                p2pe::Field::InitializationVector => invalid(F_IV, &e.message),
+                // Blocks, padding, key: every payload failure is the gateway's undecryptable payload.
+                p2pe::Field::Payload => undecryptable(&e.message),
+            }
+        })?;
         let card = cards::parse_plaintext(&plain).map_err(|e| undecryptable(e.explanation()))?;
         if let Some(bin) = get(fields, F_BIN) {
             if !card.pan.starts_with(bin) {

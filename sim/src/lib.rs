@@ -13,10 +13,12 @@
 //!
 //! Modules: [`http`] (the HTTP/1.1 server side), [`server`] (listener,
 //! connections, raw faults, [`Sim`]), [`handlers`] (the NVP operations),
-//! [`pki`] (certificates and TLS), [`dukpt`], [`terminal`], [`cards`],
+//! [`pki`] (certificates and TLS), [`dukpt`] (TDES), [`aes_dukpt`],
+//! [`p2pe`] (which DUKPT a KSN names), [`terminal`], [`cards`],
 //! [`tokens`], [`sessions`], [`faults`], [`config`], [`cli`], [`inspector`]
 //! (the page of the last requests).
 
+pub mod aes_dukpt;
 pub mod cards;
 pub mod cli;
 pub mod config;
@@ -25,6 +27,7 @@ pub mod faults;
 pub mod handlers;
 pub mod http;
 pub mod inspector;
+pub mod p2pe;
 pub mod pki;
 pub mod rng;
 pub mod server;

@@ -41,7 +41,7 @@ fn gift(extra: &[(&str, &str)]) -> Vec<(String, String)> {
 
 /// The library's own check of a request (what gw does before sending).
 fn local(fields: &[(String, String)]) -> Result<(), gw::rules::FieldError> {
-    check_request(Operation::Tokenize, fields, Completeness::Complete)
+    check_request(Operation::Tokenize, 50, fields, Completeness::Complete)
 }
 
 /// tokenize.nvp-v50.txt:97-99 (ACH: every field of the group), :309-311, and the answer

@@ -122,6 +122,63 @@ fn dukpt_command_matches_the_vectors() {
 }
 
 #[test]
+fn aes_terminal_output_decrypts_as_the_gateway_does() {
+    let bdk256 = "FEDCBA9876543210F1F1F1F1F1F1F1F1".repeat(2);
+    let iv = "000102030405060708090A0B0C0D0E0F";
+    for (size, bdk) in [("128", "FEDCBA9876543210F1F1F1F1F1F1F1F1".to_string()), ("256", bdk256)] {
+        for with_iv in [false, true] {
+            let mut args = vec!["--aes", "--pan", "5413330089099130", "--key-size", size, "--track", "2"];
+            if with_iv {
+                args.extend(["--iv", iv]);
+            }
+            let env = terminal(&args);
+            let names: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
+            let expected: &[&str] = if with_iv {
+                &["GW_P2PE_KSN", "GW_P2PE_PAYLOAD", "GW_P2PE_IV", "GW_P2PE_CARD_BIN"]
+            } else {
+                &["GW_P2PE_KSN", "GW_P2PE_PAYLOAD", "GW_P2PE_CARD_BIN"]
+            };
+            assert_eq!(names, expected);
+            let p = p2pe_from(&env);
+            assert_eq!(p.ksn, "123456789012345600000001");
+            assert_eq!(p.payload.len(), 64, "a 32-byte track 2 is two AES blocks");
+            let aes_bdk = gw_sim::aes_dukpt::AesBdk::parse(&bdk).unwrap();
+            let cfg = gw_sim::SimConfig::default().aes_bdk(aes_bdk);
+            let card = gw_sim::terminal::decrypt_with(&p, &cfg.host_keys()).unwrap();
+            assert_eq!(&*card.pan, "5413330089099130", "AES-{size} iv={with_iv}");
+            assert_eq!(card.expiry.as_deref(), Some("1249"));
+            // The same terminal under the other key size does not decrypt to a card.
+            let other = gw_sim::aes_dukpt::AesBdk::ansi_test(if size == "128" {
+                gw_sim::aes_dukpt::KeySize::Aes256
+            } else {
+                gw_sim::aes_dukpt::KeySize::Aes128
+            });
+            let cfg = gw_sim::SimConfig::default().aes_bdk(other);
+            assert!(gw_sim::terminal::decrypt_with(&p, &cfg.host_keys()).is_err());
+        }
+    }
+}
+
+#[test]
+fn dukpt_command_does_aes_by_the_ksn_length() {
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN).arg("dukpt").args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    // "4761739001010010" under the published counter-1 data keys (see aes_dukpt_vectors.rs).
+    let plain = "34373631373339303031303130303130";
+    let ksn = "123456789012345600000001";
+    assert_eq!(run(&["encrypt", "--ksn", ksn, plain]), "2319CC5A1D41AF9A770604B2F2632780");
+    assert_eq!(run(&["encrypt", "--ksn", ksn, "--aes-usage", "both", plain]), "C98ED1B96506D98DCA7D1FC44B87C207");
+    assert_eq!(run(&["decrypt", "--ksn", ksn, "2319CC5A1D41AF9A770604B2F2632780"]), plain);
+    let bdk256 = "FEDCBA9876543210F1F1F1F1F1F1F1F1".repeat(2);
+    let iv = "0F0E0D0C0B0A09080706050403020100";
+    let ct = run(&["encrypt", "--ksn", ksn, "--aes-bdk", &bdk256, "--iv", iv, plain]);
+    assert_eq!(run(&["decrypt", "--ksn", ksn, "--aes-bdk", &bdk256, "--iv", iv, &ct]), plain);
+}
+
+#[test]
 fn errors_exit_with_code_2() {
     for args in [
         vec!["bogus"],
@@ -133,6 +190,16 @@ fn errors_exit_with_code_2() {
         vec!["terminal", "--pan", "4000000000000002", "--track", "3"],
         vec!["dukpt", "encrypt", "--ksn", "FFFF9876543210E00001", "0102"],
         vec!["dukpt", "encrypt", "--ksn", "XYZ", "0102030405060708"],
+        vec!["dukpt", "encrypt", "--ksn", "123456789012345600000001", "0102030405060708"],
+        vec!["dukpt", "decrypt", "--ksn", "123456789012345600000000", "34373631373339303031303130303130"],
+        vec!["dukpt", "decrypt", "--ksn", "12345678901234560001FFFF", "34373631373339303031303130303130"],
+        vec!["dukpt", "encrypt", "--ksn", "123456789012345600000001", "--aes-bdk", "0011", "00"],
+        vec!["terminal", "--aes", "--pan", "4000000000000002", "--key-size", "192"],
+        vec!["terminal", "--aes", "--pan", "4000000000000002", "--iv", "0102030405060708"],
+        vec!["terminal", "--aes", "--pan", "4000000000000002", "--bdk", "0123456789ABCDEFFEDCBA9876543210"],
+        vec!["terminal", "--pan", "4000000000000002", "--key-size", "256"],
+        vec!["serve", "--merchant", "M1", "--password", "p", "--aes-bdk", "00"],
+        vec!["serve", "--merchant", "M1", "--password", "p", "--aes-usage", "decrypt"],
     ] {
         let out = Command::new(BIN).args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -185,7 +185,7 @@ fn an_undecryptable_payload_is_a_decryption_outcome_not_a_field_rule() {
     p.payload.push_str("ABCD");
     let fields = tokenize(&p);
     assert_eq!(
-        gw::rules::check_request(gw::rules::Operation::Tokenize, &fields, gw::rules::Completeness::Complete),
+        gw::rules::check_request(gw::rules::Operation::Tokenize, 50, &fields, gw::rules::Completeness::Complete),
         Ok(())
     );
     let blocks = post(&sim, &fields);
@@ -198,7 +198,7 @@ fn an_undecryptable_payload_is_a_decryption_outcome_not_a_field_rule() {
     assert!(blocks.get("error.explanation").unwrap().contains("whole number"));
     // An odd number of hex digits is a field rule (hex is pairs), refused by the library too.
     p.payload.push('A');
-    let local = gw::rules::check_field(gw::rules::Operation::Tokenize, &format!("{P}payload"), &p.payload);
+    let local = gw::rules::check_field(gw::rules::Operation::Tokenize, 50, &format!("{P}payload"), &p.payload);
     assert!(local.is_err());
     assert_field_error(&post(&sim, &tokenize(&p)), 400, &format!("{P}payload"), "INVALID");
     assert!(!post(&sim, &tokenize(&p)).get("error.explanation").unwrap().starts_with(gw_sim::handlers::UNDECRYPTABLE));

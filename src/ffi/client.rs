@@ -97,9 +97,11 @@ pub unsafe extern "C" fn gw_create_session(client: *const gw_client, out: *mut *
 ///
 /// - `token`: NULL lets the gateway generate the token; otherwise that token
 ///   (1–40 of 0-9 a-z A-Z) is created or updated.
-/// - `key_serial_number`: the DUKPT KSN, exactly 20 hex digits. Required.
+/// - `key_serial_number`: the DUKPT KSN: 20 hex digits (TDES), or from API
+///   version 84 also 24 (AES). Required.
 /// - `payload`: the encrypted card, 32–1024 hex digits (even). Required.
-/// - `initialization_vector`: 16 hex digits, or NULL when the terminal uses none.
+/// - `initialization_vector`: NULL when the terminal uses none, else 16 hex
+///   digits (from API version 84 also 32).
 /// - `card_bin`: 1–6 digits, or NULL when the terminal gives none.
 ///
 /// Every field is validated before anything is sent: `GW_ERR_INVALID_FIELD`

@@ -16,6 +16,7 @@ pub mod config;
 pub mod error;
 pub mod request;
 pub mod response;
+pub mod rules;
 pub mod status;
 pub mod version;
 

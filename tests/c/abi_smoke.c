@@ -7,19 +7,11 @@
 #include <string.h>
 
 #include "gw.h"
+#include "check.h"
 
 #if GW_VERSION_NUMBER != ((GW_VERSION_MAJOR << 16) | (GW_VERSION_MINOR << 8) | GW_VERSION_PATCH)
 #error "GW_VERSION_NUMBER disagrees with GW_VERSION_MAJOR/MINOR/PATCH"
 #endif
-
-#define CHECK(cond)                                                       \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            fprintf(stderr, "CHECK failed line %d: %s (last error: %s)\n", \
-                    __LINE__, #cond, gw_last_error());                    \
-            return 1;                                                     \
-        }                                                                 \
-    } while (0)
 
 int main(int argc, char **argv) {
     gw_config *config;

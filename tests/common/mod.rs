@@ -314,6 +314,12 @@ impl CConfig {
         self
     }
 
+    pub fn api_version(self, version: u32) -> CConfig {
+        // SAFETY: a live config.
+        self.check(unsafe { gw_config_set_api_version(self.0, version) });
+        self
+    }
+
     pub fn retries(self, retries: u32) -> CConfig {
         // SAFETY: a live config.
         self.check(unsafe { gw_config_set_retries(self.0, retries) });

@@ -5,6 +5,7 @@ else target/debug/gw-sim of the repository. The library through GW_LIBRARY
 (or the package's own discovery).
 """
 
+import contextlib
 import gc
 import os
 import socket
@@ -39,17 +40,18 @@ def sim_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def base_url(sim_path):
+@contextlib.contextmanager
+def serve(sim_path: str, *options: str):
+    """(process, base URL) of a `gw-sim serve` for the test merchant with these options; killed on exit."""
     process = subprocess.Popen(
-        [sim_path, "serve", "--merchant", MERCHANT, "--password", PASSWORD, "--quiet"],
+        [sim_path, "serve", "--merchant", MERCHANT, "--password", PASSWORD, "--quiet", *options],
         stdout=subprocess.PIPE, stderr=sys.stderr, text=True,
     )
     try:
         url = process.stdout.readline().strip()
-        if not url.startswith("http://127.0.0.1:"):
+        if not url.startswith(("http://127.0.0.1:", "https://127.0.0.1:")):
             pytest.fail(f"gw-sim printed {url!r} instead of its base URL")
-        yield url
+        yield process, url
     finally:
         process.kill()
         process.wait()
@@ -57,15 +59,16 @@ def base_url(sim_path):
 
 
 @pytest.fixture(scope="session")
+def base_url(sim_path):
+    with serve(sim_path) as (_, url):
+        yield url
+
+
+@pytest.fixture(scope="session")
 def tls_sim(sim_path, tmp_path_factory):
     """(https base URL, CA bundle path) of a gw-sim serving TLS with a CA it generated."""
     ca = tmp_path_factory.mktemp("tls") / "gw-sim-ca.pem"
-    process = subprocess.Popen(
-        [sim_path, "serve", "--merchant", MERCHANT, "--password", PASSWORD, "--tls", "--ca-out", str(ca), "--quiet"],
-        stdout=subprocess.PIPE, stderr=sys.stderr, text=True,
-    )
-    try:
-        url = process.stdout.readline().strip()
+    with serve(sim_path, "--tls", "--ca-out", str(ca)) as (process, url):
         if not url.startswith("https://127.0.0.1:"):
             pytest.fail(f"gw-sim --tls printed {url!r} instead of its base URL")
         for _ in range(100):  # the CA line follows the URL
@@ -73,15 +76,11 @@ def tls_sim(sim_path, tmp_path_factory):
                 break
             process.stdout.readline()
         yield url, str(ca)
-    finally:
-        process.kill()
-        process.wait()
-        process.stdout.close()
 
 
-def encrypt(sim_path: str, pan: str, iv=None, expiry="1229") -> dict:
-    """The P2PE fields of `pan`, as gw-sim's test terminal prints them."""
-    command = [sim_path, "terminal", "--pan", pan, "--expiry", expiry]
+def encrypt(sim_path: str, pan: str, iv=None, expiry="1229", options=()) -> dict:
+    """The P2PE fields of `pan`, as gw-sim's test terminal (with these extra options) prints them."""
+    command = [sim_path, "terminal", "--pan", pan, "--expiry", expiry, *options]
     if iv:
         command += ["--iv", iv]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout

@@ -184,11 +184,11 @@ pub fn post(sim: &gw_sim::Sim, fields: &[(String, String)]) -> HttpResponse {
     Client::connect(sim.addr()).post(fields)
 }
 
-/// Asserts HTTP 200 and `result=SUCCESS`; the answer's fields.
+/// Asserts an HTTP 200 `result=SUCCESS` answer; its fields.
 pub fn ok(r: &HttpResponse) -> BTreeMap<String, String> {
     let f = r.fields();
     assert_eq!(r.status, 200, "{f:?}");
-    assert_eq!(f.get("result").map(String::as_str), Some("SUCCESS"), "{f:?}");
+    assert_eq!(f["result"], "SUCCESS", "{f:?}");
     f
 }
 

@@ -43,7 +43,7 @@ from .errors import (
     UnknownResult,
     ValidationError,
 )
-from .response import Response
+from .response import Response, field_is_sensitive
 
 __version__ = "0.1.0"
 
@@ -72,6 +72,7 @@ __all__ = [
     "TlsError",
     "UnknownResult",
     "ValidationError",
+    "field_is_sensitive",
     "live_handles",
     "status_name",
     "status_str",

@@ -75,6 +75,7 @@ SIGNATURES = {
     "gw_response_len": (c_size_t, [_HANDLE]),
     "gw_response_field": (gw_status, [_HANDLE, c_size_t, POINTER(c_char_p), POINTER(c_char_p)]),
     "gw_response_free": (None, [_HANDLE]),
+    "gw_field_is_sensitive": (c_uint32, [c_char_p]),
     "gw_status_str": (c_char_p, [gw_status]),
     "gw_status_name": (c_char_p, [gw_status]),
     "gw_version": (c_char_p, []),

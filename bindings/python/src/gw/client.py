@@ -275,10 +275,12 @@ class Client:
         correlation_id: Optional[str] = None,
         fields: Optional[Fields] = None,
     ) -> Response:
-        """TOKENIZE of a card encrypted by a P2PE terminal (TDES DUKPT).
+        """TOKENIZE of a card encrypted by a P2PE terminal (TDES DUKPT; AES
+        DUKPT from API version 84).
 
-        ``key_serial_number``: 20 hex digits; ``payload``: the encrypted card
-        (hex); ``initialization_vector``: 16 hex digits or None; ``card_bin``:
+        ``key_serial_number``: 20 hex digits (from version 84 also 24);
+        ``payload``: the encrypted card (hex); ``initialization_vector``: 16
+        hex digits (from version 84 also 32) or None; ``card_bin``:
         up to 6 digits or None; ``token``: None lets the gateway generate the
         token, else that token is created or updated; ``correlation_id``: the
         till's reference, echoed in the answer; ``fields``: any other TOKENIZE

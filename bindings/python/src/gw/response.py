@@ -9,6 +9,14 @@ from typing import Dict, Iterator, Optional
 from . import _native
 
 
+def field_is_sensitive(name: str) -> bool:
+    """Whether values of the NVP field ``name`` are secrets or card data
+    (``apiPassword``, card numbers, ``session.aes256Key``, ...): libgw's
+    field-rule table answers (``gw_field_is_sensitive``). Such values are
+    never shown, not even their length."""
+    return _native.lib().gw_field_is_sensitive(name.encode("utf-8", "surrogateescape")) != 0
+
+
 def _text(raw: Optional[bytes]) -> Optional[str]:
     return raw.decode("utf-8", "replace") if raw is not None else None
 
@@ -57,4 +65,6 @@ class Response(Mapping):
         return len(self._fields)
 
     def __repr__(self) -> str:
-        return f"Response(result={self.result!r}, http_status={self.http_status}, fields={self._fields!r})"
+        """Every field, sensitive values (see :func:`field_is_sensitive`) as ``***``."""
+        shown = {name: "***" if field_is_sensitive(name) else value for name, value in self._fields.items()}
+        return f"Response(result={self.result!r}, http_status={self.http_status}, fields={shown!r})"

@@ -1,0 +1,48 @@
+//! Showing fields without their secrets: every log line, message, `Debug`
+//! string and binding `repr` that shows a field value goes through here, and
+//! which fields are secret is the field-rule table's fact
+//! ([`rules::is_sensitive`]).
+
+use crate::rules;
+
+/// What a sensitive value is shown as: the same for every value, so that
+/// not even its length shows.
+pub const MASK: &str = "***";
+
+/// A field's value as it may be shown: the value itself, or [`MASK`] for a
+/// sensitive field.
+pub fn shown<'a>(name: &str, value: &'a str) -> &'a str {
+    if rules::is_sensitive(name) {
+        MASK
+    } else {
+        value
+    }
+}
+
+/// Fields as `name=value` with sensitive values masked, for debug logs.
+pub fn masked(fields: &[(String, String)]) -> String {
+    let shown: Vec<String> = fields.iter().map(|(name, value)| format!("{name}={}", shown(name, value))).collect();
+    shown.join(" ")
+}
+
+/// Removes from gateway text any sensitive value the request carried, so an
+/// explanation that quotes a field never carries card data or a password.
+pub fn redact(text: &str, sent: &[(String, String)]) -> String {
+    sent.iter()
+        .filter(|(name, value)| rules::is_sensitive(name) && value.len() >= 3)
+        .fold(text.to_owned(), |text, (_, value)| text.replace(value.as_str(), MASK))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_and_masking() {
+        let sent = vec![("apiPassword".to_owned(), "hunter22".to_owned()), ("merchant".to_owned(), "M1".to_owned())];
+        assert_eq!(redact("bad value 'hunter22' for M1", &sent), "bad value '***' for M1");
+        assert_eq!(masked(&sent), "apiPassword=*** merchant=M1", "no length shows");
+        let key = vec![("session.aes256Key".to_owned(), "DXbdcjSznnTId2lQWjs3Y4KVZuC4OPPn5bRkjCcm2sM=".to_owned())];
+        assert_eq!(masked(&key), "session.aes256Key=***");
+    }
+}

@@ -1,0 +1,139 @@
+/*
+ * Built and run by tests/c_abi.rs against gw-sim: after a TOKENIZE with a
+ * clear card number and security code and after a P2PE TOKENIZE, with the
+ * requests and responses freed and the client still alive, this program
+ * scans its own writable memory (the heap and every anonymous read-write
+ * mapping of /proc/self/maps) for the API password, the card number, the
+ * security code and the P2PE payload, and prints how many copies it found.
+ *
+ * The secrets arrive reversed in argv, are turned around into heap buffers
+ * only for the calls and wiped after them, and the scan compares against
+ * the reversed text, so the program itself keeps no forward copy.
+ *
+ * argv: base_url merchant ca_file|- password_rev pan_rev cvc_rev ksn payload_rev card_bin
+ */
+#define _DEFAULT_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw.h"
+#include "check.h"
+
+/* A heap copy of `reversed`, turned around. */
+static char *unreverse(const char *reversed) {
+    size_t n = strlen(reversed), i;
+    char *text = malloc(n + 1);
+    if (text == NULL) {
+        abort();
+    }
+    for (i = 0; i < n; i++) {
+        text[i] = reversed[n - 1 - i];
+    }
+    text[n] = '\0';
+    return text;
+}
+
+static void wipe(char *text) {
+    volatile char *p = text;
+    while (*p) {
+        *p++ = 0;
+    }
+    free(text);
+}
+
+/* Copies of the text whose reverse is `reversed` in [start, end). */
+static unsigned count_in(const unsigned char *start, const unsigned char *end, const char *reversed) {
+    size_t n = strlen(reversed), j;
+    const unsigned char *p;
+    unsigned found = 0;
+    if ((size_t)(end - start) < n) {
+        return 0;
+    }
+    for (p = start; p + n <= end; p++) {
+        if (*p != (unsigned char)reversed[n - 1]) {
+            continue;
+        }
+        for (j = 1; j < n && p[j] == (unsigned char)reversed[n - 1 - j]; j++) {
+        }
+        if (j == n) {
+            found++;
+        }
+    }
+    return found;
+}
+
+/* Copies in the heap and the anonymous read-write mappings. */
+static unsigned count_copies(const char *reversed) {
+    FILE *maps = fopen("/proc/self/maps", "r");
+    char line[512];
+    unsigned found = 0;
+    if (maps == NULL) {
+        abort();
+    }
+    while (fgets(line, sizeof line, maps) != NULL) {
+        unsigned long start, end;
+        char perms[8], path[256] = "";
+        if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &start, &end, perms, path) < 3) {
+            continue;
+        }
+        if (perms[0] != 'r' || perms[1] != 'w') {
+            continue;
+        }
+        if (path[0] != '\0' && strcmp(path, "[heap]") != 0) {
+            continue;
+        }
+        found += count_in((const unsigned char *)start, (const unsigned char *)end, reversed);
+    }
+    fclose(maps);
+    return found;
+}
+
+int main(int argc, char **argv) {
+    gw_config *config;
+    gw_client *client = NULL;
+    gw_request *request = NULL;
+    gw_response *response = NULL;
+    char *password, *pan, *cvc, *payload;
+
+    CHECK(argc == 10);
+    config = gw_config_new();
+    CHECK(config != NULL);
+    CHECK(gw_config_set_base_url(config, argv[1]) == GW_OK);
+    CHECK(gw_config_set_merchant(config, argv[2]) == GW_OK);
+    if (strcmp(argv[3], "-") != 0) {
+        CHECK(gw_config_set_ca_bundle(config, argv[3]) == GW_OK);
+    }
+    password = unreverse(argv[4]);
+    CHECK(gw_config_set_api_password(config, password) == GW_OK);
+    wipe(password);
+    CHECK(gw_client_new(config, &client) == GW_OK);
+    gw_config_free(config);
+
+    /* TOKENIZE with a clear card number and security code. */
+    pan = unreverse(argv[5]);
+    cvc = unreverse(argv[6]);
+    CHECK(gw_request_new("TOKENIZE", &request) == GW_OK);
+    CHECK(gw_request_set(request, "sourceOfFunds.type", "CARD") == GW_OK);
+    CHECK(gw_request_set(request, "sourceOfFunds.provided.card.number", pan) == GW_OK);
+    CHECK(gw_request_set(request, "sourceOfFunds.provided.card.securityCode", cvc) == GW_OK);
+    CHECK(gw_request_set(request, "sourceOfFunds.provided.card.expiry.month", "12") == GW_OK);
+    CHECK(gw_request_set(request, "sourceOfFunds.provided.card.expiry.year", "39") == GW_OK);
+    wipe(pan);
+    wipe(cvc);
+    CHECK(gw_execute(client, request, &response) == GW_OK);
+    gw_response_free(response);
+    gw_request_free(request);
+    printf("card: password=%u pan=%u cvc=%u\n", count_copies(argv[4]), count_copies(argv[5]), count_copies(argv[6]));
+
+    /* P2PE TOKENIZE. */
+    payload = unreverse(argv[8]);
+    CHECK(gw_tokenize_p2pe(client, NULL, argv[7], payload, NULL, argv[9], &response) == GW_OK);
+    wipe(payload);
+    gw_response_free(response);
+
+    printf("p2pe: password=%u pan=%u cvc=%u payload=%u\n", count_copies(argv[4]), count_copies(argv[5]),
+           count_copies(argv[6]), count_copies(argv[8]));
+    gw_client_free(client);
+    return 0;
+}
