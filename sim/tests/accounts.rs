@@ -138,3 +138,40 @@ fn cross_field_rules_are_shared() {
     assert_field_error(&post(&acq, &card(&expiry)), 400, "transaction.currency", "MISSING");
     ok(&post(&acq, &card(&[&expiry[..], &[("transaction.currency", "EUR")]].concat())));
 }
+
+/// "Only where the reference lists it" (issue 11 item 4): every field gw-sim answers — a card,
+/// an ACH account, a gift card, a decline, CREATE_SESSION — is a response or error row of the
+/// reference (tokenize.nvp-v50.txt:360-947, create-session.nvp-v39.txt:44-215), as
+/// `gw::rules` transcribes them. TOKENIZE's answer has no `merchant`.
+#[test]
+fn every_answered_field_is_a_row_of_the_reference() {
+    let sim = start(config());
+    let e = [("sourceOfFunds.provided.card.expiry.month", "12"), ("sourceOfFunds.provided.card.expiry.year", "39")];
+    let card = with(
+        with(
+            base("TOKENIZE"),
+            &[("sourceOfFunds.type", "CARD"), ("sourceOfFunds.provided.card.number", "4970100000000014")],
+        ),
+        &e,
+    );
+    let declined =
+        with(card.clone(), &[("verificationStrategy", "ACQUIRER"), ("transaction.currency", "EUR"), (e[0].0, "5")]);
+    let error = with(card.clone(), &[("bogus", "1")]);
+    let cases = [
+        (Operation::Tokenize, card, "SUCCESS"),
+        (Operation::Tokenize, ach(&[]), "SUCCESS"),
+        (Operation::Tokenize, gift(&[(&format!("{GIFT}expectedLocalBrand"), "GWSIM_GIFT")]), "SUCCESS"),
+        (Operation::Tokenize, declined, "FAILURE"),
+        (Operation::Tokenize, error, "ERROR"),
+        (Operation::CreateSession, with(base("CREATE_SESSION"), &[("correlationId", "c1")]), "SUCCESS"),
+    ];
+    for (op, request, result) in cases {
+        let answer = post(&sim, &request).fields();
+        assert_eq!(answer.get("result").map(String::as_str), Some(result), "{answer:?}");
+        for name in answer.keys() {
+            let listed = op.response_fields().iter().chain(gw::rules::ERROR_FIELDS).any(|f| f.name == name);
+            assert!(listed, "{op:?} answers '{name}', which the reference does not list");
+        }
+        assert_eq!(answer.contains_key("merchant"), op == Operation::CreateSession, "{answer:?}");
+    }
+}
