@@ -49,6 +49,27 @@
 
 #include <stddef.h>
 #include <stdint.h>
+/* GW_API: how gw's functions are imported. On Windows, from gw.dll
+ * (__declspec(dllimport)); define GW_STATIC before including gw.h to link
+ * the static libgw.a instead. Empty elsewhere. */
+#ifndef GW_API
+#  if defined(_WIN32) && !defined(GW_STATIC)
+#    define GW_API __declspec(dllimport)
+#  else
+#    define GW_API
+#  endif
+#endif
+
+/* GW_CALL: gw's calling convention, __cdecl on Windows whatever the
+ * compiler's default (/Gz, /Gr, -mrtd); empty elsewhere. */
+#ifndef GW_CALL
+#  if defined(_WIN32)
+#    define GW_CALL __cdecl
+#  else
+#    define GW_CALL
+#  endif
+#endif
+
 
 // Trust the Mozilla root certificates bundled in gw (the default).
 #define GW_TRUST_BUNDLED 0
@@ -187,6 +208,7 @@ extern "C" {
 //
 // # Safety
 // `config` is a live `gw_config`; `out` points to writable storage.
+GW_API GW_CALL
 gw_status gw_client_new(const gw_config *config,
                         gw_client **out);
 
@@ -195,6 +217,7 @@ gw_status gw_client_new(const gw_config *config,
 // # Safety
 // `client` is NULL or came from `gw_client_new`, no call is using it, and it
 // is not used again.
+GW_API GW_CALL
 void gw_client_free(gw_client *client);
 
 // CREATE_SESSION: creates a payment session.
@@ -207,6 +230,7 @@ void gw_client_free(gw_client *client);
 //
 // # Safety
 // `client` is a live `gw_client`; `out` points to writable storage.
+GW_API GW_CALL
 gw_status gw_create_session(const gw_client *client,
                             gw_response **out);
 
@@ -232,6 +256,7 @@ gw_status gw_create_session(const gw_client *client,
 // # Safety
 // `client` is a live `gw_client`; strings are NUL-terminated or NULL where
 // allowed; `out` points to writable storage.
+GW_API GW_CALL
 gw_status gw_tokenize_p2pe(const gw_client *client,
                            const char *token,
                            const char *key_serial_number,
@@ -248,6 +273,7 @@ gw_status gw_tokenize_p2pe(const gw_client *client,
 // # Safety
 // `client` is a live `gw_client`, `request` a live `gw_request`; `out`
 // points to writable storage.
+GW_API GW_CALL
 gw_status gw_execute(const gw_client *client,
                      const gw_request *request,
                      gw_response **out);
@@ -255,12 +281,14 @@ gw_status gw_execute(const gw_client *client,
 // A new configuration with defaults: API version 50, bundled roots,
 // connect timeout 15 s, call timeout 60 s, 2 retries (only where safe), no
 // proxy, no log. Free it with `gw_config_free`. NULL only if memory ran out.
+GW_API GW_CALL
 gw_config *gw_config_new(void);
 
 // Frees a configuration (zeroizing the password). NULL is a no-op.
 //
 // # Safety
 // `config` is NULL or came from `gw_config_new` and is not used again.
+GW_API GW_CALL
 void gw_config_free(gw_config *config);
 
 // Sets the gateway's base URL, e.g. "https://ap-gateway.mastercard.com"
@@ -269,6 +297,7 @@ void gw_config_free(gw_config *config);
 //
 // # Safety
 // `config` is a live `gw_config`; `url` a NUL-terminated string (copied).
+GW_API GW_CALL
 gw_status gw_config_set_base_url(gw_config *config,
                                  const char *url);
 
@@ -276,6 +305,7 @@ gw_status gw_config_set_base_url(gw_config *config,
 //
 // # Safety
 // `config` is a live `gw_config`.
+GW_API GW_CALL
 gw_status gw_config_set_api_version(gw_config *config,
                                     uint32_t version);
 
@@ -283,6 +313,7 @@ gw_status gw_config_set_api_version(gw_config *config,
 //
 // # Safety
 // `config` is a live `gw_config`; `merchant_id` a NUL-terminated string (copied).
+GW_API GW_CALL
 gw_status gw_config_set_merchant(gw_config *config,
                                  const char *merchant_id);
 
@@ -292,6 +323,7 @@ gw_status gw_config_set_merchant(gw_config *config,
 //
 // # Safety
 // `config` is a live `gw_config`; `password` a NUL-terminated string (copied).
+GW_API GW_CALL
 gw_status gw_config_set_api_password(gw_config *config,
                                      const char *password);
 
@@ -304,6 +336,7 @@ gw_status gw_config_set_api_password(gw_config *config,
 //
 // # Safety
 // `config` is a live `gw_config`; both paths NUL-terminated strings (copied).
+GW_API GW_CALL
 gw_status gw_config_set_client_certificate(gw_config *config,
                                            const char *certificate_pem_path,
                                            const char *private_key_pem_path);
@@ -316,6 +349,7 @@ gw_status gw_config_set_client_certificate(gw_config *config,
 //
 // # Safety
 // `config` is a live `gw_config`; `path` a NUL-terminated string (copied).
+GW_API GW_CALL
 gw_status gw_config_set_ca_bundle(gw_config *config,
                                   const char *path);
 
@@ -325,6 +359,7 @@ gw_status gw_config_set_ca_bundle(gw_config *config,
 //
 // # Safety
 // `config` is a live `gw_config`.
+GW_API GW_CALL
 gw_status gw_config_set_trust(gw_config *config,
                               uint32_t trust);
 
@@ -335,6 +370,7 @@ gw_status gw_config_set_trust(gw_config *config,
 //
 // # Safety
 // `config` is a live `gw_config`; `url` a NUL-terminated string (copied).
+GW_API GW_CALL
 gw_status gw_config_set_proxy(gw_config *config,
                               const char *url);
 
@@ -345,6 +381,7 @@ gw_status gw_config_set_proxy(gw_config *config,
 //
 // # Safety
 // `config` is a live `gw_config`.
+GW_API GW_CALL
 gw_status gw_config_set_proxy_from_environment(gw_config *config,
                                                uint32_t enabled);
 
@@ -353,6 +390,7 @@ gw_status gw_config_set_proxy_from_environment(gw_config *config,
 //
 // # Safety
 // `config` is a live `gw_config`.
+GW_API GW_CALL
 gw_status gw_config_set_connect_timeout_ms(gw_config *config,
                                            uint32_t milliseconds);
 
@@ -363,6 +401,7 @@ gw_status gw_config_set_connect_timeout_ms(gw_config *config,
 //
 // # Safety
 // `config` is a live `gw_config`.
+GW_API GW_CALL
 gw_status gw_config_set_timeout_ms(gw_config *config,
                                    uint32_t milliseconds);
 
@@ -375,6 +414,7 @@ gw_status gw_config_set_timeout_ms(gw_config *config,
 //
 // # Safety
 // `config` is a live `gw_config`.
+GW_API GW_CALL
 gw_status gw_config_set_retries(gw_config *config,
                                 uint32_t retries);
 
@@ -386,6 +426,7 @@ gw_status gw_config_set_retries(gw_config *config,
 // # Safety
 // `config` is a live `gw_config`; `callback` and `userdata` stay valid as
 // long as any client made from this configuration.
+GW_API GW_CALL
 gw_status gw_config_set_log(gw_config *config,
                             uint32_t level,
                             gw_log_callback callback,
@@ -400,6 +441,7 @@ gw_status gw_config_set_log(gw_config *config,
 // same thread that sets the last error (a call returning a status other
 // than `GW_OK`); the calls that keep it are listed at the top of this
 // header. Each thread has its own last error.
+GW_API GW_CALL
 const char *gw_last_error(void);
 
 // The NVP field named by this thread's last failing call: the field that
@@ -407,12 +449,14 @@ const char *gw_last_error(void);
 // `error.field`. NULL when that failure named no field.
 //
 // Owned and valid as for `gw_last_error`.
+GW_API GW_CALL
 const char *gw_last_error_field(void);
 
 // The HTTP status of the answer to this thread's last failing call, 0 when
 // no answer came (nothing sent, connection failed, local validation). It is
 // also set when the answer was not an NVP answer (`GW_ERR_PROTOCOL`, e.g. an
 // HTML error page with HTTP 502), where no response is handed out.
+GW_API GW_CALL
 uint16_t gw_last_error_http_status(void);
 
 // Creates an empty request of `api_operation`: "CREATE_SESSION" or
@@ -423,6 +467,7 @@ uint16_t gw_last_error_http_status(void);
 //
 // # Safety
 // `api_operation` is a NUL-terminated string; `out` points to writable storage.
+GW_API GW_CALL
 gw_status gw_request_new(const char *api_operation,
                          gw_request **out);
 
@@ -443,6 +488,7 @@ gw_status gw_request_new(const char *api_operation,
 // # Safety
 // Strings are NUL-terminated or NULL where allowed; `out` points to
 // writable storage.
+GW_API GW_CALL
 gw_status gw_request_tokenize_p2pe(const char *token,
                                    const char *key_serial_number,
                                    const char *payload,
@@ -458,6 +504,7 @@ gw_status gw_request_tokenize_p2pe(const char *token,
 //
 // # Safety
 // `request` is a live `gw_request`; `name`, `value` NUL-terminated strings.
+GW_API GW_CALL
 gw_status gw_request_set(gw_request *request,
                          const char *name,
                          const char *value);
@@ -466,6 +513,7 @@ gw_status gw_request_set(gw_request *request,
 //
 // # Safety
 // `request` is NULL or came from `gw_request_new` and is not used again.
+GW_API GW_CALL
 void gw_request_free(gw_request *request);
 
 // The value of field `name` (e.g. "session.id", "token", "error.cause"),
@@ -475,6 +523,7 @@ void gw_request_free(gw_request *request);
 // # Safety
 // `response` is NULL or a live `gw_response`; `name` NULL or a
 // NUL-terminated string.
+GW_API GW_CALL
 const char *gw_response_get(const gw_response *response,
                             const char *name);
 
@@ -484,6 +533,7 @@ const char *gw_response_get(const gw_response *response,
 //
 // # Safety
 // `response` is NULL or a live `gw_response`.
+GW_API GW_CALL
 const char *gw_response_result(const gw_response *response);
 
 // The HTTP status of the answer (200, 400, 401, 503, ...); 0 for NULL.
@@ -491,6 +541,7 @@ const char *gw_response_result(const gw_response *response);
 //
 // # Safety
 // `response` is NULL or a live `gw_response`.
+GW_API GW_CALL
 uint16_t gw_response_http_status(const gw_response *response);
 
 // How long the call took in milliseconds, from the first attempt (retries
@@ -499,6 +550,7 @@ uint16_t gw_response_http_status(const gw_response *response);
 //
 // # Safety
 // `response` is NULL or a live `gw_response`.
+GW_API GW_CALL
 uint64_t gw_response_duration_ms(const gw_response *response);
 
 // The number of fields in the answer; 0 for NULL. Keeps the thread's last
@@ -506,6 +558,7 @@ uint64_t gw_response_duration_ms(const gw_response *response);
 //
 // # Safety
 // `response` is NULL or a live `gw_response`.
+GW_API GW_CALL
 size_t gw_response_len(const gw_response *response);
 
 // The field at `index` (0 .. `gw_response_len` - 1, in the gateway's order):
@@ -516,6 +569,7 @@ size_t gw_response_len(const gw_response *response);
 //
 // # Safety
 // `response` is a live `gw_response`; `name` and `value` point to writable storage.
+GW_API GW_CALL
 gw_status gw_response_field(const gw_response *response,
                             size_t index,
                             const char **name,
@@ -525,6 +579,7 @@ gw_status gw_response_field(const gw_response *response,
 //
 // # Safety
 // `response` is NULL or came from a gw call and is not used again.
+GW_API GW_CALL
 void gw_response_free(gw_response *response);
 
 // 1 when values of the field `name` are secrets or card data (the API
@@ -540,20 +595,24 @@ void gw_response_free(gw_response *response);
 //
 // # Safety
 // `name` is NULL or a NUL-terminated string.
+GW_API GW_CALL
 uint32_t gw_field_is_sensitive(const char *name);
 
 // A static, NUL-terminated description of any status value, never NULL:
 // unknown values get "unknown status". Thread-safe; never free it.
+GW_API GW_CALL
 const char *gw_status_str(gw_status status);
 
 // The C name of a status value, e.g. "GW_ERR_TIMEOUT" for 6 ("GW_OK" for
 // 0): a static string, for logs and language bindings. NULL for a value
 // that is no status of this version of gw. Thread-safe; never free it.
+GW_API GW_CALL
 const char *gw_status_name(gw_status status);
 
 // The library's version, e.g. "0.1.0": a static string, never NULL, never
 // to be freed. Compare it with the `GW_VERSION_*` macros of the header you
 // compiled against.
+GW_API GW_CALL
 const char *gw_version(void);
 
 #ifdef __cplusplus

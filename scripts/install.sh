@@ -4,6 +4,8 @@
 #   PREFIX/lib/libgw.so.X.Y.Z, libgw.so.X (the soname), libgw.so (for -lgw)
 #   PREFIX/lib/libgw.a
 #   PREFIX/lib/pkgconfig/gw.pc   (`pkg-config --cflags --libs gw`, `--static` for libgw.a)
+#   PREFIX/lib/cmake/gw/gwConfig.cmake, gwConfigVersion.cmake
+#                                (`find_package(gw)`: gw::gw shared, gw::gw_static)
 # Usage: scripts/install.sh [PREFIX] [TARGET]   (default /usr/local, the host)
 # DESTDIR is honoured for packaging.
 set -euo pipefail
@@ -20,7 +22,7 @@ native=$(cargo rustc -q --locked --release -p gw --lib --crate-type staticlib ${
   -- --print native-static-libs 2>&1 | sed -n 's/.*native-static-libs: //p' | tail -n 1)
 
 dest=${DESTDIR:-}$prefix
-install -d "$dest/include" "$dest/lib/pkgconfig"
+install -d "$dest/include" "$dest/lib/pkgconfig" "$dest/lib/cmake/gw"
 install -m 644 include/gw.h "$dest/include/gw.h"
 install -m 755 "$out/libgw.so" "$dest/lib/libgw.so.$version"
 ln -sf "libgw.so.$version" "$dest/lib/libgw.so.$major"
@@ -38,4 +40,9 @@ Cflags: -I\${includedir}
 Libs: -L\${libdir} -lgw
 Libs.private: $native
 PC
+minor=${version#*.}; minor=${minor%%.*}
+for file in gwConfig gwConfigVersion; do
+  sed -e "s/@GW_VERSION@/$version/g" -e "s/@GW_MAJOR@/$major/g" -e "s/@GW_MINOR@/$minor/g" \
+    -e "s/@GW_STATIC_LIBS@/$(sed 's/ /;/g' <<<"$native")/g" "cmake/$file.cmake.in" >"$dest/lib/cmake/gw/$file.cmake"
+done
 echo "installed gw $version in $dest (soname libgw.so.$major)"

@@ -31,6 +31,13 @@ if [ "$part" = test ]; then
   command -v file >/dev/null || need_apt+=(file)
   command -v pkg-config >/dev/null || need_apt+=(pkg-config)
   python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+  # --- Windows tests (scripts/test-windows.sh): MinGW-w64 cross compilers,
+  # Wine (64-bit; x86 is built and checked only), CMake (the CMake package test).
+  command -v x86_64-w64-mingw32-gcc >/dev/null || need_apt+=(gcc-mingw-w64-x86-64)
+  command -v i686-w64-mingw32-gcc >/dev/null || need_apt+=(gcc-mingw-w64-i686)
+  command -v wine64 >/dev/null || [ -x /usr/lib/wine/wine64 ] || need_apt+=(wine64)
+  command -v cmake >/dev/null || need_apt+=(cmake)
+  # --- end of the Windows tests' packages
   # gw-sim's request inspector page is tested in headless chromium (sim/tests/inspector.rs).
   command -v chromium >/dev/null || need_apt+=(chromium)
 fi
@@ -45,6 +52,11 @@ fi
 for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
   rustup target list --installed | grep -qx "$target" || rustup target add "$target"
 done
+# --- Windows tests: the MinGW Rust targets
+for target in x86_64-pc-windows-gnu i686-pc-windows-gnu; do
+  rustup target list --installed | grep -qx "$target" || rustup target add "$target"
+done
+# --- end of the Windows tests' targets
 
 # The fuzz targets' regression run needs nightly Rust and cargo-fuzz.
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal

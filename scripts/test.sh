@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every test: Rust (library, simulator, C ABI, header drift), C and C++
-# examples (warnings as errors, valgrind, sanitizers), Python binding.
+# examples (warnings as errors, valgrind, sanitizers), Python binding, ARM
+# under qemu, Windows x64 under Wine and x86 built, install with pkg-config
+# and CMake.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -14,11 +16,13 @@ msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 echo "== minimum supported Rust: the library builds with Rust $msrv (Cargo.toml rust-version)"
 cargo "+$msrv" check --locked -q -p gw --lib --target-dir "${CARGO_TARGET_DIR:-target}/msrv"
 
-echo "== exported symbols: only gw_*"
+echo "== exported symbols: exactly the header's functions, each under the version node GW_<major>"
 lib=${CARGO_TARGET_DIR:-target}/debug/libgw.so
-bad=$(nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^gw_' || true)
-if [ -n "$bad" ]; then echo "non-gw symbols exported:"; echo "$bad"; exit 1; fi
-echo "ok: $(nm -D --defined-only "$lib" | grep -c ' T gw_') gw_ functions exported"
+node=GW_$(sed -n 's/^version = "\([0-9]*\)\..*/\1/p' Cargo.toml | head -n 1)
+scripts/header-functions.sh | sed "s/\$/@@$node/" >"$lib.header-exports"
+readelf --dyn-syms -W "$lib" | awk 'NR > 3 && $7 != "UND" && $5 != "LOCAL" { print $8 }' | sort >"$lib.exports"
+diff "$lib.header-exports" "$lib.exports" || { echo "exports differ from include/gw.h (< header, > libgw.so)"; exit 1; }
+echo "ok: $(wc -l <"$lib.exports") functions exported, all @@$node, none missing, nothing else"
 
 echo "== C, C++ and Python: examples, wrapper, ctypes package (valgrind, ASan+UBSan, pytest)"
 scripts/test-bindings.sh
@@ -28,7 +32,12 @@ for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
   cargo build --locked -p gw --target "$target"
   cargo test --locked -p gw --target "$target" --lib --test ffi --test field_rules
   file -E "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | sed 's/,.*BuildID.*//'
+  readelf --dyn-syms -W "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | grep "gw_version@@$node" >/dev/null \
+    || { echo "$target: libgw.so has no gw_version@@$node"; exit 1; }
 done
+
+echo "== Windows x64 and x86: built, exports checked, x64 tested under Wine against gw-sim"
+scripts/test-windows.sh
 
 echo "== fuzz targets: every seed and saved reproducer once (cargo fuzz, nightly)"
 # regress.sh must fail when a target does not build (a target that is not there).
@@ -57,3 +66,20 @@ for variant in shared static; do
   grep -q '^session.id=SESSION0002' <<<"$out" && grep -q '^token=9' <<<"$out" || { echo "$variant: $out"; exit 1; }
   echo "ok: installed $variant quick start over HTTPS: $(tr '\n' ' ' <<<"$out")"
 done
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+[ "$(pkg-config --modversion gw)" = "$version" ] || { echo "gw.pc says $(pkg-config --modversion gw), not $version"; exit 1; }
+
+echo "== CMake: a project finds the installed gw (find_package(gw ${version%.*}); gw::gw, gw::gw_static)"
+cmake -S tests/cmake -B "$prefix/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" -DGW_WANTED="${version%.*}" \
+  -DCMAKE_C_FLAGS="-std=c99 -Wall -Wextra -Werror -pedantic" >"$prefix/cmake.log" || { cat "$prefix/cmake.log"; exit 1; }
+cmake --build "$prefix/cmake-build" >>"$prefix/cmake.log" || { cat "$prefix/cmake.log"; exit 1; }
+readelf -d "$prefix/cmake-build/quickstart-shared" | grep "NEEDED.*libgw.so.${version%%.*}]" >/dev/null || { echo "cmake: not linked against the soname"; exit 1; }
+! readelf -d "$prefix/cmake-build/quickstart-static" | grep 'libgw' >/dev/null || { echo "cmake: static build needs libgw.so"; exit 1; }
+for variant in shared static; do
+  out=$(scripts/with-sim.sh --tls -- "$prefix/cmake-build/quickstart-$variant")
+  grep -q '^session.id=SESSION0002' <<<"$out" && grep -q '^token=9' <<<"$out" || { echo "cmake $variant: $out"; exit 1; }
+done
+if cmake -S tests/cmake -B "$prefix/cmake-wrong" -DCMAKE_PREFIX_PATH="$prefix" -DGW_WANTED=$((${version%%.*} + 1)).0 >/dev/null 2>&1; then
+  echo "cmake: find_package(gw $((${version%%.*} + 1)).0) accepted gw $version"; exit 1
+fi
+echo "ok: CMake gw::gw and gw::gw_static built and ran over HTTPS; another major version is refused"

@@ -110,7 +110,8 @@ fn parse_header(text: &str) -> Vec<Function> {
         if !text.starts_with("typedef") {
             if let Some((head, rest)) = text.split_once('(') {
                 let name = head.rsplit([' ', '*']).next().unwrap().to_owned();
-                let ret = head[..head.len() - name.len()].trim().to_owned();
+                // Every prototype starts with the import and calling-convention macros.
+                let ret = head[..head.len() - name.len()].trim().trim_start_matches("GW_API GW_CALL").trim().to_owned();
                 let inner = rest.trim_end().trim_end_matches(')');
                 let params = if inner.trim() == "void" {
                     Vec::new()

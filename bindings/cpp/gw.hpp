@@ -50,6 +50,13 @@ inline const char *status_name(gw_status status) noexcept {
     return name != nullptr ? name : "GW_(unknown)";
 }
 
+// Whether values of the NVP field `name` are secrets or card data, by gw's
+// field-rule table (gw_field_is_sensitive): a log line or a message shows
+// "***" instead of such a value.
+inline bool field_is_sensitive(const std::string &name) noexcept {
+    return gw_field_is_sensitive(name.c_str()) != 0;
+}
+
 // The library's version at run time ("0.1.0").
 inline std::string version() { return gw_version(); }
 

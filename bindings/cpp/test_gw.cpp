@@ -90,6 +90,12 @@ int main() {
     CHECK(gw_status_name(static_cast<gw_status>(std::size(statuses))) == nullptr);
     CHECK(std::string(gw::status_name(static_cast<gw_status>(std::size(statuses)))) == "GW_(unknown)");
 
+    // The field-rule table's sensitivity: secrets and card data, request and response.
+    CHECK(gw::field_is_sensitive("apiPassword"));
+    CHECK(gw::field_is_sensitive("session.aes256Key"));
+    CHECK(gw::field_is_sensitive("sourceOfFunds.provided.card.p2pe.payload"));
+    CHECK(!gw::field_is_sensitive("correlationId"));
+
     const gw::Client client(config(url, password));
 
     // CREATE_SESSION and the Response accessors.

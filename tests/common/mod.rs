@@ -517,10 +517,14 @@ pub fn library_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
     assert!(dir.join("libgw.so").exists(), "no libgw.so in {}", dir.display());
-    // The soname is libgw.so.0; cargo writes only libgw.so.
-    let link = dir.join("libgw.so.0");
-    if !link.exists() {
-        let _ = std::os::unix::fs::symlink("libgw.so", &link);
+    // The soname is libgw.so.0; cargo writes only libgw.so. (Unix only: the
+    // Windows tests under Wine compile this module too.)
+    #[cfg(unix)]
+    {
+        let link = dir.join("libgw.so.0");
+        if !link.exists() {
+            let _ = std::os::unix::fs::symlink("libgw.so", &link);
+        }
     }
     dir
 }

@@ -1,7 +1,9 @@
 """Loading libgw and declaring every function of include/gw.h for ctypes.
 
 Discovery order: the ``GW_LIBRARY`` environment variable (a path), a library
-shipped next to this package, then ``ctypes.util.find_library("gw")``. The
+shipped next to this package, on Windows ``gw.dll`` by name through the DLL
+search path (the directories given to ``os.add_dll_directory``; Python 3.8+
+no longer searches PATH), then ``ctypes.util.find_library("gw")``. The
 library's ``gw_version()`` must have the major version this binding was
 written for; anything else is refused with :class:`LibraryError`.
 
@@ -90,27 +92,34 @@ _live = 0
 _collected = 0
 
 
-def _library_names() -> list:
-    if sys.platform == "darwin":
+def _library_names(platform: str = sys.platform) -> list:
+    if platform == "darwin":
         return ["libgw.dylib"]
-    if sys.platform == "win32":
+    if platform == "win32":
         return ["gw.dll"]
     return ["libgw.so.0", "libgw.so"]
 
 
-def _candidates() -> list:
-    """(where, path) pairs in discovery order."""
+def _candidates(platform: str = sys.platform, environ=os.environ, here: Optional[str] = None,
+                exists: Callable[[str], bool] = os.path.exists,
+                find_library: Callable[[str], Optional[str]] = ctypes.util.find_library) -> list:
+    """(where, path) pairs in discovery order. The parameters are the
+    process's own unless a test gives others (e.g. Windows on Linux)."""
     found = []
-    env = os.environ.get("GW_LIBRARY")
+    env = environ.get("GW_LIBRARY")
     if env:
         found.append(("GW_LIBRARY", env))
         return found  # an explicit choice is never second-guessed
-    here = os.path.dirname(os.path.abspath(__file__))
-    for name in _library_names():
+    here = here if here is not None else os.path.dirname(os.path.abspath(__file__))
+    for name in _library_names(platform):
         path = os.path.join(here, name)
-        if os.path.exists(path):
+        if exists(path):
             found.append(("next to the package", path))
-    system = ctypes.util.find_library("gw")
+    if platform == "win32":
+        # A bare name: Windows' loader looks in the application's directory,
+        # System32 and every directory added with os.add_dll_directory().
+        found.append(("the DLL search path (os.add_dll_directory)", "gw.dll"))
+    system = find_library("gw")
     if system:
         found.append(("find_library('gw')", system))
     return found
@@ -151,8 +160,8 @@ def lib() -> ctypes.CDLL:
         candidates = _candidates()
         if not candidates:
             raise LibraryError(
-                "libgw not found: set GW_LIBRARY to the path of libgw.so, copy it next to the gw "
-                "package, or install it where the dynamic linker looks"
+                "libgw not found: set GW_LIBRARY to the path of libgw.so (gw.dll on Windows), copy it "
+                "next to the gw package, or install it where the dynamic linker looks"
             )
         errors = []
         for where, path in candidates:
