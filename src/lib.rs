@@ -5,15 +5,16 @@
 //! error) and holds no logic of its own.
 //!
 //! Layers, each using only those above it in this list:
-//! [`error`], [`rules`] (the gateway's field rules) and [`masking`] (showing
+//! [`error`], [`rules`] (the gateway's field rules) and `masking` (showing
 //! fields without their secrets), [`nvp`] (the form codec);
-//! [`config`], [`transport`]; [`request`], [`response`]; [`client`] and
-//! [`operations`]; [`ffi`].
+//! [`config`], `transport`; [`request`], `response`; `client` and
+//! `operations`; [`ffi`]. The modules in plain type are crate-private: their
+//! public types ([`Client`], [`P2peCard`], [`Response`]) are re-exported here.
 
 /// cbindgen:ignore
 pub mod error;
 /// cbindgen:ignore
-pub mod masking;
+pub(crate) mod masking;
 /// cbindgen:ignore
 pub mod nvp;
 /// cbindgen:ignore
@@ -22,17 +23,17 @@ pub mod rules;
 /// cbindgen:ignore
 pub mod config;
 /// cbindgen:ignore
-pub mod transport;
+pub(crate) mod transport;
 
 /// cbindgen:ignore
 pub mod request;
 /// cbindgen:ignore
-pub mod response;
+pub(crate) mod response;
 
 /// cbindgen:ignore
-pub mod client;
+pub(crate) mod client;
 /// cbindgen:ignore
-pub mod operations;
+pub(crate) mod operations;
 
 pub mod ffi;
 

@@ -7,9 +7,9 @@ mod common;
 
 use std::time::Duration;
 
+use common::*;
 use gw::config::LogLevel;
 use gw::{Client, Config, Kind, Request};
-use common::*;
 
 fn https_sim(name: &str) -> TlsSim {
     TlsSim::start(name, sim_config())

@@ -384,9 +384,8 @@ impl Drop for Nginx {
     /// SIGTERM, not SIGKILL: the master then stops its worker, which a
     /// killed master would leave running.
     fn drop(&mut self) {
-        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
-        // SAFETY: kill(2) on our own child, not yet waited for (so the pid is not reused).
-        unsafe { libc::kill(pid, libc::SIGTERM) };
+        // kill(1) on our own child, not yet waited for (so the pid is not reused).
+        let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         let _ = self.child.wait();
     }
 }
