@@ -4,14 +4,18 @@
 //! An integrator testing a terminal sees at once what arrived and why it was
 //! refused. Card data and passwords never reach the inspector: every value of
 //! a field the rule table marks sensitive (`gw::rules::is_sensitive`) is
-//! masked when the request is recorded (as `gw::masking` shows it; card
-//! numbers 6.4, as the gateway's own answers do), and so is the value of a field the
+//! masked when the request is recorded ([`MASK`], as gw's log lines show
+//! a secret; card numbers 6.4, as the gateway's own answers do), and so is the value of a field the
 //! table does not know (it could be anything). Only masked copies are kept.
 
 use crate::cards;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::sync::Mutex;
+
+/// What a secret value is shown as: the same for every value (gw's log
+/// lines show secrets so too).
+pub const MASK: &str = "***";
 
 /// How many requests the inspector keeps (the oldest go first).
 pub const KEPT: usize = 50;
@@ -41,7 +45,7 @@ pub struct Entry {
 
 /// The value the inspector shows for `name`: sensitive and unknown fields
 /// masked (card numbers 6.4, like the gateway's answers; other secrets as
-/// [`gw::masking::MASK`], which does not even show their length).
+/// [`MASK`], which does not even show their length).
 pub fn masked_value(name: &str, value: &str) -> String {
     let known = gw::rules::Operation::ALL.iter().any(|op| op.rule(name).is_some());
     if gw::rules::is_sensitive(name) {
@@ -49,7 +53,7 @@ pub fn masked_value(name: &str, value: &str) -> String {
         if is_number && value.len() >= 9 && value.bytes().all(|b| b.is_ascii_digit()) {
             cards::mask_6_4(value)
         } else {
-            gw::masking::MASK.to_owned()
+            MASK.to_owned()
         }
     } else if known || name == "apiUsername" || name == "apiOperation" {
         value.to_owned()
@@ -205,11 +209,11 @@ mod tests {
     #[test]
     fn masks_by_the_rule_table() {
         assert_eq!(masked_value("sourceOfFunds.provided.card.number", "4000000000000002"), "400000xxxxxx0002");
-        assert_eq!(masked_value("apiPassword", "secret-password"), gw::masking::MASK);
-        assert_eq!(masked_value("sourceOfFunds.provided.card.p2pe.payload", "ABCDEF"), gw::masking::MASK);
-        assert_eq!(masked_value("sourceOfFunds.provided.card.securityCode", "737"), gw::masking::MASK);
-        assert_eq!(masked_value("sourceOfFunds.provided.ach.bankAccountNumber", "123456789"), gw::masking::MASK);
-        assert_eq!(masked_value("sourceOfFunds.provided.card.number", "4000x"), gw::masking::MASK);
+        assert_eq!(masked_value("apiPassword", "secret-password"), MASK);
+        assert_eq!(masked_value("sourceOfFunds.provided.card.p2pe.payload", "ABCDEF"), MASK);
+        assert_eq!(masked_value("sourceOfFunds.provided.card.securityCode", "737"), MASK);
+        assert_eq!(masked_value("sourceOfFunds.provided.ach.bankAccountNumber", "123456789"), MASK);
+        assert_eq!(masked_value("sourceOfFunds.provided.card.number", "4000x"), MASK);
         assert_eq!(masked_value("sourceOfFunds.type", "CARD"), "CARD");
         assert!(masked_value("cardnumber", "4000000000000002").starts_with("(not shown"));
     }

@@ -54,7 +54,7 @@ fn requests_json_lists_the_last_requests_masked() {
     let ops: Vec<&str> = json.split("\"operation\":\"").skip(1).map(|s| s.split('"').next().unwrap()).collect();
     let want: Vec<&str> = calls.iter().rev().map(|c| c.0).collect();
     assert_eq!(ops, want);
-    assert!(json.contains(&format!(r#""name":"apiPassword","value":"{}""#, gw::masking::MASK)));
+    assert!(json.contains(&format!(r#""name":"apiPassword","value":"{}""#, gw_sim::inspector::MASK)));
     assert!(json.contains(r#""name":"sourceOfFunds.provided.card.number","value":"400000xxxxxx0002""#));
     assert!(json.contains("error.field=sourceOfFunds.provided.card.expiry.month"));
     assert!(json.contains("response.gatewayCode=EXTERNAL_VERIFICATION_DECLINED"));
@@ -110,7 +110,7 @@ fn the_page_in_headless_chromium() {
     assert!(cell(refused, "error").contains("sourceOfFunds.provided.card.expiry.month"), "{refused}");
     assert!(cell(refused, "fields").contains("sourceOfFunds.provided.card.number=400000xxxxxx0002"), "{refused}");
     assert!(cell(rows[0], "error").contains("INVALID_REQUEST"));
-    assert!(cell(rows[0], "fields").contains(&format!("apiPassword={}", gw::masking::MASK)));
+    assert!(cell(rows[0], "fields").contains(&format!("apiPassword={}", gw_sim::inspector::MASK)));
     assert_nothing_secret(&dom, &gw_sim::terminal::encrypt_pan(VISA).unwrap().payload);
     eprintln!("inspector screenshot: {}", shot.display());
 }
