@@ -69,10 +69,10 @@ cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$prefix/
 # (or ldconfig) for a prefix outside its search path.
 cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$prefix/quickstart-norpath" \
   $(pkg-config --cflags --libs gw)
-readelf -d "$prefix/quickstart-shared" | grep -q 'NEEDED.*libgw.so.0' || { echo "not linked against the soname"; exit 1; }
+readelf -d "$prefix/quickstart-shared" | grep 'NEEDED.*libgw.so.0' >/dev/null || { echo "not linked against the soname"; exit 1; }
 err=$("$prefix/quickstart-norpath" 2>&1 >/dev/null || true)
 grep -q 'libgw.so.0: cannot open shared object file' <<<"$err" || { echo "without rpath or LD_LIBRARY_PATH: $err"; exit 1; }
-! readelf -d "$prefix/quickstart-static" | grep -q 'libgw' || { echo "static build needs libgw.so"; exit 1; }
+! readelf -d "$prefix/quickstart-static" | grep 'libgw' >/dev/null || { echo "static build needs libgw.so"; exit 1; }
 for variant in shared norpath static; do
   run=("$prefix/quickstart-$variant")
   [ "$variant" = norpath ] && run=(env LD_LIBRARY_PATH="$prefix/lib" "${run[@]}")

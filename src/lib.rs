@@ -5,11 +5,13 @@
 //! error) and holds no logic of its own.
 //!
 //! Layers, each using only those above it in this list:
-//! [`error`], [`rules`] (the gateway's field rules) and `masking` (showing
-//! fields without their secrets), [`nvp`] (the form codec);
-//! [`config`], `transport`; [`request`], `response`; `client` and
-//! `operations`; [`ffi`]. The modules in plain type are crate-private: their
-//! public types ([`Client`], [`P2peCard`], [`Response`]) are re-exported here.
+//! [`rules`] (the gateway's field rules) and `masking` (showing fields
+//! without their secrets), [`nvp`] (the form codec), `response` (a decoded
+//! answer: plain data, no error type); [`error`] (an error may carry that
+//! answer); [`config`], `transport`; [`request`]; `retry` (the retry policy
+//! table); `client` and `operations`; [`ffi`]. The modules in plain type are
+//! crate-private: their public types ([`Client`], [`P2peCard`],
+//! [`Response`], [`NotAnAnswer`]) are re-exported here.
 
 /// cbindgen:ignore
 pub mod error;
@@ -30,6 +32,8 @@ pub mod request;
 /// cbindgen:ignore
 pub(crate) mod response;
 
+mod retry;
+
 /// cbindgen:ignore
 pub(crate) mod client;
 /// cbindgen:ignore
@@ -42,5 +46,5 @@ pub use config::{Config, LogLevel, Trust};
 pub use error::{Error, Kind};
 pub use operations::P2peCard;
 pub use request::Request;
-pub use response::Response;
+pub use response::{NotAnAnswer, Response};
 pub use rules::Operation;
