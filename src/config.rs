@@ -537,6 +537,36 @@ mod tests {
         );
     }
 
+    /// What `http::Uri` accepts but a URL may not hold (see `Authority::parse`).
+    #[test]
+    fn what_the_uri_parser_lets_through_is_refused() {
+        for bad in [
+            "https://host:+443",
+            "https://host:",
+            "https://host:4x3",
+            "https://[::1]x",
+            "https://[::1]:",
+            "https://[not-ip]",
+            "https://ho!st",
+            "https://host/#fragment",
+            "https://host/?",
+            "https://host/a\"b",
+            "https://host/\u{e9}",
+        ] {
+            assert!(parse_base_url(bad).is_err(), "{bad} accepted");
+        }
+        for bad in ["http://proxy:+3128", "http://proxy:3128#x", "http://proxy:3128?", "http://[::1]x:3128"] {
+            assert!(parse_proxy(bad, "x").is_err(), "{bad} accepted");
+        }
+        // Normalised as before: scheme and host lower-case, default port dropped.
+        let (base, host) = parse_base_url("HTTPS://Gateway.Example:443/Base//").unwrap();
+        assert_eq!((base.as_str(), host.as_str()), ("https://gateway.example/Base", "gateway.example"));
+        let (base, host) = parse_base_url("http://[::1]:80").unwrap();
+        assert_eq!((base.as_str(), host.as_str()), ("http://[::1]", "[::1]"));
+        assert!(parse_base_url("http://127.8.9.10:8080").is_ok());
+        assert!(parse_base_url("http://[::2]:8080").is_err(), "plain http to a non-loopback IPv6 host");
+    }
+
     #[test]
     fn debug_hides_the_password() {
         let mut c = Config::new();
