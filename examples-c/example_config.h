@@ -9,8 +9,8 @@
  *   GW_API_PASSWORD        API password, never printed                          (required)
  *   GW_CA_BUNDLE           PEM file of CAs to trust instead of the default roots
  *   GW_API_VERSION         NVP API version (default 50)
- *   GW_TIMEOUT_MS          timeout of one attempt (default 60000)
- *   GW_CONNECT_TIMEOUT_MS  connect timeout (default 15000)
+ *   GW_TIMEOUT_MS          timeout of the whole call, retries included (default 60000)
+ *   GW_CONNECT_TIMEOUT_MS  connect timeout of one attempt (default 15000)
  *   GW_RETRIES             retries where safe (default 2)
  *   GW_LOG                 error, warn, info or debug: gw's log on stderr
  * The card, as a P2PE terminal hands it over (`gw-sim terminal` prints these):

@@ -406,11 +406,14 @@ gw_status gw_config_set_timeout_ms(gw_config *config,
                                    uint32_t milliseconds);
 
 // How many times a call is retried (default 2, at most 10; 0 for none),
-// only when the gateway cannot have processed the request: the connection
-// could not be made (nothing was sent) or the gateway answered HTTP 503
-// SERVER_BUSY. Never after another answer (a 4xx included), a TLS failure,
-// or a failure once the request was sent. Waits 200 ms, 400 ms, ... plus up
-// to 50% jitter, and only while the call's timeout leaves time.
+// only where a repeat cannot do anything the first request did not: always
+// when nothing was sent or the gateway answered HTTP 503 SERVER_BUSY; after
+// a failure once the request went out, or HTTP 500 SERVER_FAILED, only for
+// CREATE_SESSION and TOKENIZE with a `token` (a TOKENIZE without one then
+// stays in doubt). Never after a TLS failure or another answer. The table
+// is in docs/production.md ("Retries"). Waits 200 ms, 400 ms, ... plus up
+// to 50% jitter, and only while the call's timeout leaves time; a failed
+// call that made several attempts says "after N attempts over X s".
 //
 // # Safety
 // `config` is a live `gw_config`.

@@ -31,6 +31,9 @@ if [ "$part" = test ]; then
   command -v file >/dev/null || need_apt+=(file)
   command -v pkg-config >/dev/null || need_apt+=(pkg-config)
   python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+  # TLS session resumption against a standard server (tests/transport_phases.rs).
+  [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+  command -v openssl >/dev/null || need_apt+=(openssl)
   # --- Windows tests (scripts/test-windows.sh): MinGW-w64 cross compilers,
   # Wine (64-bit; x86 is built and checked only), CMake (the CMake package test).
   command -v x86_64-w64-mingw32-gcc >/dev/null || need_apt+=(gcc-mingw-w64-x86-64)

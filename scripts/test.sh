@@ -12,6 +12,9 @@ echo "== Rust: cargo test --workspace (--locked: built from the committed Cargo.
 cargo build --locked --workspace
 cargo test --locked --workspace
 
+echo "== lints: clippy on every target, warnings are errors (the house rules are Cargo.toml's [lints])"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
 msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 echo "== minimum supported Rust: the library builds with Rust $msrv (Cargo.toml rust-version)"
 cargo "+$msrv" check --locked -q -p gw --lib --target-dir "${CARGO_TARGET_DIR:-target}/msrv"
@@ -26,6 +29,9 @@ echo "ok: $(wc -l <"$lib.exports") functions exported, all @@$node, none missing
 
 echo "== C, C++ and Python: examples, wrapper, ctypes package (valgrind, ASan+UBSan, pytest)"
 scripts/test-bindings.sh
+
+echo "== docs: the guides' commands run as written, named documents exist"
+scripts/check-docs.sh
 
 echo "== ARM kiosk terminals: cross-built, the core and the C ABI tests run under qemu against gw-sim"
 for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
@@ -48,7 +54,7 @@ CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}/fuzz fuzz/regress.sh
 
 echo "== Miri: the library's unit tests (NVP codec, field rules, masking, request, response) for undefined behaviour"
 # About 2 minutes (building the dependencies for Miri), 20 s of tests.
-cargo +nightly miri test -p gw --lib
+cargo +nightly miri test --locked -p gw --lib
 
 echo "== install: headers, versioned shared library, static library, pkg-config"
 prefix=$(mktemp -d)
@@ -59,10 +65,18 @@ cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$prefix/
   $(pkg-config --cflags --libs gw) -Wl,-rpath,"$prefix/lib"
 cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$prefix/quickstart-static" \
   $(pkg-config --cflags gw) "$prefix/lib/libgw.a" $(pkg-config --libs-only-l --static gw | sed 's/-lgw//')
-readelf -d "$prefix/quickstart-shared" | grep -q 'NEEDED.*libgw.so.0' || { echo "not linked against the soname"; exit 1; }
-! readelf -d "$prefix/quickstart-static" | grep -q 'libgw' || { echo "static build needs libgw.so"; exit 1; }
-for variant in shared static; do
-  out=$(scripts/with-sim.sh --tls -- "$prefix/quickstart-$variant")
+# Without an rpath, as examples-c/README.md says: the loader needs LD_LIBRARY_PATH
+# (or ldconfig) for a prefix outside its search path.
+cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$prefix/quickstart-norpath" \
+  $(pkg-config --cflags --libs gw)
+readelf -d "$prefix/quickstart-shared" | grep 'NEEDED.*libgw.so.0' >/dev/null || { echo "not linked against the soname"; exit 1; }
+err=$("$prefix/quickstart-norpath" 2>&1 >/dev/null || true)
+grep -q 'libgw.so.0: cannot open shared object file' <<<"$err" || { echo "without rpath or LD_LIBRARY_PATH: $err"; exit 1; }
+! readelf -d "$prefix/quickstart-static" | grep 'libgw' >/dev/null || { echo "static build needs libgw.so"; exit 1; }
+for variant in shared norpath static; do
+  run=("$prefix/quickstart-$variant")
+  [ "$variant" = norpath ] && run=(env LD_LIBRARY_PATH="$prefix/lib" "${run[@]}")
+  out=$(scripts/with-sim.sh --tls -- "${run[@]}")
   grep -q '^session.id=SESSION0002' <<<"$out" && grep -q '^token=9' <<<"$out" || { echo "$variant: $out"; exit 1; }
   echo "ok: installed $variant quick start over HTTPS: $(tr '\n' ' ' <<<"$out")"
 done

@@ -1,10 +1,10 @@
 //! The client: executes a request against the gateway and maps the answer.
 //!
-//! One call is: complete the request (`apiOperation`, `merchant`,
-//! authentication), validate it whole against the field rules, POST it,
-//! retry only where that is safe, decode the answer whatever the HTTP
-//! status, and map `result` to success or to one error class. `Ok` means
-//! `result=SUCCESS` and nothing else.
+//! One call is a policy in four steps ([`Client::execute`]): complete the
+//! request (`apiOperation`, `merchant`, authentication), validate it whole
+//! against the field rules, send it (retrying only where the table in
+//! [`crate::retry`] says a repeat is safe), and interpret the answer: decoded
+//! whatever the HTTP status, `Ok` for `result=SUCCESS` and nothing else.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -18,9 +18,10 @@ use crate::error::{Error, Kind, Result};
 use crate::masking::{masked, redact};
 use crate::nvp;
 use crate::request::Request;
-use crate::response::Response;
+use crate::response::{NotAnAnswer, Response};
+use crate::retry::{self, Repeat, Setback};
 use crate::rules::{self, Completeness};
-use crate::transport::{RawAnswer, Transport};
+use crate::transport::{Failure, Transport};
 
 /// The first retry waits this long, each later one twice as long, plus jitter.
 const RETRY_BASE_DELAY: Duration = Duration::from_millis(200);
@@ -33,6 +34,39 @@ pub struct Client {
     config: Config,
     endpoint: String,
     transport: Transport,
+}
+
+/// How the last attempt of a call ended.
+enum Ended {
+    /// The gateway answered with an NVP answer (of any `result`).
+    Answer(Response),
+    /// Something answered, but not with an NVP answer.
+    NotAnAnswer(NotAnAnswer),
+    /// The exchange failed.
+    Failed(Failure),
+}
+
+impl Ended {
+    /// What stands in the way of using this ending, for the retry policy;
+    /// `None` for an ending no retry can improve on (an answer).
+    fn setback(&self) -> Option<Setback> {
+        match self {
+            Ended::Answer(answer) => match (answer.http_status(), answer.get("error.cause")) {
+                (503, Some("SERVER_BUSY")) => Some(Setback::ServerBusy),
+                (500, Some("SERVER_FAILED")) => Some(Setback::ServerFailed),
+                _ => None,
+            },
+            Ended::NotAnAnswer(_) => None,
+            // The transport marks every failure after the request went out
+            // as not transient (nothing of it was retryable before the
+            // policy table). For the table, a connection that broke or timed
+            // out may pass; an oversized or malformed answer does not.
+            Ended::Failed(failure) if failure.transient || matches!(failure.error.kind(), Kind::Io | Kind::Timeout) => {
+                Some(Setback::Failed(failure.phase))
+            }
+            Ended::Failed(failure) => Some(Setback::Lasting(failure.phase)),
+        }
+    }
 }
 
 impl Client {
@@ -54,61 +88,111 @@ impl Client {
     ///
     /// `Ok` only for `result=SUCCESS`. Every other outcome is an [`Error`]
     /// that carries the gateway's answer whenever it gave a parseable one
-    /// ([`Error::response`]).
+    /// ([`Error::response`]); the error of a call that made more than one
+    /// attempt says how many, and over how long.
     pub fn execute(&self, request: &Request) -> Result<Response> {
+        let operation = request.operation().name();
         let fields = self.complete_fields(request);
         let completeness =
             if request.get("session.id").is_some() { Completeness::MayUseSession } else { Completeness::Complete };
         rules::check_request(request.operation(), self.config.api_version, &fields, completeness)?;
-        let body = Zeroizing::new(nvp::encode(&fields));
-        let operation = request.operation().name();
         self.log(LogLevel::Debug, || format!("{operation} request: {}", masked(&fields)));
 
         let started = Instant::now();
+        let (ended, attempts) = self.send(request, &fields, started);
+        let outcome = match ended {
+            Ended::Answer(answer) => self.interpret(answer, &fields),
+            Ended::NotAnAnswer(not) => {
+                let message = format!("{}: {}", self.transport.host(), redact(&not.message(), &fields));
+                Err(Error::new(Kind::Protocol, message).with_http_status(not.http_status()))
+            }
+            Ended::Failed(failure) => Err(failure.error),
+        };
+        outcome.map_err(|error| {
+            let error = error.after_attempts(attempts, started.elapsed());
+            self.log(LogLevel::Error, || format!("{operation} failed: {error}"));
+            error
+        })
+    }
+
+    /// Sends the request until an attempt ends in an answer or in a setback
+    /// the policy does not retry, the retries run out, or the next wait would
+    /// not fit in the call's timeout. Returns how the last attempt ended and
+    /// how many attempts were made.
+    ///
+    /// Every attempt sends the same body: a retry is a repeat of the request,
+    /// which is what the policy table judges.
+    fn send(&self, request: &Request, fields: &[(String, String)], started: Instant) -> (Ended, u32) {
+        let operation = request.operation().name();
+        let repeat = Repeat::of(request);
+        let body = Zeroizing::new(nvp::encode(fields));
         let deadline = started + self.config.timeout;
-        let retries = self.config.retries;
         let mut attempt = 1;
         loop {
-            let budget = deadline.saturating_duration_since(Instant::now());
             let attempt_started = Instant::now();
-            let outcome = self.transport.post(&self.endpoint, body.as_bytes(), budget);
-            let elapsed = attempt_started.elapsed().as_millis();
-            let retry_reason = match &outcome {
-                Ok(answer) => {
-                    self.log_attempt(operation, attempt, || format!("HTTP {} ({elapsed} ms)", answer.status));
-                    is_server_busy(answer).then(|| format!("HTTP {} SERVER_BUSY", answer.status))
+            let ended = match self.transport.post(
+                &self.endpoint,
+                body.as_bytes(),
+                deadline.saturating_duration_since(attempt_started),
+            ) {
+                Ok(raw) => {
+                    // Decoded once, here: the policy reads `error.cause`, the
+                    // caller gets the same response, timed to this moment.
+                    let decoded =
+                        Response::from_http(raw.status, raw.content_type.as_deref(), &raw.body, started.elapsed());
+                    decoded.map_or_else(Ended::NotAnAnswer, Ended::Answer)
                 }
-                Err(failure) => {
-                    self.log_attempt(operation, attempt, || format!("failed ({elapsed} ms): {}", failure.error));
-                    (failure.transient && !failure.phase.in_doubt()).then(|| failure.error.message().to_owned())
-                }
+                Err(failure) => Ended::Failed(failure),
             };
-            if let Some(reason) = retry_reason.filter(|_| attempt <= retries) {
-                let delay = backoff(attempt);
-                if Instant::now() + delay < deadline {
-                    self.log(LogLevel::Warn, || {
-                        format!("{operation}: {reason}; retry {attempt} of {retries} in {} ms", delay.as_millis())
-                    });
-                    thread::sleep(delay);
-                    attempt += 1;
-                    continue;
-                }
-                self.log(LogLevel::Warn, || format!("{operation}: {reason}; no retry, the call's timeout would pass"));
+            self.log_attempt(operation, attempt, &ended, attempt_started.elapsed());
+            match self.wait_before_retry(operation, repeat, &ended, attempt, deadline) {
+                Some(delay) => thread::sleep(delay),
+                None => return (ended, attempt),
             }
-            return match outcome {
-                Err(failure) => {
-                    let error = failure.error;
-                    self.log(LogLevel::Error, || {
-                        format!(
-                            "{operation} failed after {attempt} attempt(s), {} ms: {error}",
-                            started.elapsed().as_millis()
-                        )
-                    });
-                    Err(error)
-                }
-                Ok(answer) => self.interpret(answer, started.elapsed(), &fields),
-            };
+            attempt += 1;
         }
+    }
+
+    /// How long to wait before repeating the request after `ended`, or `None`
+    /// for no repeat: the policy table says no, no retry is left, or the wait
+    /// would not fit before `deadline`. Logs the decision.
+    fn wait_before_retry(
+        &self,
+        operation: &str,
+        repeat: Repeat,
+        ended: &Ended,
+        attempt: u32,
+        deadline: Instant,
+    ) -> Option<Duration> {
+        let setback = ended.setback()?;
+        let retries = self.config.retries;
+        let decision = retry::decide(repeat, setback);
+        let reason = || match ended {
+            Ended::Failed(failure) => failure.error.message().to_owned(),
+            Ended::Answer(answer) => {
+                format!("HTTP {} {}", answer.http_status(), answer.get("error.cause").unwrap_or_default())
+            }
+            Ended::NotAnAnswer(not) => not.message(),
+        };
+        if !decision.retry {
+            if retries > 0 {
+                self.log(LogLevel::Warn, || format!("{operation}: {}; no retry: {}", reason(), decision.why));
+            }
+            return None;
+        }
+        if attempt > retries {
+            return None;
+        }
+        let delay = backoff(attempt);
+        if Instant::now() + delay >= deadline {
+            self.log(LogLevel::Warn, || format!("{operation}: {}; no retry, the call's timeout would pass", reason()));
+            return None;
+        }
+        self.log(LogLevel::Warn, || {
+            let ms = delay.as_millis();
+            format!("{operation}: {}; retry {attempt} of {retries} in {ms} ms ({})", reason(), decision.why)
+        });
+        Some(delay)
     }
 
     /// The request's fields after the ones gw manages.
@@ -128,18 +212,13 @@ impl Client {
     }
 
     /// Maps a decoded answer to the call's result.
-    fn interpret(&self, answer: RawAnswer, duration: Duration, sent: &[(String, String)]) -> Result<Response> {
-        let host = self.path_host();
-        let mut response = Response::from_http(answer.status, answer.content_type.as_deref(), &answer.body, duration)
-            .map_err(|err| {
-            Error::new(err.kind(), format!("{host}: {}", err.message())).with_http_status(answer.status)
-        })?;
-        response.set_duration(duration);
+    fn interpret(&self, response: Response, sent: &[(String, String)]) -> Result<Response> {
+        let host = self.transport.host();
         self.log(LogLevel::Debug, || {
             let pairs: Vec<(String, String)> = response.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
             format!("response: {}", redact(&masked(&pairs), sent))
         });
-        let status = answer.status;
+        let status = response.http_status();
         let result = response.result().unwrap_or_default().to_owned();
         let gateway_error = || {
             let cause = response.get("error.cause").unwrap_or("no error.cause");
@@ -178,24 +257,24 @@ impl Client {
         if let Some(field) = response.get("error.field") {
             error = error.with_field(field);
         }
-        self.log(LogLevel::Error, || error.message().to_owned());
         Err(error.with_response(response))
-    }
-
-    fn path_host(&self) -> &str {
-        self.transport.host()
     }
 
     /// One `Info` line per attempt: operation, attempt number, where to, and
     /// the outcome with its duration.
-    fn log_attempt(&self, operation: &str, attempt: u32, outcome: impl FnOnce() -> String) {
+    fn log_attempt(&self, operation: &str, attempt: u32, ended: &Ended, took: Duration) {
         self.log(LogLevel::Info, || {
+            let took = took.as_millis();
+            let outcome = match ended {
+                Ended::Answer(answer) => format!("HTTP {} ({took} ms)", answer.http_status()),
+                Ended::NotAnAnswer(not) => format!("HTTP {} ({took} ms)", not.http_status()),
+                Ended::Failed(failure) => format!("failed ({took} ms): {}", failure.error),
+            };
             format!(
-                "{operation} attempt {attempt} of {}: POST {}{} -> {}",
+                "{operation} attempt {attempt} of {}: POST {}{} -> {outcome}",
                 self.config.retries + 1,
                 self.endpoint,
                 self.transport.route(),
-                outcome()
             )
         });
     }
@@ -209,14 +288,12 @@ impl Client {
     }
 }
 
-fn is_server_busy(answer: &RawAnswer) -> bool {
-    answer.status == 503
-        && nvp::decode(&answer.body, nvp::Charset::Utf8)
-            .map(|pairs| pairs.iter().any(|(n, v)| n == "error.cause" && v == "SERVER_BUSY"))
-            .unwrap_or(false)
-}
-
 /// 200 ms, 400 ms, 800 ms, ... capped at 10 s, each plus up to 50% jitter.
+///
+/// The jitter keeps the tills of a shop, cut off by the same outage, from
+/// retrying in step. Its source is the standard library's random hash keys
+/// (`RandomState`: seeded from the OS once per thread, then different for
+/// each call): no dependency, and a wait needs no secret randomness.
 fn backoff(attempt: u32) -> Duration {
     let base = RETRY_BASE_DELAY.saturating_mul(1 << attempt.saturating_sub(1).min(6)).min(Duration::from_secs(10));
     let random = RandomState::new().build_hasher().finish();

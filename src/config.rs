@@ -238,36 +238,16 @@ impl Config {
     }
 
     /// How many times a call is retried (default 2, at most 10; 0 turns
-    /// retries off), and only when that cannot make the gateway process a
-    /// request twice:
-    ///
-    /// - the connection (or the proxy's tunnel) could not be established:
-    ///   refused, unreachable, host not found, connect timeout. Nothing was
-    ///   sent.
-    /// - the gateway answered HTTP 503 with `error.cause=SERVER_BUSY`: it
-    ///   says it did not process the request.
-    ///
-    /// Never after any other answer (a 4xx, a 500 `SERVER_FAILED`, a
-    /// decline), never after a TLS failure or a proxy's refusal (they do not
-    /// pass), never once the request went out and the answer failed
-    /// (reset, truncated, timed out): the request may have been processed,
-    /// and gw does not know whether doing it again is harmless.
-    ///
-    /// Per operation, what a retry under these rules can cost:
-    /// - `CREATE_SESSION`: at most an unused session, which expires by itself.
-    /// - `TOKENIZE` with a merchant-supplied `token`: create-or-update of the
-    ///   same token, so a repeat is harmless.
-    /// - `TOKENIZE` without a token: the gateway generates one, so a repeat
-    ///   of a request it did process could store the card a second time
-    ///   under another token (depending on the token repository's settings).
-    ///   The two retryable cases above are exactly those where the first
-    ///   request was not processed, so this cannot happen through gw's
-    ///   retries; a till that wants no retry at all sets 0.
+    /// retries off). Only where a repeat cannot do anything the first request
+    /// did not: always when nothing was sent or the gateway answered
+    /// `SERVER_BUSY`; after a failure once the request went out, or
+    /// `SERVER_FAILED`, only for `CREATE_SESSION` and `TOKENIZE` with a
+    /// merchant-supplied `token`. The table, cell by cell, is in
+    /// `docs/production.md` ("Retries") and `src/retry.rs`.
     ///
     /// Waits 200 ms, 400 ms, 800 ms, ... (capped at 10 s) plus up to 50 %
-    /// random jitter, so that the tills of a shop do not retry in step. The
-    /// whole call, waits included, stays within [`Config::set_timeout`]: a
-    /// retry that would not fit is not made.
+    /// random jitter. The whole call, waits included, stays within
+    /// [`Config::set_timeout`]: a retry that would not fit is not made.
     pub fn set_retries(&mut self, retries: u32) -> Result<()> {
         if retries > MAX_RETRIES {
             return Err(config_error(format!("{retries} retries is more than the maximum {MAX_RETRIES}")));

@@ -7,6 +7,7 @@
 
 use std::ffi::CStr;
 use std::fmt;
+use std::time::Duration;
 
 use crate::response::Response;
 use crate::rules::FieldError;
@@ -128,6 +129,16 @@ impl Error {
     pub fn with_response(mut self, response: Response) -> Error {
         self.http_status = Some(response.http_status());
         self.response = Some(Box::new(response));
+        self
+    }
+
+    /// Says, when a call made more than one attempt, how many and over how
+    /// long: "...; after 3 attempts over 0.69 s". A till's log then shows a
+    /// failure that persisted, not one that came at once.
+    pub(crate) fn after_attempts(mut self, attempts: u32, elapsed: Duration) -> Error {
+        if attempts > 1 {
+            self.message.push_str(&format!("; after {attempts} attempts over {:.2} s", elapsed.as_secs_f64()));
+        }
         self
     }
 

@@ -5,15 +5,18 @@
 //! error) and holds no logic of its own.
 //!
 //! Layers, each using only those above it in this list:
-//! [`error`], [`rules`] (the gateway's field rules) and [`masking`] (showing
-//! fields without their secrets), [`nvp`] (the form codec);
-//! [`config`], [`transport`]; [`request`], [`response`]; [`client`] and
-//! [`operations`]; [`ffi`].
+//! [`rules`] (the gateway's field rules) and `masking` (showing fields
+//! without their secrets), [`nvp`] (the form codec), `response` (a decoded
+//! answer: plain data, no error type); [`error`] (an error may carry that
+//! answer); [`config`], `transport`; [`request`]; `retry` (the retry policy
+//! table); `client` and `operations`; [`ffi`]. The modules in plain type are
+//! crate-private: their public types ([`Client`], [`P2peCard`],
+//! [`Response`], [`NotAnAnswer`]) are re-exported here.
 
 /// cbindgen:ignore
 pub mod error;
 /// cbindgen:ignore
-pub mod masking;
+pub(crate) mod masking;
 /// cbindgen:ignore
 pub mod nvp;
 /// cbindgen:ignore
@@ -22,17 +25,19 @@ pub mod rules;
 /// cbindgen:ignore
 pub mod config;
 /// cbindgen:ignore
-pub mod transport;
+pub(crate) mod transport;
 
 /// cbindgen:ignore
 pub mod request;
 /// cbindgen:ignore
-pub mod response;
+pub(crate) mod response;
+
+mod retry;
 
 /// cbindgen:ignore
-pub mod client;
+pub(crate) mod client;
 /// cbindgen:ignore
-pub mod operations;
+pub(crate) mod operations;
 
 pub mod ffi;
 
@@ -41,5 +46,5 @@ pub use config::{Config, LogLevel, Trust};
 pub use error::{Error, Kind};
 pub use operations::P2peCard;
 pub use request::Request;
-pub use response::Response;
+pub use response::{NotAnAnswer, Response};
 pub use rules::Operation;

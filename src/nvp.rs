@@ -46,9 +46,15 @@ impl Charset {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DecodeError {
     /// A `%` not followed by two hexadecimal digits, at this byte offset.
-    BadEscape { offset: usize },
+    BadEscape {
+        /// The byte offset of the `%` in the body.
+        offset: usize,
+    },
     /// The decoded bytes of the pair at this index (0-based) are not UTF-8.
-    InvalidUtf8 { pair: usize },
+    InvalidUtf8 {
+        /// The index of the pair (0-based).
+        pair: usize,
+    },
 }
 
 impl fmt::Display for DecodeError {

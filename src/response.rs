@@ -1,10 +1,13 @@
 //! The gateway's answer: its NVP fields, HTTP status and the call's duration.
+//!
+//! Plain data over the codec: this module knows no [`Error`](crate::Error).
+//! An answer that cannot be decoded is a [`NotAnAnswer`], and the client
+//! turns it into the call's one `GW_ERR_PROTOCOL` error, naming the host.
 
 use std::ffi::CStr;
 use std::fmt;
 use std::time::Duration;
 
-use crate::error::{Error, Kind, Result};
 use crate::nvp;
 
 /// A string kept with a trailing NUL, so that the C API can hand out a
@@ -32,6 +35,33 @@ impl NulTerminated {
     }
 }
 
+/// Why an HTTP answer is not an NVP answer: what the client reports as a
+/// protocol error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotAnAnswer {
+    http_status: u16,
+    why: String,
+}
+
+impl NotAnAnswer {
+    /// The HTTP status of the answer that could not be decoded.
+    pub fn http_status(&self) -> u16 {
+        self.http_status
+    }
+
+    /// What is wrong with it, e.g. "the HTTP 502 answer is not an NVP
+    /// answer: it has no 'result' field (Content-Type text/html)".
+    pub fn message(&self) -> String {
+        format!("the HTTP {} answer is not an NVP answer: {}", self.http_status, self.why)
+    }
+}
+
+impl fmt::Display for NotAnAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
 /// One decoded answer of the gateway.
 #[derive(Clone)]
 pub struct Response {
@@ -43,18 +73,23 @@ pub struct Response {
 impl Response {
     /// Decodes an HTTP answer's form body.
     ///
-    /// The body must be an NVP answer: a form encoding with a `result` field.
-    /// Anything else (an HTML error page, garbage) is a [`Kind::Protocol`]
-    /// error, whatever the HTTP status.
+    /// The body must be an NVP answer: a form encoding with a `result` field
+    /// and no field twice. Anything else (an HTML error page, garbage) is
+    /// [`NotAnAnswer`], whatever the HTTP status.
+    ///
+    /// A field named twice (`result=SUCCESS&...&result=ERROR`) is refused, not
+    /// resolved by "first wins" or "last wins": the gateway never repeats a
+    /// name (lists are indexed, `field[0]`), so such an answer was damaged or
+    /// forged on its way, and whichever `result` gw picked, the till would act
+    /// on a guess. Refusing it here, in the one decoder every binding reads
+    /// through, also means C, C++ and Python cannot disagree about it.
     pub fn from_http(
         http_status: u16,
         content_type: Option<&str>,
         body: &[u8],
         duration: Duration,
-    ) -> Result<Response> {
-        let not_nvp = |why: String| {
-            Error::new(Kind::Protocol, format!("the HTTP {http_status} answer is not an NVP answer: {why}"))
-        };
+    ) -> Result<Response, NotAnAnswer> {
+        let not_nvp = |why: String| NotAnAnswer { http_status, why };
         let charset = content_type.map_or(nvp::Charset::Utf8, nvp::Charset::from_content_type);
         let pairs = nvp::decode(body, charset).map_err(|err| not_nvp(err.to_string()))?;
         let mut fields = Vec::with_capacity(pairs.len());
@@ -71,6 +106,12 @@ impl Response {
                 _ => String::new(),
             };
             return Err(not_nvp(format!("it has no 'result' field{shown}")));
+        }
+        // Sorted, not compared pairwise: a 1 MiB answer can hold 100,000 names.
+        let mut names: Vec<&str> = response.fields.iter().map(|(name, _)| name.as_str()).collect();
+        names.sort_unstable();
+        if let Some(twice) = names.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(not_nvp(format!("the field '{}' appears twice", twice[0])));
         }
         Ok(response)
     }
@@ -98,10 +139,6 @@ impl Response {
     /// How long the call took, from the first attempt to the decoded answer.
     pub fn duration(&self) -> Duration {
         self.duration
-    }
-
-    pub(crate) fn set_duration(&mut self, duration: Duration) {
-        self.duration = duration;
     }
 
     /// The number of fields.
@@ -167,9 +204,17 @@ mod tests {
     fn html_and_nul_are_protocol_errors() {
         let html = b"<html><body><h1>502 Bad Gateway</h1></body></html>";
         let err = Response::from_http(502, Some("text/html"), html, Duration::ZERO).unwrap_err();
-        assert_eq!(err.kind(), Kind::Protocol);
+        assert_eq!(err.http_status(), 502);
         assert!(err.message().contains("no 'result' field"), "{}", err.message());
         let err = Response::from_http(200, None, b"result=SUCCESS&a=%00", Duration::ZERO).unwrap_err();
-        assert_eq!(err.kind(), Kind::Protocol);
+        assert!(err.message().contains("NUL"), "{err}");
+    }
+
+    #[test]
+    fn a_field_named_twice_is_refused() {
+        for body in [&b"result=SUCCESS&session.id=S1&result=ERROR"[..], b"result=ERROR&a=1&a=1"] {
+            let err = Response::from_http(201, None, body, Duration::ZERO).unwrap_err();
+            assert!(err.message().contains("appears twice"), "{err}");
+        }
     }
 }

@@ -33,28 +33,23 @@ fn create_session_against_the_simulator() {
     assert_eq!(response.get("session.version").map(|v| v.len()), Some(10));
     assert_eq!(response.get("session.updateStatus").as_deref(), Some("NO_UPDATE"));
     assert_eq!(response.get("merchant").as_deref(), Some(MERCHANT));
-    // SAFETY: a live response (so below).
-    assert_eq!(read(unsafe { gw_response_result(response.0) }).as_deref(), Some("SUCCESS"));
-    // SAFETY: as above.
-    assert!((200..300).contains(&unsafe { gw_response_http_status(response.0) }));
-    // SAFETY: as above.
-    let len = unsafe { gw_response_len(response.0) };
+    assert_eq!(response.result().as_deref(), Some("SUCCESS"));
+    assert!((200..300).contains(&response.http_status()));
+    let len = response.len();
     assert!(len >= 5);
-    let (mut name, mut value): (*const c_char, *const c_char) = (ptr::null(), ptr::null());
-    let mut names = Vec::new();
-    for i in 0..len {
-        // SAFETY: as above, with writable outputs.
-        assert_eq!(unsafe { gw_response_field(response.0, i, &mut name, &mut value) }, GW_OK);
-        names.push(read(name).unwrap());
-    }
+    let names: Vec<String> = (0..len)
+        .map(|i| match response.field(i) {
+            (GW_OK, Some(name), Some(_)) => name,
+            other => panic!("field {i}: {other:?}"),
+        })
+        .collect();
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted, "the gateway sorts its keys");
-    // SAFETY: as above.
-    assert_eq!(unsafe { gw_response_field(response.0, len, &mut name, &mut value) }, GW_ERR_OUT_OF_RANGE);
-    assert!(name.is_null() && value.is_null(), "outputs are reset, not left dangling");
-    // SAFETY: as above.
-    assert_eq!(read(unsafe { gw_response_get(response.0, c("no.such.field").as_ptr()) }), None);
+    let (status, name, value) = response.field(len);
+    assert_eq!(status, GW_ERR_OUT_OF_RANGE);
+    assert!(name.is_none() && value.is_none(), "outputs are reset, not left dangling");
+    assert_eq!(response.get("no.such.field"), None);
 }
 
 #[test]

@@ -6,31 +6,23 @@
 
 mod common;
 
-use std::ptr;
-
-use common::{c, last_error, last_error_field, read, MERCHANT, PASSWORD};
-use gw::ffi::client::{gw_client_free, gw_client_new, gw_tokenize_p2pe};
-use gw::ffi::config::*;
-use gw::ffi::response::{gw_response_free, gw_response_get};
+use common::{config, last_error, last_error_field, sim_config, start, CConfig};
 use gw::ffi::status::*;
-use gw::{Client, Config, Kind, P2peCard};
+use gw::{Client, Kind, P2peCard};
 use gw_sim::aes_dukpt::{AesBdk, KeySize};
 use gw_sim::terminal::{self, AesTerminalOptions, Plaintext};
-use gw_sim::{Sim, SimConfig};
+use gw_sim::Sim;
 
 /// The first API version that takes AES DUKPT fields.
 const AES_VERSION: u32 = 84;
 const IV: [u8; 16] = [0x3C, 0x11, 0x7E, 0x42, 0x09, 0xD5, 0x60, 0xAB, 0x18, 0xF2, 0x33, 0x4D, 0x95, 0x0E, 0xC7, 0x21];
 
 fn sim(size: KeySize) -> Sim {
-    Sim::start(SimConfig::default().merchant(MERCHANT, PASSWORD).aes_bdk(AesBdk::ansi_test(size))).unwrap()
+    start(sim_config().aes_bdk(AesBdk::ansi_test(size)))
 }
 
 fn client(sim: &Sim, version: u32) -> Client {
-    let mut config = Config::new();
-    config.set_base_url(&sim.base_url()).unwrap();
-    config.set_merchant(MERCHANT).unwrap();
-    config.set_api_password(PASSWORD).unwrap();
+    let mut config = config(&sim.base_url());
     config.set_api_version(version).unwrap();
     Client::new(&config).unwrap()
 }
@@ -117,40 +109,9 @@ fn version_50_refuses_aes_fields_locally() {
 /// `gw_tokenize_p2pe` with a client configured for `version`: the status,
 /// and the masked number of the answer (or the field of the error).
 fn tokenize_through_the_c_abi(sim: &Sim, version: u32, p: &terminal::P2pe) -> (gw_status, Option<String>) {
-    let config = gw_config_new();
-    let (url, merchant, password) = (c(&sim.base_url()), c(MERCHANT), c(PASSWORD));
-    // SAFETY: a live config and a valid C string.
-    assert_eq!(unsafe { gw_config_set_base_url(config, url.as_ptr()) }, GW_OK);
-    // SAFETY: a live config and a valid C string.
-    assert_eq!(unsafe { gw_config_set_merchant(config, merchant.as_ptr()) }, GW_OK);
-    // SAFETY: a live config and a valid C string.
-    assert_eq!(unsafe { gw_config_set_api_password(config, password.as_ptr()) }, GW_OK);
-    // SAFETY: a live config.
-    assert_eq!(unsafe { gw_config_set_api_version(config, version) }, GW_OK);
-    let mut client = ptr::null_mut();
-    // SAFETY: a live config and a valid out pointer.
-    assert_eq!(unsafe { gw_client_new(config, &mut client) }, GW_OK, "{}", last_error());
-    // SAFETY: from gw_config_new, freed once; the client keeps its own copy.
-    unsafe { gw_config_free(config) };
-    let (ksn, payload, bin) = (c(&p.ksn), c(&p.payload), c(&p.card_bin));
-    let iv = p.iv.as_deref().map(c);
-    let iv_ptr = iv.as_ref().map_or(ptr::null(), |s| s.as_ptr());
-    let mut response = ptr::null_mut();
-    // SAFETY: a live client, valid C strings or NULL, a valid out pointer.
-    let status = unsafe {
-        gw_tokenize_p2pe(client, ptr::null(), ksn.as_ptr(), payload.as_ptr(), iv_ptr, bin.as_ptr(), &mut response)
-    };
-    let number = c("sourceOfFunds.provided.card.number");
-    let detail = if status == GW_OK {
-        // SAFETY: a live response and a valid C string.
-        read(unsafe { gw_response_get(response, number.as_ptr()) })
-    } else {
-        last_error_field()
-    };
-    // SAFETY: from gw_tokenize_p2pe (or NULL), freed once.
-    unsafe { gw_response_free(response) };
-    // SAFETY: from gw_client_new, freed once.
-    unsafe { gw_client_free(client) };
+    let client = CConfig::for_url(&sim.base_url()).api_version(version).client();
+    let (status, response) = client.tokenize_p2pe(None, &p.ksn, &p.payload, p.iv.as_deref(), Some(&p.card_bin));
+    let detail = if status == GW_OK { response.get("sourceOfFunds.provided.card.number") } else { last_error_field() };
     (status, detail)
 }
 

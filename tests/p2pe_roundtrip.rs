@@ -22,10 +22,7 @@ fn masked(pan: &str) -> String {
 
 #[test]
 fn every_plaintext_iv_and_variant_through_the_library() {
-    let sims = [
-        (Variant::Data, sim()),
-        (Variant::Pin, start(sim_config().variant(Variant::Pin))),
-    ];
+    let sims = [(Variant::Data, sim()), (Variant::Pin, start(sim_config().variant(Variant::Pin)))];
     let cards = [(PAN, "VISA"), ("5413330089099130", "MASTERCARD"), ("374245455400126", "AMEX")];
     let mut round_trips = 0;
     for (variant, sim) in &sims {

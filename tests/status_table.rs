@@ -2,20 +2,15 @@
 //! its copies agree: the header's constants, `gw_status_name` /
 //! `gw_status_str`, the Python exception classes, the C++ test's list.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::ffi::CStr;
-use std::path::Path;
 
 use gw::error::Kind;
 use gw::ffi::status::{gw_status_name, gw_status_str};
 
-fn read(path: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).expect(path)
-}
-
-fn text(ptr: *const std::ffi::c_char) -> Option<String> {
-    // SAFETY: gw returns NULL or a static NUL-terminated string.
-    (!ptr.is_null()).then(|| unsafe { CStr::from_ptr(ptr) }.to_str().unwrap().to_owned())
+fn read_file(path: &str) -> String {
+    std::fs::read_to_string(common::root().join(path)).expect(path)
 }
 
 /// The table's rows: C name → number, `GW_OK` included.
@@ -42,7 +37,7 @@ fn kinds_are_numbered_in_order_and_round_trip() {
 
 #[test]
 fn the_header_defines_each_status_with_its_number_and_a_doc() {
-    let header = read("include/gw.h");
+    let header = read_file("include/gw.h");
     let lines: Vec<&str> = header.lines().collect();
     let mut defined = BTreeMap::new();
     for (i, line) in lines.iter().enumerate() {
@@ -60,17 +55,17 @@ fn the_header_defines_each_status_with_its_number_and_a_doc() {
 #[test]
 fn status_name_and_str_come_from_the_table() {
     for kind in Kind::ALL {
-        assert_eq!(text(gw_status_name(kind.status())).as_deref(), kind.name().to_str().ok());
-        assert_eq!(text(gw_status_str(kind.status())).as_deref(), Some(kind.describe()));
+        assert_eq!(common::read(gw_status_name(kind.status())).as_deref(), kind.name().to_str().ok());
+        assert_eq!(common::read(gw_status_str(kind.status())).as_deref(), Some(kind.describe()));
     }
     let past = Kind::ALL.len() as u32 + 1;
-    assert_eq!(text(gw_status_name(past)), None);
-    assert_eq!(text(gw_status_str(past)).as_deref(), Some("unknown status"));
+    assert_eq!(common::read(gw_status_name(past)), None);
+    assert_eq!(common::read(gw_status_str(past)).as_deref(), Some("unknown status"));
 }
 
 #[test]
 fn the_python_exception_classes_cover_the_table() {
-    let errors = read("bindings/python/src/gw/errors.py");
+    let errors = read_file("bindings/python/src/gw/errors.py");
     let mapping = &errors[errors.find("CLASS_BY_NAME: Dict").expect("CLASS_BY_NAME")..];
     let mapping = &mapping[..mapping.find('}').unwrap()];
     let names: Vec<&str> = mapping.split('"').skip(1).step_by(2).collect();
@@ -83,7 +78,7 @@ fn the_python_exception_classes_cover_the_table() {
 
 #[test]
 fn the_cpp_test_lists_the_table() {
-    let test = read("bindings/cpp/test_gw.cpp");
+    let test = read_file("bindings/cpp/test_gw.cpp");
     let names: Vec<&str> = test.split("STATUS(").skip(1).filter_map(|rest| rest.split(')').next()).collect();
     let names: Vec<&str> = names.into_iter().filter(|name| is_status_name(name)).collect();
     let mut expected: Vec<(u32, String)> = table().into_iter().map(|(name, number)| (number, name)).collect();

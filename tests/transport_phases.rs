@@ -130,12 +130,15 @@ fn each_phase_has_its_status_and_attempt_count() {
     assert_eq!((status, attempts), (GW_ERR_CONNECT, 2), "tls: {}", last_error());
     assert!(last_error().contains("TLS handshake") && last_error().contains("not sent"), "{}", last_error());
 
-    // Receive: the server reads the request and closes: in doubt, final.
+    // Receive: the server reads the request and closes: in doubt. A
+    // CREATE_SESSION has no second effect, so it is made again (the policy
+    // table, docs/production.md "Retries"; tests/retry_policy.rs has the
+    // TOKENIZE without a token that stays at one attempt).
     let (addr, _) = server(|mut stream, _| {
         read_request(&mut stream);
     });
     let (status, attempts) = call_once(&format!("http://{addr}"), 1);
-    assert_eq!((status, attempts), (GW_ERR_IO, 1), "receive: {}", last_error());
+    assert_eq!((status, attempts), (GW_ERR_IO, 2), "receive: {}", last_error());
     assert!(last_error().contains("may have been processed"), "{}", last_error());
 
     // Receive: the answer stops half-way.
@@ -144,7 +147,7 @@ fn each_phase_has_its_status_and_attempt_count() {
         let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nresult=SUC");
     });
     let (status, attempts) = call_once(&format!("http://{addr}"), 1);
-    assert_eq!((status, attempts), (GW_ERR_IO, 1), "truncated: {}", last_error());
+    assert_eq!((status, attempts), (GW_ERR_IO, 2), "truncated: {}", last_error());
 }
 
 #[test]
@@ -384,9 +387,8 @@ impl Drop for Nginx {
     /// SIGTERM, not SIGKILL: the master then stops its worker, which a
     /// killed master would leave running.
     fn drop(&mut self) {
-        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
-        // SAFETY: kill(2) on our own child, not yet waited for (so the pid is not reused).
-        unsafe { libc::kill(pid, libc::SIGTERM) };
+        // kill(1) on our own child, not yet waited for (so the pid is not reused).
+        let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         let _ = self.child.wait();
     }
 }

@@ -7,9 +7,9 @@
 
 mod common;
 
+use common::*;
 use gw::config::LogLevel;
 use gw::{Client, Config, Kind};
-use common::*;
 
 const PROXY_USER: &str = "till7";
 const PROXY_PASSWORD: &str = "Pr0xy-s3cret-n0t-logged";

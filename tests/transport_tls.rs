@@ -15,13 +15,7 @@ use gw::{Client, Config, Kind, Trust};
 /// A C configuration for the sim, trusting its CA, with `auth` applied
 /// (no password: the certificate tests choose their authentication).
 fn c_config(sim: &TlsSim, auth: impl FnOnce(*mut gw_config) -> gw_status) -> CConfig {
-    let config = CConfig::new();
-    // SAFETY: a live config and valid C strings.
-    unsafe {
-        assert_eq!(gw_config_set_base_url(config.0, c(&sim.base_url()).as_ptr()), GW_OK);
-        assert_eq!(gw_config_set_merchant(config.0, c(MERCHANT).as_ptr()), GW_OK);
-    }
-    let config = config.ca_bundle(&sim.ca_file).timeout(TIMEOUT);
+    let config = CConfig::new().base_url(&sim.base_url()).merchant(MERCHANT).ca_bundle(&sim.ca_file).timeout(TIMEOUT);
     assert_eq!(auth(config.0), GW_OK, "{}", last_error());
     config
 }

@@ -28,8 +28,11 @@ use gw::config::{LogLevel, LogSink};
 use gw::ffi::client::{gw_client, gw_client_free, gw_client_new, gw_create_session, gw_execute, gw_tokenize_p2pe};
 use gw::ffi::config::*;
 use gw::ffi::error::{gw_last_error, gw_last_error_field};
-use gw::ffi::request::{gw_request, gw_request_free, gw_request_new, gw_request_set};
-use gw::ffi::response::{gw_response, gw_response_free, gw_response_get, gw_response_http_status};
+use gw::ffi::request::{gw_request, gw_request_free, gw_request_new, gw_request_set, gw_request_tokenize_p2pe};
+use gw::ffi::response::{
+    gw_response, gw_response_field, gw_response_free, gw_response_get, gw_response_http_status, gw_response_len,
+    gw_response_result,
+};
 use gw::ffi::status::{gw_status, GW_OK};
 use gw::{Config, Operation, P2peCard, Request};
 
@@ -249,6 +252,21 @@ pub fn ptr_or_null(text: &Option<CString>) -> *const c_char {
     text.as_ref().map_or(ptr::null(), |text| text.as_ptr())
 }
 
+/// The C strings of the P2PE arguments (token, KSN, payload, IV, card BIN),
+/// alive as long as this value.
+struct P2peStrings([Option<CString>; 5]);
+
+impl P2peStrings {
+    fn new(token: Option<&str>, ksn: &str, payload: &str, iv: Option<&str>, card_bin: Option<&str>) -> P2peStrings {
+        P2peStrings([c_opt(token), Some(c(ksn)), Some(c(payload)), c_opt(iv), c_opt(card_bin)])
+    }
+
+    /// The five pointers in argument order, NULL for None.
+    fn pointers(&self) -> [*const c_char; 5] {
+        self.0.each_ref().map(ptr_or_null)
+    }
+}
+
 /// Copies a C string the library returned (NULL is None).
 pub fn read(ptr: *const c_char) -> Option<String> {
     // SAFETY: the library returns NULL or a NUL-terminated string it keeps
@@ -279,29 +297,34 @@ impl CConfig {
     /// The C twin of [`config`]: `base_url`, `MERCHANT` / `PASSWORD`,
     /// `TIMEOUT`, no retries.
     pub fn for_url(base_url: &str) -> CConfig {
-        let config = CConfig::new();
-        // SAFETY: a live config and valid C strings, which gw copies.
-        unsafe {
-            config.check(gw_config_set_base_url(config.0, c(base_url).as_ptr()));
-            config.check(gw_config_set_merchant(config.0, c(MERCHANT).as_ptr()));
-        }
-        config.password(PASSWORD).timeout(TIMEOUT).retries(0)
+        CConfig::new().base_url(base_url).merchant(MERCHANT).password(PASSWORD).timeout(TIMEOUT).retries(0)
     }
 
     fn check(&self, status: gw_status) {
         assert_eq!(status, GW_OK, "{}", last_error());
     }
 
-    pub fn password(self, password: &str) -> CConfig {
+    /// Applies a string setter of the C API, which must succeed.
+    fn set_str(self, setter: unsafe extern "C" fn(*mut gw_config, *const c_char) -> gw_status, value: &str) -> CConfig {
         // SAFETY: a live config and a valid C string, which gw copies.
-        self.check(unsafe { gw_config_set_api_password(self.0, c(password).as_ptr()) });
+        self.check(unsafe { setter(self.0, c(value).as_ptr()) });
         self
     }
 
+    pub fn base_url(self, url: &str) -> CConfig {
+        self.set_str(gw_config_set_base_url, url)
+    }
+
+    pub fn merchant(self, merchant: &str) -> CConfig {
+        self.set_str(gw_config_set_merchant, merchant)
+    }
+
+    pub fn password(self, password: &str) -> CConfig {
+        self.set_str(gw_config_set_api_password, password)
+    }
+
     pub fn ca_bundle(self, path: &str) -> CConfig {
-        // SAFETY: a live config and a valid C string, which gw copies.
-        self.check(unsafe { gw_config_set_ca_bundle(self.0, c(path).as_ptr()) });
-        self
+        self.set_str(gw_config_set_ca_bundle, path)
     }
 
     /// Sets both the connect timeout and the call timeout.
@@ -380,21 +403,12 @@ impl CClient {
         iv: Option<&str>,
         card_bin: Option<&str>,
     ) -> (gw_status, CResponse) {
-        let (token, ksn, payload, iv, bin) = (c_opt(token), c(ksn), c(payload), c_opt(iv), c_opt(card_bin));
+        let strings = P2peStrings::new(token, ksn, payload, iv, card_bin);
+        let [token, ksn, payload, iv, bin] = strings.pointers();
         let mut out = ptr::null_mut();
         // SAFETY: a live client, C strings (or NULL where allowed) alive for
         // the call, and a writable out pointer.
-        let status = unsafe {
-            gw_tokenize_p2pe(
-                self.0,
-                ptr_or_null(&token),
-                ksn.as_ptr(),
-                payload.as_ptr(),
-                ptr_or_null(&iv),
-                ptr_or_null(&bin),
-                &mut out,
-            )
-        };
+        let status = unsafe { gw_tokenize_p2pe(self.0, token, ksn, payload, iv, bin, &mut out) };
         (status, CResponse(out))
     }
 
@@ -414,7 +428,7 @@ impl Drop for CClient {
     }
 }
 
-/// A `gw_request`, freed on drop.
+/// A `gw_request` (or NULL), freed on drop.
 pub struct CRequest(pub *mut gw_request);
 
 impl CRequest {
@@ -427,6 +441,26 @@ impl CRequest {
         CRequest(request)
     }
 
+    /// `gw_request_tokenize_p2pe` (None is passed as NULL): its status and
+    /// the request, NULL on failure. `*out` starts non-NULL, so a failure
+    /// that leaves it set panics here.
+    pub fn tokenize_p2pe(
+        token: Option<&str>,
+        ksn: &str,
+        payload: &str,
+        iv: Option<&str>,
+        card_bin: Option<&str>,
+    ) -> (gw_status, CRequest) {
+        let strings = P2peStrings::new(token, ksn, payload, iv, card_bin);
+        let [token, ksn, payload, iv, bin] = strings.pointers();
+        let mut out = ptr::NonNull::<gw_request>::dangling().as_ptr();
+        // SAFETY: C strings (or NULL where allowed) alive for the call, and a
+        // writable out pointer.
+        let status = unsafe { gw_request_tokenize_p2pe(token, ksn, payload, iv, bin, &mut out) };
+        assert!(status == GW_OK || out.is_null(), "status {status} left *out set");
+        (status, CRequest(out))
+    }
+
     /// `gw_request_set`: its status.
     pub fn set(&self, name: &str, value: &str) -> gw_status {
         // SAFETY: a live request and valid C strings, which gw copies.
@@ -436,7 +470,7 @@ impl CRequest {
 
 impl Drop for CRequest {
     fn drop(&mut self) {
-        // SAFETY: from gw_request_new, freed once.
+        // SAFETY: NULL or from gw_request_new / gw_request_tokenize_p2pe, freed once.
         unsafe { gw_request_free(self.0) }
     }
 }
@@ -461,6 +495,29 @@ impl CResponse {
     pub fn http_status(&self) -> u16 {
         // SAFETY: a live response or NULL.
         unsafe { gw_response_http_status(self.0) }
+    }
+
+    /// `gw_response_result`, copied.
+    pub fn result(&self) -> Option<String> {
+        assert!(!self.is_null(), "no response to read the result from");
+        // SAFETY: a live response.
+        read(unsafe { gw_response_result(self.0) })
+    }
+
+    /// `gw_response_len`.
+    pub fn len(&self) -> usize {
+        // SAFETY: a live response or NULL.
+        unsafe { gw_response_len(self.0) }
+    }
+
+    /// `gw_response_field(index)`: the status and the name and value
+    /// (copied; None where gw left or reset the out-parameter to NULL).
+    /// Both out-parameters start non-NULL, so None shows gw reset them.
+    pub fn field(&self, index: usize) -> (gw_status, Option<String>, Option<String>) {
+        let (mut name, mut value) = (c"stale".as_ptr(), c"stale".as_ptr());
+        // SAFETY: a live response (or NULL) and two writable out pointers.
+        let status = unsafe { gw_response_field(self.0, index, &mut name, &mut value) };
+        (status, read(name), read(value))
     }
 }
 

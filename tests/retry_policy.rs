@@ -1,0 +1,258 @@
+//! The retry policy (docs/production.md, "Retries") cell by cell, and the
+//! fault matrix: every gw-sim fault × CREATE_SESSION, TOKENIZE with a
+//! merchant's token and TOKENIZE without one × HTTP and HTTPS, through the C
+//! ABI. Each call ends in its documented status after its documented number
+//! of attempts, within the call's timeout plus one second; a call that made
+//! more than one attempt says so in its error.
+//!
+//! The cells run in parallel (each its own client), so the whole matrix takes
+//! about as long as its slowest cell, about a second.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{execute_c, last_error, p2pe_fields, CConfig, Log, TlsSim};
+use gw::config::LogLevel;
+use gw::Kind;
+
+/// Retries configured in every cell: a retried cell makes 3 attempts.
+const RETRIES: u32 = 2;
+/// The call timeout of a cell whose failures are quick: long enough for both
+/// waits (at most 0.3 s + 0.6 s) whatever the machine's load.
+const QUICK: u32 = 3000;
+/// The call timeout of a cell that waits for the timeout itself.
+const SHORT: u32 = 300;
+
+/// The three columns of the policy table.
+#[derive(Clone, Copy, Debug)]
+enum Call {
+    CreateSession,
+    /// TOKENIZE with the merchant's own `token`: create-or-update.
+    TokenizeWithToken,
+    /// TOKENIZE without `token`: the gateway generates one.
+    TokenizeNewToken,
+}
+
+const CALLS: [Call; 3] = [Call::CreateSession, Call::TokenizeWithToken, Call::TokenizeNewToken];
+
+/// One row: a gw-sim fault (or none), the call timeout, the status every
+/// column ends in (`None` for `GW_OK`), and the attempts per column.
+struct Row {
+    fault: &'static str,
+    timeout_ms: u32,
+    status: Option<Kind>,
+    attempts: [usize; 3],
+}
+
+const fn row(fault: &'static str, timeout_ms: u32, status: Option<Kind>, attempts: [usize; 3]) -> Row {
+    Row { fault, timeout_ms, status, attempts }
+}
+
+/// The documented matrix (docs/production.md, "What a failure looks like").
+const MATRIX: [Row; 15] = [
+    row("", QUICK, None, [1, 1, 1]),
+    row("delay,ms=100", QUICK, None, [1, 1, 1]),
+    // The answer never comes in time: the call's whole budget is spent, no
+    // retry fits, whatever the operation.
+    row("delay,ms=2000", SHORT, Some(Kind::Timeout), [1, 1, 1]),
+    row("silent", SHORT, Some(Kind::Timeout), [1, 1, 1]),
+    // The connection breaks after the request went out: in doubt. Repeated
+    // only where a repeat has no second effect.
+    row("reset", QUICK, Some(Kind::Io), [3, 3, 1]),
+    row("truncate", QUICK, Some(Kind::Io), [3, 3, 1]),
+    row("server-failed", QUICK, Some(Kind::Gateway), [3, 3, 1]),
+    // The gateway says it did not process the request: retried for all.
+    row("server-busy", QUICK, Some(Kind::Gateway), [3, 3, 3]),
+    row("busy-then-ok=1", QUICK, None, [2, 2, 2]),
+    row("busy-then-ok=2", QUICK, None, [3, 3, 3]),
+    // Answers that are not answers, and final results: never retried.
+    row("oversize", QUICK, Some(Kind::Protocol), [1, 1, 1]),
+    row("garbage", QUICK, Some(Kind::Protocol), [1, 1, 1]),
+    row("http500-html", QUICK, Some(Kind::Protocol), [1, 1, 1]),
+    row("result-pending", QUICK, Some(Kind::Pending), [1, 1, 1]),
+    row("result-unknown", QUICK, Some(Kind::UnknownResult), [1, 1, 1]),
+];
+
+/// A gateway to run the matrix against.
+struct Gateway {
+    base_url: String,
+    /// The CA file to trust (HTTPS), else `None`: the bundled roots.
+    ca_file: Option<String>,
+}
+
+/// What one call through the C ABI did.
+struct Outcome {
+    status: u32,
+    attempts: usize,
+    took: Duration,
+    message: String,
+}
+
+/// Makes one call of `call` to `gateway` with `correlation_id`, through the
+/// C ABI, with its own client; counts its attempts by their log lines.
+fn call_c(gateway: &Gateway, call: Call, correlation_id: &str, timeout_ms: u32) -> Outcome {
+    let log = Log::default();
+    let mut config = CConfig::for_url(&gateway.base_url)
+        .timeout(Duration::from_millis(u64::from(timeout_ms)))
+        .retries(RETRIES)
+        .log(&log);
+    if let Some(ca_file) = &gateway.ca_file {
+        config = config.ca_bundle(ca_file);
+    }
+    let client = config.client();
+    let card = common::terminal_card();
+    let id = [("correlationId", correlation_id)];
+    let (operation, fields) = match call {
+        Call::CreateSession => ("CREATE_SESSION", common::pairs(&id)),
+        Call::TokenizeWithToken => ("TOKENIZE", p2pe_fields(&card, &[id[0], ("token", "9876543210120008")])),
+        Call::TokenizeNewToken => ("TOKENIZE", p2pe_fields(&card, &id)),
+    };
+    let started = Instant::now();
+    let (status, _response) = execute_c(&client, operation, &fields);
+    let took = started.elapsed();
+    // The last error is only meaningful after a failure (a success keeps it).
+    let message = if status == 0 { String::new() } else { last_error() };
+    let attempts =
+        log.lines().iter().filter(|(level, line)| *level == LogLevel::Info && line.contains(" attempt ")).count();
+    Outcome { status, attempts, took, message }
+}
+
+/// Checks one cell; returns a line for the report, or the mismatch.
+fn check(
+    what: &str,
+    outcome: &Outcome,
+    status: Option<Kind>,
+    attempts: usize,
+    timeout_ms: u32,
+) -> Result<String, String> {
+    let expected = status.map_or(0, Kind::status);
+    let bound = Duration::from_millis(u64::from(timeout_ms)) + Duration::from_secs(1);
+    let line = format!(
+        "{what:<52} status {:>2} attempts {} {:>5} ms  {}",
+        outcome.status,
+        outcome.attempts,
+        outcome.took.as_millis(),
+        outcome.message
+    );
+    let says_attempts = outcome.message.contains(&format!("after {attempts} attempts over "));
+    if outcome.status != expected
+        || outcome.attempts != attempts
+        || outcome.took >= bound
+        || (expected != 0 && attempts > 1 && !says_attempts)
+        || (attempts == 1 && outcome.message.contains(" attempts over "))
+    {
+        return Err(format!("{line}\n    expected status {expected}, {attempts} attempt(s), under {bound:?}"));
+    }
+    Ok(line)
+}
+
+/// One cell of a matrix: its name, and the call that checks it.
+type Cell<'a> = (String, Box<dyn FnOnce() -> Result<String, String> + Send + 'a>);
+
+/// Cells run at once: enough that the matrix takes about a second, few
+/// enough that TLS handshakes on two loaded cores do not eat the waits.
+const WORKERS: usize = 12;
+
+/// Runs the cells on [`WORKERS`] threads, then fails listing every mismatch.
+fn run_all(cells: Vec<Cell<'_>>) {
+    let total = cells.len();
+    let queue = std::sync::Mutex::new(cells.into_iter());
+    let mut results: Vec<Result<String, String>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    while let Some((_, cell)) = {
+                        let next = queue.lock().unwrap().next();
+                        next
+                    } {
+                        done.push(cell());
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|worker| worker.join().expect("a cell panicked")).collect()
+    });
+    results.sort_by(|a, b| a.as_ref().unwrap_or_else(|e| e).cmp(b.as_ref().unwrap_or_else(|e| e)));
+    let lines: Vec<&str> = results.iter().map(|r| r.as_ref().unwrap_or_else(|e| e).as_str()).collect();
+    eprintln!("{}", lines.join("\n"));
+    let failed: Vec<&str> = results.iter().filter_map(|r| r.as_ref().err()).map(String::as_str).collect();
+    assert_eq!(results.len(), total);
+    assert!(failed.is_empty(), "{} of {total} cells differ:\n{}", failed.len(), failed.join("\n"));
+}
+
+#[test]
+fn every_fault_for_every_operation_over_http_and_https() {
+    let plain = common::sim();
+    let tls = TlsSim::start("retry-policy", common::sim_config());
+    let gateways = [
+        ("http", Gateway { base_url: plain.base_url(), ca_file: None }),
+        ("https", Gateway { base_url: tls.base_url(), ca_file: Some(tls.ca_file.clone()) }),
+    ];
+    let mut cells: Vec<Cell<'_>> = Vec::new();
+    for (scheme, gateway) in &gateways {
+        for row in &MATRIX {
+            for (column, call) in CALLS.into_iter().enumerate() {
+                let what = format!("{scheme} {call:?} {}", if row.fault.is_empty() { "no fault" } else { row.fault });
+                // The tag keeps busy-then-ok's per-correlationId counters apart.
+                let id = if row.fault.is_empty() {
+                    format!("matrix-{scheme}-{column}")
+                } else {
+                    format!("gw-sim:fault={},tag={scheme}{column}", row.fault)
+                };
+                cells.push((
+                    what.clone(),
+                    Box::new(move || {
+                        let outcome = call_c(gateway, call, &id, row.timeout_ms);
+                        check(&what, &outcome, row.status, row.attempts[column], row.timeout_ms)
+                    }),
+                ));
+            }
+        }
+    }
+    run_all(cells);
+}
+
+/// Runs `call` of every column against `base_url` (trusting only the bundled
+/// roots), expecting `status` after `attempts` per column.
+fn every_column(what: &str, base_url: &str, status: Kind, attempts: [usize; 3]) {
+    let cells = CALLS
+        .into_iter()
+        .enumerate()
+        .map(|(column, call)| -> Cell<'_> {
+            let name = format!("{what} {call:?}");
+            let gateway = Gateway { base_url: base_url.to_owned(), ca_file: None };
+            (
+                name.clone(),
+                Box::new(move || {
+                    let outcome = call_c(&gateway, call, "till-7-0042", QUICK);
+                    check(&name, &outcome, Some(status), attempts[column], QUICK)
+                }),
+            )
+        })
+        .collect();
+    run_all(cells);
+}
+
+/// Nothing was sent: every operation is retried.
+#[test]
+fn a_refused_connection_is_retried_for_every_operation() {
+    let closed = common::closed_port();
+    every_column("connect", &format!("http://127.0.0.1:{closed}"), Kind::Connect, [3, 3, 3]);
+}
+
+/// Nothing was sent: every operation is retried (issue 13, defect 4).
+#[test]
+fn a_host_that_does_not_resolve_is_retried_for_every_operation() {
+    every_column("resolve", "https://gw-retry-policy.invalid", Kind::Connect, [3, 3, 3]);
+}
+
+/// Nothing was sent, but the cause does not pass: never retried.
+#[test]
+fn an_untrusted_certificate_is_never_retried() {
+    // The client trusts only the bundled roots, not gw-sim's own CA.
+    let tls = common::start(common::sim_config().tls_generated());
+    every_column("tls", &tls.base_url(), Kind::Tls, [1, 1, 1]);
+}
