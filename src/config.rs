@@ -312,7 +312,8 @@ pub(crate) fn parse_base_url(url: &str) -> Result<(String, String)> {
         return Err(config_error(format!("base URL of {} bytes is longer than {MAX_URL_LEN}", url.len())));
     }
     let shown = shown(url);
-    let invalid = |why: &str| config_error(format!("base URL{shown} is not a valid URL ({why}): use https://HOST[:PORT]"));
+    let invalid =
+        |why: &str| config_error(format!("base URL{shown} is not a valid URL ({why}): use https://HOST[:PORT]"));
     // The URI parser accepts some bytes a URL must carry percent-encoded
     // (non-ASCII, `"{}` in the path); gw sends the path as given, so these
     // are refused rather than sent raw.
@@ -363,7 +364,8 @@ pub(crate) fn parse_base_url(url: &str) -> Result<(String, String)> {
 pub(crate) fn parse_proxy(url: &str, what: &str) -> Result<Proxy> {
     let expected = "expected http://[user:password@]host:port";
     let with_scheme = if url.contains("://") { url.to_owned() } else { format!("http://{url}") };
-    let uri = with_scheme.parse::<Uri>().map_err(|err| config_error(format!("{what} is invalid ({err}): {expected}")))?;
+    let uri =
+        with_scheme.parse::<Uri>().map_err(|err| config_error(format!("{what} is invalid ({err}): {expected}")))?;
     if uri.scheme_str() != Some("http") {
         return Err(config_error(format!("{what} must be an HTTP CONNECT proxy, http://[user:password@]host:port")));
     }
@@ -419,13 +421,16 @@ impl<'a> Authority<'a> {
             if host.is_empty() || !host.bytes().all(name_char) {
                 return None;
             }
-            let loopback = host.parse::<Ipv4Addr>().map_or(host.eq_ignore_ascii_case("localhost"), |ip| ip.is_loopback());
+            let loopback =
+                host.parse::<Ipv4Addr>().map_or(host.eq_ignore_ascii_case("localhost"), |ip| ip.is_loopback());
             (host, port, loopback)
         };
         let port = match port {
             None => None,
             // u16's parser also takes a leading `+`: digits only.
-            Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => Some(digits.parse().ok()?),
+            Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(digits.parse().ok()?)
+            }
             Some(_) => return None,
         };
         Some(Authority { userinfo, host, port, loopback })
