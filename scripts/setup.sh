@@ -41,6 +41,8 @@ if [ "$part" = test ]; then
   command -v wine64 >/dev/null || [ -x /usr/lib/wine/wine64 ] || need_apt+=(wine64)
   command -v cmake >/dev/null || need_apt+=(cmake)
   # --- end of the Windows tests' packages
+  # gw-sim's request inspector page is tested in headless chromium (sim/tests/inspector.rs).
+  command -v chromium >/dev/null || need_apt+=(chromium)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
