@@ -35,7 +35,7 @@ check_c_examples() {
   run quickstart "$@" "$dir/quickstart"
   expect "$out/quickstart.out" "^$SESSION$" "^$TOKEN$" '^card=VISA 476173xxxxxx0010$'
   run create_session "$@" "$dir/create_session"
-  expect "$out/create_session.out" "^$SESSION$" '^session\.version=[0-9A-F]{10}$' 'session\.updateStatus=NO_UPDATE' '^HTTP 200 in [0-9]+ ms'
+  expect "$out/create_session.out" "^$SESSION$" '^session\.version=[0-9a-f]{10}$' 'session\.updateStatus=NO_UPDATE' '^HTTP 200 in [0-9]+ ms'
   run tokenize_args "$@" "$dir/tokenize_p2pe" "$GW_P2PE_KSN" "$GW_P2PE_PAYLOAD" "$GW_P2PE_IV" "$GW_P2PE_CARD_BIN"
   expect "$out/tokenize_args.out" "^$TOKEN$" '^status=VALID$' '^card=VISA 476173xxxxxx0010$' '^correlationId=till-1/sale-1$'
   CORRELATION_ID=till-9/sale-77 run tokenize_file "$@" "$dir/tokenize_p2pe" "$work/mastercard.env"

@@ -45,6 +45,8 @@ if [ "$part" = test ]; then
   command -v wine64 >/dev/null || [ -x /usr/lib/wine/wine64 ] || need_apt+=(wine64)
   command -v cmake >/dev/null || need_apt+=(cmake)
   # --- end of the Windows tests' packages
+  # gw-sim's request inspector page is tested in headless chromium (sim/tests/inspector.rs).
+  command -v chromium >/dev/null || need_apt+=(chromium)
 fi
 if [ "$part" = bench ]; then
   [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)

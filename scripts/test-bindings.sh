@@ -33,8 +33,9 @@ work=$(mktemp -d)
 sim_pid=
 tls_pid=
 aes_pid=
+conc_sim_pid=
 cleanup() {
-  for pid in $sim_pid $tls_pid $aes_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  for pid in $sim_pid $tls_pid $aes_pid $conc_sim_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -168,17 +169,25 @@ step "Concurrency: one client, mixed calls from many threads (tests/c/concurrenc
 # GW_CONCURRENCY_CALLS=5000 scripts/test-bindings.sh. Resident memory may grow
 # by at most 8 MiB from warm-up to the end of the plain run.
 conc_calls=${GW_CONCURRENCY_CALLS:-300}
+# Each call names a token of its own (to see cross-talk): only a
+# Merchant-Supplied repository creates those, so this gw-sim is one.
+"$sim_bin" serve --merchant "$GW_MERCHANT" --password "$GW_API_PASSWORD" --token-strategy merchant --quiet \
+  >"$work/conc-sim.out" 2>"$work/conc-sim.err" &
+conc_sim_pid=$!
+for _ in $(seq 200); do [ -s "$work/conc-sim.out" ] && break; sleep 0.05; done
+conc_url=$(head -n 1 "$work/conc-sim.out")
+case $conc_url in http://127.0.0.1:*) ;; *) cat "$work/conc-sim.err"; fail "gw-sim --token-strategy merchant did not print its URL";; esac
 conc=$work/concurrency
 conc_flags=(-std=c99 -Wall -Wextra -Werror -pedantic -O1 -Iinclude tests/c/concurrency.c -L"$debug" -Wl,-rpath,"$debug" -lgw -pthread)
 gcc "${conc_flags[@]}" -o "$conc"
 gcc -g -fsanitize=address,undefined -fno-omit-frame-pointer "${conc_flags[@]}" -o "$conc-asan"
-"$conc" 16 "$conc_calls" 8192 >"$work/conc.out" 2>"$work/conc.err" || { cat "$work/conc.out" "$work/conc.err"; fail "concurrency"; }
+GW_BASE_URL=$conc_url "$conc" 16 "$conc_calls" 8192 >"$work/conc.out" 2>"$work/conc.err" || { cat "$work/conc.out" "$work/conc.err"; fail "concurrency"; }
 expect "$work/conc.out" "^16 threads x $conc_calls calls: 0 failed, 0 cross-talk$"
-ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+GW_BASE_URL=$conc_url ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   "$conc-asan" 16 100 1048576 >"$work/conc-asan.out" 2>"$work/conc-asan.err" \
   || { cat "$work/conc-asan.out" "$work/conc-asan.err"; fail "concurrency under ASan"; }
 expect "$work/conc-asan.out" '^16 threads x 100 calls: 0 failed, 0 cross-talk$'
-vg conc-concurrency "$conc" 4 50 1048576 >"$work/conc-vg.out" || { cat "$valgrind_log/conc-concurrency.vg"; fail "valgrind: concurrency"; }
+GW_BASE_URL=$conc_url vg conc-concurrency "$conc" 4 50 1048576 >"$work/conc-vg.out" || { cat "$valgrind_log/conc-concurrency.vg"; fail "valgrind: concurrency"; }
 expect "$work/conc-vg.out" '^4 threads x 50 calls: 0 failed, 0 cross-talk$'
 no_secrets "$work"/conc*.out "$work"/conc*.err
 echo "ok: concurrency: $(head -n 1 "$work/conc.out"); $(tail -n 1 "$work/conc.out"); ASan 16 x 100 and valgrind 4 x 50 ($(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$valgrind_log/conc-concurrency.vg") errors) clean"

@@ -7,6 +7,7 @@
 //! appears in a message or a `Debug` string.
 
 use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Kind, Result};
 use crate::rules::{self, Operation};
+use ureq::http::Uri;
 use ureq::Proxy;
 
 /// The NVP API version used when none is set.
@@ -128,10 +130,9 @@ impl Config {
     /// required; plain `http` is accepted only for a loopback host (a local
     /// gw-sim), so that a password never crosses a network in clear.
     pub fn set_base_url(&mut self, url: &str) -> Result<()> {
-        let base = parse_base_url(url)?;
-        let host = base.host_str().unwrap_or_default();
-        self.gateway_host = Some(base.port().map_or_else(|| host.to_owned(), |port| format!("{host}:{port}")));
-        self.base_url = Some(base.as_str().trim_end_matches('/').to_owned());
+        let (base, host_port) = parse_base_url(url)?;
+        self.gateway_host = Some(host_port);
+        self.base_url = Some(base);
         Ok(())
     }
 
@@ -299,74 +300,140 @@ fn shown(url: &str) -> String {
     }
 }
 
-/// The base URL, parsed by the WHATWG URL parser (the `url` crate): `https`
-/// to any host, `http` to a loopback host only, no credentials, query or
-/// fragment. The parsed URL is the one fact the client and the transport
-/// take the host, port and path from.
-pub(crate) fn parse_base_url(url: &str) -> Result<url::Url> {
+/// The base URL, parsed by the `http` crate's URI parser (the one ureq
+/// sends with) plus the checks of [`Authority::parse`]: `https` to any host,
+/// `http` to a loopback host only, no credentials, query or fragment.
+/// Returns the normalised URL (scheme and host lower-case, no default port,
+/// no trailing `/`) and `host[:port]`, the one fact the client and the
+/// transport take the host, port and path from.
+pub(crate) fn parse_base_url(url: &str) -> Result<(String, String)> {
     // Refused before any message repeats it: a megabyte of URL is no URL.
     if url.len() > MAX_URL_LEN {
         return Err(config_error(format!("base URL of {} bytes is longer than {MAX_URL_LEN}", url.len())));
     }
     let shown = shown(url);
-    let parsed = url::Url::parse(url.trim_end_matches('/'))
-        .map_err(|err| config_error(format!("base URL{shown} is not a valid URL ({err}): use https://HOST[:PORT]")))?;
-    if !parsed.username().is_empty() || parsed.password().is_some() {
+    let invalid =
+        |why: &str| config_error(format!("base URL{shown} is not a valid URL ({why}): use https://HOST[:PORT]"));
+    // The URI parser accepts some bytes a URL must carry percent-encoded
+    // (non-ASCII, `"{}` in the path); gw sends the path as given, so these
+    // are refused rather than sent raw.
+    if !url.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b'{' | b'}' | b'\\' | b'^' | b'`' | b'|')) {
+        return Err(invalid("only printable ASCII is allowed; percent-encode the rest"));
+    }
+    // The URI parser drops a fragment without a word; a query is refused
+    // too (gw appends its own path), so both are checked on the text.
+    if url.contains(['?', '#']) {
+        return Err(config_error(format!(
+            "base URL{shown} must be scheme://host[:port][/path], without query or fragment"
+        )));
+    }
+    let uri = url.trim_end_matches('/').parse::<Uri>().map_err(|err| invalid(&err.to_string()))?;
+    let authority = match uri.authority() {
+        Some(authority) => Authority::parse(authority.as_str()).ok_or_else(|| invalid("bad host or port"))?,
+        None => return Err(config_error(format!("base URL{shown} has no host: use https://HOST[:PORT]"))),
+    };
+    if authority.userinfo {
         return Err(config_error(
             "the base URL must not carry credentials (user:password@): the API password is set with gw_config_set_api_password"
                 .to_owned(),
         ));
     }
-    let host = match parsed.host() {
-        Some(host) if !host.to_string().is_empty() => host,
-        _ => return Err(config_error(format!("base URL{shown} has no host: use https://HOST[:PORT]"))),
-    };
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(config_error(format!(
-            "base URL{shown} must be scheme://host[:port][/path], without query or fragment"
-        )));
-    }
-    match parsed.scheme() {
-        "https" => {}
-        "http" if is_loopback(&host) => {}
-        "http" => {
+    // The parser lower-cases the two standard schemes; any other is refused.
+    let (scheme, default_port) = match uri.scheme_str() {
+        Some("https") => ("https", 443),
+        Some("http") if authority.loopback => ("http", 80),
+        Some("http") => {
             return Err(config_error(format!("base URL{shown} uses plain http to a non-loopback host: use https")))
         }
-        scheme => return Err(config_error(format!("base URL{shown} has scheme '{scheme}': use https"))),
-    }
-    Ok(parsed)
+        Some(scheme) => return Err(config_error(format!("base URL{shown} has scheme '{scheme}': use https"))),
+        None => return Err(invalid("no scheme")),
+    };
+    let host = authority.host.to_ascii_lowercase();
+    let host_port = match authority.port {
+        Some(port) if port != default_port => format!("{host}:{port}"),
+        _ => host,
+    };
+    let base = format!("{scheme}://{host_port}{}", uri.path().trim_end_matches('/'));
+    Ok((base, host_port))
 }
 
 /// A proxy URL as gw accepts it: `http://[user:password@]host[:port]`
-/// (`http://` may be left out; port 80 when none), checked by the URL parser
-/// before ureq sees it. The message never repeats the URL, which may hold
-/// credentials.
+/// (`http://` may be left out; port 80 when none), checked by the URI
+/// parser and [`Authority::parse`] before ureq sees it. The message never
+/// repeats the URL, which may hold credentials.
 pub(crate) fn parse_proxy(url: &str, what: &str) -> Result<Proxy> {
     let expected = "expected http://[user:password@]host:port";
     let with_scheme = if url.contains("://") { url.to_owned() } else { format!("http://{url}") };
-    let parsed =
-        url::Url::parse(&with_scheme).map_err(|err| config_error(format!("{what} is invalid ({err}): {expected}")))?;
-    if parsed.scheme() != "http" {
+    let uri =
+        with_scheme.parse::<Uri>().map_err(|err| config_error(format!("{what} is invalid ({err}): {expected}")))?;
+    if uri.scheme_str() != Some("http") {
         return Err(config_error(format!("{what} must be an HTTP CONNECT proxy, http://[user:password@]host:port")));
     }
-    let host = parsed.host_str().filter(|host| !host.is_empty());
-    if host.is_none() || parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() {
+    let authority = uri.authority().and_then(|authority| Authority::parse(authority.as_str()));
+    // A fragment is dropped by the URI parser without a word: checked on the text.
+    let Some(authority) = authority.filter(|_| uri.path() == "/" && !with_scheme.contains(['?', '#'])) else {
         return Err(config_error(format!("{what} is invalid: {expected}, without path, query or fragment")));
-    }
-    // The parser has checked and normalised every part; ureq decodes the
-    // percent-encoded credentials from this form.
-    let proxy = Proxy::new(parsed.as_str()).map_err(|_| config_error(format!("{what} is invalid: {expected}")))?;
-    if Some(proxy.host()) != host || Some(proxy.port()) != parsed.port_or_known_default() {
+    };
+    // ureq parses the same text with the same parser and percent-decodes
+    // the credentials; its host and port must be the ones checked here.
+    let proxy = Proxy::new(&with_scheme).map_err(|_| config_error(format!("{what} is invalid: {expected}")))?;
+    if !proxy.host().eq_ignore_ascii_case(authority.host) || proxy.port() != authority.port.unwrap_or(80) {
         return Err(config_error(format!("{what} is invalid: {expected}")));
     }
     Ok(proxy)
 }
 
-fn is_loopback(host: &url::Host<&str>) -> bool {
-    match host {
-        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
+/// The authority of a URL, `[user:password@]host[:port]`, as gw accepts it.
+struct Authority<'a> {
+    /// A `user[:password]@` part is present.
+    userinfo: bool,
+    /// The host as written: a name, an IPv4 address or a bracketed IPv6 address.
+    host: &'a str,
+    port: Option<u16>,
+    /// `localhost`, `127.0.0.0/8` or `::1`: plain http may go there.
+    loopback: bool,
+}
+
+impl<'a> Authority<'a> {
+    /// Splits an authority that `http::Uri` has accepted, refusing what that
+    /// parser lets through because it reads an authority leniently for
+    /// servers: a port that is not a number (`host:notaport`, `host:99999`,
+    /// `host:+80`) reads as no port, where the call would go to the default
+    /// port; text after an IPv6 literal (`[::1]evil.example.com`) reads as
+    /// host `[::1]`, a loopback host that plain http may reach; and a host
+    /// may hold characters no DNS name has.
+    fn parse(authority: &'a str) -> Option<Authority<'a>> {
+        let (userinfo, host_port) = match authority.rsplit_once('@') {
+            Some((_, host_port)) => (true, host_port),
+            None => (false, authority),
+        };
+        let (host, port, loopback) = if let Some(rest) = host_port.strip_prefix('[') {
+            let (literal, after) = rest.split_once(']')?;
+            let ip = literal.parse::<Ipv6Addr>().ok()?;
+            let port = if after.is_empty() { None } else { Some(after.strip_prefix(':')?) };
+            (&host_port[..literal.len() + 2], port, ip.is_loopback())
+        } else {
+            let (host, port) = match host_port.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (host_port, None),
+            };
+            let name_char = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_');
+            if host.is_empty() || !host.bytes().all(name_char) {
+                return None;
+            }
+            let loopback =
+                host.parse::<Ipv4Addr>().map_or(host.eq_ignore_ascii_case("localhost"), |ip| ip.is_loopback());
+            (host, port, loopback)
+        };
+        let port = match port {
+            None => None,
+            // u16's parser also takes a leading `+`: digits only.
+            Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(digits.parse().ok()?)
+            }
+            Some(_) => return None,
+        };
+        Some(Authority { userinfo, host, port, loopback })
     }
 }
 
@@ -453,6 +520,36 @@ mod tests {
             (proxy.host(), proxy.port(), proxy.username(), proxy.password()),
             ("[::1]", 3128, Some("us@er"), Some("p:ss"))
         );
+    }
+
+    /// What `http::Uri` accepts but a URL may not hold (see `Authority::parse`).
+    #[test]
+    fn what_the_uri_parser_lets_through_is_refused() {
+        for bad in [
+            "https://host:+443",
+            "https://host:",
+            "https://host:4x3",
+            "https://[::1]x",
+            "https://[::1]:",
+            "https://[not-ip]",
+            "https://ho!st",
+            "https://host/#fragment",
+            "https://host/?",
+            "https://host/a\"b",
+            "https://host/\u{e9}",
+        ] {
+            assert!(parse_base_url(bad).is_err(), "{bad} accepted");
+        }
+        for bad in ["http://proxy:+3128", "http://proxy:3128#x", "http://proxy:3128?", "http://[::1]x:3128"] {
+            assert!(parse_proxy(bad, "x").is_err(), "{bad} accepted");
+        }
+        // Normalised as before: scheme and host lower-case, default port dropped.
+        let (base, host) = parse_base_url("HTTPS://Gateway.Example:443/Base//").unwrap();
+        assert_eq!((base.as_str(), host.as_str()), ("https://gateway.example/Base", "gateway.example"));
+        let (base, host) = parse_base_url("http://[::1]:80").unwrap();
+        assert_eq!((base.as_str(), host.as_str()), ("http://[::1]", "[::1]"));
+        assert!(parse_base_url("http://127.8.9.10:8080").is_ok());
+        assert!(parse_base_url("http://[::2]:8080").is_err(), "plain http to a non-loopback IPv6 host");
     }
 
     #[test]

@@ -451,6 +451,9 @@ pub fn check_request(
         };
         return Err(FieldError::new(rule.name, ValidationType::Missing, rule_text));
     }
+    if completeness == Completeness::Complete {
+        check_cross_fields(op, fields, None)?;
+    }
     Ok(())
 }
 
@@ -678,6 +681,81 @@ static TOKENIZE: &[FieldRule] = &[
     field("transaction.currency", UpperAlpha, 3, 3, Optional),
     field("verificationStrategy", Enumeration(&["ACQUIRER", "BASIC", "NONE"]), 0, ANY_LENGTH, Optional),
 ];
+
+// ---------------------------------------------------------------------------
+// Cross-field rules: requirements the reference states in prose rather than
+// in one field's row. Kept apart from the table; `check_request` applies them
+// to a complete request after the rows.
+
+/// The fields of the ACH group, all required for `sourceOfFunds.type=ACH`.
+const ACH_FIELDS: [&str; 5] = [
+    "sourceOfFunds.provided.ach.accountType",
+    "sourceOfFunds.provided.ach.bankAccountHolder",
+    "sourceOfFunds.provided.ach.bankAccountNumber",
+    "sourceOfFunds.provided.ach.routingNumber",
+    "sourceOfFunds.provided.ach.secCode",
+];
+
+/// Checks the reference's cross-field requirements of a complete TOKENIZE
+/// request (`tokenize.nvp-v50.txt`):
+///
+/// - `sourceOfFunds.type=ACH`: every field of `sourceOfFunds.provided.ach`
+///   (line 99: "you must provide values for all fields within this parameter group");
+/// - `sourceOfFunds.type=GIFT_CARD`: the gift card's number (lines 224, 317-319);
+/// - verification BASIC or ACQUIRER of provided card details: the card
+///   expiry group (line 341);
+/// - verification ACQUIRER: `transaction.currency`, the currency of the
+///   acquirer's verification (lines 328-332: "Not required for basic verification").
+///
+/// `verification` is the strategy in force when the request names none (the
+/// merchant profile's default, which only the gateway knows): `None` checks
+/// by the request's `verificationStrategy` alone. Other operations have no
+/// cross-field rules.
+pub fn check_cross_fields(
+    op: Operation,
+    fields: &[(String, String)],
+    verification: Option<&str>,
+) -> Result<(), FieldError> {
+    if op != Operation::Tokenize {
+        return Ok(());
+    }
+    let value = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    let missing =
+        |name: &str, why: &str| Err(FieldError::new(name, ValidationType::Missing, format!("is required {why}")));
+    let source_type = value("sourceOfFunds.type");
+    match source_type {
+        Some("ACH") => {
+            if let Some(name) = ACH_FIELDS.iter().find(|name| value(name).is_none()) {
+                return missing(name, "when sourceOfFunds.type is ACH (every field of sourceOfFunds.provided.ach)");
+            }
+        }
+        Some("GIFT_CARD") if value("sourceOfFunds.provided.giftCard.number").is_none() => {
+            return missing("sourceOfFunds.provided.giftCard.number", "when sourceOfFunds.type is GIFT_CARD");
+        }
+        _ => {}
+    }
+    let strategy = value("verificationStrategy").or(verification);
+    let provides_card = fields
+        .iter()
+        .any(|(n, _)| n == "sourceOfFunds.provided.card.number" || n.starts_with("sourceOfFunds.provided.card.p2pe."));
+    if source_type == Some("CARD")
+        && provides_card
+        && matches!(strategy, Some("BASIC" | "ACQUIRER"))
+        && value("sourceOfFunds.provided.card.expiry.month").is_none()
+    {
+        return missing(
+            "sourceOfFunds.provided.card.expiry.month",
+            "when the verification strategy is BASIC or ACQUIRER (the card expiry group)",
+        );
+    }
+    if strategy == Some("ACQUIRER") && value("transaction.currency").is_none() {
+        return missing(
+            "transaction.currency",
+            "when the verification strategy is ACQUIRER (the verification's currency)",
+        );
+    }
+    Ok(())
+}
 
 /// The `error.*` fields of every answer (the reference's "Errors" section).
 pub static ERROR_FIELDS: &[NamedField] = &[

@@ -30,9 +30,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::crypto::CryptoProvider;
+use rustls::crypto::{CryptoProvider, GetRandomFailed, KeyProvider, SecureRandom, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::sign::CertifiedKey;
+use rustls::sign::SigningKey;
+use rustls::SignatureScheme;
 use rustls::{AlertDescription, CertificateError, ClientConfig, RootCertStore};
 use ureq::http::Uri;
 use ureq::tls::{Certificate, PemItem};
@@ -501,12 +503,99 @@ fn read_client_certificate(
     Ok((chain_der, key_der))
 }
 
+/// rustls' ring provider without ChaCha20-Poly1305, which keeps about 80 KB
+/// of code out of the library (issue 9, footprint): every TLS 1.3 server
+/// must offer `TLS_AES_128_GCM_SHA256` (RFC 8446, 9.1), and TLS 1.2
+/// servers, a gateway's included, offer ECDHE with AES-GCM. Everything
+/// else is `rustls::crypto::ring::default_provider()`'s, written out here:
+/// any call to that function keeps the ChaCha20 suites (and their code)
+/// linked, even when its list is replaced.
+fn crypto_provider() -> CryptoProvider {
+    use rustls::crypto::ring::cipher_suite::{
+        TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    };
+    CryptoProvider {
+        // rustls' default order, without ChaCha20-Poly1305.
+        cipher_suites: vec![
+            TLS13_AES_256_GCM_SHA384,
+            TLS13_AES_128_GCM_SHA256,
+            TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        ],
+        kx_groups: rustls::crypto::ring::DEFAULT_KX_GROUPS.to_vec(),
+        signature_verification_algorithms: SIGNATURE_ALGORITHMS,
+        secure_random: &Ring,
+        key_provider: &Ring,
+    }
+}
+
+/// The signature algorithms `default_provider()` verifies with (rustls
+/// 0.23's `SUPPORTED_SIG_ALGS`, which is private), in its order.
+static SIGNATURE_ALGORITHMS: WebPkiSupportedAlgorithms = {
+    use webpki::ring as alg;
+    WebPkiSupportedAlgorithms {
+        all: &[
+            alg::ECDSA_P256_SHA256,
+            alg::ECDSA_P256_SHA384,
+            alg::ECDSA_P384_SHA256,
+            alg::ECDSA_P384_SHA384,
+            alg::ED25519,
+            alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+            alg::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+            alg::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+            alg::RSA_PKCS1_2048_8192_SHA256,
+            alg::RSA_PKCS1_2048_8192_SHA384,
+            alg::RSA_PKCS1_2048_8192_SHA512,
+            alg::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
+            alg::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
+            alg::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
+        ],
+        mapping: &[
+            // For TLS 1.2 the curve is not fixed by the scheme; for TLS 1.3 it is.
+            (SignatureScheme::ECDSA_NISTP384_SHA384, &[alg::ECDSA_P384_SHA384, alg::ECDSA_P256_SHA384]),
+            (SignatureScheme::ECDSA_NISTP256_SHA256, &[alg::ECDSA_P256_SHA256, alg::ECDSA_P384_SHA256]),
+            (SignatureScheme::ED25519, &[alg::ED25519]),
+            (SignatureScheme::RSA_PSS_SHA512, &[alg::RSA_PSS_2048_8192_SHA512_LEGACY_KEY]),
+            (SignatureScheme::RSA_PSS_SHA384, &[alg::RSA_PSS_2048_8192_SHA384_LEGACY_KEY]),
+            (SignatureScheme::RSA_PSS_SHA256, &[alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY]),
+            (SignatureScheme::RSA_PKCS1_SHA512, &[alg::RSA_PKCS1_2048_8192_SHA512]),
+            (SignatureScheme::RSA_PKCS1_SHA384, &[alg::RSA_PKCS1_2048_8192_SHA384]),
+            (SignatureScheme::RSA_PKCS1_SHA256, &[alg::RSA_PKCS1_2048_8192_SHA256]),
+        ],
+    }
+};
+
+/// Random numbers and private keys as `default_provider()` has them (its
+/// own type for these is private).
+#[derive(Debug)]
+struct Ring;
+
+impl SecureRandom for Ring {
+    fn fill(&self, buf: &mut [u8]) -> std::result::Result<(), GetRandomFailed> {
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), buf).map_err(|_| GetRandomFailed)
+    }
+}
+
+impl KeyProvider for Ring {
+    fn load_private_key(
+        &self,
+        key_der: PrivateKeyDer<'static>,
+    ) -> std::result::Result<Arc<dyn SigningKey>, rustls::Error> {
+        // Zeroized when dropped, as rustls' own provider does.
+        rustls::crypto::ring::sign::any_supported_type(&zeroize::Zeroizing::new(key_der))
+    }
+}
+
 /// The client's one rustls configuration: its trust, its client certificate,
 /// TLS 1.2 and 1.3, and the session cache (rustls' default: 256 sessions in
 /// memory, tickets and session IDs) that lets every connection after the
 /// first resume. Built per client and never shared between clients.
 fn tls_config(config: &Config) -> Result<ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(crypto_provider());
     let tls_error = |err: rustls::Error| Error::new(Kind::Config, format!("TLS cannot be set up: {err}"));
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(rustls::ALL_VERSIONS)
@@ -552,4 +641,31 @@ fn proxy_from_environment() -> Result<Option<Proxy>> {
         .build()
         .map(Some)
         .map_err(|_| Error::new(Kind::Config, "HTTPS_PROXY is invalid: expected http://[user:password@]host:port"))
+}
+
+#[cfg(test)]
+mod provider_tests {
+    use super::*;
+
+    /// `crypto_provider()` is rustls' ring provider minus ChaCha20-Poly1305:
+    /// checked against rustls' own, so that a rustls update that changes its
+    /// defaults is noticed here.
+    #[test]
+    fn the_provider_is_rustls_default_without_chacha20() {
+        let ours = crypto_provider();
+        let theirs = rustls::crypto::ring::default_provider();
+        let without_chacha: Vec<_> =
+            theirs.cipher_suites.iter().filter(|suite| !format!("{:?}", suite.suite()).contains("CHACHA20")).collect();
+        assert_eq!(ours.cipher_suites.iter().collect::<Vec<_>>(), without_chacha);
+        assert_eq!(ours.cipher_suites.len(), 6);
+        let names =
+            |groups: &[&dyn rustls::crypto::SupportedKxGroup]| groups.iter().map(|g| g.name()).collect::<Vec<_>>();
+        assert_eq!(names(&ours.kx_groups), names(&theirs.kx_groups));
+        let (ours_sig, theirs_sig) = (ours.signature_verification_algorithms, theirs.signature_verification_algorithms);
+        assert_eq!(format!("{:?}", ours_sig.all), format!("{:?}", theirs_sig.all));
+        assert_eq!(format!("{:?}", ours_sig.mapping), format!("{:?}", theirs_sig.mapping));
+        let mut random = [0u8; 32];
+        ours.secure_random.fill(&mut random).unwrap();
+        assert_ne!(random, [0u8; 32]);
+    }
 }

@@ -66,7 +66,14 @@ fn tokenize_with_a_generated_and_a_merchant_supplied_token() {
     assert_eq!(response.get("sourceOfFunds.provided.card.number").as_deref(), Some("476173xxxxxx0010"));
     assert_eq!(response.get("sourceOfFunds.provided.card.brand").as_deref(), Some("VISA"));
 
-    let (status, response) = client.tokenize_p2pe(Some("MYTOKEN0001"), &card.ksn, &card.payload, None, None);
+    // The default (RANDOM_WITH_LUHN) repository creates tokens itself: a
+    // named token is an update of an existing one.
+    let (status, response) = client.tokenize_p2pe(Some(&token), &card.ksn, &card.payload, None, None);
+    assert_eq!(status, GW_OK, "{}", last_error());
+    assert_eq!(response.get("token").as_deref(), Some(token.as_str()));
+    let sim_ms = common::start(common::sim_config().token_strategy(gw_sim::TokenStrategy::MerchantSupplied));
+    let merchant_supplied = crate::client(&sim_ms.base_url(), PASSWORD);
+    let (status, response) = merchant_supplied.tokenize_p2pe(Some("MYTOKEN0001"), &card.ksn, &card.payload, None, None);
     assert_eq!(status, GW_OK, "{}", last_error());
     assert_eq!(response.get("token").as_deref(), Some("MYTOKEN0001"));
 }

@@ -45,7 +45,8 @@ fn the_p2pe_request_carries_a_correlation_id_and_more_fields() {
 
 #[test]
 fn a_merchant_supplied_token_and_no_optional_fields() {
-    let sim = sim();
+    // Only a MERCHANT_SUPPLIED repository creates a token the request names.
+    let sim = common::start(common::sim_config().token_strategy(gw_sim::TokenStrategy::MerchantSupplied));
     let client = client(&sim.base_url());
     let card = terminal_card();
     let (status, request) =

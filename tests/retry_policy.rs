@@ -185,16 +185,31 @@ fn run_all(cells: Vec<Cell<'_>>) {
 
 #[test]
 fn every_fault_for_every_operation_over_http_and_https() {
-    let plain = common::sim();
+    // A request that names its token creates it only in a Merchant-Supplied
+    // repository (the reference; a Random one refuses an unknown token), and
+    // such a repository needs the token: the call with a token goes to one,
+    // the others to gw-sim's default repository.
+    let merchant_supplied = || common::sim_config().token_strategy(gw_sim::TokenStrategy::MerchantSupplied);
+    let (plain, plain_ms) = (common::sim(), common::start(merchant_supplied()));
     let tls = TlsSim::start("retry-policy", common::sim_config());
+    let tls_ms = TlsSim::start("retry-policy-ms", merchant_supplied());
     let gateways = [
-        ("http", Gateway { base_url: plain.base_url(), ca_file: None }),
-        ("https", Gateway { base_url: tls.base_url(), ca_file: Some(tls.ca_file.clone()) }),
+        (
+            "http",
+            Gateway { base_url: plain.base_url(), ca_file: None },
+            Gateway { base_url: plain_ms.base_url(), ca_file: None },
+        ),
+        (
+            "https",
+            Gateway { base_url: tls.base_url(), ca_file: Some(tls.ca_file.clone()) },
+            Gateway { base_url: tls_ms.base_url(), ca_file: Some(tls_ms.ca_file.clone()) },
+        ),
     ];
     let mut cells: Vec<Cell<'_>> = Vec::new();
-    for (scheme, gateway) in &gateways {
+    for (scheme, generated, supplied) in &gateways {
         for row in &MATRIX {
             for (column, call) in CALLS.into_iter().enumerate() {
+                let gateway = if matches!(call, Call::TokenizeWithToken) { supplied } else { generated };
                 let what = format!("{scheme} {call:?} {}", if row.fault.is_empty() { "no fault" } else { row.fault });
                 // The tag keeps busy-then-ok's per-correlationId counters apart.
                 let id = if row.fault.is_empty() {

@@ -44,6 +44,7 @@ fn every_fault_ends_in_its_status_within_the_timeout_plus_one_second() {
         ("garbage", Some(Kind::Protocol)),
         ("http500-html", Some(Kind::Protocol)),
         ("server-failed", Some(Kind::Gateway)),
+        ("request-rejected", Some(Kind::Gateway)),
         ("server-busy", Some(Kind::Gateway)),
     ];
     let mut report = String::new();

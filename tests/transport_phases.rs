@@ -403,7 +403,15 @@ fn tls_sessions_are_resumed_against_nginx() {
             assert_eq!(client.create_session().0, GW_OK, "{}", last_error());
         }
     }
-    let log = std::fs::read_to_string(&nginx.log).unwrap();
+    // nginx writes a request's log line after it has sent the answer, so the
+    // last line may not be there yet when the client has its answer: wait
+    // (bounded) for all eight.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut log = std::fs::read_to_string(&nginx.log).unwrap_or_default();
+    while log.lines().count() < 8 && std::time::Instant::now() < deadline {
+        thread::sleep(std::time::Duration::from_millis(20));
+        log = std::fs::read_to_string(&nginx.log).unwrap_or_default();
+    }
     let lines: Vec<&str> = log.lines().collect();
     // nginx logs "." for a full handshake, "r" for a resumed one.
     assert_eq!(

@@ -36,40 +36,158 @@ fn luhn_sum(rev_digits: impl Iterator<Item = u8>, double_first: bool) -> u32 {
         .sum()
 }
 
-/// A card's brand, scheme and funding method as the gateway reports them.
+/// A card's brand, scheme, funding method, issuer and local brand as the
+/// gateway reports them (tokenize.nvp-v50.txt:553-715), from the BIN table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CardInfo {
+    /// `sourceOfFunds.provided.card.brand` (UNKNOWN when no scheme range matches).
     pub brand: &'static str,
+    /// `sourceOfFunds.provided.card.scheme` (OTHER when no scheme range matches).
     pub scheme: &'static str,
+    /// `sourceOfFunds.provided.card.fundingMethod`: from the issuer BIN, UNKNOWN
+    /// for a BIN the table does not list.
     pub funding_method: &'static str,
+    /// `sourceOfFunds.provided.card.issuer`, when the issuer BIN is listed.
+    pub issuer: Option<&'static str>,
+    /// `sourceOfFunds.provided.card.localBrand`, for a co-branded BIN.
+    pub local_brand: Option<&'static str>,
+    /// Whether the number is in a known scheme range with a length that
+    /// scheme issues: what BASIC verification checks besides Luhn.
+    pub in_known_range: bool,
 }
 
-/// Brand and scheme from the leading digits. The simulator has no BIN
-/// table: the funding method is CHARGE for AMEX and Diners, DEBIT for
-/// Maestro, CREDIT for the other known brands, UNKNOWN otherwise.
+/// A scheme's BIN range: (`digits` leading digits, between `lo` and `hi`,
+/// brand, scheme, the number lengths the scheme issues).
+type SchemeRange = (usize, u32, u32, &'static str, &'static str, std::ops::RangeInclusive<usize>);
+
+/// The scheme ranges, first match wins.
+const SCHEMES: &[SchemeRange] = &[
+    (1, 4, 4, "VISA", "VISA", 13..=19),
+    (2, 51, 55, "MASTERCARD", "MASTERCARD", 16..=16),
+    (4, 2221, 2720, "MASTERCARD", "MASTERCARD", 16..=16),
+    (2, 34, 34, "AMEX", "AMEX", 15..=15),
+    (2, 37, 37, "AMEX", "AMEX", 15..=15),
+    (4, 6011, 6011, "DISCOVER", "DISCOVER", 16..=19),
+    (3, 644, 649, "DISCOVER", "DISCOVER", 16..=19),
+    (2, 65, 65, "DISCOVER", "DISCOVER", 16..=19),
+    (4, 3528, 3589, "JCB", "JCB", 16..=19),
+    (2, 36, 36, "DINERS_CLUB", "DINERS_CLUB", 14..=19),
+    (3, 300, 305, "DINERS_CLUB", "DINERS_CLUB", 14..=19),
+    (2, 38, 39, "DINERS_CLUB", "DINERS_CLUB", 14..=19),
+    (2, 62, 62, "CHINA_UNIONPAY", "CHINA_UNIONPAY", 16..=19),
+    (2, 50, 50, "MAESTRO", "MASTERCARD", 12..=19),
+    (2, 56, 58, "MAESTRO", "MASTERCARD", 12..=19),
+    (4, 6304, 6304, "MAESTRO", "MASTERCARD", 12..=19),
+    (2, 67, 67, "MAESTRO", "MASTERCARD", 12..=19),
+];
+
+/// An issuer BIN (first six digits) the simulator knows: funding method,
+/// issuer and local brand. Fictitious issuers, for the test cards of
+/// sim/README.md.
+pub struct IssuerBin {
+    /// The six leading digits.
+    pub bin: &'static str,
+    /// `fundingMethod`.
+    pub funding_method: &'static str,
+    /// `issuer`.
+    pub issuer: &'static str,
+    /// `localBrand`, for a co-branded card.
+    pub local_brand: Option<&'static str>,
+}
+
+const fn bin(bin: &'static str, funding_method: &'static str, issuer: &'static str) -> IssuerBin {
+    IssuerBin { bin, funding_method, issuer, local_brand: None }
+}
+
+/// The issuer BINs (sim/README.md lists them).
+pub const ISSUER_BINS: &[IssuerBin] = &[
+    bin("400000", "CREDIT", "GW-SIM TEST BANK"),
+    bin("476173", "DEBIT", "GW-SIM TEST BANK"),
+    IssuerBin {
+        bin: "497010",
+        funding_method: "DEBIT",
+        issuer: "GW-SIM BANQUE TEST",
+        local_brand: Some("CARTE_BANCAIRE"),
+    },
+    bin("510510", "DEBIT", "GW-SIM MUTUAL"),
+    bin("541333", "CREDIT", "GW-SIM MUTUAL"),
+    bin("555555", "CREDIT", "GW-SIM MUTUAL"),
+    bin("222100", "CREDIT", "GW-SIM MUTUAL"),
+    bin("371449", "CHARGE", "GW-SIM EXPRESS"),
+    bin("374245", "CREDIT", "GW-SIM EXPRESS"),
+    bin("601100", "CREDIT", "GW-SIM DISCOVERY"),
+    bin("353011", "CREDIT", "GW-SIM JAPAN"),
+    bin("362596", "CHARGE", "GW-SIM CLUB"),
+    IssuerBin {
+        bin: "620000",
+        funding_method: "DEBIT",
+        issuer: "GW-SIM UNION BANK",
+        local_brand: Some("UNIONPAY_DEBIT"),
+    },
+    bin("675964", "DEBIT", "GW-SIM MAESTRO BANK"),
+];
+
+/// Brand, scheme, funding method, issuer and local brand of a card number,
+/// from the scheme ranges and the issuer BINs.
 pub fn card_info(pan: &str) -> CardInfo {
-    let prefix = |n: usize| pan.get(..n).and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
-    let in_range = |n: usize, lo: u32, hi: u32| (lo..=hi).contains(&prefix(n));
-    let (brand, scheme, funding_method) = if pan.starts_with('4') {
-        ("VISA", "VISA", "CREDIT")
-    } else if in_range(2, 51, 55) || in_range(4, 2221, 2720) {
-        ("MASTERCARD", "MASTERCARD", "CREDIT")
-    } else if in_range(2, 34, 34) || in_range(2, 37, 37) {
-        ("AMEX", "AMEX", "CHARGE")
-    } else if in_range(4, 6011, 6011) || in_range(3, 644, 649) || in_range(2, 65, 65) {
-        ("DISCOVER", "DISCOVER", "CREDIT")
-    } else if in_range(4, 3528, 3589) {
-        ("JCB", "JCB", "CREDIT")
-    } else if in_range(2, 36, 36) || in_range(3, 300, 305) || in_range(2, 38, 39) {
-        ("DINERS_CLUB", "DINERS_CLUB", "CHARGE")
-    } else if in_range(2, 62, 62) {
-        ("CHINA_UNIONPAY", "CHINA_UNIONPAY", "CREDIT")
-    } else if in_range(2, 50, 50) || in_range(2, 56, 58) || in_range(4, 6304, 6304) || in_range(2, 67, 67) {
-        ("MAESTRO", "MASTERCARD", "DEBIT")
-    } else {
-        ("UNKNOWN", "OTHER", "UNKNOWN")
-    };
-    CardInfo { brand, scheme, funding_method }
+    let prefix = |n: usize| pan.get(..n).and_then(|p| p.parse::<u32>().ok());
+    let scheme = SCHEMES.iter().find(|(digits, lo, hi, ..)| prefix(*digits).is_some_and(|p| (*lo..=*hi).contains(&p)));
+    let issuer = ISSUER_BINS.iter().find(|b| pan.len() > 6 && pan.starts_with(b.bin));
+    match scheme {
+        Some((_, _, _, brand, scheme, lengths)) => CardInfo {
+            brand,
+            scheme,
+            funding_method: issuer.map_or("UNKNOWN", |b| b.funding_method),
+            issuer: issuer.map(|b| b.issuer),
+            local_brand: issuer.and_then(|b| b.local_brand),
+            in_known_range: lengths.contains(&pan.len()),
+        },
+        None => CardInfo {
+            brand: "UNKNOWN",
+            scheme: "OTHER",
+            funding_method: "UNKNOWN",
+            issuer: None,
+            local_brand: None,
+            in_known_range: false,
+        },
+    }
+}
+
+/// The card whose token the simulator stores with `status=INVALID`, as if
+/// an Account Updater response had flagged it (tokenize.nvp-v50.txt:786-800).
+pub const INVALID_STATUS_PAN: &str = "4000000000000101";
+
+/// The card the simulated acquirer declines whatever its expiry and
+/// security code (ACQUIRER verification).
+pub const DECLINED_PAN: &str = "4000000000000119";
+
+/// The security code the simulated acquirer finds wrong.
+pub const DECLINED_CSC: &str = "102";
+
+/// Expiry dates (MMYY) that make the simulated acquirer answer other than
+/// success, in the manner of the gateway's test cards, with the reference's
+/// `response.gatewayCode` (tokenize.nvp-v50.txt:382-422).
+pub const ACQUIRER_EXPIRIES: &[(&str, &str)] = &[
+    ("0539", "EXTERNAL_VERIFICATION_DECLINED"),
+    ("0427", "EXTERNAL_VERIFICATION_DECLINED_EXPIRED_CARD"),
+    ("0137", "EXTERNAL_VERIFICATION_PROCESSING_ERROR"),
+    ("0237", "EXTERNAL_VERIFICATION_BLOCKED"),
+    ("0337", "EXTERNAL_VERIFICATION_DECLINED_AUTHENTICATION_REQUIRED"),
+];
+
+/// The simulated acquirer's verification: `response.gatewayCode` for a card
+/// number, its expiry (MMYY) and security code.
+pub fn acquirer_verification(pan: &str, expiry: &str, security_code: Option<&str>) -> &'static str {
+    if pan == DECLINED_PAN {
+        return "EXTERNAL_VERIFICATION_DECLINED";
+    }
+    if let Some((_, code)) = ACQUIRER_EXPIRIES.iter().find(|(e, _)| *e == expiry) {
+        return code;
+    }
+    if security_code == Some(DECLINED_CSC) {
+        return "EXTERNAL_VERIFICATION_DECLINED_INVALID_CSC";
+    }
+    "EXTERNAL_VERIFICATION_SUCCESSFUL"
 }
 
 /// 6.4 masking: first 6 and last 4 digits kept, the middle as `x`
@@ -86,6 +204,22 @@ pub fn mask_6_4(pan: &str) -> String {
     s.push_str(&"x".repeat(n - 10));
     s.push_str(&pan[n - 4..]);
     s
+}
+
+/// Masking of a bank account number: all but the last 4 as `x`
+/// (`xxxxxx0000`, tokenize.nvp-v50.txt:507).
+pub fn mask_last_4(number: &str) -> String {
+    let keep = number.len().saturating_sub(4);
+    "x".repeat(keep) + number.get(keep..).unwrap_or("")
+}
+
+/// The ABA routing number check: 9 digits, 3·(d1+d4+d7) + 7·(d2+d5+d8) +
+/// (d3+d6+d9) a multiple of 10.
+pub fn aba_valid(routing: &str) -> bool {
+    let d: Vec<u32> = routing.bytes().filter(u8::is_ascii_digit).map(|b| u32::from(b - b'0')).collect();
+    d.len() == 9
+        && routing.len() == 9
+        && (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])) % 10 == 0
 }
 
 /// The card data recovered from a decrypted P2PE payload.
@@ -108,20 +242,20 @@ pub enum PlaintextError {
     /// Not a PAN, track 2 or track 1 layout: most often the wrong BDK, KSN,
     /// IV or key variant.
     NotACard,
-    /// The number is not 12 to 19 digits.
+    /// The number is not 9 to 19 digits (the card number rule,
+    /// tokenize.nvp-v50.txt:214). Luhn is a matter of verification, not of
+    /// decryption: NONE stores a number that fails it.
     BadLength,
-    /// The number fails the Luhn check.
-    BadLuhn,
 }
 
 impl PlaintextError {
+    /// The explanation the answer carries (never the plaintext).
     pub fn explanation(self) -> &'static str {
         match self {
             PlaintextError::NotACard => {
                 "The payload does not decrypt to a card number (PAN, track 2 or track 1): check the BDK, KSN, initialization vector and key variant"
             }
-            PlaintextError::BadLength => "The payload decrypts to a card number that is not 12 to 19 digits",
-            PlaintextError::BadLuhn => "The payload decrypts to a card number that fails the Luhn check",
+            PlaintextError::BadLength => "The payload decrypts to a card number that is not 9 to 19 digits",
         }
     }
 }
@@ -155,11 +289,8 @@ pub fn parse_plaintext(plain: &[u8]) -> Result<CardData, PlaintextError> {
     if pan.is_empty() || !pan.bytes().all(|b| b.is_ascii_digit()) {
         return Err(PlaintextError::NotACard);
     }
-    if !(12..=19).contains(&pan.len()) {
+    if !(9..=19).contains(&pan.len()) {
         return Err(PlaintextError::BadLength);
-    }
-    if !luhn_valid(&pan) {
-        return Err(PlaintextError::BadLuhn);
     }
     let expiry = after.and_then(expiry_from_yymm);
     Ok(CardData { pan, expiry })
@@ -223,6 +354,47 @@ mod tests {
         assert_eq!(card_info("9000000000000000").scheme, "OTHER");
     }
 
+    /// tokenize.nvp-v50.txt:617-659: fundingMethod, issuer and localBrand come from the BIN.
+    #[test]
+    fn the_bin_table() {
+        let visa_credit = card_info("4000000000000002");
+        assert_eq!((visa_credit.funding_method, visa_credit.issuer), ("CREDIT", Some("GW-SIM TEST BANK")));
+        assert_eq!(card_info("4761739001010010").funding_method, "DEBIT");
+        // Same brand, another BIN: another funding method; an unlisted BIN: UNKNOWN.
+        assert_eq!(card_info("4111111111111111").funding_method, "UNKNOWN");
+        assert_eq!(card_info("4111111111111111").issuer, None);
+        assert_eq!(card_info("4970100000000014").local_brand, Some("CARTE_BANCAIRE"));
+        assert_eq!(card_info("371449635398431").funding_method, "CHARGE");
+        assert_eq!(card_info("374245455400126").funding_method, "CREDIT");
+        // BASIC's range check: the scheme's range and lengths.
+        assert!(card_info("4000000000000002").in_known_range);
+        assert!(!card_info("400000002").in_known_range);
+        assert!(!card_info("55555555555544443").in_known_range);
+        assert!(!card_info("9000000000000000").in_known_range);
+    }
+
+    #[test]
+    fn bank_accounts() {
+        assert_eq!(mask_last_4("1234567890"), "xxxxxx7890");
+        assert!(aba_valid("011000015"));
+        assert!(aba_valid("021000021"));
+        assert!(!aba_valid("011000016"));
+        assert!(!aba_valid("01100001"));
+    }
+
+    #[test]
+    fn acquirer_test_cards() {
+        assert_eq!(acquirer_verification(VISA_OK, "1239", Some("100")), "EXTERNAL_VERIFICATION_SUCCESSFUL");
+        assert_eq!(acquirer_verification(DECLINED_PAN, "1239", None), "EXTERNAL_VERIFICATION_DECLINED");
+        assert_eq!(acquirer_verification(VISA_OK, "0427", None), "EXTERNAL_VERIFICATION_DECLINED_EXPIRED_CARD");
+        assert_eq!(acquirer_verification(VISA_OK, "1239", Some("102")), "EXTERNAL_VERIFICATION_DECLINED_INVALID_CSC");
+        for pan in [INVALID_STATUS_PAN, DECLINED_PAN] {
+            assert!(luhn_valid(pan) && card_info(pan).in_known_range, "{pan}");
+        }
+    }
+
+    const VISA_OK: &str = "4000000000000002";
+
     #[test]
     fn masking() {
         assert_eq!(mask_6_4("4000000000000002"), "400000xxxxxx0002");
@@ -252,8 +424,9 @@ mod tests {
         assert_eq!(&*c.pan, "4000000000000002");
         let c = parse_plaintext(&pad("4000000000000002D2912")).unwrap();
         assert_eq!(c.expiry.as_deref(), Some("1229"));
-        assert_eq!(parse_plaintext(&pad("4000000000000003")).unwrap_err(), PlaintextError::BadLuhn);
-        assert_eq!(parse_plaintext(&pad("40000000002")).unwrap_err(), PlaintextError::BadLength);
+        assert_eq!(&*parse_plaintext(&pad("4000000000000003")).unwrap().pan, "4000000000000003");
+        assert_eq!(&*parse_plaintext(&pad("400000002")).unwrap().pan, "400000002");
+        assert_eq!(parse_plaintext(&pad("40000002")).unwrap_err(), PlaintextError::BadLength);
         assert_eq!(parse_plaintext(&[0x9F, 0x12, 0, 0, 0, 0, 0, 0]).unwrap_err(), PlaintextError::NotACard);
         assert_eq!(parse_plaintext(&[0; 8]).unwrap_err(), PlaintextError::NotACard);
         assert_eq!(parse_plaintext(&pad(";4000000000000002=2912")).unwrap_err(), PlaintextError::NotACard);

@@ -25,11 +25,12 @@ USAGE:
                [--session-ttl SECS]
                [--verification NONE|BASIC|ACQUIRER] [--fault NAME[,ms=N]] [--quiet]
       Prints the base URL as the first line on stdout (then `ca=PATH` with
-      --tls and a generated CA) and serves until killed.
+      --tls and a generated CA) and serves until killed. The base URL in a
+      browser shows the last requests (GET /; GET /requests.json as JSON).
   gw-sim terminal --pan PAN [--ksn KSN] [--bdk HEX] [--iv HEX] [--variant data|pin]
-               [--expiry MMYY] [--track 1|2]
+               [--expiry MMYY|none] [--track 1|2]
   gw-sim terminal --aes --pan PAN [--ksn KSN] [--aes-bdk HEX] [--key-size 128|256]
-               [--iv HEX] [--aes-usage encrypt|both] [--expiry MMYY] [--track 1|2]
+               [--iv HEX] [--aes-usage encrypt|both] [--expiry MMYY|none] [--track 1|2]
       Encrypts like a P2PE test terminal, TDES DUKPT or (--aes) AES DUKPT;
       prints GW_P2PE_KSN=, GW_P2PE_PAYLOAD=, GW_P2PE_IV= (only with --iv) and
       GW_P2PE_CARD_BIN= lines.
@@ -340,7 +341,7 @@ fn terminal_cmd(args: &[String]) -> Result<(), CliError> {
             iv: parse_aes_iv(&a)?,
             usage: parse_aes_usage(&a)?,
             plaintext: parse_track(&a)?,
-            expiry: a.get("expiry").map(str::to_string),
+            expiry: parse_expiry(&a),
         };
         terminal::encrypt_aes(pan, &opts)
     } else {
@@ -353,7 +354,7 @@ fn terminal_cmd(args: &[String]) -> Result<(), CliError> {
             iv: parse_iv(&a)?,
             variant: parse_variant(&a)?,
             plaintext: parse_track(&a)?,
-            expiry: a.get("expiry").map(str::to_string),
+            expiry: parse_expiry(&a),
         };
         terminal::encrypt(pan, &opts)
     }
@@ -367,6 +368,14 @@ fn terminal_cmd(args: &[String]) -> Result<(), CliError> {
     let _ = writeln!(out, "GW_P2PE_CARD_BIN={}", p.card_bin);
     let _ = out.flush();
     Ok(())
+}
+
+/// `--expiry MMYY` (default `1249`), or `none` for a bare PAN.
+fn parse_expiry(a: &Args) -> Option<String> {
+    match a.get("expiry") {
+        Some("none") => None,
+        e => Some(e.unwrap_or(terminal::DEFAULT_EXPIRY).to_string()),
+    }
 }
 
 fn dukpt_cmd(args: &[String]) -> Result<(), CliError> {

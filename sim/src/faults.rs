@@ -17,6 +17,7 @@ pub const NAMES: &[&str] = &[
     "http500-html",
     "server-busy",
     "server-failed",
+    "request-rejected",
     "reset",
     "truncate",
     "oversize",
@@ -38,6 +39,10 @@ pub enum Fault {
     ServerBusy,
     /// HTTP 500, `error.cause=SERVER_FAILED`, `error.supportCode`.
     ServerFailed,
+    /// HTTP 403, `error.cause=REQUEST_REJECTED` ("rejected due to security
+    /// reasons such as firewall rules, expired certificate", tokenize.nvp-v50.txt:880-882),
+    /// `error.supportCode` and no explanation (:896, :914).
+    RequestRejected,
     /// Part of the response, then a TCP reset (SO_LINGER 0).
     Reset,
     /// A Content-Length larger than the body sent, then close.
@@ -89,6 +94,7 @@ impl Fault {
             "http500-html" => Fault::Http500Html,
             "server-busy" => Fault::ServerBusy,
             "server-failed" => Fault::ServerFailed,
+            "request-rejected" => Fault::RequestRejected,
             "reset" => Fault::Reset,
             "truncate" => Fault::Truncate,
             "oversize" => Fault::Oversize,
@@ -113,6 +119,7 @@ impl Fault {
             Fault::Http500Html => "http500-html",
             Fault::ServerBusy => "server-busy",
             Fault::ServerFailed => "server-failed",
+            Fault::RequestRejected => "request-rejected",
             Fault::Reset => "reset",
             Fault::Truncate => "truncate",
             Fault::Oversize => "oversize",
@@ -165,6 +172,7 @@ mod tests {
         assert_eq!(Fault::parse("result-pending"), Ok(Fault::ResultPending));
         assert_eq!(Fault::parse("result-unknown"), Ok(Fault::ResultUnknown));
         assert_eq!(Fault::parse("server-failed"), Ok(Fault::ServerFailed));
+        assert_eq!(Fault::parse("request-rejected"), Ok(Fault::RequestRejected));
         assert_eq!(Fault::parse("reset"), Ok(Fault::Reset));
         assert_eq!(Fault::parse("truncate"), Ok(Fault::Truncate));
         assert_eq!(Fault::parse("oversize"), Ok(Fault::Oversize));

@@ -15,7 +15,8 @@
 //! connections, raw faults, [`Sim`]), [`handlers`] (the NVP operations),
 //! [`pki`] (certificates and TLS), [`dukpt`] (TDES), [`aes_dukpt`],
 //! [`p2pe`] (which DUKPT a KSN names), [`terminal`], [`cards`],
-//! [`tokens`], [`sessions`], [`faults`], [`config`], [`cli`].
+//! [`tokens`], [`sessions`], [`faults`], [`config`], [`cli`], [`inspector`]
+//! (the page of the last requests).
 
 pub mod aes_dukpt;
 pub mod cards;
@@ -25,6 +26,7 @@ pub mod dukpt;
 pub mod faults;
 pub mod handlers;
 pub mod http;
+pub mod inspector;
 pub mod p2pe;
 pub mod pki;
 pub mod rng;

@@ -27,8 +27,12 @@ pub enum Plaintext {
     Track1,
 }
 
+/// The expiry (MMYY) the terminal writes when told none.
+pub const DEFAULT_EXPIRY: &str = "1249";
+
 /// Options of the test terminal; `Default` is the ANSI test BDK, the
-/// default KSN, no IV, the data variant and a bare PAN.
+/// default KSN, no IV, the data variant and a PAN with the expiry `1249`
+/// (`PAN=4912`, the bare track-2 equivalent).
 #[derive(Clone, Debug)]
 pub struct TerminalOptions {
     /// The double-length TDES BDK the terminal's IPEK comes from.
@@ -41,7 +45,10 @@ pub struct TerminalOptions {
     pub variant: Variant,
     /// What the terminal encrypts.
     pub plaintext: Plaintext,
-    /// `MMYY`, written into tracks (default `1249` when a track needs one).
+    /// `MMYY` (default `1249`), written into every layout; `None`: a bare
+    /// PAN (tracks then carry `1249`). gw-sim's answer always carries the
+    /// card expiry (tokenize.nvp-v50.txt:610), so a bare PAN needs the
+    /// expiry in the request's own fields.
     pub expiry: Option<String>,
 }
 
@@ -53,14 +60,14 @@ impl Default for TerminalOptions {
             iv: None,
             variant: Variant::Data,
             plaintext: Plaintext::Pan,
-            expiry: None,
+            expiry: Some(DEFAULT_EXPIRY.to_string()),
         }
     }
 }
 
 /// Options of the AES DUKPT test terminal; `Default` is the AES-128 ANSI
 /// test BDK, the default AES KSN, no IV, an encrypt-only data key and a bare PAN.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct AesTerminalOptions {
     /// The BDK the terminal's initial key comes from (AES-128 or AES-256;
     /// the data key has the same size).
@@ -73,8 +80,22 @@ pub struct AesTerminalOptions {
     pub usage: DataKeyUsage,
     /// What the terminal encrypts.
     pub plaintext: Plaintext,
-    /// `MMYY`, written into tracks (default `1249` when a track needs one).
+    /// `MMYY` (default `1249`), written into every layout; `None`: a bare
+    /// PAN (as [`TerminalOptions::expiry`]).
     pub expiry: Option<String>,
+}
+
+impl Default for AesTerminalOptions {
+    fn default() -> Self {
+        AesTerminalOptions {
+            bdk: AesBdk::default(),
+            ksn: String::new(),
+            iv: None,
+            usage: DataKeyUsage::default(),
+            plaintext: Plaintext::Pan,
+            expiry: Some(DEFAULT_EXPIRY.to_string()),
+        }
+    }
 }
 
 /// The P2PE fields a terminal hands to the POS.
@@ -109,7 +130,7 @@ impl P2pe {
 /// Why the terminal could not encrypt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TerminalError {
-    /// The PAN is not 12–19 digits.
+    /// The PAN is not 9–19 digits.
     BadPan,
     /// The expiry is not MMYY.
     BadExpiry,
@@ -122,7 +143,7 @@ pub enum TerminalError {
 impl std::fmt::Display for TerminalError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TerminalError::BadPan => f.write_str("the PAN must be 12 to 19 digits"),
+            TerminalError::BadPan => f.write_str("the PAN must be 9 to 19 digits"),
             TerminalError::BadExpiry => f.write_str("the expiry must be MMYY"),
             TerminalError::Dukpt(e) => e.fmt(f),
             TerminalError::AesDukpt(e) => e.fmt(f),
@@ -176,7 +197,8 @@ pub fn encrypt_aes(pan: &str, opts: &AesTerminalOptions) -> Result<P2pe, Termina
     })
 }
 
-/// The bytes a terminal encrypts: the PAN or a track built from it,
+/// The bytes a terminal encrypts: the PAN (with `=YYMM` when there is an
+/// expiry) or a track built from it,
 /// NUL-padded to whole `block`-byte blocks. Checks the PAN and the expiry.
 fn plaintext(
     pan: &str,
@@ -184,7 +206,7 @@ fn plaintext(
     expiry: Option<&str>,
     block: usize,
 ) -> Result<Zeroizing<Vec<u8>>, TerminalError> {
-    if !(12..=19).contains(&pan.len()) || !pan.bytes().all(|b| b.is_ascii_digit()) {
+    if !(9..=19).contains(&pan.len()) || !pan.bytes().all(|b| b.is_ascii_digit()) {
         return Err(TerminalError::BadPan);
     }
     let yymm = match expiry {
@@ -199,6 +221,7 @@ fn plaintext(
         None => "4912".to_string(),
     };
     let mut plain = Zeroizing::new(match layout {
+        Plaintext::Pan if expiry.is_some() => format!("{pan}={yymm}").into_bytes(),
         Plaintext::Pan => pan.as_bytes().to_vec(),
         Plaintext::Track2 => format!(";{pan}={yymm}101000000?").into_bytes(),
         Plaintext::Track1 => format!("%B{pan}^TEST/CARD^{yymm}101000000?").into_bytes(),

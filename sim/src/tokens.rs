@@ -28,6 +28,7 @@ impl TokenStrategy {
             _ => None,
         }
     }
+    /// The gateway's name of it.
     pub fn as_str(self) -> &'static str {
         match self {
             TokenStrategy::MerchantSupplied => "MERCHANT_SUPPLIED",
@@ -48,6 +49,7 @@ pub enum RepositoryMode {
 }
 
 impl RepositoryMode {
+    /// Parses the CLI spelling (`unique-card`, `unique-token`) or the gateway's names.
     pub fn parse(s: &str) -> Option<RepositoryMode> {
         match s {
             "unique-card" | "UNIQUE_CARD" => Some(RepositoryMode::UniqueCard),
@@ -55,6 +57,7 @@ impl RepositoryMode {
             _ => None,
         }
     }
+    /// The gateway's name of it.
     pub fn as_str(self) -> &'static str {
         match self {
             RepositoryMode::UniqueCard => "UNIQUE_CARD",
@@ -72,9 +75,15 @@ pub enum StoreError {
     PanChangeForbidden,
     /// Unique-card repository: the card is already stored under another token.
     CardHasOtherToken,
+    /// Random or Preserve 6.4 repository: a `token` the repository does not
+    /// hold. Only a Merchant-Supplied repository creates a token the merchant
+    /// names (tokenize.nvp-v50.txt:7); under the other strategies the call
+    /// with a `token` only updates an existing one.
+    UnknownToken,
 }
 
 impl StoreError {
+    /// The `error.explanation` of this refusal (never the card number).
     pub fn explanation(self) -> &'static str {
         match self {
             StoreError::TokenRequired => {
@@ -86,6 +95,9 @@ impl StoreError {
             StoreError::CardHasOtherToken => {
                 "The token repository uses the UNIQUE_CARD strategy: this card is already stored against another token"
             }
+            StoreError::UnknownToken => {
+                "No such token: the token repository generates its tokens (RANDOM_WITH_LUHN or PRESERVE_6_4), so a request with a token can only update an existing one; omit the token to create one"
+            }
         }
     }
 }
@@ -93,11 +105,16 @@ impl StoreError {
 /// What a token holds, as reported back.
 #[derive(Clone)]
 pub struct TokenRecord {
+    /// The token.
     pub token: String,
     pan: Zeroizing<String>,
+    /// The card expiry, MMYY.
     pub expiry: Option<String>,
+    /// `usage.lastUpdated`.
     pub last_updated: String,
+    /// `usage.lastUpdatedBy`: the merchant.
     pub last_updated_by: String,
+    /// `usage.lastUsed`.
     pub last_used: String,
 }
 
@@ -142,18 +159,22 @@ pub struct Repository {
 }
 
 impl Repository {
+    /// An empty repository `id` with these strategies.
     pub fn new(id: &str, strategy: TokenStrategy, mode: RepositoryMode) -> Repository {
         Repository { id: id.to_string(), strategy, mode, inner: Mutex::new(Inner::default()) }
     }
 
+    /// `repositoryId`.
     pub fn id(&self) -> &str {
         &self.id
     }
 
+    /// The token generation strategy.
     pub fn strategy(&self) -> TokenStrategy {
         self.strategy
     }
 
+    /// The token management strategy.
     pub fn mode(&self) -> RepositoryMode {
         self.mode
     }
@@ -172,12 +193,14 @@ impl Repository {
         self.lock().tokens.len()
     }
 
+    /// Whether no token is stored.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Stores a card: create-or-update of `token` when given, else a new
-    /// token by the strategy (or, in unique-card mode, the card's token).
+    /// Stores a card: update of `token` when given (create too, in a
+    /// Merchant-Supplied repository), else a new token by the strategy (or,
+    /// in unique-card mode, the card's token).
     pub fn store(
         &self,
         token: Option<&str>,
@@ -189,6 +212,9 @@ impl Repository {
         let existing_for_card = inner.by_pan.get(pan).cloned();
         let token = match token {
             Some(t) => {
+                if self.strategy != TokenStrategy::MerchantSupplied && !inner.tokens.contains_key(t) {
+                    return Err(StoreError::UnknownToken);
+                }
                 if self.mode == RepositoryMode::UniqueCard {
                     if let Some(other) = &existing_for_card {
                         if other != t {
@@ -235,10 +261,11 @@ impl Repository {
     }
 }
 
-/// A fresh token by `strategy` (not for merchant-supplied).
+/// A fresh token by `strategy` (not for merchant-supplied). An account that
+/// is no card number (an ACH account, a gift card) gets a random token.
 pub fn generate(strategy: TokenStrategy, pan: &str) -> String {
     match strategy {
-        TokenStrategy::Preserve64 if pan.len() > 10 => loop {
+        TokenStrategy::Preserve64 if pan.len() > 10 && pan.bytes().all(|b| b.is_ascii_digit()) => loop {
             let t = format!("{}{}{}", &pan[..6], rng::digits(pan.len() - 10), &pan[pan.len() - 4..]);
             if !cards::luhn_valid(&t) {
                 break t;
@@ -285,7 +312,8 @@ mod tests {
         let b = r.store(None, PAN, Some("1229"), "M").unwrap();
         assert_eq!(a.token, b.token);
         assert_eq!(r.len(), 1);
-        assert_eq!(r.store(Some("OTHER1"), PAN, None, "M").unwrap_err(), StoreError::CardHasOtherToken);
+        let other = r.store(None, "5555555555554444", None, "M").unwrap();
+        assert_eq!(r.store(Some(&other.token), PAN, None, "M").unwrap_err(), StoreError::CardHasOtherToken);
     }
 
     #[test]
@@ -306,6 +334,21 @@ mod tests {
         let b = r.store(Some("MYTOKEN1"), "5555555555554444", None, "M").unwrap();
         assert_eq!(b.expiry.as_deref(), Some("0130"));
         assert_eq!(r.get("MYTOKEN1").unwrap().pan(), "5555555555554444");
+    }
+
+    /// tokenize.nvp-v50.txt:7: only a Merchant-Supplied repository creates a
+    /// token through "Create or Update Token"; Random and Preserve 6.4 update.
+    #[test]
+    fn only_merchant_supplied_creates_a_named_token() {
+        for strategy in [TokenStrategy::RandomWithLuhn, TokenStrategy::Preserve64] {
+            let r = Repository::new("R", strategy, RepositoryMode::UniqueToken);
+            assert_eq!(r.store(Some("4000001234560002"), PAN, None, "M").unwrap_err(), StoreError::UnknownToken);
+            assert!(r.is_empty());
+            let a = r.store(None, PAN, None, "M").unwrap();
+            assert_eq!(r.store(Some(&a.token), PAN, Some("1229"), "M").unwrap().token, a.token);
+        }
+        let r = Repository::new("R", TokenStrategy::MerchantSupplied, RepositoryMode::UniqueToken);
+        assert_eq!(r.store(Some("NEW1"), PAN, None, "M").unwrap().token, "NEW1");
     }
 
     #[test]

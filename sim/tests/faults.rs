@@ -77,6 +77,19 @@ fn server_busy_and_failed() {
     assert!(f["error.supportCode"].starts_with("GWSIM"));
 }
 
+/// tokenize.nvp-v50.txt:880-882 (REQUEST_REJECTED), :896 (no explanation), :914 (support code).
+#[test]
+fn request_rejected() {
+    let sim = start(config());
+    let r = post(&sim, &fault_request("request-rejected"));
+    assert_eq!(r.status, 403);
+    let f = r.fields();
+    assert_eq!(f["result"], "ERROR");
+    assert_eq!(f["error.cause"], "REQUEST_REJECTED");
+    assert!(f["error.supportCode"].starts_with("GWSIM"));
+    assert!(!f.contains_key("error.explanation") && !f.contains_key("error.field"), "{f:?}");
+}
+
 #[test]
 fn reset_mid_response() {
     let sim = start(config());

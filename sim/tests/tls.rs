@@ -69,6 +69,11 @@ fn certificate_authentication() {
     let mut t = pairs(&[("apiOperation", "TOKENIZE"), ("merchant", MERCHANT), ("sourceOfFunds.type", "CARD")]);
     t.extend(p.fields());
     assert_eq!(c.post(&t).get("result").as_deref(), Some("SUCCESS"));
+    // tokenize.nvp-v50.txt:664: UNMASK with certificate authentication returns the number
+    // unmasked (over password authentication it stays masked: tests/tokenize.rs).
+    let unmasked = c.post(&with(t.clone(), &[("responseControls.sensitiveData", "UNMASK")]));
+    assert_eq!(unmasked.get("sourceOfFunds.provided.card.number").as_deref(), Some(VISA));
+    assert_eq!(c.post(&t).get("sourceOfFunds.provided.card.number").as_deref(), Some("400000xxxxxx0002"));
     // `merchant` must match the certificate's CN.
     let r = c.post(&pairs(&[("apiOperation", "CREATE_SESSION"), ("merchant", "SOMEONEELSE")]));
     assert_field_error(&r, 400, "merchant", "INVALID");

@@ -2,10 +2,12 @@
  * The concurrency matrix (issue 13): THREADS threads share one gw_client and
  * make CALLS mixed calls each against gw-sim:
  *   0. CREATE_SESSION through gw_execute with a correlationId of its own;
- *   1. TOKENIZE through gw_execute (P2PE card) with a correlationId of its own;
+ *   1. TOKENIZE through gw_execute (P2PE card) with a correlationId and a
+ *      merchant-supplied token of its own;
  *   2. gw_tokenize_p2pe (a merchant-supplied token of its own);
  *   3. a local validation failure (nothing sent): the thread's last error must
  *      name the field this thread got wrong, not another thread's.
+ * gw-sim must use the Merchant-Supplied token strategy (--token-strategy merchant).
  * Every answer must succeed and echo this call's own correlationId / token
  * (no cross-talk). Resident memory is read after a warm-up round and after
  * the run; the growth must stay within RSS_BOUND_KB.
@@ -57,7 +59,7 @@ static int set_card(gw_request *request) {
 
 /* One call of kind `call % 4`; counts failures and cross-talk in `w`. */
 static void one_call(struct worker *w, long call) {
-    char mine[64];
+    char mine[64], token[64];
     gw_request *request = NULL;
     gw_response *response = NULL;
     gw_status status;
@@ -67,8 +69,12 @@ static void one_call(struct worker *w, long call) {
     case 0:
     case 1:
         snprintf(mine, sizeof mine, "conc-t%d-c%ld", w->id, call);
+        snprintf(token, sizeof token, "CONCT%dT%ld", w->id, call);
+        /* TOKENIZE names its token too (gw-sim for this run is Merchant-Supplied:
+         * only such a repository creates the token a request names). */
         if (gw_request_new(call % 4 == 0 ? "CREATE_SESSION" : "TOKENIZE", &request) != GW_OK ||
-            gw_request_set(request, "correlationId", mine) != GW_OK || (call % 4 == 1 && !set_card(request))) {
+            gw_request_set(request, "correlationId", mine) != GW_OK ||
+            (call % 4 == 1 && (!set_card(request) || gw_request_set(request, "token", token) != GW_OK))) {
             problem(w, &w->failed, "building the request", 0);
             break;
         }
@@ -81,6 +87,8 @@ static void one_call(struct worker *w, long call) {
         if (echoed == NULL || strcmp(echoed, mine) != 0) problem(w, &w->crosstalk, "correlationId not its own", status);
         if (gw_response_get(response, call % 4 == 0 ? "session.id" : "token") == NULL)
             problem(w, &w->failed, "answer without session.id/token", status);
+        else if (call % 4 == 1 && strcmp(gw_response_get(response, "token"), token) != 0)
+            problem(w, &w->crosstalk, "token not its own", status);
         break;
     case 2:
         snprintf(mine, sizeof mine, "CONCT%dC%ld", w->id, call);

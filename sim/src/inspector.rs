@@ -1,0 +1,236 @@
+//! The request inspector: the last requests gw-sim received, as a small
+//! self-refreshing HTML page (`GET /`) and as JSON (`GET /requests.json`).
+//!
+//! An integrator testing a terminal sees at once what arrived and why it was
+//! refused. Card data and passwords never reach the inspector: every value of
+//! a field the rule table marks sensitive (`gw::rules::is_sensitive`) is
+//! masked when the request is recorded ([`MASK`], as gw's log lines show
+//! a secret; card numbers 6.4, as the gateway's own answers do), and so is the value of a field the
+//! table does not know (it could be anything). Only masked copies are kept.
+
+use crate::cards;
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+
+/// What a secret value is shown as: the same for every value (gw's log
+/// lines show secrets so too).
+pub const MASK: &str = "***";
+
+/// How many requests the inspector keeps (the oldest go first).
+pub const KEPT: usize = 50;
+
+/// The page's refresh interval, in seconds.
+pub const REFRESH_SECS: u32 = 2;
+
+/// One request as the inspector shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Entry {
+    /// Sequence number, from 1 in the life of the simulator.
+    pub seq: u64,
+    /// When it arrived (`YYYY-MM-DDThh:mm:ss.SSSZ`, UTC).
+    pub time: String,
+    /// The `apiOperation` (when it names one gw-sim knows), else the method and path.
+    pub operation: String,
+    /// The HTTP status answered (0 when a socket fault answered instead).
+    pub status: u16,
+    /// `result` of the answer (`SUCCESS`, `FAILURE`, `ERROR`, ...), or `fault NAME`.
+    pub outcome: String,
+    /// The request's fields, values masked as the module says.
+    pub fields: Vec<(String, String)>,
+    /// The error answered: `error.cause`, with `error.field`,
+    /// `error.validationType` and `error.explanation` when given.
+    pub error: Option<String>,
+}
+
+/// The value the inspector shows for `name`: sensitive and unknown fields
+/// masked (card numbers 6.4, like the gateway's answers; other secrets as
+/// [`MASK`], which does not even show their length).
+pub fn masked_value(name: &str, value: &str) -> String {
+    let known = gw::rules::Operation::ALL.iter().any(|op| op.rule(name).is_some());
+    if gw::rules::is_sensitive(name) {
+        let is_number = name.ends_with("card.number") || name.ends_with("giftCard.number");
+        if is_number && value.len() >= 9 && value.bytes().all(|b| b.is_ascii_digit()) {
+            cards::mask_6_4(value)
+        } else {
+            MASK.to_owned()
+        }
+    } else if known || name == "apiUsername" || name == "apiOperation" {
+        value.to_owned()
+    } else {
+        "(not shown: not a field of the reference)".to_owned()
+    }
+}
+
+/// The request's fields with their values masked ([`masked_value`]).
+pub fn masked_fields(raw: &[(String, String)]) -> Vec<(String, String)> {
+    raw.iter().map(|(n, v)| (n.clone(), masked_value(n, v))).collect()
+}
+
+/// The last requests.
+#[derive(Default)]
+pub struct Inspector {
+    inner: Mutex<(u64, VecDeque<Entry>)>,
+}
+
+impl Inspector {
+    /// Records a request (its `seq` is set here); its fields must have been
+    /// masked already ([`masked_fields`]).
+    pub fn record(&self, mut entry: Entry) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.0 += 1;
+        entry.seq = inner.0;
+        if inner.1.len() == KEPT {
+            inner.1.pop_back();
+        }
+        inner.1.push_front(entry);
+    }
+
+    /// The kept requests, newest first.
+    pub fn entries(&self) -> Vec<Entry> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).1.iter().cloned().collect()
+    }
+
+    /// The JSON document of `GET /requests.json`: `{"requests":[...]}`, newest first.
+    pub fn json(&self) -> String {
+        let mut out = String::from("{\"requests\":[");
+        for (i, e) in self.entries().iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(
+                out,
+                "{{\"seq\":{},\"time\":{},\"operation\":{},\"status\":{},\"outcome\":{},\"error\":{},\"fields\":[",
+                e.seq,
+                json_string(&e.time),
+                json_string(&e.operation),
+                e.status,
+                json_string(&e.outcome),
+                e.error.as_deref().map_or("null".to_owned(), json_string),
+            );
+            for (j, (n, v)) in e.fields.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "{{\"name\":{},\"value\":{}}}", json_string(n), json_string(v));
+            }
+            out.push_str("]}");
+        }
+        out.push_str("]}\n");
+        out
+    }
+
+    /// The HTML page of `GET /`: one table row per request, refreshing itself.
+    pub fn html(&self) -> String {
+        let entries = self.entries();
+        let mut out = format!(
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta http-equiv=\"refresh\" content=\"{REFRESH_SECS}\">\
+             <title>gw-sim: last requests</title>\n<style>\
+             body{{font:14px system-ui,sans-serif;margin:1.5em;color:#222}}\
+             table{{border-collapse:collapse;width:100%}}\
+             th,td{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}\
+             th{{background:#eee}} tr.ERROR td.outcome{{color:#b00;font-weight:bold}}\
+             tr.FAILURE td.outcome{{color:#b60;font-weight:bold}} tr.SUCCESS td.outcome{{color:#070}}\
+             td.fields{{word-break:break-all;max-width:32em}} td.error{{max-width:28em;word-break:break-word}}\
+             code{{font-size:12px}}</style></head>\n<body><h1>gw-sim: last requests</h1>\
+             <p>The last {KEPT} requests, newest first; card data and passwords masked. \
+             This page refreshes every {REFRESH_SECS} s. The same as JSON: \
+             <a href=\"/requests.json\">/requests.json</a>.</p>\n"
+        );
+        if entries.is_empty() {
+            out.push_str("<p id=\"empty\">No request yet.</p>\n");
+        }
+        out.push_str(
+            "<table id=\"requests\"><thead><tr><th>#</th><th>time (UTC)</th><th>operation</th>\
+             <th>HTTP</th><th>outcome</th><th>error</th><th>fields</th></tr></thead><tbody>\n",
+        );
+        for e in &entries {
+            let class = e.outcome.split(' ').next().unwrap_or("");
+            let _ = write!(
+                out,
+                "<tr class=\"{}\" data-seq=\"{}\"><td>{}</td><td>{}</td><td class=\"operation\">{}</td>\
+                 <td class=\"status\">{}</td><td class=\"outcome\">{}</td><td class=\"error\">{}</td><td class=\"fields\">",
+                html_escape(class),
+                e.seq,
+                e.seq,
+                html_escape(&e.time),
+                html_escape(&e.operation),
+                e.status,
+                html_escape(&e.outcome),
+                html_escape(e.error.as_deref().unwrap_or("")),
+            );
+            for (n, v) in &e.fields {
+                let _ = write!(out, "<code>{}={}</code><br>", html_escape(n), html_escape(v));
+            }
+            out.push_str("</td></tr>\n");
+        }
+        out.push_str("</tbody></table></body></html>\n");
+        out
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_by_the_rule_table() {
+        assert_eq!(masked_value("sourceOfFunds.provided.card.number", "4000000000000002"), "400000xxxxxx0002");
+        assert_eq!(masked_value("apiPassword", "secret-password"), MASK);
+        assert_eq!(masked_value("sourceOfFunds.provided.card.p2pe.payload", "ABCDEF"), MASK);
+        assert_eq!(masked_value("sourceOfFunds.provided.card.securityCode", "737"), MASK);
+        assert_eq!(masked_value("sourceOfFunds.provided.ach.bankAccountNumber", "123456789"), MASK);
+        assert_eq!(masked_value("sourceOfFunds.provided.card.number", "4000x"), MASK);
+        assert_eq!(masked_value("sourceOfFunds.type", "CARD"), "CARD");
+        assert!(masked_value("cardnumber", "4000000000000002").starts_with("(not shown"));
+    }
+
+    #[test]
+    fn keeps_the_last_requests_escaped() {
+        let i = Inspector::default();
+        for n in 0..KEPT + 3 {
+            let fields = masked_fields(&[("correlationId".into(), "a\"b</td>".into())]);
+            i.record(Entry { operation: format!("<op{n}>"), outcome: "ERROR".into(), fields, ..Entry::default() });
+        }
+        let entries = i.entries();
+        assert_eq!(entries.len(), KEPT);
+        assert_eq!(entries[0].seq, (KEPT + 3) as u64);
+        let html = i.html();
+        assert!(html.contains("&lt;op52&gt;") && !html.contains("<op52>"));
+        assert!(html.contains("a&quot;b&lt;/td&gt;"));
+        assert!(i.json().contains(r#""value":"a\"b</td>""#));
+    }
+}
