@@ -287,6 +287,7 @@ for name in gw libcurl raw; do
 done
 
 echo "== in-process: validate + encode + decode (cargo bench --bench throughput, no network)"
+: >"$out/inprocess.jsonl" # the bench appends
 if [ "$quick" = 1 ]; then
   GW_BENCH_QUICK=1 GW_BENCH_JSON="$out/inprocess.jsonl" cargo bench --locked --bench throughput --profile dev
 else
