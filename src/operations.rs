@@ -32,19 +32,18 @@ impl Request {
     /// form); `Some` creates or updates that token. Every field is validated
     /// now, and the first invalid one is named in the error.
     pub fn tokenize_p2pe(token: Option<&str>, card: &P2peCard<'_>) -> Result<Request> {
-        const P2PE: &str = "sourceOfFunds.provided.card.p2pe";
         let mut request = Request::new(Operation::Tokenize);
         if let Some(token) = token {
             request.set("token", token)?;
         }
         request.set("sourceOfFunds.type", "CARD")?;
-        request.set(&format!("{P2PE}.keySerialNumber"), card.key_serial_number)?;
-        request.set(&format!("{P2PE}.payload"), card.payload)?;
+        request.set("sourceOfFunds.provided.card.p2pe.keySerialNumber", card.key_serial_number)?;
+        request.set("sourceOfFunds.provided.card.p2pe.payload", card.payload)?;
         if let Some(iv) = card.initialization_vector {
-            request.set(&format!("{P2PE}.initializationVector"), iv)?;
+            request.set("sourceOfFunds.provided.card.p2pe.initializationVector", iv)?;
         }
         if let Some(bin) = card.card_bin {
-            request.set(&format!("{P2PE}.cardBin"), bin)?;
+            request.set("sourceOfFunds.provided.card.p2pe.cardBin", bin)?;
         }
         Ok(request)
     }

@@ -10,29 +10,13 @@ use std::time::Duration;
 
 use crate::nvp;
 
-/// A string kept with a trailing NUL, so that the C API can hand out a
-/// pointer to it that lives as long as the [`Response`].
-#[derive(Clone, PartialEq, Eq)]
-struct NulTerminated(Box<str>);
-
-impl NulTerminated {
-    /// `None` when the text has an interior NUL (it could not be read from C).
-    fn new(mut text: String) -> Option<NulTerminated> {
-        if text.contains('\0') {
-            return None;
-        }
-        text.push('\0');
-        Some(NulTerminated(text.into_boxed_str()))
-    }
-
-    fn as_str(&self) -> &str {
-        &self.0[..self.0.len() - 1]
-    }
-
-    fn as_c_str(&self) -> &CStr {
-        // Never fails: `new` appended the only NUL. An empty string otherwise.
-        CStr::from_bytes_with_nul(self.0.as_bytes()).unwrap_or_default()
-    }
+/// Where one field lies in [`Response`]'s text: the name at
+/// `name..value - 1`, a NUL, the value at `value..end`, a NUL at `end`.
+#[derive(Clone, Copy)]
+struct Span {
+    name: usize,
+    value: usize,
+    end: usize,
 }
 
 /// Why an HTTP answer is not an NVP answer: what the client reports as a
@@ -67,7 +51,11 @@ impl fmt::Display for NotAnAnswer {
 pub struct Response {
     http_status: u16,
     duration: Duration,
-    fields: Vec<(NulTerminated, NulTerminated)>,
+    /// Every name and value, decoded once, each followed by a NUL, so that
+    /// the C API hands out pointers into it (they live as long as the
+    /// response: the text is never changed after decoding).
+    text: String,
+    fields: Vec<Span>,
 }
 
 impl Response {
@@ -91,15 +79,26 @@ impl Response {
     ) -> Result<Response, NotAnAnswer> {
         let not_nvp = |why: String| NotAnAnswer { http_status, why };
         let charset = content_type.map_or(nvp::Charset::Utf8, nvp::Charset::from_content_type);
-        let pairs = nvp::decode(body, charset).map_err(|err| not_nvp(err.to_string()))?;
-        let mut fields = Vec::with_capacity(pairs.len());
-        for (name, value) in pairs {
-            let (Some(name), Some(value)) = (NulTerminated::new(name), NulTerminated::new(value)) else {
-                return Err(not_nvp("a field contains a NUL byte".to_owned()));
-            };
-            fields.push((name, value));
+        // The decoded text is never longer than the body, plus a NUL per
+        // name and value (Latin-1 above 0x7F may grow it: `String` reallocates).
+        let mut text = String::with_capacity(body.len() + 2);
+        let mut fields = Vec::with_capacity(body.iter().filter(|&&b| b == b'&').count() + 1);
+        let mut has_nul = false;
+        nvp::decode_each(body, charset, |name, value| {
+            has_nul |= name.contains('\0') || value.contains('\0');
+            let start = text.len();
+            text.push_str(name);
+            text.push('\0');
+            let value_start = text.len();
+            text.push_str(value);
+            fields.push(Span { name: start, value: value_start, end: text.len() });
+            text.push('\0');
+        })
+        .map_err(|err| not_nvp(err.to_string()))?;
+        if has_nul {
+            return Err(not_nvp("a field contains a NUL byte".to_owned()));
         }
-        let response = Response { http_status, duration, fields };
+        let response = Response { http_status, duration, text, fields };
         if response.result().is_none() {
             let shown = match content_type {
                 Some(ct) if !ct.starts_with("application/x-www-form-urlencoded") => format!(" (Content-Type {ct})"),
@@ -107,23 +106,54 @@ impl Response {
             };
             return Err(not_nvp(format!("it has no 'result' field{shown}")));
         }
-        // Sorted, not compared pairwise: a 1 MiB answer can hold 100,000 names.
-        let mut names: Vec<&str> = response.fields.iter().map(|(name, _)| name.as_str()).collect();
-        names.sort_unstable();
-        if let Some(twice) = names.windows(2).find(|pair| pair[0] == pair[1]) {
-            return Err(not_nvp(format!("the field '{}' appears twice", twice[0])));
+        if let Some(twice) = response.repeated_name() {
+            return Err(not_nvp(format!("the field '{twice}' appears twice")));
         }
         Ok(response)
     }
 
+    fn name(&self, span: Span) -> &str {
+        &self.text[span.name..span.value - 1]
+    }
+
+    fn value(&self, span: Span) -> &str {
+        &self.text[span.value..span.end]
+    }
+
+    /// A name or value with its NUL: the text from `start` to `end` inclusive.
+    fn c_str(&self, start: usize, end: usize) -> &CStr {
+        // Never fails: `from_http` refused interior NULs and wrote one at `end`.
+        CStr::from_bytes_with_nul(&self.text.as_bytes()[start..=end]).unwrap_or_default()
+    }
+
+    fn find(&self, name: &str) -> Option<Span> {
+        self.fields.iter().copied().find(|&span| self.name(span) == name)
+    }
+
+    /// A name given twice, if any. Pairwise for the short answers the gateway
+    /// gives (no allocation); sorted beyond that, since a 1 MiB answer can
+    /// hold 100,000 names.
+    fn repeated_name(&self) -> Option<&str> {
+        const PAIRWISE_UP_TO: usize = 64;
+        if self.fields.len() <= PAIRWISE_UP_TO {
+            return self.fields.iter().enumerate().find_map(|(i, &span)| {
+                let name = self.name(span);
+                self.fields[..i].iter().any(|&earlier| self.name(earlier) == name).then_some(name)
+            });
+        }
+        let mut names: Vec<&str> = self.fields.iter().map(|&span| self.name(span)).collect();
+        names.sort_unstable();
+        names.windows(2).find(|pair| pair[0] == pair[1]).map(|pair| pair[0])
+    }
+
     /// The value of a field, `None` when absent.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(n, _)| n.as_str() == name).map(|(_, v)| v.as_str())
+        self.find(name).map(|span| self.value(span))
     }
 
     /// The same as [`Response::get`], as a C string owned by the response.
     pub fn get_c(&self, name: &str) -> Option<&CStr> {
-        self.fields.iter().find(|(n, _)| n.as_str() == name).map(|(_, v)| v.as_c_str())
+        self.find(name).map(|span| self.c_str(span.value, span.end))
     }
 
     /// `result`: `SUCCESS`, `FAILURE`, `PENDING`, `UNKNOWN` or `ERROR`.
@@ -153,12 +183,12 @@ impl Response {
 
     /// The fields, in the order the gateway sent them.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.fields.iter().map(|&span| (self.name(span), self.value(span)))
     }
 
     /// The field at `index`, as C strings owned by the response.
     pub fn field_c(&self, index: usize) -> Option<(&CStr, &CStr)> {
-        self.fields.get(index).map(|(n, v)| (n.as_c_str(), v.as_c_str()))
+        self.fields.get(index).map(|&span| (self.c_str(span.name, span.value - 1), self.c_str(span.value, span.end)))
     }
 }
 
@@ -168,7 +198,7 @@ impl fmt::Debug for Response {
         f.debug_struct("Response")
             .field("http_status", &self.http_status)
             .field("result", &self.result())
-            .field("fields", &self.fields.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+            .field("fields", &self.fields.iter().map(|&span| self.name(span)).collect::<Vec<_>>())
             .finish()
     }
 }
@@ -216,5 +246,27 @@ mod tests {
             let err = Response::from_http(201, None, body, Duration::ZERO).unwrap_err();
             assert!(err.message().contains("appears twice"), "{err}");
         }
+        // Past the pairwise limit the names are sorted: the same answer.
+        let many: Vec<String> = (0..200).map(|i| format!("f{i}=v")).collect();
+        let body = format!("result=SUCCESS&{}&f150=again", many.join("&"));
+        let err = Response::from_http(201, None, body.as_bytes(), Duration::ZERO).unwrap_err();
+        assert!(err.message().contains("'f150' appears twice"), "{err}");
+        let body = format!("result=SUCCESS&{}", many.join("&"));
+        assert_eq!(Response::from_http(201, None, body.as_bytes(), Duration::ZERO).unwrap().len(), 201);
+    }
+
+    #[test]
+    fn the_c_view_reads_the_decoded_text() {
+        // Latin-1 (no charset named) grows the text past the body's length.
+        let body = b"result=SUCCESS&n%E9=%E9%E9&empty=&last=x+y";
+        let r = Response::from_http(200, Some("application/x-www-form-urlencoded"), body, Duration::ZERO).unwrap();
+        let c: Vec<(&str, &str)> = (0..r.len())
+            .map(|i| r.field_c(i).map(|(n, v)| (n.to_str().unwrap(), v.to_str().unwrap())).unwrap())
+            .collect();
+        assert_eq!(c, r.iter().collect::<Vec<_>>());
+        assert_eq!(c, [("result", "SUCCESS"), ("né", "éé"), ("empty", ""), ("last", "x y")]);
+        assert_eq!(r.get_c("empty").unwrap().to_bytes(), b"");
+        assert_eq!(r.get_c("né").unwrap().to_str(), Ok("éé"));
+        assert!(r.get_c("n").is_none() && r.get("result\0").is_none());
     }
 }
