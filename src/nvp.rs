@@ -167,16 +167,20 @@ fn unescape(raw: &[u8], offset: usize, out: &mut Vec<u8>) -> Result<(), DecodeEr
     out.reserve(raw.len());
     let mut i = 0;
     while i < raw.len() {
-        match raw[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
+        // Runs of plain bytes (most of an answer) are copied whole.
+        let run = raw[i..].iter().position(|&b| b == b'+' || b == b'%').unwrap_or(raw.len() - i);
+        out.extend_from_slice(&raw[i..i + run]);
+        i += run;
+        match raw.get(i) {
+            Some(b'+') => out.push(b' '),
+            Some(b'%') => {
                 let mut byte = [0u8; 1];
                 let digits = raw.get(i + 1..i + 3).ok_or(DecodeError::BadEscape { offset: offset + i })?;
                 hex::decode_to_slice(digits, &mut byte).map_err(|_| DecodeError::BadEscape { offset: offset + i })?;
                 out.push(byte[0]);
                 i += 2;
             }
-            other => out.push(other),
+            _ => break,
         }
         i += 1;
     }
