@@ -75,8 +75,13 @@ impl std::error::Error for DecodeError {}
 /// `%XX` in upper case. Written here so that runs of plain bytes are copied
 /// whole into one buffer sized up front (the hot path of every call).
 pub fn encode<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
-    let size: usize = pairs.iter().map(|(k, v)| k.as_ref().len() + v.as_ref().len() + 2).sum();
-    let mut body = String::with_capacity(size + size / 4);
+    // The exact size, so that the body is never reallocated: a reallocation
+    // would free a partial copy of the password or card data without wiping
+    // it (the caller zeroizes only the final body).
+    let separators = (2 * pairs.len()).saturating_sub(1); // n '=' and n - 1 '&'
+    let size: usize =
+        pairs.iter().map(|(k, v)| escaped_len(k.as_ref()) + escaped_len(v.as_ref())).sum::<usize>() + separators;
+    let mut body = String::with_capacity(size);
     for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
             body.push('&');
@@ -88,12 +93,22 @@ pub fn encode<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
     body
 }
 
+/// Whether the form encoding writes `byte` as it is.
+fn is_plain(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_')
+}
+
+/// The length of `text` once escaped by [`escape_into`].
+fn escaped_len(text: &str) -> usize {
+    text.bytes().map(|byte| if is_plain(byte) || byte == b' ' { 1 } else { 3 }).sum()
+}
+
 fn escape_into(text: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let bytes = text.as_bytes();
     let mut plain = 0;
     for (i, &byte) in bytes.iter().enumerate() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_') {
+        if is_plain(byte) {
             continue;
         }
         // A non-empty run is plain ASCII, so both ends are char boundaries.
@@ -212,7 +227,10 @@ mod tests {
         for name in texts {
             for value in texts {
                 let pairs = [(name, value), ("second", value)];
-                assert_eq!(encode(&pairs), serde_urlencoded::to_string(pairs).unwrap(), "{name:?}={value:?}");
+                let body = encode(&pairs);
+                assert_eq!(body, serde_urlencoded::to_string(pairs).unwrap(), "{name:?}={value:?}");
+                // Sized exactly up front: never reallocated, so no unwiped partial copy is freed.
+                assert_eq!(body.capacity(), body.len(), "{name:?}={value:?}");
             }
         }
         assert_eq!(encode::<&str, &str>(&[]), "");
