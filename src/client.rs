@@ -57,13 +57,9 @@ impl Ended {
                 _ => None,
             },
             Ended::NotAnAnswer(_) => None,
-            // The transport marks every failure after the request went out
-            // as not transient (nothing of it was retryable before the
-            // policy table). For the table, a connection that broke or timed
-            // out may pass; an oversized or malformed answer does not.
-            Ended::Failed(failure) if failure.transient || matches!(failure.error.kind(), Kind::Io | Kind::Timeout) => {
-                Some(Setback::Failed(failure.phase))
-            }
+            // A cause that may pass (a connection that broke or timed out);
+            // the table decides from the phase whether a repeat is safe.
+            Ended::Failed(failure) if failure.transient => Some(Setback::Failed(failure.phase)),
             Ended::Failed(failure) => Some(Setback::Lasting(failure.phase)),
         }
     }

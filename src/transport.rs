@@ -102,8 +102,10 @@ pub struct Failure {
     /// Where the exchange stopped.
     pub phase: Phase,
     /// Whether the cause may pass by itself (refused, unreachable, not found,
-    /// timed out) so that another attempt can succeed; a TLS failure or a
-    /// proxy's refusal does not.
+    /// timed out, a connection broken mid-exchange) so that another attempt
+    /// can succeed; a TLS failure, a proxy's refusal or an oversized or
+    /// malformed answer does not. Whether another attempt is *safe* is not
+    /// the transport's call: the retry table decides that from the phase.
     pub transient: bool,
 }
 
@@ -340,7 +342,7 @@ impl Transport {
             }
             (_, E::Timeout(which)) => (
                 Kind::Timeout,
-                false,
+                true,
                 format!(
                     "the call to {host}{route} timed out ({which}: no complete answer in the {} ms left to the call); the request may have been processed",
                     budget.as_millis()
@@ -348,7 +350,7 @@ impl Transport {
             ),
             (_, E::Io(io)) => (
                 Kind::Io,
-                false,
+                true,
                 format!("the connection to {host}{route} failed mid-exchange: {io}; the request may have been processed"),
             ),
             (_, other) => (Kind::Protocol, false, format!("bad HTTP exchange with {host}{route}: {other}")),
