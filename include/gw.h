@@ -234,7 +234,7 @@ GW_API GW_CALL
 gw_status gw_create_session(const gw_client *client,
                             gw_response **out);
 
-// TOKENIZE with a card encrypted by the terminal (TDES DUKPT P2PE);
+// TOKENIZE with a card encrypted by the terminal (TDES or AES DUKPT P2PE);
 // `sourceOfFunds.type=CARD` is set by gw.
 //
 // - `token`: NULL lets the gateway generate the token; otherwise that token
@@ -474,8 +474,8 @@ GW_API GW_CALL
 gw_status gw_request_new(const char *api_operation,
                          gw_request **out);
 
-// Creates a TOKENIZE request for a card encrypted by the terminal (TDES
-// DUKPT P2PE), to extend with `gw_request_set` ("correlationId",
+// Creates a TOKENIZE request for a card encrypted by the terminal (TDES or
+// AES DUKPT P2PE), to extend with `gw_request_set` ("correlationId",
 // "sourceOfFunds.provided.card.p2pe.encryptionState", any TOKENIZE field of
 // the API version) and send with `gw_execute`. The arguments are those of
 // `gw_tokenize_p2pe`, with its rules: `token`, `initialization_vector` and

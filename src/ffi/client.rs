@@ -92,7 +92,7 @@ pub unsafe extern "C" fn gw_create_session(client: *const gw_client, out: *mut *
     })
 }
 
-/// TOKENIZE with a card encrypted by the terminal (TDES DUKPT P2PE);
+/// TOKENIZE with a card encrypted by the terminal (TDES or AES DUKPT P2PE);
 /// `sourceOfFunds.type=CARD` is set by gw.
 ///
 /// - `token`: NULL lets the gateway generate the token; otherwise that token

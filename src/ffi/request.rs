@@ -65,8 +65,8 @@ pub(crate) unsafe fn p2pe_card_args<'a>(
     })
 }
 
-/// Creates a TOKENIZE request for a card encrypted by the terminal (TDES
-/// DUKPT P2PE), to extend with `gw_request_set` ("correlationId",
+/// Creates a TOKENIZE request for a card encrypted by the terminal (TDES or
+/// AES DUKPT P2PE), to extend with `gw_request_set` ("correlationId",
 /// "sourceOfFunds.provided.card.p2pe.encryptionState", any TOKENIZE field of
 /// the API version) and send with `gw_execute`. The arguments are those of
 /// `gw_tokenize_p2pe`, with its rules: `token`, `initialization_vector` and
