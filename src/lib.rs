@@ -44,6 +44,7 @@ pub mod ffi;
 pub use client::Client;
 pub use config::{Config, LogLevel, Trust};
 pub use error::{Error, Kind};
+pub use masking::MASK;
 pub use operations::P2peCard;
 pub use request::Request;
 pub use response::{NotAnAnswer, Response};

@@ -13,9 +13,8 @@ use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 
-/// What a secret value is shown as: the same for every value (gw's log
-/// lines show secrets so too).
-pub const MASK: &str = "***";
+/// What a secret value is shown as: gw's own mask, as its log lines show it.
+pub use gw::MASK;
 
 /// How many requests the inspector keeps (the oldest go first).
 pub const KEPT: usize = 50;
