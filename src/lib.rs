@@ -4,14 +4,21 @@
 //! skin over it (argument conversion, the panic boundary, the thread's last
 //! error) and holds no logic of its own.
 //!
-//! Layers, each using only those above it in this list:
-//! [`rules`] (the gateway's field rules) and `masking` (showing fields
-//! without their secrets), [`nvp`] (the form codec), `response` (a decoded
+//! Layers, each using only those above it in this list: `wipe` (the
+//! allocator, which wipes what it frees); [`rules`] (the gateway's field
+//! rules) and `masking` (showing fields without their secrets), [`nvp`] (the form codec), `response` (a decoded
 //! answer: plain data, no error type); [`error`] (an error may carry that
 //! answer); [`config`], `transport`; [`request`]; `retry` (the retry policy
 //! table); `client` and `operations`; [`ffi`]. The modules in plain type are
 //! crate-private: their public types ([`Client`], [`P2peCard`],
 //! [`Response`], [`NotAnAnswer`]) are re-exported here.
+
+/// cbindgen:ignore
+mod wipe;
+
+/// Every block the library's Rust code frees is wiped first (`src/wipe.rs`).
+#[global_allocator]
+static ALLOCATOR: wipe::WipeOnFree = wipe::WipeOnFree;
 
 /// cbindgen:ignore
 pub mod error;

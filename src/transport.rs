@@ -8,9 +8,12 @@
 //! reached the gateway and so whether a retry is safe.
 //!
 //! ureq does HTTP/1.1 and pools connections; the connections themselves are
-//! gw's (`connection.rs`): one rustls configuration per client (TLS session
-//! resumption), the request written in one write and wiped, no probe of a
-//! pooled connection. `docs/transport.md` has the rules and the figures.
+//! gw's (`connection.rs`): names resolved, TCP, the proxy's tunnel and TLS
+//! within the call's one deadline, one rustls configuration per client (TLS
+//! session resumption), the request written in one write and wiped, a pooled
+//! connection checked by one non-blocking peek before a request is written on
+//! it, writes that never raise `SIGPIPE`, connections never shared with a
+//! forked child. `docs/transport.md` has the rules and the figures.
 //!
 //! - Trust: the bundled Mozilla roots, the OS store, or exactly a CA bundle
 //!   file. TLS 1.2 and 1.3 only (rustls implements nothing older); there is
@@ -21,7 +24,8 @@
 //! - Proxy: only the configured one, or `HTTPS_PROXY` / `NO_PROXY` when the
 //!   configuration enables it; ureq is never left to read the environment.
 //!   Never for plain http (the password would cross the proxy in clear).
-//! - Names are resolved on the caller's thread ([`CallerThreadResolver`]).
+//! - Names are resolved only for a new connection, within the call's
+//!   deadline (`connection::DeferredResolver`).
 
 use std::env;
 use std::fs;
@@ -38,13 +42,11 @@ use rustls::SignatureScheme;
 use rustls::{AlertDescription, CertificateError, ClientConfig, RootCertStore};
 use ureq::http::Uri;
 use ureq::tls::{Certificate, PemItem};
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{time, ConnectProxyConnector, Connector, NextTimeout};
 use ureq::{Agent, Proxy};
 
 mod connection;
 
-use connection::{GwConnector, Progress};
+use connection::{DeferredResolver, GwConnector, Progress};
 
 use crate::config::{parse_proxy, Authentication, Config, Trust};
 use crate::error::{Error, Kind, Result};
@@ -112,35 +114,12 @@ pub struct Failure {
 /// The transport of one client.
 pub struct Transport {
     agent: Agent,
+    /// The connect timeout, for messages.
+    connect_timeout: Duration,
     /// `host[:port]` of the gateway, for messages.
     host: String,
     /// `" via proxy HOST:PORT"` (never its credentials), or empty.
     route: String,
-}
-
-/// Resolves host names on the calling thread.
-///
-/// ureq's [`DefaultResolver`] resolves on a helper thread whenever a timeout
-/// is set, and abandons that thread when the timeout fires: valgrind reports
-/// its stack as "possibly lost", and a slow resolver leaves threads behind.
-/// This resolver hands it a timeout that never happens, which makes it call
-/// `getaddrinfo` directly. Resolution is then bounded by the system
-/// resolver's own timeout (`/etc/resolv.conf`: `options timeout:N attempts:N`,
-/// 5 s × 2 by default on glibc), not by gw's timeouts; with an IP address or
-/// a host from `/etc/hosts` there is no lookup at all.
-#[derive(Debug, Default)]
-pub struct CallerThreadResolver(DefaultResolver);
-
-impl Resolver for CallerThreadResolver {
-    fn resolve(
-        &self,
-        uri: &Uri,
-        config: &ureq::config::Config,
-        timeout: NextTimeout,
-    ) -> std::result::Result<ResolvedSocketAddrs, ureq::Error> {
-        let on_this_thread = NextTimeout { after: time::Duration::NotHappening, ..timeout };
-        self.0.resolve(uri, config, on_this_thread)
-    }
 }
 
 /// The rustls error inside an I/O error, if the failure was TLS.
@@ -182,15 +161,15 @@ impl Transport {
             .max_redirects(0)
             .user_agent(USER_AGENT)
             .accept("application/x-www-form-urlencoded")
-            // Always set, so that ureq never takes a proxy from the environment.
-            .proxy(proxy)
+            // Always set (to none), so that ureq never takes a proxy from the
+            // environment: the proxy's tunnel is gw's own (`connection.rs`).
+            .proxy(None)
             .timeout_connect(Some(config.connect_timeout))
             .timeout_global(Some(config.timeout))
             .build();
-        let connector = ().chain(ConnectProxyConnector::default()).chain(GwConnector::new(tls, !route.is_empty()));
-        let agent = Agent::with_parts(agent_config, connector, CallerThreadResolver::default());
+        let agent = Agent::with_parts(agent_config, GwConnector::new(tls, proxy, USER_AGENT), DeferredResolver);
         let host = config.gateway_host.clone().unwrap_or_default();
-        Ok(Transport { agent, host, route })
+        Ok(Transport { agent, connect_timeout: config.connect_timeout, host, route })
     }
 
     /// `host[:port]` of the gateway, for messages.
@@ -204,56 +183,18 @@ impl Transport {
     }
 
     /// POSTs a form body to `url` and reads the answer, whatever its status,
-    /// all within `budget` (connect, send, answer headers and body).
+    /// all within `budget` (resolve, connect, tunnel, handshake, send, answer
+    /// head and body: one deadline, never renewed by progress).
     ///
-    /// A pooled connection is used without probing it first. When the server
-    /// has closed it while it was idle (its keep-alive timer), the exchange
-    /// fails before any byte of an answer: the write succeeds into the
-    /// socket's buffer and the read then meets the close (EOF or a reset).
-    /// Exactly that case, and only once per call, is made again on a fresh
-    /// connection:
-    ///
-    /// - the connection had carried an earlier exchange (reused), so the
-    ///   server may have closed it as idle: a server closes an idle
-    ///   keep-alive connection, and never one on which it has read a
-    ///   request it then answers: once it has read a request it answers it
-    ///   (a 5xx at worst) before it closes;
-    /// - not one byte of an answer arrived;
-    /// - the failure is the peer's close (EOF, reset, broken pipe), not a
-    ///   time-out: a server that is slow to answer has the request.
-    ///
-    /// This is the rule of curl and of the browsers for a reused
-    /// connection. What it cannot tell apart is a server that crashed after
-    /// reading the request and before answering; that is also the one case
-    /// in which a fresh connection's failure is "in doubt", and a till that
-    /// must rule it out entirely sets no keep-alive (a new client per call).
-    /// On a fresh connection (the first of a call, or this retry) the same
-    /// failure is in doubt and final.
+    /// The request is written at most once: a failure is returned with the
+    /// phase it reached, and only the client's retry table decides whether
+    /// the call makes another attempt. A pooled connection is used only if a
+    /// non-blocking peek finds it quiet (see `connection.rs`), so a
+    /// connection the server closed while it was idle costs a new connection,
+    /// not a request in doubt.
     pub fn post(&self, url: &str, body: &[u8], budget: Duration) -> std::result::Result<RawAnswer, Failure> {
-        let started = std::time::Instant::now();
-        match self.exchange(url, body, budget, false) {
-            Err((failure, stopped)) if stopped.on_stale_connection(&failure) => {
-                let left = budget.saturating_sub(started.elapsed());
-                self.exchange(url, body, left, true).map_err(|(failure, _)| failure)
-            }
-            other => other.map_err(|(failure, _)| failure),
-        }
-    }
-
-    /// One exchange; a failure comes with the progress it had made.
-    fn exchange(
-        &self,
-        url: &str,
-        body: &[u8],
-        budget: Duration,
-        fresh_only: bool,
-    ) -> std::result::Result<RawAnswer, (Failure, Stopped)> {
-        connection::begin(fresh_only);
-        let fail = |err: ureq::Error| {
-            let progress = connection::progress();
-            let peer_closed = matches!(&err, ureq::Error::Io(io) if is_peer_close(io));
-            (self.classify(err, budget, &progress), Stopped { progress, peer_closed })
-        };
+        connection::begin();
+        let fail = |err: ureq::Error| self.classify(err, budget, &connection::progress());
         let mut response = self
             .agent
             .post(url)
@@ -269,9 +210,9 @@ impl Transport {
         let body = response.body_mut().with_config().limit(MAX_ANSWER_BYTES).read_to_vec().map_err(|err| {
             // The status line arrived: keep it, an oversized or broken body
             // does not make the answer status-less.
-            let (mut failure, progress) = fail(err);
+            let mut failure = fail(err);
             failure.error = failure.error.with_http_status(status);
-            (failure, progress)
+            failure
         })?;
         Ok(RawAnswer { status, content_type, body })
     }
@@ -282,34 +223,55 @@ impl Transport {
         use ureq::Error as E;
         let (host, route) = (&self.host, &self.route);
         let not_sent = "; the request was not sent";
-        let phase = match &err {
-            E::HostNotFound => Phase::Resolve,
-            // A TLS alert ends the handshake, even when (TLS 1.3 client
-            // certificate refused) it arrives after the request was written:
-            // the server refused the connection, it processed nothing.
-            E::Rustls(_) => Phase::Tls,
-            E::Io(io) if rustls_cause(io).is_some() => Phase::Tls,
-            // Plain http to a TLS server: it cannot have understood the
-            // request, let alone processed it.
-            _ if progress.speaks_tls => Phase::Tls,
+        let in_doubt = "; the request may have been processed";
+        let tls_cause = match &err {
+            E::Rustls(tls) => Some(tls),
+            E::Io(io) => rustls_cause(io),
+            _ => None,
+        };
+        let phase = match (&err, tls_cause) {
+            (E::HostNotFound, _) => Phase::Resolve,
+            // The server refused the handshake, even when (TLS 1.3, client
+            // certificate refused) its alert arrives after the request was
+            // written: it refused the connection and processed nothing.
+            (_, Some(tls)) if is_refusal(tls) => Phase::Tls,
+            // Any other TLS failure is classified by the phase reached like
+            // every failure: a record that cannot be decrypted after the
+            // request was written is a damaged answer, in doubt.
+            (_, Some(_)) if progress.phase.in_doubt() => progress.phase,
+            (_, Some(_)) => Phase::Tls,
+            // Plain http to a TLS server (or https to a plain one): it cannot
+            // have understood the request, let alone processed it.
+            _ if progress.speaks_tls || progress.speaks_http => Phase::Tls,
             _ => progress.phase,
+        };
+        let ran_out = |which: ureq::Timeout| match which {
+            ureq::Timeout::Connect => format!("the connect timeout of {} ms ran out", self.connect_timeout.as_millis()),
+            _ => format!("the call's timeout ran out ({} ms were left to it)", budget.as_millis()),
         };
         let (kind, transient, message) = match (phase, err) {
             (_, E::HostNotFound) => (Kind::Connect, true, format!("host {host}{route} could not be resolved (not found){not_sent}")),
+            (_, E::ConnectProxyFailed(why)) => {
+                let proxy = route.trim_start_matches(" via ");
+                if why.starts_with("it answered HTTP") {
+                    let hint = if why.contains(" 401") || why.contains(" 407") {
+                        " (proxy credentials missing or wrong)"
+                    } else {
+                        ""
+                    };
+                    (Kind::Connect, false, format!("the {proxy} refused the tunnel to {host}: {why}{hint}{not_sent}"))
+                } else {
+                    (Kind::Connect, true, format!("the tunnel through the {proxy} to {host} failed: {why}{not_sent}"))
+                }
+            }
+            (Phase::Resolve, E::Timeout(which)) => {
+                (Kind::Timeout, true, format!("resolving {host}{route} timed out: {}{not_sent}", ran_out(which)))
+            }
             (Phase::Resolve, E::Io(io)) => {
                 (Kind::Connect, true, format!("host {host}{route} could not be resolved ({io}){not_sent}"))
             }
-            (_, E::ConnectProxyFailed(why)) => {
-                let hint = if why.contains(" 401") || why.contains(" 407") {
-                    " (proxy credentials missing or wrong)"
-                } else {
-                    ""
-                };
-                let proxy = route.trim_start_matches(" via ");
-                (Kind::Connect, false, format!("the {proxy} refused the tunnel to {host}: {why}{hint}{not_sent}"))
-            }
-            (Phase::Resolve | Phase::Connect, E::Timeout(_)) => {
-                (Kind::Timeout, true, format!("connecting to {host}{route} timed out{not_sent}"))
+            (Phase::Connect, E::Timeout(which)) => {
+                (Kind::Timeout, true, format!("connecting to {host}{route} timed out: {}{not_sent}", ran_out(which)))
             }
             (Phase::Resolve | Phase::Connect, other) => {
                 (Kind::Connect, true, format!("could not connect to {host}{route}: {}{not_sent}", describe(&other)))
@@ -319,8 +281,13 @@ impl Transport {
                 false,
                 format!("the server at {host}{route} answered plain http with TLS: it seems to speak HTTPS, use an https:// base URL"),
             ),
-            (Phase::Tls, E::Timeout(_)) => {
-                (Kind::Timeout, true, format!("the TLS handshake with {host}{route} timed out{not_sent}"))
+            (_, _) if progress.speaks_http => (
+                Kind::Protocol,
+                false,
+                format!("the server at {host}{route} answered the TLS handshake with plain HTTP: this port does not speak HTTPS (check the base URL's port){not_sent}"),
+            ),
+            (Phase::Tls, E::Timeout(which)) => {
+                (Kind::Timeout, true, format!("the TLS handshake with {host}{route} timed out: {}{not_sent}", ran_out(which)))
             }
             (Phase::Tls, E::Rustls(tls)) => (Kind::Tls, false, describe_tls(&tls, host, route)),
             (Phase::Tls, E::Io(io)) => match rustls_cause(&io) {
@@ -343,45 +310,43 @@ impl Transport {
             (_, E::Timeout(which)) => (
                 Kind::Timeout,
                 true,
-                format!(
-                    "the call to {host}{route} timed out ({which}: no complete answer in the {} ms left to the call); the request may have been processed",
-                    budget.as_millis()
-                ),
+                format!("the call to {host}{route} timed out before a complete answer: {}{in_doubt}", ran_out(which)),
             ),
-            (_, E::Io(io)) => (
+            (_, E::Rustls(tls)) => (
                 Kind::Io,
                 true,
-                format!("the connection to {host}{route} failed mid-exchange: {io}; the request may have been processed"),
+                format!("the TLS connection to {host}{route} failed mid-exchange: {tls}{in_doubt}"),
             ),
+            (_, E::Io(io)) => {
+                let what = if rustls_cause(&io).is_some() { "TLS connection" } else { "connection" };
+                (Kind::Io, true, format!("the {what} to {host}{route} failed mid-exchange: {io}{in_doubt}"))
+            }
             (_, other) => (Kind::Protocol, false, format!("bad HTTP exchange with {host}{route}: {other}")),
         };
         Failure { error: Error::new(kind, message), phase, transient }
     }
 }
 
-/// Where a failed exchange stopped.
-struct Stopped {
-    progress: Progress,
-    /// The peer closed the connection (EOF, reset, broken pipe).
-    peer_closed: bool,
-}
-
-impl Stopped {
-    /// Whether the exchange met a pooled connection the server had closed
-    /// as idle: see [`Transport::post`].
-    fn on_stale_connection(&self, failure: &Failure) -> bool {
-        self.progress.reused && !self.progress.answered && failure.phase.in_doubt() && self.peer_closed
-    }
-}
-
-/// The peer closed the connection: EOF, reset, broken pipe.
-fn is_peer_close(err: &io::Error) -> bool {
+/// Whether a TLS error is the server refusing the handshake (an alert about
+/// certificates or the handshake itself) rather than a damaged connection.
+fn is_refusal(err: &rustls::Error) -> bool {
+    use AlertDescription as A;
     matches!(
-        err.kind(),
-        io::ErrorKind::UnexpectedEof
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::BrokenPipe
+        err,
+        rustls::Error::AlertReceived(
+            A::HandshakeFailure
+                | A::CertificateRequired
+                | A::BadCertificate
+                | A::UnknownCA
+                | A::CertificateUnknown
+                | A::UnsupportedCertificate
+                | A::CertificateRevoked
+                | A::CertificateExpired
+                | A::AccessDenied
+                | A::DecryptError
+                | A::ProtocolVersion
+                | A::InsufficientSecurity
+        )
     )
 }
 
