@@ -1,53 +1,12 @@
-//! The thread's last error: `gw_last_error` and `gw_last_error_field`.
-//!
-//! Kept in a thread-local, reached only through `try_with`/`try_borrow`: a
-//! gw call made after the thread's storage is gone (from a thread-exit
-//! destructor, e.g. a `pthread_key_create` destructor) still returns its
-//! status; its last error then reads as a static fallback.
+//! The thread's last error, read from C: `gw_last_error`,
+//! `gw_last_error_field`, `gw_last_error_http_status`. The record itself is
+//! `last_error.rs`, which the panic boundary writes.
 
-use std::cell::RefCell;
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{c_char, CStr};
 use std::ptr;
 
+use super::last_error::{read_last, UNAVAILABLE};
 use super::panic::guarded;
-use super::status::gw_status;
-use crate::error::Error;
-
-struct LastError {
-    message: CString,
-    field: Option<CString>,
-    http_status: u16,
-}
-
-thread_local! {
-    static LAST_ERROR: RefCell<Option<LastError>> = const { RefCell::new(None) };
-}
-
-/// What `gw_last_error` says when the thread's storage is gone.
-const UNAVAILABLE: &CStr = c"the last error is not available: the thread is exiting";
-
-/// Stores `err` as this thread's last error and returns its status. When the
-/// thread's storage is gone, only the status remains.
-pub(crate) fn record(err: Error) -> gw_status {
-    let to_c = |text: &str| CString::new(text.replace('\0', " ")).unwrap_or_default();
-    let last = LastError {
-        message: to_c(err.message()),
-        field: err.field().map(to_c),
-        http_status: err.http_status().unwrap_or(0),
-    };
-    let _ = LAST_ERROR.try_with(|cell| cell.try_borrow_mut().map(|mut slot| *slot = Some(last)));
-    err.status()
-}
-
-/// Reads this thread's last error with `read`; `unavailable` when the
-/// thread's storage is gone.
-fn read_last<T>(unavailable: T, read: impl FnOnce(Option<&LastError>) -> T) -> T {
-    LAST_ERROR
-        .try_with(|cell| cell.try_borrow().ok().map(|last| read(last.as_ref())))
-        .ok()
-        .flatten()
-        .unwrap_or(unavailable)
-}
 
 /// A message about this thread's last failing `gw_` call: which field and
 /// rule, which host, which cause. Never contains the API password or card

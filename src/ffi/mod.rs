@@ -2,13 +2,14 @@
 //!
 //! Each export converts and checks its arguments ([`cast`]), runs the Rust
 //! API inside the panic boundary ([`panic`]), records a failure as the
-//! thread's last error ([`error`]) and returns a `gw_status`. No logic lives
+//! thread's last error (`last_error`, read by [`error`]) and returns a `gw_status`. No logic lives
 //! here: what a call does is decided by the Rust API it forwards to.
 //! One file per handle type.
 
 #![allow(non_camel_case_types)]
 
 pub(crate) mod cast;
+pub(crate) mod last_error;
 pub(crate) mod panic;
 
 pub mod client;

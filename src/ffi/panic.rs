@@ -6,7 +6,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::error::record;
+use super::last_error::record;
 use super::status::{gw_status, GW_ERR_INTERNAL, GW_OK};
 use crate::error::{Error, Kind, Result};
 
