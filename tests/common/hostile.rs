@@ -85,7 +85,8 @@ pub enum Mode {
     /// TLS: after reading the request, an application-data record of random
     /// bytes (it cannot be decrypted).
     CorruptRecord,
-    /// The proxy answers CONNECT with a status line and endless header lines.
+    /// The proxy answers CONNECT with a status line and a header line that
+    /// never ends, as fast as gw reads.
     ProxyFlood,
     /// The proxy resets the connection as soon as it is accepted.
     ProxyResetOnAccept,
@@ -152,7 +153,10 @@ fn answer_body(request: &[u8], index: usize) -> String {
     if contains(request, b"apiOperation=TOKENIZE") {
         format!("result=SUCCESS&status=VALID&token=9{index:015}")
     } else {
-        format!("merchant=TESTGWMERCHANT&result=SUCCESS&session.id={}&session.updateStatus=NO_UPDATE", session_id(index))
+        format!(
+            "merchant=TESTGWMERCHANT&result=SUCCESS&session.id={}&session.updateStatus=NO_UPDATE",
+            session_id(index)
+        )
     }
 }
 
@@ -297,10 +301,7 @@ impl Drop for Hostile {
 
 /// A loopback listener running `handle` on each connection in a thread of
 /// its own, until the server stops.
-fn listen(
-    shared: Arc<Shared>,
-    handle: impl Fn(TcpStream, Arc<Shared>) + Send + Sync + 'static,
-) -> SocketAddr {
+fn listen(shared: Arc<Shared>, handle: impl Fn(TcpStream, Arc<Shared>) + Send + Sync + 'static) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
     let addr = listener.local_addr().expect("local address");
     let handle = Arc::new(handle);
@@ -507,7 +508,10 @@ fn serve(tcp: TcpStream, mode: Mode, tls: Option<Arc<rustls::ServerConfig>>, sha
                 conn.write_all(text.as_bytes())
             }
             Mode::ConnectionClose => {
-                let head = format!("HTTP/1.1 200 OK\r\n{CONTENT_TYPE}Connection: close\r\nContent-Length: {}\r\n\r\n", body.len());
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\n{CONTENT_TYPE}Connection: close\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                );
                 let _ = conn.write_all(format!("{head}{body}").as_bytes());
                 let _ = conn.flush();
                 return;
@@ -566,11 +570,13 @@ fn proxy(mut client: TcpStream, target: SocketAddr, mode: Mode, shared: &Shared)
         Mode::ProxyResetAfterConnect => reset(client),
         Mode::TrickleConnect => trickle(&mut client, b"HTTP/1.1 200 Connection established\r\nX-Slow: ", b'a', shared),
         Mode::ProxyFlood => {
-            let line = format!("X-Flood: {}\r\n", "f".repeat(1000));
+            // One header line that never ends: no count of header lines
+            // bounds it, only a limit on the head's size.
             let started = Instant::now();
-            let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n");
+            let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\nX-Flood: ");
+            let flood = [b'f'; 16 * 1024];
             while !shared.stopped() && started.elapsed() < LONGEST {
-                if client.write_all(line.as_bytes()).is_err() {
+                if client.write_all(&flood).is_err() {
                     return;
                 }
             }
