@@ -286,14 +286,19 @@ impl Cell {
         let hostile = Hostile::start(self.mode, self.path != Path::Http, self.path == Path::HttpsProxy);
         let stop = hostile.stopper();
         let (sender, receiver) = mpsc::channel();
+        let rss_before = rss_kb();
         thread::spawn(move || {
             let _ = sender.send(self.run(&hostile, measure_memory));
         });
         let guard = if self.mode.two_calls() { GUARD * 2 } else { GUARD };
         receiver.recv_timeout(guard).unwrap_or_else(|_| {
-            // Stops the server's slow or flooding writes, which ends the call.
+            let grown = rss_kb() - rss_before;
+            // Stops the server's slow or flooding writes, which ends the
+            // call; waits a little for it, so that the next cell measured
+            // alone is alone.
             stop();
-            Err(format!("{self}: the call did not end within {} s", guard.as_secs()))
+            let _ = receiver.recv_timeout(GUARD);
+            Err(format!("{self}: the call did not end within {} s (the process grew by {grown} kB)", guard.as_secs()))
         })
     }
 
