@@ -108,6 +108,7 @@ fn gw_calls_in_a_thread_exit_destructor_do_not_abort() {
 /// reset right after accept, and reset after reading the request. Killed by
 /// SIGPIPE, the program would end on signal 13 instead of exiting 0.
 #[test]
+#[cfg(unix)]
 fn no_socket_write_raises_sigpipe_on_any_path() {
     use common::hostile::{Hostile, Mode, When};
     use std::os::unix::process::ExitStatusExt;

@@ -15,6 +15,9 @@
 //! The cells run on parallel workers; a call that does not end is given up
 //! after the timeout plus five seconds (the cell fails) instead of hanging
 //! the suite.
+//!
+//! Linux only: signal dispositions and /proc/self/status.
+#![cfg(target_os = "linux")]
 
 mod common;
 
