@@ -54,7 +54,7 @@ const CUT_SHORT: &str = "1000\r\nresult=SUCCESS&session.id=SESSION0002CUTSHORT\r
 
 /// Every mode of the server, each crossed with every call and every path it
 /// applies to.
-const MODES: [Mode; 32] = [
+const MODES: [Mode; 34] = [
     Mode::Close(When::Always),
     Mode::Close(When::Once),
     Mode::Close(When::Pooled),
@@ -66,6 +66,7 @@ const MODES: [Mode; 32] = [
     Mode::ResetOnAccept,
     Mode::IdleClose,
     Mode::IdleReset,
+    Mode::IdleCloseNotify,
     Mode::Unsolicited { close: true },
     Mode::Unsolicited { close: false },
     Mode::TrickleHandshake,
@@ -86,6 +87,7 @@ const MODES: [Mode; 32] = [
     Mode::Chunked,
     Mode::Http10,
     Mode::Continue100,
+    Mode::EarlyHints,
     Mode::ConnectionClose,
     Mode::OversizedHead,
 ];
@@ -209,12 +211,13 @@ fn expected_with_retries(mode: Mode, call: Call) -> Expected {
         Mode::ProxyFlood => expect(GW_ERR_CONNECT, 1, 0),
         // The idle connection is found dead or dirty before the request is
         // written: a fresh one, nothing in doubt.
-        Mode::IdleClose | Mode::IdleReset | Mode::Unsolicited { .. } => expect(GW_OK, 1, 1),
+        Mode::IdleClose | Mode::IdleReset | Mode::IdleCloseNotify | Mode::Unsolicited { .. } => expect(GW_OK, 1, 1),
         Mode::ShortContentLength
         | Mode::Normal
         | Mode::Chunked
         | Mode::Http10
         | Mode::Continue100
+        | Mode::EarlyHints
         | Mode::ConnectionClose => expect(GW_OK, 1, 1),
     }
 }
@@ -317,7 +320,7 @@ impl Cell {
                 return fail(format!("first call: status {status}: {}", last_error()));
             }
             self.check_answer(&response, hostile)?;
-            if matches!(self.mode, Mode::IdleClose | Mode::IdleReset | Mode::Unsolicited { .. }) {
+            if self.mode.is_idle() {
                 hostile.wait_for_idle_action();
             }
         }

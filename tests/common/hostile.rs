@@ -70,6 +70,9 @@ pub enum Mode {
     IdleClose,
     /// Answers request 0, then resets the idle connection.
     IdleReset,
+    /// TLS: answers request 0, then ends the idle connection as a load
+    /// balancer does, a TLS close_notify and the close.
+    IdleCloseNotify,
     /// Answers request 0, then sends an unsolicited `408 Request Timeout` on
     /// the idle connection, and closes it (`close`) or keeps it open.
     Unsolicited { close: bool },
@@ -103,6 +106,8 @@ pub enum Mode {
     Http10,
     /// `100 Continue`, then the answer.
     Continue100,
+    /// `103 Early Hints` with a header, then the answer.
+    EarlyHints,
     /// The answer with `Connection: close`, and the close.
     ConnectionClose,
     /// An answer head of 2 MiB of header lines.
@@ -120,7 +125,7 @@ impl Mode {
 
     /// Whether the mode needs TLS (its misbehaviour is a TLS record).
     pub fn is_tls(self) -> bool {
-        matches!(self, Mode::TrickleHandshake | Mode::CorruptRecord)
+        matches!(self, Mode::TrickleHandshake | Mode::CorruptRecord | Mode::IdleCloseNotify)
     }
 
     /// Whether the call under test follows a first call that is answered
@@ -128,13 +133,15 @@ impl Mode {
     pub fn two_calls(self) -> bool {
         match self {
             Mode::Close(when) | Mode::Reset(when) => when.pooled(),
-            Mode::IdleClose | Mode::IdleReset | Mode::Unsolicited { .. } | Mode::ShortContentLength => true,
-            _ => false,
+            Mode::ShortContentLength => true,
+            mode => mode.is_idle(),
         }
     }
 
-    fn is_idle(self) -> bool {
-        matches!(self, Mode::IdleClose | Mode::IdleReset | Mode::Unsolicited { .. })
+    /// Whether the mode acts on the idle pooled connection after answering
+    /// request 0.
+    pub fn is_idle(self) -> bool {
+        matches!(self, Mode::IdleClose | Mode::IdleReset | Mode::IdleCloseNotify | Mode::Unsolicited { .. })
     }
 }
 
@@ -507,6 +514,10 @@ fn serve(tcp: TcpStream, mode: Mode, tls: Option<Arc<rustls::ServerConfig>>, sha
                 let text = format!("HTTP/1.1 100 Continue\r\n\r\n{}{body}", ok_head(body.len()));
                 conn.write_all(text.as_bytes())
             }
+            Mode::EarlyHints => {
+                let hints = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n";
+                conn.write_all(format!("{hints}{}{body}", ok_head(body.len())).as_bytes())
+            }
             Mode::ConnectionClose => {
                 let head = format!(
                     "HTTP/1.1 200 OK\r\n{CONTENT_TYPE}Connection: close\r\nContent-Length: {}\r\n\r\n",
@@ -541,6 +552,14 @@ fn serve(tcp: TcpStream, mode: Mode, tls: Option<Arc<rustls::ServerConfig>>, sha
                 Mode::IdleReset => {
                     shared.idle_done.store(true, Ordering::SeqCst);
                     return reset(conn.into_tcp());
+                }
+                Mode::IdleCloseNotify => {
+                    if let Conn::Tls(tls) = &mut conn {
+                        tls.conn.send_close_notify();
+                        let _ = tls.flush();
+                    }
+                    shared.idle_done.store(true, Ordering::SeqCst);
+                    return;
                 }
                 Mode::Unsolicited { close } => {
                     let timeout = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
