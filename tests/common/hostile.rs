@@ -76,7 +76,8 @@ pub enum Mode {
     /// Answers request 0, then sends an unsolicited `408 Request Timeout` on
     /// the idle connection, and closes it (`close`) or keeps it open.
     Unsolicited { close: bool },
-    /// TLS: sends a handshake record header, then one byte every 100 ms.
+    /// TLS: reads the ClientHello, sends a handshake record header, then
+    /// one byte every 100 ms.
     TrickleHandshake,
     /// The proxy answers CONNECT with a status line, then one header byte
     /// every 100 ms.
@@ -447,10 +448,15 @@ fn serve(tcp: TcpStream, mode: Mode, tls: Option<Arc<rustls::ServerConfig>>, sha
         return reset(tcp);
     }
     let mut conn = match tls {
-        // A handshake record of 16 KiB announced, then a byte at a time:
+        // After the ClientHello (a TLS server never speaks first: bytes
+        // before it would be a proxy's stray bytes, refused as such), a
+        // handshake record of 16 KiB announced, then a byte at a time:
         // finishing it would take 27 minutes.
         Some(_) if mode == Mode::TrickleHandshake => {
             let mut tcp = tcp;
+            if !matches!(tcp.read(&mut [0u8; 4096]), Ok(1..)) {
+                return;
+            }
             return trickle(&mut tcp, &[0x16, 0x03, 0x03, 0x40, 0x00], 0x00, shared);
         }
         Some(config) => {
