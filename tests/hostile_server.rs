@@ -395,6 +395,12 @@ fn the_hostile_server_matrix() {
         None => name.contains(&only),
     };
     let cells: Vec<Cell> = Cell::all().into_iter().filter(|cell| wanted(cell.to_string())).collect();
+    if only.is_empty() {
+        // The README's reliability table gives the matrix's size.
+        let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+        let figure = format!("{} cells, each its status, attempts and requests received", cells.len());
+        assert!(readme.contains(&figure), "README.md does not say \"{figure}\"");
+    }
     // The flooding proxy's cells run alone afterwards, so that the memory
     // they measure is theirs.
     let (alone, parallel): (Vec<Cell>, Vec<Cell>) = cells.iter().partition(|cell| cell.mode == Mode::ProxyFlood);
