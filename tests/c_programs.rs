@@ -100,3 +100,72 @@ fn gw_calls_in_a_thread_exit_destructor_do_not_abort() {
     assert!(stdout.ends_with("exit 0\n"), "{stdout}");
     assert!(!stderr.contains("panic"), "{stderr}");
 }
+
+/// Issue 17.2: with SIGPIPE at its default disposition (a C till's), no
+/// socket write of gw's raises it, on any path: plain http, TLS, TLS through
+/// a proxy's tunnel, and the proxy's own connection (its CONNECT), against
+/// servers that reset the idle pooled connection before the next call,
+/// reset right after accept, and reset after reading the request. Killed by
+/// SIGPIPE, the program would end on signal 13 instead of exiting 0.
+#[test]
+#[cfg(unix)]
+fn no_socket_write_raises_sigpipe_on_any_path() {
+    use common::hostile::{Hostile, Mode, When};
+    use std::os::unix::process::ExitStatusExt;
+
+    let exe = compile_c("sigpipe.c", false);
+    let behaviours = [
+        ("idle-reset", Mode::IdleReset, 2),
+        ("reset-on-accept", Mode::ResetOnAccept, 1),
+        ("reset-after-request", Mode::Reset(When::Always), 1),
+    ];
+    let mut servers = Vec::new();
+    for (path, tls, proxied) in [("http", false, false), ("tls", true, false), ("tunnel", true, true)] {
+        for (behaviour, mode, calls) in behaviours {
+            servers.push((format!("{path}/{behaviour}"), Hostile::start(mode, tls, proxied), calls));
+        }
+    }
+    for (behaviour, mode) in
+        [("reset-on-accept", Mode::ProxyResetOnAccept), ("reset-after-connect", Mode::ProxyResetAfterConnect)]
+    {
+        servers.push((format!("proxy/{behaviour}"), Hostile::start(mode, true, true), 1));
+    }
+    let mut args = vec![MERCHANT.to_owned(), PASSWORD.to_owned()];
+    for (label, server, calls) in &servers {
+        args.extend([label.clone(), server.base_url.clone()]);
+        args.push(server.ca_file.clone().unwrap_or_else(|| "-".to_owned()));
+        args.push(server.proxy_url.clone().unwrap_or_else(|| "-".to_owned()));
+        args.push(calls.to_string());
+    }
+    let output = Command::new(&exe).args(&args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.signal(), None, "killed by signal {:?} after:\n{stdout}", output.status.signal());
+    assert!(output.status.success(), "{:?}\n{stdout}\n{}", output.status, String::from_utf8_lossy(&output.stderr));
+    for (label, _, calls) in &servers {
+        for n in 1..=*calls {
+            assert!(stdout.contains(&format!("{label} call {n}: ")), "no status for {label} call {n}:\n{stdout}");
+        }
+        // The first call on an idle-reset server is answered: the server
+        // worked, and the reset hit a pooled connection.
+        if label.ends_with("idle-reset") {
+            assert!(stdout.contains(&format!("{label} call 1: GW_OK")), "{stdout}");
+        }
+    }
+    assert!(stdout.ends_with("exit 0\n"), "{stdout}");
+}
+
+/// Issue 17.5: a till that forks after a call over HTTPS, then calls from
+/// both processes at once, 100 times: every answer is the caller's own
+/// (gw-sim echoes each call's correlationId) and no call fails; a client in
+/// the child never uses the parent's connection or TLS state.
+#[test]
+fn a_forked_child_and_its_parent_each_get_their_own_answers() {
+    let exe = compile_c("fork.c", false);
+    let sim = TlsSim::start("fork", sim_config());
+    let output = Command::new(&exe).args([&sim.base_url(), &sim.ca_file, MERCHANT, PASSWORD, "100"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let problems: String = stderr.lines().take(10).map(|line| format!("{line}\n")).collect();
+    assert_eq!(stdout.trim(), "100 rounds: 0 cross-talk, 0 errors", "{:?}\nfirst problems:\n{problems}", output.status);
+    assert!(output.status.success(), "{:?}", output.status);
+}

@@ -11,12 +11,13 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
+use common::hostile::read_request;
 use common::{c, last_error, scratch_dir, sim, sim_config, write, CClient, CConfig, Log, TlsSim};
 use gw::config::LogLevel;
 use gw::ffi::config::{gw_config_set_base_url, gw_config_set_proxy, gw_config_set_proxy_from_environment};
@@ -53,25 +54,6 @@ fn set_base_url(url: &str) -> u32 {
 
 const ANSWER: &str =
     "merchant=TESTGWMERCHANT&result=SUCCESS&session.id=SESSION0002345678901234567890&session.updateStatus=NO_UPDATE";
-
-/// Reads one HTTP request (head and Content-Length body); false at EOF.
-fn read_request(stream: &mut impl Read) -> bool {
-    let mut data = Vec::new();
-    let mut byte = [0u8; 1];
-    while !data.ends_with(b"\r\n\r\n") {
-        match stream.read(&mut byte) {
-            Ok(1) => data.push(byte[0]),
-            _ => return false,
-        }
-    }
-    let head = String::from_utf8_lossy(&data).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|line| line.strip_prefix("content-length:"))
-        .map_or(0, |value| value.trim().parse().unwrap());
-    let mut body = vec![0; length];
-    stream.read_exact(&mut body).is_ok()
-}
 
 fn answer(stream: &mut impl Write, body: &str, close: bool) {
     let connection = if close { "Connection: close\r\n" } else { "" };
@@ -157,7 +139,7 @@ fn a_pooled_connection_the_server_closed_while_idle_is_not_used() {
     // peek before the next request finds it closed, and the request goes out
     // on a fresh connection, nothing in doubt, no retry needed.
     let (addr, accepted) = server(|mut stream, _| {
-        if read_request(&mut stream) {
+        if read_request(&mut stream).is_some() {
             answer(&mut stream, ANSWER, false);
         }
     });
@@ -174,7 +156,7 @@ fn a_pooled_connection_the_server_closed_while_idle_is_not_used() {
     // without answering (issue 17.1): it has the request, so the call is in
     // doubt, and there is no hidden resend: with no retries, one attempt.
     let (addr, accepted) = server(|mut stream, _| {
-        if read_request(&mut stream) {
+        if read_request(&mut stream).is_some() {
             answer(&mut stream, ANSWER, false);
             read_request(&mut stream);
         }
@@ -280,7 +262,7 @@ fn tls_server(
     let (addr, _) = server(move |tcp, _| {
         let conn = rustls::ServerConnection::new(config.clone()).unwrap();
         let mut tls = rustls::StreamOwned::new(conn, tcp);
-        if read_request(&mut tls) {
+        if read_request(&mut tls).is_some() {
             seen.lock().unwrap().push(format!("{:?}", tls.conn.handshake_kind().unwrap()));
             answer(&mut tls, ANSWER, true);
             tls.conn.send_close_notify();

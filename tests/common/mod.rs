@@ -9,10 +9,14 @@
 //!   ([`c`], [`read`], [`last_error`]) and a log callback ([`collect`]);
 //! - C programs: [`compile_c`] builds one against `include/gw.h` and the
 //!   cdylib cargo just built;
-//! - tinyproxy, scratch directories, timing.
+//! - tinyproxy, scratch directories, timing;
+//! - [`hostile`]: a loopback gateway (and CONNECT proxy) that closes,
+//!   resets, trickles, corrupts and floods on cue (issue 17).
 //!
 //! Each test file uses a part of it; the rest is dead code there.
 #![allow(dead_code)]
+
+pub mod hostile;
 
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::fs;
@@ -325,6 +329,10 @@ impl CConfig {
 
     pub fn ca_bundle(self, path: &str) -> CConfig {
         self.set_str(gw_config_set_ca_bundle, path)
+    }
+
+    pub fn proxy(self, url: &str) -> CConfig {
+        self.set_str(gw_config_set_proxy, url)
     }
 
     /// Sets both the connect timeout and the call timeout.
