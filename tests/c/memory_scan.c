@@ -15,7 +15,7 @@
  * alive (its own copy), and nowhere once it is freed, nor once the client is.
  *
  * argv: base_url merchant ca_file|- password_rev pan_rev cvc_rev ksn payload_rev card_bin
- *       [session_base_url aes256key_rev]
+ *       [session_base_url session_ca_file|- aes256key_rev]
  */
 #define _DEFAULT_SOURCE
 #include <stdio.h>
@@ -101,7 +101,7 @@ int main(int argc, char **argv) {
     gw_response *response = NULL;
     char *password, *pan, *cvc, *payload;
 
-    CHECK(argc == 10 || argc == 12);
+    CHECK(argc == 10 || argc == 13);
     config = gw_config_new();
     CHECK(config != NULL);
     CHECK(gw_config_set_base_url(config, argv[1]) == GW_OK);
@@ -141,25 +141,25 @@ int main(int argc, char **argv) {
            count_copies(argv[6]), count_copies(argv[8]));
     gw_client_free(client);
 
-    if (argc == 12) {
+    if (argc == 13) {
         /* CREATE_SESSION: an answer with a secret in it. */
         config = gw_config_new();
         CHECK(config != NULL);
         CHECK(gw_config_set_base_url(config, argv[10]) == GW_OK);
         CHECK(gw_config_set_merchant(config, argv[2]) == GW_OK);
-        if (strcmp(argv[3], "-") != 0) {
-            CHECK(gw_config_set_ca_bundle(config, argv[3]) == GW_OK);
+        if (strcmp(argv[11], "-") != 0) {
+            CHECK(gw_config_set_ca_bundle(config, argv[11]) == GW_OK);
         }
         CHECK(gw_config_set_api_password(config, "not-the-scanned-password") == GW_OK);
         CHECK(gw_client_new(config, &client) == GW_OK);
         gw_config_free(config);
         CHECK(gw_create_session(client, &response) == GW_OK);
         CHECK(gw_response_get(response, "session.aes256Key") != NULL);
-        printf("session: key_alive=%u", count_copies(argv[11]));
+        printf("session: key_alive=%u", count_copies(argv[12]));
         gw_response_free(response);
-        printf(" key_freed=%u", count_copies(argv[11]));
+        printf(" key_freed=%u", count_copies(argv[12]));
         gw_client_free(client);
-        printf(" key_client_freed=%u\n", count_copies(argv[11]));
+        printf(" key_client_freed=%u\n", count_copies(argv[12]));
     }
     return 0;
 }

@@ -155,6 +155,11 @@ pub fn session_id(index: usize) -> String {
 /// The session id in the bytes that follow a short Content-Length.
 pub const FORGED_SESSION: &str = "SESSION0002LEFTOVERFROMTHELASTONE";
 
+/// The `session.aes256Key` of every session answer: a secret in an answer,
+/// for the memory scan (tests/c/memory_scan.c). Base64 without `+`, `/` or
+/// `=`, so that it reads the same encoded and decoded.
+pub const SESSION_KEY: &str = "Q2xlYXJseU5vdEFSZWFsS2V5QnV0U2hhcGVkTGlrZU9uZQ";
+
 /// The gateway's answer to `request`, the `index`th the server read: a
 /// token for a TOKENIZE, a session otherwise.
 fn answer_body(request: &[u8], index: usize) -> String {
@@ -162,7 +167,7 @@ fn answer_body(request: &[u8], index: usize) -> String {
         format!("result=SUCCESS&status=VALID&token=9{index:015}")
     } else {
         format!(
-            "merchant=TESTGWMERCHANT&result=SUCCESS&session.id={}&session.updateStatus=NO_UPDATE",
+            "merchant=TESTGWMERCHANT&result=SUCCESS&session.aes256Key={SESSION_KEY}&session.id={}&session.updateStatus=NO_UPDATE",
             session_id(index)
         )
     }
