@@ -132,11 +132,18 @@ done
 
 # Over HTTPS, ring's AES-GCM assembly gives memcheck two known false positives,
 # suppressed narrowly by examples-c/valgrind-tls.supp (shipped for integrators).
-GW_BASE_URL=$tls_url GW_CA_BUNDLE=$work/ca.pem vg tls-create_session --suppressions=examples-c/valgrind-tls.supp \
-  examples-c/build/create_session >"$work/tls-vg.out" \
-  || { cat "$valgrind_log/tls-create_session.vg"; fail "valgrind over TLS"; }
-expect "$work/tls-vg.out" "^$SESSION$"
-echo "  tls-create_session $(grep -o 'ERROR SUMMARY.*' "$valgrind_log/tls-create_session.vg")"
+# Both ways a record goes out are covered: one record (send) and several at
+# once (sendmsg), and the quick start's session and P2PE token over one
+# pooled connection.
+for example in create_session quickstart tokenize_p2pe; do
+  args=()
+  [ "$example" = tokenize_p2pe ] && args=("$GW_P2PE_KSN" "$GW_P2PE_PAYLOAD" "$GW_P2PE_IV" "$GW_P2PE_CARD_BIN")
+  GW_BASE_URL=$tls_url GW_CA_BUNDLE=$work/ca.pem vg "tls-$example" --suppressions=examples-c/valgrind-tls.supp \
+    "examples-c/build/$example" "${args[@]}" >"$work/tls-vg-$example.out" \
+    || { cat "$valgrind_log/tls-$example.vg"; fail "valgrind over TLS: $example"; }
+  echo "  tls-$example $(grep -o 'ERROR SUMMARY.*' "$valgrind_log/tls-$example.vg")"
+done
+expect "$work/tls-vg-create_session.out" "^$SESSION$"
 
 step "AddressSanitizer + UBSan (LeakSanitizer on) on the C examples"
 make -s -C examples-c CC=gcc asan
