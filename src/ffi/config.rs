@@ -280,6 +280,31 @@ pub unsafe extern "C" fn gw_config_set_retries(config: *mut gw_config, retries: 
     unsafe { set(config, |c| c.set_retries(retries)) }
 }
 
+/// Nonzero says the merchant's token repository keeps one token per card:
+/// its Token Management strategy, set on the merchant profile by the
+/// payment service provider, is "Unique Account Identifier" ("Unique Card
+/// Number"). There a TOKENIZE without a token for a stored card answers
+/// with its existing token, so gw retries such a TOKENIZE after an in-doubt
+/// failure as it retries CREATE_SESSION. Zero (the default) for a "Unique
+/// Token" repository, or when unsure: a repeat could then store the card
+/// under a second token, and gw does not repeat it.
+///
+/// # Safety
+/// `config` is a live `gw_config`.
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_token_repository_unique_card(
+    config: *mut gw_config,
+    unique_card: u32,
+) -> gw_status {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        set(config, |c| {
+            c.set_token_repository_unique_card(unique_card != 0);
+            Ok(())
+        })
+    }
+}
+
 /// The callback and its userdata, callable from any thread.
 struct CallbackSink {
     callback: unsafe extern "C" fn(*mut c_void, u32, *const c_char),
