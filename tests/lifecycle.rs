@@ -148,6 +148,11 @@ fn tokenize_without_a_token_is_retried_only_in_a_unique_card_repository() {
     assert_eq!(sim.request_count(), 2);
     assert_eq!(tokenize(&client, &card), response.get("token").unwrap(), "the same card, the same token");
 
+    // CREATE_SESSION, harmless, is repeated too.
+    let (status, _) = execute_c(&client, "CREATE_SESSION", &[("correlationId", fault_id("lost-then-ok=1", "session"))]);
+    assert_eq!(status, GW_OK, "{}", last_error());
+    assert_eq!(sim.request_count(), 5);
+
     // By default gw does not repeat it: the outcome stays in doubt.
     let sim = start(sim_config().repository_mode(RepositoryMode::UniqueCard));
     let client = CConfig::for_url(&sim.base_url()).retries(2).client();
