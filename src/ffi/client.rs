@@ -179,15 +179,8 @@ pub unsafe extern "C" fn gw_retrieve_token(
     token: *const c_char,
     out: *mut *mut gw_response,
 ) -> gw_status {
-    status_boundary(|| {
-        // SAFETY: the caller guarantees the pointers.
-        let out = unsafe { out_arg(out, "out") }?;
-        // SAFETY: as above.
-        let client = unsafe { ref_arg(client, "client") }?;
-        // SAFETY: as above.
-        let token = unsafe { str_arg(token, "token") }?;
-        deliver(client.client.retrieve_token(token), out)
-    })
+    // SAFETY: the caller guarantees the pointers, as `token_call` needs.
+    unsafe { token_call(client, token, out, Client::retrieve_token) }
 }
 
 /// DELETE_TOKEN: deletes `token` (1–40 of 0-9 a-z A-Z).
@@ -209,6 +202,22 @@ pub unsafe extern "C" fn gw_delete_token(
     token: *const c_char,
     out: *mut *mut gw_response,
 ) -> gw_status {
+    // SAFETY: the caller guarantees the pointers, as `token_call` needs.
+    unsafe { token_call(client, token, out, Client::delete_token) }
+}
+
+/// The body of the calls that name one token: converts the arguments and
+/// runs `call` inside the panic boundary.
+///
+/// # Safety
+/// `client` is a live `gw_client`; `token` a NUL-terminated string; `out`
+/// points to writable storage.
+unsafe fn token_call(
+    client: *const gw_client,
+    token: *const c_char,
+    out: *mut *mut gw_response,
+    call: fn(&Client, &str) -> Result<Response>,
+) -> gw_status {
     status_boundary(|| {
         // SAFETY: the caller guarantees the pointers.
         let out = unsafe { out_arg(out, "out") }?;
@@ -216,7 +225,7 @@ pub unsafe extern "C" fn gw_delete_token(
         let client = unsafe { ref_arg(client, "client") }?;
         // SAFETY: as above.
         let token = unsafe { str_arg(token, "token") }?;
-        deliver(client.client.delete_token(token), out)
+        deliver(call(&client.client, token), out)
     })
 }
 
