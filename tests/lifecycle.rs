@@ -218,3 +218,45 @@ fn a_session_takes_the_p2pe_group_the_version_allows() {
         }
     }
 }
+
+/// A loopback server that answers every request with `status_line`,
+/// `content_type` and `body`, then closes; its base URL.
+fn hostile(status_line: &'static str, content_type: &'static str, body: &'static str) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status_line}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn check_gateway_refuses_what_is_no_gateway_state() {
+    const FORM: &str = "application/x-www-form-urlencoded; charset=UTF-8";
+    let cells: [(&str, &str, &str, u32); 5] = [
+        ("200 OK", "text/html", "<html><body>It works</body></html>", GW_ERR_PROTOCOL),
+        ("200 OK", FORM, "gatewayVersion=1.0.0", GW_ERR_PROTOCOL),
+        ("200 OK", FORM, "gatewayVersion=1.0.0&status=MAINTENANCE", GW_ERR_PROTOCOL),
+        ("200 OK", FORM, "result=SUCCESS", GW_ERR_PROTOCOL),
+        ("503 Service Unavailable", FORM, "result=ERROR&error.cause=SERVER_BUSY", GW_ERR_GATEWAY),
+    ];
+    for (status_line, content_type, body, expected) in cells {
+        let client = CConfig::for_url(&hostile(status_line, content_type, body)).retries(2).client();
+        let (status, _) = client.check_gateway();
+        assert_eq!(status, expected, "{status_line} {body}: {}", last_error());
+    }
+}
