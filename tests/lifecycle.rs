@@ -260,3 +260,24 @@ fn check_gateway_refuses_what_is_no_gateway_state() {
         assert_eq!(status, expected, "{status_line} {body}: {}", last_error());
     }
 }
+
+#[test]
+fn the_debug_log_masks_what_a_retrieve_answers() {
+    let sim = sim();
+    let log = Log::default();
+    let client = CConfig::for_url(&sim.base_url()).log(&log).client();
+    let card = terminal_card();
+    let token = tokenize(&client, &card);
+    assert_eq!(client.retrieve_token(&token).0, GW_OK);
+    let id = client.create_session().1.get("session.id").unwrap();
+    let mut fields = p2pe_fields(&card, &[]);
+    fields.push(("session.id".into(), id.clone()));
+    assert_eq!(execute_c(&client, "UPDATE_SESSION", &fields).0, GW_OK);
+    assert_eq!(execute_c(&client, "RETRIEVE_SESSION", &[("session.id", id.as_str())]).0, GW_OK);
+    let text = log.dump();
+    assert!(text.contains("RETRIEVE_TOKEN request") && text.contains("RETRIEVE_SESSION request"), "{text}");
+    assert!(text.contains("sourceOfFunds.provided.card.number="), "the field is named: {text}");
+    for shown in [PAN, MASKED_PAN, card.payload.as_str(), PASSWORD] {
+        assert!(!text.contains(shown), "the log shows {}...", &shown[..4]);
+    }
+}
