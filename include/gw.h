@@ -465,9 +465,10 @@ gw_status gw_config_set_timeout_ms(gw_config *config,
 // How many times a call is retried (default 2, at most 10; 0 for none),
 // only where a repeat cannot do anything the first request did not: always
 // when nothing was sent or the gateway answered HTTP 503 SERVER_BUSY; after
-// a failure once the request went out, or HTTP 500 SERVER_FAILED, only for
-// CREATE_SESSION and TOKENIZE with a `token` (a TOKENIZE without one then
-// stays in doubt). Never after a TLS failure or another answer. The table
+// a failure once the request went out, or HTTP 500 SERVER_FAILED, for every
+// operation but a TOKENIZE without a `token` (which then stays in doubt),
+// unless `gw_config_set_token_repository_unique_card` says the repository
+// keeps one token per card. `gw_check_gateway` makes one attempt only. Never after a TLS failure or another answer. The table
 // is in docs/production.md ("Retries"). Waits 200 ms, 400 ms, ... plus up
 // to 50% jitter, and only while the call's timeout leaves time; a failed
 // call that made several attempts says "after N attempts over X s".

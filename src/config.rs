@@ -243,8 +243,9 @@ impl Config {
     /// retries off). Only where a repeat cannot do anything the first request
     /// did not: always when nothing was sent or the gateway answered
     /// `SERVER_BUSY`; after a failure once the request went out, or
-    /// `SERVER_FAILED`, only for `CREATE_SESSION` and `TOKENIZE` with a
-    /// merchant-supplied `token`. The table, cell by cell, is in
+    /// `SERVER_FAILED`, for every operation but a `TOKENIZE` without a
+    /// `token` (unless [`Config::set_token_repository_unique_card`]).
+    /// CHECK_GATEWAY makes one attempt only. The table, cell by cell, is in
     /// `docs/production.md` ("Retries") and `src/retry.rs`.
     ///
     /// Waits 200 ms, 400 ms, 800 ms, ... (capped at 10 s) plus up to 50 %
