@@ -770,15 +770,35 @@ pub const CHECK_GATEWAY_PAGE: &str = "https://na.gateway.mastercard.com/api/docu
 /// Retrieve Token, NVP, version 59 (the same fields at 34, 45, 49 and 55).
 pub const RETRIEVE_TOKEN_PAGE: &str = "https://na.gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/59/operation/Tokenization%3a%20%20Retrieve%20Token.html?locale=en_US";
 
-/// Delete Token, NVP, version 44 (the same fields at 59).
+/// Delete Token, NVP, version 44 (the same fields at 19, 59 and 60).
 pub const DELETE_TOKEN_PAGE: &str = "https://test-mib.mtf.gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/44/operation/Tokenization%3a%20%20Delete%20Token.html?locale=en_US";
 
-/// Delete Token, NVP, version 82 (stored as "latest"): adds the
-/// `subMerchant` group with `subMerchant.identifier`.
-pub const DELETE_TOKEN_PAGE_V82: &str = "https://na.gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/latest/operation/Tokenization%3A%20%20Delete%20Token.html?locale=en_US";
+/// Delete Token, NVP, version 60: neither `subMerchant` nor
+/// `externalTokenProvider`.
+pub const DELETE_TOKEN_PAGE_V60: &str = "https://na.gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/60/operation/Tokenization:%20%20Delete%20Token.html?locale=en_US";
 
-/// Delete Token, NVP, version 100: adds `externalTokenProvider.customData`.
+/// Delete Token, NVP, version 43 of a gateway with MerchantLink merchants:
+/// `externalTokenProvider.customData` (String 1–4000, OPTIONAL), "MANDATORY
+/// for MerchantLink merchants".
+pub const DELETE_TOKEN_PAGE_V43_EXTERNAL: &str = "https://tyro.gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/43/operation/Tokenization%3a%20%20Delete%20Token.html?locale=en_US";
+
+/// Delete Token, REST, version 72: the `subMerchant` group with the
+/// REQUIRED `subMerchant.identifier` (0-9 a-z A-Z and `- _ space & + ! $ .`,
+/// 1–100); the NVP pages of 82 ("latest" when stored) and 100 have the same.
+pub const DELETE_TOKEN_PAGE_V72: &str = "https://test-gateway.mastercard.com/api/documentation/apiDocumentation/rest-json/version/72/operation/Tokenization:%20%20Delete%20Token.html?locale=en_US";
+
+/// Delete Token, NVP, version 100: `externalTokenProvider` and `subMerchant`.
 pub const DELETE_TOKEN_PAGE_V100: &str = "https://qnbalahli.test.gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/100/operation/Tokenization%3a%20%20Delete%20Token.html?locale=en_US";
+
+/// Retrieve Token, NVP, version 54 of a gateway with MerchantLink merchants:
+/// `externalTokenProvider.customData`.
+pub const RETRIEVE_TOKEN_PAGE_V54_EXTERNAL: &str = "https://mcb.gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/54/operation/Tokenization%3a%20%20Retrieve%20Token.html?locale=el_GR";
+
+/// Retrieve Token, NVP, version 64: no `subMerchant`.
+pub const RETRIEVE_TOKEN_PAGE_V64: &str = "https://eu-gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/64/operation/Tokenization%3a%20%20Retrieve%20Token.html?locale=es_MX";
+
+/// Retrieve Token, NVP, version 72: the `subMerchant` group.
+pub const RETRIEVE_TOKEN_PAGE_V72: &str = "https://eu-gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/72/operation/Tokenization%3a%20%20Retrieve%20Token.html?locale=es_MX";
 
 /// Update Session, REST, version 57 ("Request to add or update request
 /// fields contained in the session"); the NVP pages of Update Session and
@@ -798,14 +818,34 @@ pub const UNIQUE_CARD_PAGES: [&str; 2] = [
     "https://anzegate.gateway.mastercard.com/api/documentation/apiDocumentation/rest-json/version/45/operation/Tokenization%3a%20%20Create%20or%20Update%20Token%20(with%20system-generated%20token).html?locale=fr_FR",
 ];
 
-/// The first API version whose Delete Token takes `subMerchant` (first
-/// seen on the version 82 page; the version 59 page has none, the pages of
-/// 60 to 81 are not in the stored copy: refused there, the reading that
-/// never sends a field the gateway may reject).
-const SUB_MERCHANT: u32 = 82;
-/// The first API version whose Delete Token takes `externalTokenProvider`
-/// (the version 100 page; not on the version 82 page).
-const EXTERNAL_TOKEN_PROVIDER: u32 = 100;
+/// The first API version whose token operations take `subMerchant` (a
+/// payment facilitator's sub-merchant, whose tokens the gateway keeps in a
+/// repository of their own): the version 72 pages have it
+/// ([`RETRIEVE_TOKEN_PAGE_V72`], [`DELETE_TOKEN_PAGE_V72`]), the version 64
+/// and 60 pages do not ([`RETRIEVE_TOKEN_PAGE_V64`], [`DELETE_TOKEN_PAGE_V60`]);
+/// 65 to 71 are not in the stored copy and refuse it locally: the reading
+/// that never sends a field the gateway may reject.
+const SUB_MERCHANT: u32 = 72;
+
+/// The `subMerchant` rows of Retrieve Token and Delete Token.
+const fn sub_merchant_rows() -> [FieldRule; 2] {
+    [
+        group("subMerchant", Optional).since(SUB_MERCHANT),
+        field("subMerchant.identifier", AlphanumericPlus("-_ &+!$."), 1, 100, Required).since(SUB_MERCHANT),
+    ]
+}
+
+/// The `externalTokenProvider` rows, from API version `since`: a field of the
+/// gateways that serve MerchantLink merchants ("MANDATORY for MerchantLink
+/// merchants"), not of every gateway at a version (the version 60 page of
+/// another gateway lacks it), so gw accepts it from the first version a page
+/// shows it and leaves the rest to the merchant's gateway.
+const fn external_token_provider_rows(since: u32) -> [FieldRule; 2] {
+    [
+        group("externalTokenProvider", Optional).since(since),
+        field("externalTokenProvider.customData", Any, 1, 4000, Optional).since(since),
+    ]
+}
 
 /// Retrieve Token ([`RETRIEVE_TOKEN_PAGE`]). The page marks `token`
 /// OPTIONAL; gw requires it: the operation names nothing to retrieve
@@ -814,22 +854,27 @@ const EXTERNAL_TOKEN_PROVIDER: u32 = 100;
 static RETRIEVE_TOKEN: &[FieldRule] = &[
     field("apiOperation", FixedOperation, 0, ANY_LENGTH, Fixed),
     field("correlationId", Any, 1, 100, Optional),
+    // [`RETRIEVE_TOKEN_PAGE_V54_EXTERNAL`].
+    external_token_provider_rows(54)[0],
+    external_token_provider_rows(54)[1],
     field("merchant", MERCHANT, 1, 40, Required),
     group("responseControls", Optional),
     field("responseControls.sensitiveData", Any, 1, 50, Optional),
+    sub_merchant_rows()[0],
+    sub_merchant_rows()[1],
     field("token", Alphanumeric, 1, 40, Required),
 ];
 
-/// Delete Token ([`DELETE_TOKEN_PAGE`], [`DELETE_TOKEN_PAGE_V82`],
-/// [`DELETE_TOKEN_PAGE_V100`]).
+/// Delete Token ([`DELETE_TOKEN_PAGE`], [`DELETE_TOKEN_PAGE_V43_EXTERNAL`],
+/// [`DELETE_TOKEN_PAGE_V72`], [`DELETE_TOKEN_PAGE_V100`]).
 static DELETE_TOKEN: &[FieldRule] = &[
     field("apiOperation", FixedOperation, 0, ANY_LENGTH, Fixed),
     field("correlationId", Any, 1, 100, Optional),
-    group("externalTokenProvider", Optional).since(EXTERNAL_TOKEN_PROVIDER),
-    field("externalTokenProvider.customData", Any, 1, 4000, Optional).since(EXTERNAL_TOKEN_PROVIDER),
+    external_token_provider_rows(43)[0],
+    external_token_provider_rows(43)[1],
     field("merchant", MERCHANT, 1, 40, Required),
-    group("subMerchant", Optional).since(SUB_MERCHANT),
-    field("subMerchant.identifier", AlphanumericPlus("-_ &+!$."), 1, 100, Required).since(SUB_MERCHANT),
+    sub_merchant_rows()[0],
+    sub_merchant_rows()[1],
     field("token", Alphanumeric, 1, 40, Required),
 ];
 
@@ -1161,6 +1206,44 @@ mod tests {
              at API version 84 and later; API versions up to 83: must be exactly 20 hexadecimal digits \
              (0-9, a-f, A-F), an even number"
         );
+    }
+
+    #[test]
+    fn the_lifecycle_rows_hold_at_the_versions_the_pages_give() {
+        let unsupported = |op, version, name: &str, value| {
+            check_field(op, version, name, value).map_err(|e| e.validation_type) == Err(ValidationType::Unsupported)
+        };
+        for op in [Operation::RetrieveToken, Operation::DeleteToken] {
+            assert!(unsupported(op, 71, "subMerchant.identifier", "shop 7"), "{op}");
+            assert_eq!(check_field(op, 72, "subMerchant.identifier", "shop 7 & co."), Ok(()), "{op}");
+            assert!(check_field(op, 100, "subMerchant.identifier", "shop#7").is_err(), "{op}");
+        }
+        let site = "{\"siteCode\":\"BNE\"}";
+        assert!(unsupported(Operation::DeleteToken, 42, "externalTokenProvider.customData", site));
+        assert_eq!(check_field(Operation::DeleteToken, 43, "externalTokenProvider.customData", site), Ok(()));
+        assert!(unsupported(Operation::RetrieveToken, 53, "externalTokenProvider.customData", site));
+        assert_eq!(check_field(Operation::RetrieveToken, 54, "externalTokenProvider.customData", site), Ok(()));
+        // CHECK_GATEWAY has no field at all.
+        assert!(unsupported(Operation::CheckGateway, 79, "correlationId", "x"));
+        assert!(Operation::CheckGateway.rules().is_empty());
+        // The token is required (gw's reading of the OPTIONAL on the page).
+        let envelope = pairs(&[("apiOperation", "RETRIEVE_TOKEN"), ("merchant", "M1")]);
+        let err = check_request(Operation::RetrieveToken, 59, &envelope, Completeness::Complete).unwrap_err();
+        assert_eq!((err.field.as_str(), err.validation_type), ("token", ValidationType::Missing));
+        // A session takes what TOKENIZE takes at the version: AES P2PE from 84.
+        let aes_ksn = "40F000000000000000000001";
+        for (version, ok) in [(50, false), (TDES_ONLY, false), (AES, true), (100, true)] {
+            let ksn = check_field(Operation::UpdateSession, version, &format!("{P2PE}.keySerialNumber"), aes_ksn);
+            assert_eq!(ksn.is_ok(), ok, "{version}");
+            let serial = check_field(Operation::UpdateSession, version, "posTerminal.serialNumber", "13130P");
+            assert_eq!(serial.is_ok(), ok, "{version}");
+        }
+        assert!(unsupported(Operation::UpdateSession, 100, "responseControls.sensitiveData", "UNMASK"));
+        let update = pairs(&[("apiOperation", "UPDATE_SESSION"), ("merchant", "M1")]);
+        let err = check_request(Operation::UpdateSession, 100, &update, Completeness::Complete).unwrap_err();
+        assert_eq!(err.field, "session.id");
+        // The card in a session is as sensitive as in TOKENIZE.
+        assert!(is_sensitive("sourceOfFunds.provided.card.p2pe.payload"));
     }
 
     #[test]
