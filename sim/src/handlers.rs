@@ -15,7 +15,7 @@ use crate::http::{HttpError, Request, Response, POLL};
 use crate::inspector::{self, Entry, Inspector};
 use crate::sessions::{Session, SessionError, Sessions};
 use crate::tokens::Repository;
-use gw::rules::{FieldError, Operation, ValidationType};
+use gw::rules::{self, Completeness, FieldError, Operation, ValidationType};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -526,6 +526,18 @@ impl Gateway {
             return Err(NvpError::unauthorized(BAD));
         }
         Ok(id.to_string())
+    }
+
+    /// A request of `op` that needs no session: complete by the shared rules
+    /// at API `version`, for the authenticated `merchant`.
+    fn check_complete(
+        op: Operation,
+        version: u32,
+        fields: &[(String, String)],
+        merchant: &str,
+    ) -> Result<(), NvpError> {
+        rules::check_request(op, version, fields, Completeness::Complete)?;
+        Self::check_merchant(fields, merchant)
     }
 
     fn check_merchant(fields: &[(String, String)], merchant: &str) -> Result<(), NvpError> {

@@ -12,8 +12,7 @@ impl Gateway {
         merchant: &str,
         version: u32,
     ) -> Result<BTreeMap<String, String>, NvpError> {
-        rules::check_request(Operation::CreateSession, version, fields, Completeness::Complete)?;
-        Self::check_merchant(fields, merchant)?;
+        Self::check_complete(Operation::CreateSession, version, fields, merchant)?;
         let s = self.sessions.create(merchant);
         Ok(session_answer(merchant, &s))
     }
@@ -52,8 +51,7 @@ impl Gateway {
         merchant: &str,
         version: u32,
     ) -> Result<BTreeMap<String, String>, NvpError> {
-        rules::check_request(Operation::RetrieveSession, version, fields, Completeness::Complete)?;
-        Self::check_merchant(fields, merchant)?;
+        Self::check_complete(Operation::RetrieveSession, version, fields, merchant)?;
         let s = self
             .sessions
             .get(merchant, session_id(fields, Operation::RetrieveSession)?, None)

@@ -182,8 +182,7 @@ impl Gateway {
         merchant: &str,
         version: u32,
     ) -> Result<BTreeMap<String, String>, NvpError> {
-        rules::check_request(Operation::RetrieveToken, version, fields, Completeness::Complete)?;
-        Self::check_merchant(fields, merchant)?;
+        Self::check_complete(Operation::RetrieveToken, version, fields, merchant)?;
         let record = get(fields, "token").and_then(|t| self.repository.get(t)).ok_or_else(no_such_token)?;
         Ok(self.token_answer(&record, record.details.clone()))
     }
@@ -197,8 +196,7 @@ impl Gateway {
         merchant: &str,
         version: u32,
     ) -> Result<BTreeMap<String, String>, NvpError> {
-        rules::check_request(Operation::DeleteToken, version, fields, Completeness::Complete)?;
-        Self::check_merchant(fields, merchant)?;
+        Self::check_complete(Operation::DeleteToken, version, fields, merchant)?;
         if !get(fields, "token").is_some_and(|t| self.repository.delete(t)) {
             return Err(no_such_token());
         }
