@@ -122,8 +122,9 @@ typedef struct gw_client gw_client;
 // one thread at a time. The API password it holds is zeroized when freed.
 typedef struct gw_config gw_config;
 
-// A request of one operation (CREATE_SESSION or TOKENIZE), for any field
-// the gateway's reference lists. Belongs to one thread at a time. Values
+// A request of one operation (CREATE_SESSION, TOKENIZE, CHECK_GATEWAY,
+// RETRIEVE_TOKEN, DELETE_TOKEN, UPDATE_SESSION or RETRIEVE_SESSION), for any
+// field the gateway's reference lists at the configured API version. Belongs to one thread at a time. Values
 // are zeroized when it is freed.
 typedef struct gw_request gw_request;
 
@@ -200,6 +201,10 @@ typedef void (*gw_log_callback)(void *userdata,
 // An index past the end.
 #define GW_ERR_OUT_OF_RANGE 16
 
+// `gw_check_gateway`: the gateway answered `status=SHUTDOWN` (it is not
+// accepting requests); the response is handed out.
+#define GW_GATEWAY_SHUTDOWN 17
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -270,6 +275,58 @@ gw_status gw_tokenize_p2pe(const gw_client *client,
                            const char *initialization_vector,
                            const char *card_bin,
                            gw_response **out);
+
+// CHECK_GATEWAY: is the gateway operating? Sends no credentials and no
+// field (the `{base}/api/nvp/version/{N}/information` resource) and makes
+// one attempt, never retried: a till calls it to know at once.
+//
+// `GW_OK` when the gateway answers `status=OPERATING`: read
+// "gatewayVersion". `GW_GATEWAY_SHUTDOWN` when it answers `status=SHUTDOWN`
+// (not accepting requests). A failure to reach it is the transport's
+// status (`GW_ERR_CONNECT`, `GW_ERR_TIMEOUT`, ...). `*out` as for
+// `gw_create_session`.
+//
+// # Safety
+// `client` is a live `gw_client`; `out` points to writable storage.
+GW_API GW_CALL
+gw_status gw_check_gateway(const gw_client *client,
+                           gw_response **out);
+
+// RETRIEVE_TOKEN: what the gateway holds under `token` (1–40 of 0-9 a-z
+// A-Z, validated before anything is sent).
+//
+// `GW_OK` means `result=SUCCESS`: read "status" (VALID or INVALID),
+// "sourceOfFunds.type", "sourceOfFunds.provided.card.number" (masked, e.g.
+// "476173xxxxxx0010"), "sourceOfFunds.provided.card.expiry", ... The
+// response holds card data: gw masks it in logs and wipes it when freed.
+// An unknown token is `GW_ERR_GATEWAY` with `error.field` "token". `*out`
+// as for `gw_create_session`. Retried like every read (docs/production.md).
+//
+// # Safety
+// `client` is a live `gw_client`; `token` a NUL-terminated string; `out`
+// points to writable storage.
+GW_API GW_CALL
+gw_status gw_retrieve_token(const gw_client *client,
+                            const char *token,
+                            gw_response **out);
+
+// DELETE_TOKEN: deletes `token` (1–40 of 0-9 a-z A-Z).
+//
+// `GW_OK` when the token is gone: the gateway answered `result=SUCCESS`,
+// or, after an attempt whose outcome stayed in doubt (a broken connection,
+// SERVER_FAILED) and a retry, the retry was answered that the token does
+// not exist: the first attempt deleted it. The response is then that
+// answer (`result=ERROR`, `error.field=token`) and the log says why. A
+// first attempt answered "no such token" is `GW_ERR_GATEWAY`. `*out` as
+// for `gw_create_session`.
+//
+// # Safety
+// `client` is a live `gw_client`; `token` a NUL-terminated string; `out`
+// points to writable storage.
+GW_API GW_CALL
+gw_status gw_delete_token(const gw_client *client,
+                          const char *token,
+                          gw_response **out);
 
 // Executes a request built with `gw_request_new` / `gw_request_set`. The
 // request is validated whole first (REQUIRED fields: `GW_ERR_INVALID_FIELD`),
@@ -414,9 +471,10 @@ gw_status gw_config_set_timeout_ms(gw_config *config,
 // How many times a call is retried (default 2, at most 10; 0 for none),
 // only where a repeat cannot do anything the first request did not: always
 // when nothing was sent or the gateway answered HTTP 503 SERVER_BUSY; after
-// a failure once the request went out, or HTTP 500 SERVER_FAILED, only for
-// CREATE_SESSION and TOKENIZE with a `token` (a TOKENIZE without one then
-// stays in doubt). Never after a TLS failure or another answer. The table
+// a failure once the request went out, or HTTP 500 SERVER_FAILED, for every
+// operation but a TOKENIZE without a `token` (which then stays in doubt),
+// unless `gw_config_set_token_repository_unique_card` says the repository
+// keeps one token per card. `gw_check_gateway` makes one attempt only. Never after a TLS failure or another answer. The table
 // is in docs/production.md ("Retries"). Waits 200 ms, 400 ms, ... plus up
 // to 50% jitter, and only while the call's timeout leaves time; a failed
 // call that made several attempts says "after N attempts over X s".
@@ -426,6 +484,21 @@ gw_status gw_config_set_timeout_ms(gw_config *config,
 GW_API GW_CALL
 gw_status gw_config_set_retries(gw_config *config,
                                 uint32_t retries);
+
+// Nonzero says the merchant's token repository keeps one token per card:
+// its Token Management strategy, set on the merchant profile by the
+// payment service provider, is "Unique Account Identifier" ("Unique Card
+// Number"). There a TOKENIZE without a token for a stored card answers
+// with its existing token, so gw retries such a TOKENIZE after an in-doubt
+// failure as it retries CREATE_SESSION. Zero (the default) for a "Unique
+// Token" repository, or when unsure: a repeat could then store the card
+// under a second token, and gw does not repeat it.
+//
+// # Safety
+// `config` is a live `gw_config`.
+GW_API GW_CALL
+gw_status gw_config_set_token_repository_unique_card(gw_config *config,
+                                                     uint32_t unique_card);
 
 // Sends log messages at `level` (`GW_LOG_ERROR` .. `GW_LOG_DEBUG`) and
 // more severe to `callback`, with `userdata` passed through. A NULL
@@ -468,9 +541,12 @@ const char *gw_last_error_field(void);
 GW_API GW_CALL
 uint16_t gw_last_error_http_status(void);
 
-// Creates an empty request of `api_operation`: "CREATE_SESSION" or
-// "TOKENIZE". gw sets `apiOperation`, `merchant` and the authentication
-// fields itself. On success `*out` receives the request, to free with
+// Creates an empty request of `api_operation`: "CREATE_SESSION",
+// "TOKENIZE", "CHECK_GATEWAY" (no fields: its reference lists none),
+// "RETRIEVE_TOKEN", "DELETE_TOKEN" (set "token"), "UPDATE_SESSION" or
+// "RETRIEVE_SESSION" (set "session.id"). gw sets `apiOperation`,
+// `merchant` and the authentication fields itself (none for
+// CHECK_GATEWAY, which sends no credentials). On success `*out` receives the request, to free with
 // `gw_request_free`; else `*out` is NULL (`GW_ERR_INVALID_FIELD` naming
 // `apiOperation` for another operation).
 //

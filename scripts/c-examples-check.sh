@@ -46,6 +46,9 @@ check_c_examples() {
     fail "$label: tokenize_p2pe accepted a 4-digit KSN"
   fi
   expect "$out/tokenize_bad.err" 'GW_ERR_INVALID_FIELD \(3\)' 'field: sourceOfFunds\.provided\.card\.p2pe\.keySerialNumber'
+  run token_lifecycle "$@" "$dir/token_lifecycle" "$GW_P2PE_KSN" "$GW_P2PE_PAYLOAD" "$GW_P2PE_IV" "$GW_P2PE_CARD_BIN"
+  expect "$out/token_lifecycle.out" '^gateway=OPERATING ' "^$TOKEN$" '^retrieved status=VALID card=476173xxxxxx0010$' \
+    '^deleted$' '^after delete: GW_ERR_GATEWAY error\.field=token$'
   run threads "$@" "$dir/threads" 8 2
   expect "$out/threads.out" '^8 threads x 2 rounds: 0 failed$'
   [ "$(grep -Ec "^thread [0-7] round [01]: $SESSION token=9[0-9]{15}$" "$out/threads.out" || true)" = 16 ] \
@@ -61,5 +64,5 @@ check_c_examples() {
     '^pending +GW_PENDING' 'HTTP 200 result=PENDING$' '^unknown result +GW_UNKNOWN_RESULT' 'HTTP 200 result=UNKNOWN$' \
     '^0 unexpected$'
   no_secrets "$out"/*
-  echo "ok: $label: 5 examples, 8 runs, output checked, no secret in any output"
+  echo "ok: $label: 6 examples, 9 runs, output checked, no secret in any output"
 }

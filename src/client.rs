@@ -20,7 +20,7 @@ use crate::nvp;
 use crate::request::Request;
 use crate::response::{NotAnAnswer, Response};
 use crate::retry::{self, Repeat, Setback};
-use crate::rules::{self, Completeness};
+use crate::rules::{self, Completeness, Operation};
 use crate::transport::{Failure, Transport};
 
 /// The first retry waits this long, each later one twice as long, plus jitter.
@@ -95,9 +95,16 @@ impl Client {
         self.log(LogLevel::Debug, || format!("{operation} request: {}", masked(&fields)));
 
         let started = Instant::now();
-        let (ended, attempts) = self.send(request, &fields, started);
+        let (ended, attempts, earlier_in_doubt) = self.send(request, &fields, started);
         let outcome = match ended {
-            Ended::Answer(answer) => self.interpret(answer, &fields),
+            Ended::Answer(answer) if request.operation() == Operation::CheckGateway => self.gateway_state(answer),
+            Ended::Answer(answer) => match retry::settled_earlier(request.operation(), earlier_in_doubt, &answer) {
+                Some(why) => {
+                    self.log(LogLevel::Warn, || format!("{operation}: done ({why})"));
+                    Ok(answer)
+                }
+                None => self.interpret(answer, &fields),
+            },
             Ended::NotAnAnswer(not) => {
                 let message = format!("{}: {}", self.transport.host(), redact(&not.message(), &fields));
                 Err(Error::new(Kind::Protocol, message).with_http_status(not.http_status()))
@@ -113,39 +120,57 @@ impl Client {
 
     /// Sends the request until an attempt ends in an answer or in a setback
     /// the policy does not retry, the retries run out, or the next wait would
-    /// not fit in the call's timeout. Returns how the last attempt ended and
-    /// how many attempts were made.
+    /// not fit in the call's timeout. Returns how the last attempt ended, how
+    /// many attempts were made, and whether an earlier one ended in doubt
+    /// (the gateway may have processed it).
     ///
     /// Every attempt sends the same body: a retry is a repeat of the request,
     /// which is what the policy table judges.
-    fn send(&self, request: &Request, fields: &[(String, String)], started: Instant) -> (Ended, u32) {
+    fn send(&self, request: &Request, fields: &[(String, String)], started: Instant) -> (Ended, u32, bool) {
         let operation = request.operation().name();
-        let repeat = Repeat::of(request);
+        let repeat = Repeat::of(request, self.config.token_repository_unique_card);
+        let retries = retry::retries_for(request.operation(), self.config.retries);
+        let url = self.url(request.operation());
         let body = Zeroizing::new(nvp::encode(fields));
         let deadline = started + self.config.timeout;
         let mut attempt = 1;
+        let mut in_doubt = false;
         loop {
             let attempt_started = Instant::now();
-            let ended = match self.transport.post(
-                &self.endpoint,
-                body.as_bytes(),
-                deadline.saturating_duration_since(attempt_started),
-            ) {
-                Ok(raw) => {
-                    // Decoded once, here: the policy reads `error.cause`, the
-                    // caller gets the same response, timed to this moment.
-                    let decoded =
-                        Response::from_http(raw.status, raw.content_type.as_deref(), &raw.body, started.elapsed());
-                    decoded.map_or_else(Ended::NotAnAnswer, Ended::Answer)
-                }
-                Err(failure) => Ended::Failed(failure),
-            };
-            self.log_attempt(operation, attempt, &ended, attempt_started.elapsed());
-            match self.wait_before_retry(operation, repeat, &ended, attempt, deadline) {
+            let ended =
+                match self.transport.post(&url, body.as_bytes(), deadline.saturating_duration_since(attempt_started)) {
+                    Ok(raw) => {
+                        // Decoded once, here: the policy reads `error.cause`, the
+                        // caller gets the same response, timed to this moment.
+                        let decoded = Response::from_http_with(
+                            raw.status,
+                            raw.content_type.as_deref(),
+                            &raw.body,
+                            started.elapsed(),
+                            request.operation().summary_fields(),
+                        );
+                        decoded.map_or_else(Ended::NotAnAnswer, Ended::Answer)
+                    }
+                    Err(failure) => Ended::Failed(failure),
+                };
+            self.log_attempt(operation, &url, (attempt, retries), &ended, attempt_started.elapsed());
+            match self.wait_before_retry(operation, repeat, retries, &ended, attempt, deadline) {
                 Some(delay) => thread::sleep(delay),
-                None => return (ended, attempt),
+                None => return (ended, attempt, in_doubt),
             }
+            in_doubt |= ended.setback().is_some_and(Setback::in_doubt);
             attempt += 1;
+        }
+    }
+
+    /// Where a request of `operation` goes: the endpoint, or its
+    /// `/information` resource for CHECK_GATEWAY ([`rules::CHECK_GATEWAY_PAGE`]:
+    /// "HTTP Method GET, POST"; gw POSTs, as every other call, an empty form).
+    fn url(&self, operation: Operation) -> String {
+        if operation.is_unauthenticated() {
+            format!("{}/information", self.endpoint)
+        } else {
+            self.endpoint.clone()
         }
     }
 
@@ -156,12 +181,12 @@ impl Client {
         &self,
         operation: &str,
         repeat: Repeat,
+        retries: u32,
         ended: &Ended,
         attempt: u32,
         deadline: Instant,
     ) -> Option<Duration> {
         let setback = ended.setback()?;
-        let retries = self.config.retries;
         let decision = retry::decide(repeat, setback);
         let reason = || match ended {
             Ended::Failed(failure) => failure.error.message().to_owned(),
@@ -193,7 +218,12 @@ impl Client {
 
     /// The request's fields after the ones gw manages.
     /// Zeroized when dropped: it holds the password and card data.
+    /// CHECK_GATEWAY has no fields and sends no credentials: only what the
+    /// request itself carries (which its empty rule table refuses).
     fn complete_fields(&self, request: &Request) -> Zeroizing<Vec<(String, String)>> {
+        if request.operation().is_unauthenticated() {
+            return Zeroizing::new(request.fields().map(|(n, v)| (n.to_owned(), v.to_owned())).collect());
+        }
         let merchant = self.config.merchant.clone().unwrap_or_default();
         let mut fields = vec![
             ("apiOperation".to_owned(), request.operation().name().to_owned()),
@@ -256,9 +286,32 @@ impl Client {
         Err(error.with_response(response))
     }
 
+    /// Maps CHECK_GATEWAY's answer ([`rules::CHECK_GATEWAY_PAGE`]), which
+    /// has no `result`: `status=OPERATING` is `Ok`, `SHUTDOWN` is
+    /// [`Kind::GatewayShutdown`]; an `error.*` answer is mapped as any other.
+    fn gateway_state(&self, response: Response) -> Result<Response> {
+        let host = self.transport.host();
+        let (kind, message) = match (response.http_status(), response.get("status")) {
+            (200..=299, Some("OPERATING")) => return Ok(response),
+            (200..=299, Some("SHUTDOWN")) => (
+                Kind::GatewayShutdown,
+                format!("gateway {host} answered status=SHUTDOWN: it is not accepting requests"),
+            ),
+            _ if response.get("error.cause").is_some() => return self.interpret(response, &[]),
+            (status, state) => (
+                Kind::Protocol,
+                format!(
+                    "gateway {host} answered CHECK_GATEWAY with HTTP {status} and status={}",
+                    state.map_or("absent", |_| "neither OPERATING nor SHUTDOWN")
+                ),
+            ),
+        };
+        Err(Error::new(kind, message).with_response(response))
+    }
+
     /// One `Info` line per attempt: operation, attempt number, where to, and
     /// the outcome with its duration.
-    fn log_attempt(&self, operation: &str, attempt: u32, ended: &Ended, took: Duration) {
+    fn log_attempt(&self, operation: &str, url: &str, (attempt, retries): (u32, u32), ended: &Ended, took: Duration) {
         self.log(LogLevel::Info, || {
             let took = took.as_millis();
             let outcome = match ended {
@@ -267,9 +320,8 @@ impl Client {
                 Ended::Failed(failure) => format!("failed ({took} ms): {}", failure.error),
             };
             format!(
-                "{operation} attempt {attempt} of {}: POST {}{} -> {outcome}",
-                self.config.retries + 1,
-                self.endpoint,
+                "{operation} attempt {attempt} of {}: POST {url}{} -> {outcome}",
+                retries + 1,
                 self.transport.route(),
             )
         });

@@ -91,6 +91,7 @@ pub struct Config {
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
     pub(crate) retries: u32,
+    pub(crate) token_repository_unique_card: bool,
     pub(crate) log: Option<(LogLevel, LogSink)>,
 }
 
@@ -109,6 +110,7 @@ impl Default for Config {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             retries: DEFAULT_RETRIES,
+            token_repository_unique_card: false,
             log: None,
         }
     }
@@ -241,8 +243,9 @@ impl Config {
     /// retries off). Only where a repeat cannot do anything the first request
     /// did not: always when nothing was sent or the gateway answered
     /// `SERVER_BUSY`; after a failure once the request went out, or
-    /// `SERVER_FAILED`, only for `CREATE_SESSION` and `TOKENIZE` with a
-    /// merchant-supplied `token`. The table, cell by cell, is in
+    /// `SERVER_FAILED`, for every operation but a `TOKENIZE` without a
+    /// `token` (unless [`Config::set_token_repository_unique_card`]).
+    /// CHECK_GATEWAY makes one attempt only. The table, cell by cell, is in
     /// `docs/production.md` ("Retries") and `src/retry.rs`.
     ///
     /// Waits 200 ms, 400 ms, 800 ms, ... (capped at 10 s) plus up to 50 %
@@ -254,6 +257,21 @@ impl Config {
         }
         self.retries = retries;
         Ok(())
+    }
+
+    /// Says that the merchant's token repository keeps one token per card:
+    /// its Token Management strategy (set on the merchant profile by the
+    /// payment service provider) is "Unique Account Identifier" (the REST
+    /// pages call it "Unique Card Number"), not "Unique Token". There a
+    /// TOKENIZE without a `token` for a card already stored answers with the
+    /// card's existing token, so a repeat has no second effect and gw
+    /// retries it after an in-doubt failure like CREATE_SESSION (see
+    /// `crate::rules::UNIQUE_CARD_PAGES`). Off by default: with a Unique
+    /// Token repository such a repeat could store the card under a second
+    /// token, and gw does not repeat it. Setting this for a repository that
+    /// is not unique-card makes exactly those duplicates possible.
+    pub fn set_token_repository_unique_card(&mut self, unique_card: bool) {
+        self.token_repository_unique_card = unique_card;
     }
 
     /// Sends log messages at `level` and above to `sink`.
@@ -457,6 +475,7 @@ impl fmt::Debug for Config {
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("retries", &self.retries)
+            .field("token_repository_unique_card", &self.token_repository_unique_card)
             .finish()
     }
 }

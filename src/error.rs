@@ -90,6 +90,9 @@ status_table! {
     Internal = 15, c"GW_ERR_INTERNAL", c"internal error in gw (a bug)";
     /// An index past the end (C API accessors).
     OutOfRange = 16, c"GW_ERR_OUT_OF_RANGE", c"index out of range";
+    /// CHECK_GATEWAY: the gateway answered `status=SHUTDOWN`, it is not
+    /// accepting requests.
+    GatewayShutdown = 17, c"GW_GATEWAY_SHUTDOWN", c"the gateway is not accepting requests (status=SHUTDOWN)";
 }
 
 impl Kind {

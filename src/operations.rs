@@ -1,4 +1,7 @@
-//! The two headline operations, built on [`Request`] and [`Client::execute`].
+//! The operations with helpers of their own, built on [`Request`] and
+//! [`Client::execute`]: CREATE_SESSION and TOKENIZE with a P2PE card, and the
+//! token lifecycle (CHECK_GATEWAY, RETRIEVE_TOKEN, DELETE_TOKEN). The session
+//! calls (UPDATE_SESSION, RETRIEVE_SESSION) are requests built field by field.
 
 use crate::client::Client;
 use crate::error::Result;
@@ -47,9 +50,35 @@ impl Request {
         }
         Ok(request)
     }
+
+    /// A request of `operation` naming one `token` (RETRIEVE_TOKEN,
+    /// DELETE_TOKEN), validated now.
+    pub fn for_token(operation: Operation, token: &str) -> Result<Request> {
+        let mut request = Request::new(operation);
+        request.set("token", token)?;
+        Ok(request)
+    }
 }
 
 impl Client {
+    /// CHECK_GATEWAY: `Ok` when the gateway answers `status=OPERATING`
+    /// (read `gatewayVersion`), [`crate::Kind::GatewayShutdown`] for
+    /// `SHUTDOWN`. No credentials are sent; one attempt, never retried.
+    pub fn check_gateway(&self) -> Result<Response> {
+        self.execute(&Request::new(Operation::CheckGateway))
+    }
+
+    /// RETRIEVE_TOKEN: what the gateway holds under `token`, the card masked.
+    pub fn retrieve_token(&self, token: &str) -> Result<Response> {
+        self.execute(&Request::for_token(Operation::RetrieveToken, token)?)
+    }
+
+    /// DELETE_TOKEN: deletes `token`. A repeat after an attempt in doubt that
+    /// finds the token gone counts as done (see `crate::retry::settled_earlier`).
+    pub fn delete_token(&self, token: &str) -> Result<Response> {
+        self.execute(&Request::for_token(Operation::DeleteToken, token)?)
+    }
+
     /// CREATE_SESSION: a new payment session (`session.id`, `session.version`).
     pub fn create_session(&self) -> Result<Response> {
         self.execute(&Request::create_session())

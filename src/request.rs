@@ -27,13 +27,15 @@ impl Request {
     }
 
     /// An empty request of the operation named as in `apiOperation`
-    /// (`CREATE_SESSION`, `TOKENIZE`).
+    /// (`CREATE_SESSION`, `TOKENIZE`, `CHECK_GATEWAY`, `RETRIEVE_TOKEN`,
+    /// `DELETE_TOKEN`, `UPDATE_SESSION`, `RETRIEVE_SESSION`).
     pub fn for_operation_name(name: &str) -> Result<Request> {
         Operation::from_name(name).map(Request::new).ok_or_else(|| {
             let known: Vec<&str> = Operation::ALL.iter().map(|op| op.name()).collect();
+            let (last, rest) = known.split_last().unwrap_or((&"", &[]));
             Error::new(
                 Kind::InvalidField,
-                format!("field 'apiOperation' unsupported: gw implements {}", known.join(" and ")),
+                format!("field 'apiOperation' unsupported: gw implements {} and {last}", rest.join(", ")),
             )
             .with_field("apiOperation")
         })

@@ -77,6 +77,19 @@ impl Response {
         body: &[u8],
         duration: Duration,
     ) -> Result<Response, NotAnAnswer> {
+        Response::from_http_with(http_status, content_type, body, duration, &["result"])
+    }
+
+    /// As [`Response::from_http`], with the fields of which an NVP answer
+    /// has at least one named by the operation (`Operation::summary_fields`):
+    /// CHECK_GATEWAY answers `status` and no `result`.
+    pub fn from_http_with(
+        http_status: u16,
+        content_type: Option<&str>,
+        body: &[u8],
+        duration: Duration,
+        summary_fields: &[&str],
+    ) -> Result<Response, NotAnAnswer> {
         let not_nvp = |why: String| NotAnAnswer { http_status, why };
         let charset = content_type.map_or(nvp::Charset::Utf8, nvp::Charset::from_content_type);
         // The decoded text is never longer than the body, plus a NUL per
@@ -101,12 +114,13 @@ impl Response {
             return Err(not_nvp("a field contains a NUL byte".to_owned()));
         }
         let response = Response { http_status, duration, text, fields };
-        if response.result().is_none() {
+        if !summary_fields.iter().any(|name| response.get(name).is_some()) {
             let shown = match content_type {
                 Some(ct) if !ct.starts_with("application/x-www-form-urlencoded") => format!(" (Content-Type {ct})"),
                 _ => String::new(),
             };
-            return Err(not_nvp(format!("it has no 'result' field{shown}")));
+            let names: Vec<String> = summary_fields.iter().map(|name| format!("'{name}'")).collect();
+            return Err(not_nvp(format!("it has no {} field{shown}", names.join(" or "))));
         }
         if let Some(twice) = response.repeated_name() {
             return Err(not_nvp(format!("the field '{twice}' appears twice")));

@@ -15,6 +15,7 @@
 //! call's timeout.
 
 use crate::request::Request;
+use crate::response::Response;
 use crate::rules::Operation;
 use crate::transport::Phase;
 
@@ -22,9 +23,21 @@ use crate::transport::Phase;
 /// request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Repeat {
-    /// Nothing a second time: `CREATE_SESSION` (an unused session expires by
-    /// itself) and `TOKENIZE` with the merchant's own `token` (create-or-update
-    /// of the same token with the same data).
+    /// Nothing a second time:
+    ///
+    /// - `CREATE_SESSION`: an unused session expires by itself;
+    /// - `TOKENIZE` with the merchant's own `token`: create-or-update of the
+    ///   same token with the same data;
+    /// - `TOKENIZE` without a `token` in a Unique Account Identifier
+    ///   repository (`Config::set_token_repository_unique_card`): "an account
+    ///   identifier can only be stored against a single token", and a card
+    ///   already stored gets its existing token back (see [`crate::rules::UNIQUE_CARD_PAGES`]);
+    /// - `RETRIEVE_TOKEN`, `RETRIEVE_SESSION`, `CHECK_GATEWAY`: reads;
+    /// - `UPDATE_SESSION`: the same fields stored again (the session's
+    ///   `session.version` moves; a request that names the version it
+    ///   updates is refused by the repeat, after the first stored the fields);
+    /// - `DELETE_TOKEN`: the token is gone after the first; the repeat is
+    ///   answered "no such token", which gw reads as done ([`settled_earlier`]).
     Harmless,
     /// A second effect: `TOKENIZE` without a `token` makes the gateway
     /// generate one, so a repeat can store the card again under a second
@@ -33,14 +46,47 @@ pub enum Repeat {
 }
 
 impl Repeat {
-    /// What a repeat of this request can do.
-    pub fn of(request: &Request) -> Repeat {
+    /// What a repeat of this request can do; `unique_card`: the merchant's
+    /// token repository keeps one token per card (the configuration says so).
+    pub fn of(request: &Request, unique_card: bool) -> Repeat {
         match request.operation() {
-            Operation::CreateSession => Repeat::Harmless,
-            Operation::Tokenize if request.get("token").is_some() => Repeat::Harmless,
+            Operation::CreateSession
+            | Operation::CheckGateway
+            | Operation::RetrieveToken
+            | Operation::RetrieveSession
+            | Operation::UpdateSession
+            | Operation::DeleteToken => Repeat::Harmless,
+            Operation::Tokenize if request.get("token").is_some() || unique_card => Repeat::Harmless,
             Operation::Tokenize => Repeat::SecondEffect,
         }
     }
+}
+
+/// How many retries a call of `operation` may make, of the `configured` ones.
+///
+/// CHECK_GATEWAY makes one attempt: a till asks it to know at once whether
+/// the gateway is up, and the failure is that answer; retries would turn it
+/// into a long wait.
+pub fn retries_for(operation: Operation, configured: u32) -> u32 {
+    match operation {
+        Operation::CheckGateway => 0,
+        _ => configured,
+    }
+}
+
+/// When an answer that is an error says that an earlier attempt, whose
+/// outcome stayed in doubt, did what the call asked: a repeated
+/// DELETE_TOKEN answered that the token does not exist (`error.cause=
+/// INVALID_REQUEST` on the field `token`, `INVALID`). The token is gone
+/// either way, which is what the till asked for: the call succeeds, with
+/// this answer and the reason for the log. Only after an attempt in doubt:
+/// a first attempt's "no such token" is the till's own mistake to see.
+pub fn settled_earlier(operation: Operation, earlier_in_doubt: bool, answer: &Response) -> Option<&'static str> {
+    let unknown_token = answer.get("error.cause") == Some("INVALID_REQUEST")
+        && answer.get("error.field") == Some("token")
+        && answer.get("error.validationType") == Some("INVALID");
+    (operation == Operation::DeleteToken && earlier_in_doubt && unknown_token)
+        .then_some("the token does not exist: an earlier attempt, in doubt, deleted it")
 }
 
 /// What one attempt ended in, when it did not end in a usable answer.
@@ -59,6 +105,18 @@ pub enum Setback {
     /// HTTP 500 `error.cause=SERVER_FAILED`: the gateway failed while
     /// processing it, and may have done part of it.
     ServerFailed,
+}
+
+impl Setback {
+    /// Whether the gateway may have processed the request (the attempt's
+    /// outcome is in doubt).
+    pub fn in_doubt(self) -> bool {
+        match self {
+            Setback::Failed(phase) | Setback::Lasting(phase) => phase.in_doubt(),
+            Setback::ServerBusy => false,
+            Setback::ServerFailed => true,
+        }
+    }
 }
 
 /// A cell of the policy: retry or not, and why (for the log and the docs).
@@ -133,10 +191,47 @@ mod tests {
 
     #[test]
     fn what_a_repeat_can_do() {
-        assert_eq!(Repeat::of(&Request::create_session()), Repeat::Harmless);
+        assert_eq!(Repeat::of(&Request::create_session(), false), Repeat::Harmless);
         let mut tokenize = Request::new(Operation::Tokenize);
-        assert_eq!(Repeat::of(&tokenize), Repeat::SecondEffect);
+        assert_eq!(Repeat::of(&tokenize, false), Repeat::SecondEffect);
+        assert_eq!(Repeat::of(&tokenize, true), Repeat::Harmless);
         tokenize.set("token", "9876543210123456").unwrap();
-        assert_eq!(Repeat::of(&tokenize), Repeat::Harmless);
+        assert_eq!(Repeat::of(&tokenize, false), Repeat::Harmless);
+        for op in [
+            Operation::CheckGateway,
+            Operation::RetrieveToken,
+            Operation::DeleteToken,
+            Operation::UpdateSession,
+            Operation::RetrieveSession,
+        ] {
+            assert_eq!(Repeat::of(&Request::new(op), false), Repeat::Harmless, "{op}");
+        }
+        assert_eq!(retries_for(Operation::CheckGateway, 2), 0);
+        assert_eq!(retries_for(Operation::RetrieveToken, 2), 2);
+    }
+
+    #[test]
+    fn a_repeated_delete_of_a_deleted_token_is_done() {
+        let answer = |fields: &[(&str, &str)]| {
+            let body: Vec<(String, String)> = fields.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+            Response::from_http(
+                400,
+                Some("application/x-www-form-urlencoded"),
+                crate::nvp::encode(&body).as_bytes(),
+                Default::default(),
+            )
+            .unwrap()
+        };
+        let unknown = answer(&[
+            ("result", "ERROR"),
+            ("error.cause", "INVALID_REQUEST"),
+            ("error.field", "token"),
+            ("error.validationType", "INVALID"),
+        ]);
+        assert!(settled_earlier(Operation::DeleteToken, true, &unknown).is_some());
+        assert!(settled_earlier(Operation::DeleteToken, false, &unknown).is_none());
+        assert!(settled_earlier(Operation::RetrieveToken, true, &unknown).is_none());
+        let other = answer(&[("result", "ERROR"), ("error.cause", "INVALID_REQUEST"), ("error.field", "merchant")]);
+        assert!(settled_earlier(Operation::DeleteToken, true, &other).is_none());
     }
 }

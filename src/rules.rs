@@ -15,6 +15,7 @@
 //! value may be a card number or a password.
 
 use std::fmt;
+use std::sync::LazyLock;
 
 /// An NVP operation gw implements (`apiOperation`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -23,18 +24,50 @@ pub enum Operation {
     CreateSession,
     /// `TOKENIZE`: create or update a token (here with a P2PE-encrypted card).
     Tokenize,
+    /// `CHECK_GATEWAY`: is the gateway operating? The `/information`
+    /// resource, without credentials.
+    CheckGateway,
+    /// `RETRIEVE_TOKEN`: what the gateway holds under a token (card masked).
+    RetrieveToken,
+    /// `DELETE_TOKEN`: delete a token.
+    DeleteToken,
+    /// `UPDATE_SESSION`: store request fields (a card) in a session.
+    UpdateSession,
+    /// `RETRIEVE_SESSION`: the fields a session holds.
+    RetrieveSession,
 }
 
 impl Operation {
-    /// Both operations, in a stable order.
-    pub const ALL: [Operation; 2] = [Operation::CreateSession, Operation::Tokenize];
+    /// Every operation, in a stable order.
+    pub const ALL: [Operation; 7] = [
+        Operation::CreateSession,
+        Operation::Tokenize,
+        Operation::CheckGateway,
+        Operation::RetrieveToken,
+        Operation::DeleteToken,
+        Operation::UpdateSession,
+        Operation::RetrieveSession,
+    ];
 
     /// The `apiOperation` value, e.g. `"CREATE_SESSION"`.
     pub fn name(self) -> &'static str {
         match self {
             Operation::CreateSession => "CREATE_SESSION",
             Operation::Tokenize => "TOKENIZE",
+            Operation::CheckGateway => "CHECK_GATEWAY",
+            Operation::RetrieveToken => "RETRIEVE_TOKEN",
+            Operation::DeleteToken => "DELETE_TOKEN",
+            Operation::UpdateSession => "UPDATE_SESSION",
+            Operation::RetrieveSession => "RETRIEVE_SESSION",
         }
+    }
+
+    /// Whether the operation goes to the `{endpoint}/information` resource
+    /// with no fields and no credentials (CHECK_GATEWAY: "Authentication
+    /// None required", [`CHECK_GATEWAY_PAGE`]), not as an NVP POST of the
+    /// merchant's.
+    pub fn is_unauthenticated(self) -> bool {
+        self == Operation::CheckGateway
     }
 
     /// Parses an `apiOperation` value (case-sensitive, as the gateway is).
@@ -42,11 +75,23 @@ impl Operation {
         Operation::ALL.into_iter().find(|op| op.name() == name)
     }
 
+    /// The answer fields of which every answer of this operation has one:
+    /// `result`, and for CHECK_GATEWAY `status` ("ALWAYS PROVIDED" on
+    /// [`CHECK_GATEWAY_PAGE`], which has no `result`) or an error's `result`.
+    pub fn summary_fields(self) -> &'static [&'static str] {
+        match self {
+            Operation::CheckGateway => &["status", "result"],
+            _ => &["result"],
+        }
+    }
+
     /// The NVP API version of the field reference this operation's rules come from.
     pub fn reference_version(self) -> u32 {
         match self {
-            Operation::CreateSession => 39,
-            Operation::Tokenize => 50,
+            Operation::CreateSession | Operation::RetrieveSession => 39,
+            Operation::Tokenize | Operation::UpdateSession => 50,
+            Operation::RetrieveToken | Operation::DeleteToken => 59,
+            Operation::CheckGateway => 79,
         }
     }
 
@@ -56,6 +101,11 @@ impl Operation {
         match self {
             Operation::CreateSession => CREATE_SESSION,
             Operation::Tokenize => TOKENIZE,
+            Operation::CheckGateway => &[],
+            Operation::RetrieveToken => RETRIEVE_TOKEN,
+            Operation::DeleteToken => DELETE_TOKEN,
+            Operation::UpdateSession => UPDATE_SESSION.as_slice(),
+            Operation::RetrieveSession => RETRIEVE_SESSION,
         }
     }
 
@@ -80,8 +130,13 @@ impl Operation {
     /// [`ERROR_FIELDS`].
     pub fn response_fields(self) -> &'static [NamedField] {
         match self {
-            Operation::CreateSession => CREATE_SESSION_RESPONSE,
-            Operation::Tokenize => TOKENIZE_RESPONSE,
+            Operation::CreateSession | Operation::UpdateSession => CREATE_SESSION_RESPONSE,
+            Operation::Tokenize | Operation::RetrieveToken => TOKENIZE_RESPONSE,
+            Operation::CheckGateway => CHECK_GATEWAY_RESPONSE,
+            Operation::DeleteToken => DELETE_TOKEN_RESPONSE,
+            // The session's own fields, then what it stores: the request
+            // fields of UPDATE_SESSION (their sensitivity from those rows).
+            Operation::RetrieveSession => CREATE_SESSION_RESPONSE,
         }
     }
 }
@@ -700,6 +755,172 @@ static TOKENIZE: &[FieldRule] = &[
 ];
 
 // ---------------------------------------------------------------------------
+// The token and session lifecycle (issue 19). The gateway's reference pages,
+// as stored copies of the gateway's documentation site, one constant each so
+// that every row below names its page.
+
+/// Check Gateway, NVP, version 79 ("latest" when stored): `URL
+/// {base}/api/nvp/version/79/information`, "HTTP Method GET, POST",
+/// "Authentication None required", "There are no request parameters";
+/// answer `gatewayVersion` (ASCII 5–32, ALWAYS PROVIDED) and `status`
+/// (OPERATING, SHUTDOWN). The version 15 page has the same resource
+/// (`POST .../version/15 / information`) and no `gatewayVersion`.
+pub const CHECK_GATEWAY_PAGE: &str = "https://na.gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/latest/operation/Gateway%3a%20%20Check%20Gateway.html?locale=en_US";
+
+/// Retrieve Token, NVP, version 59 (the same fields at 34, 45, 49 and 55).
+pub const RETRIEVE_TOKEN_PAGE: &str = "https://na.gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/59/operation/Tokenization%3a%20%20Retrieve%20Token.html?locale=en_US";
+
+/// Delete Token, NVP, version 44 (the same fields at 19, 59 and 60).
+pub const DELETE_TOKEN_PAGE: &str = "https://test-mib.mtf.gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/44/operation/Tokenization%3a%20%20Delete%20Token.html?locale=en_US";
+
+/// Delete Token, NVP, version 60: neither `subMerchant` nor
+/// `externalTokenProvider`.
+pub const DELETE_TOKEN_PAGE_V60: &str = "https://na.gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/60/operation/Tokenization:%20%20Delete%20Token.html?locale=en_US";
+
+/// Delete Token, NVP, version 43 of a gateway with MerchantLink merchants:
+/// `externalTokenProvider.customData` (String 1–4000, OPTIONAL), "MANDATORY
+/// for MerchantLink merchants".
+pub const DELETE_TOKEN_PAGE_V43_EXTERNAL: &str = "https://tyro.gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/43/operation/Tokenization%3a%20%20Delete%20Token.html?locale=en_US";
+
+/// Delete Token, REST, version 72: the `subMerchant` group with the
+/// REQUIRED `subMerchant.identifier` (0-9 a-z A-Z and `- _ space & + ! $ .`,
+/// 1–100); the NVP pages of 82 ("latest" when stored) and 100 have the same.
+pub const DELETE_TOKEN_PAGE_V72: &str = "https://test-gateway.mastercard.com/api/documentation/apiDocumentation/rest-json/version/72/operation/Tokenization:%20%20Delete%20Token.html?locale=en_US";
+
+/// Delete Token, NVP, version 100: `externalTokenProvider` and `subMerchant`.
+pub const DELETE_TOKEN_PAGE_V100: &str = "https://qnbalahli.test.gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/100/operation/Tokenization%3a%20%20Delete%20Token.html?locale=en_US";
+
+/// Retrieve Token, NVP, version 54 of a gateway with MerchantLink merchants:
+/// `externalTokenProvider.customData`.
+pub const RETRIEVE_TOKEN_PAGE_V54_EXTERNAL: &str = "https://mcb.gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/54/operation/Tokenization%3a%20%20Retrieve%20Token.html?locale=el_GR";
+
+/// Retrieve Token, NVP, version 64: no `subMerchant`.
+pub const RETRIEVE_TOKEN_PAGE_V64: &str = "https://eu-gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/64/operation/Tokenization%3a%20%20Retrieve%20Token.html?locale=es_MX";
+
+/// Retrieve Token, NVP, version 72: the `subMerchant` group.
+pub const RETRIEVE_TOKEN_PAGE_V72: &str = "https://eu-gateway.mastercard.com/api/documentation/apiDocumentation/nvp/version/72/operation/Tokenization%3a%20%20Retrieve%20Token.html?locale=es_MX";
+
+/// Update Session, REST, version 57 ("Request to add or update request
+/// fields contained in the session"); the NVP pages of Update Session and
+/// Retrieve Session are not in the stored copy.
+pub const UPDATE_SESSION_PAGE: &str = "https://na.gateway.mastercard.com/api/documentation/apiDocumentation/rest-json/version/57/operation/Session%3A%20Update%20Session.html?locale=en_US";
+
+/// The gateway's pages that say a Unique Account Identifier repository
+/// answers a TOKENIZE of a stored card with its token: the tokenization
+/// guide ("Unique Account Identifier: an account identifier can only be
+/// stored against a single token"), and Create or Update Token with a
+/// system-generated token, REST version 45 ("if the repository is
+/// configured for the Token Management Strategy Unique Card Number and the
+/// supplied card number has previously been stored against an existing
+/// token, the gateway will return that token").
+pub const UNIQUE_CARD_PAGES: [&str; 2] = [
+    "https://na.gateway.mastercard.com/api/documentation/integrationGuidelines/supportedFeatures/pickAdditionalFunctionality/tokenization/tokenization.html?locale=en_US",
+    "https://anzegate.gateway.mastercard.com/api/documentation/apiDocumentation/rest-json/version/45/operation/Tokenization%3a%20%20Create%20or%20Update%20Token%20(with%20system-generated%20token).html?locale=fr_FR",
+];
+
+/// The first API version whose token operations take `subMerchant` (a
+/// payment facilitator's sub-merchant, whose tokens the gateway keeps in a
+/// repository of their own): the version 72 pages have it
+/// ([`RETRIEVE_TOKEN_PAGE_V72`], [`DELETE_TOKEN_PAGE_V72`]), the version 64
+/// and 60 pages do not ([`RETRIEVE_TOKEN_PAGE_V64`], [`DELETE_TOKEN_PAGE_V60`]);
+/// 65 to 71 are not in the stored copy and refuse it locally: the reading
+/// that never sends a field the gateway may reject.
+const SUB_MERCHANT: u32 = 72;
+
+/// The `subMerchant` rows of Retrieve Token and Delete Token.
+const fn sub_merchant_rows() -> [FieldRule; 2] {
+    [
+        group("subMerchant", Optional).since(SUB_MERCHANT),
+        field("subMerchant.identifier", AlphanumericPlus("-_ &+!$."), 1, 100, Required).since(SUB_MERCHANT),
+    ]
+}
+
+/// The `externalTokenProvider` rows, from API version `since`: a field of the
+/// gateways that serve MerchantLink merchants ("MANDATORY for MerchantLink
+/// merchants"), not of every gateway at a version (the version 60 page of
+/// another gateway lacks it), so gw accepts it from the first version a page
+/// shows it and leaves the rest to the merchant's gateway.
+const fn external_token_provider_rows(since: u32) -> [FieldRule; 2] {
+    [
+        group("externalTokenProvider", Optional).since(since),
+        field("externalTokenProvider.customData", Any, 1, 4000, Optional).since(since),
+    ]
+}
+
+/// Retrieve Token ([`RETRIEVE_TOKEN_PAGE`]). The page marks `token`
+/// OPTIONAL; gw requires it: the operation names nothing to retrieve
+/// without it (the REST form of the same page has it as the REQUIRED
+/// `{tokenid}` of the URL), and a request without it can only fail.
+static RETRIEVE_TOKEN: &[FieldRule] = &[
+    field("apiOperation", FixedOperation, 0, ANY_LENGTH, Fixed),
+    field("correlationId", Any, 1, 100, Optional),
+    // [`RETRIEVE_TOKEN_PAGE_V54_EXTERNAL`].
+    external_token_provider_rows(54)[0],
+    external_token_provider_rows(54)[1],
+    field("merchant", MERCHANT, 1, 40, Required),
+    group("responseControls", Optional),
+    field("responseControls.sensitiveData", Any, 1, 50, Optional),
+    sub_merchant_rows()[0],
+    sub_merchant_rows()[1],
+    field("token", Alphanumeric, 1, 40, Required),
+];
+
+/// Delete Token ([`DELETE_TOKEN_PAGE`], [`DELETE_TOKEN_PAGE_V43_EXTERNAL`],
+/// [`DELETE_TOKEN_PAGE_V72`], [`DELETE_TOKEN_PAGE_V100`]).
+static DELETE_TOKEN: &[FieldRule] = &[
+    field("apiOperation", FixedOperation, 0, ANY_LENGTH, Fixed),
+    field("correlationId", Any, 1, 100, Optional),
+    external_token_provider_rows(43)[0],
+    external_token_provider_rows(43)[1],
+    field("merchant", MERCHANT, 1, 40, Required),
+    sub_merchant_rows()[0],
+    sub_merchant_rows()[1],
+    field("token", Alphanumeric, 1, 40, Required),
+];
+
+/// Retrieve Session: the envelope of Create Session (create-session.nvp-v39.txt)
+/// and the session's identifier, ASCII 31–35 as every session page gives it
+/// (tokenize.nvp-v50.txt `session.id`; [`UPDATE_SESSION_PAGE`]), in the
+/// REQUIRED `session` group (the URL's `{sessionId}` in the REST form).
+static RETRIEVE_SESSION: &[FieldRule] = &[
+    field("apiOperation", FixedOperation, 0, ANY_LENGTH, Fixed),
+    field("correlationId", Any, 1, 100, Optional),
+    field("merchant", MERCHANT, 1, 40, Required),
+    group("session", Required),
+    field("session.id", Ascii, 31, 35, Required),
+];
+
+/// Update Session: the envelope of [`RETRIEVE_SESSION`] with an optional
+/// `session.version` (ASCII 10, tokenize.nvp-v50.txt), then the request
+/// fields a session stores. A session stores "any of the request fields of
+/// operations that allow a session identifier as a request field"
+/// (create-session.nvp-v39.txt, lines 3-5): gw's operation that takes
+/// `session.id` is TOKENIZE, so every TOKENIZE row but its envelope and
+/// `responseControls` (which shapes one answer, stored nowhere) is a row
+/// here, at the same versions: the card groups a session takes are the ones
+/// TOKENIZE takes at that version, P2PE with its TDES-only rows up to
+/// version 83 and its AES rows from 84, `posTerminal` from 84, refused
+/// locally elsewhere. `sourceOfFunds` is OPTIONAL here: an update may
+/// store anything else (a REQUIRED field inside it stays required once the
+/// group is used).
+static UPDATE_SESSION: LazyLock<Vec<FieldRule>> = LazyLock::new(|| {
+    let envelope = [field("session.version", Ascii, 10, 10, Optional)];
+    let stored = TOKENIZE
+        .iter()
+        .filter(|rule| {
+            !RETRIEVE_SESSION.iter().any(|own| own.name == rule.name)
+                && rule.name != "session.version"
+                && rule.name != "responseControls"
+                && !rule.name.starts_with("responseControls.")
+        })
+        .map(|rule| match rule.name {
+            "sourceOfFunds" => FieldRule { presence: Optional, ..*rule },
+            _ => *rule,
+        });
+    RETRIEVE_SESSION.iter().copied().chain(envelope).chain(stored).collect()
+});
+
+// ---------------------------------------------------------------------------
 // Cross-field rules: requirements the reference states in prose rather than
 // in one field's row. Kept apart from the table; `check_request` applies them
 // to a complete request after the rows.
@@ -797,6 +1018,12 @@ static CREATE_SESSION_RESPONSE: &[NamedField] = &[
     named("session.updateStatus"),
     named("session.version"),
 ];
+
+/// Check Gateway's answer ([`CHECK_GATEWAY_PAGE`]): no `result` field.
+static CHECK_GATEWAY_RESPONSE: &[NamedField] = &[named("gatewayVersion"), named("status")];
+
+/// Delete Token's answer ([`DELETE_TOKEN_PAGE`]).
+static DELETE_TOKEN_RESPONSE: &[NamedField] = &[named("correlationId"), named("result")];
 
 /// Create or Update Token's answer, NVP API version 50. The card and gift
 /// card numbers and the PIN come back masked ("Masked digits"), the bank
@@ -979,6 +1206,44 @@ mod tests {
              at API version 84 and later; API versions up to 83: must be exactly 20 hexadecimal digits \
              (0-9, a-f, A-F), an even number"
         );
+    }
+
+    #[test]
+    fn the_lifecycle_rows_hold_at_the_versions_the_pages_give() {
+        let unsupported = |op, version, name: &str, value| {
+            check_field(op, version, name, value).map_err(|e| e.validation_type) == Err(ValidationType::Unsupported)
+        };
+        for op in [Operation::RetrieveToken, Operation::DeleteToken] {
+            assert!(unsupported(op, 71, "subMerchant.identifier", "shop 7"), "{op}");
+            assert_eq!(check_field(op, 72, "subMerchant.identifier", "shop 7 & co."), Ok(()), "{op}");
+            assert!(check_field(op, 100, "subMerchant.identifier", "shop#7").is_err(), "{op}");
+        }
+        let site = "{\"siteCode\":\"BNE\"}";
+        assert!(unsupported(Operation::DeleteToken, 42, "externalTokenProvider.customData", site));
+        assert_eq!(check_field(Operation::DeleteToken, 43, "externalTokenProvider.customData", site), Ok(()));
+        assert!(unsupported(Operation::RetrieveToken, 53, "externalTokenProvider.customData", site));
+        assert_eq!(check_field(Operation::RetrieveToken, 54, "externalTokenProvider.customData", site), Ok(()));
+        // CHECK_GATEWAY has no field at all.
+        assert!(unsupported(Operation::CheckGateway, 79, "correlationId", "x"));
+        assert!(Operation::CheckGateway.rules().is_empty());
+        // The token is required (gw's reading of the OPTIONAL on the page).
+        let envelope = pairs(&[("apiOperation", "RETRIEVE_TOKEN"), ("merchant", "M1")]);
+        let err = check_request(Operation::RetrieveToken, 59, &envelope, Completeness::Complete).unwrap_err();
+        assert_eq!((err.field.as_str(), err.validation_type), ("token", ValidationType::Missing));
+        // A session takes what TOKENIZE takes at the version: AES P2PE from 84.
+        let aes_ksn = "40F000000000000000000001";
+        for (version, ok) in [(50, false), (TDES_ONLY, false), (AES, true), (100, true)] {
+            let ksn = check_field(Operation::UpdateSession, version, &format!("{P2PE}.keySerialNumber"), aes_ksn);
+            assert_eq!(ksn.is_ok(), ok, "{version}");
+            let serial = check_field(Operation::UpdateSession, version, "posTerminal.serialNumber", "13130P");
+            assert_eq!(serial.is_ok(), ok, "{version}");
+        }
+        assert!(unsupported(Operation::UpdateSession, 100, "responseControls.sensitiveData", "UNMASK"));
+        let update = pairs(&[("apiOperation", "UPDATE_SESSION"), ("merchant", "M1")]);
+        let err = check_request(Operation::UpdateSession, 100, &update, Completeness::Complete).unwrap_err();
+        assert_eq!(err.field, "session.id");
+        // The card in a session is as sensitive as in TOKENIZE.
+        assert!(is_sensitive("sourceOfFunds.provided.card.p2pe.payload"));
     }
 
     #[test]

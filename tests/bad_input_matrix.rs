@@ -6,7 +6,7 @@
 //! - every pointer argument NULL;
 //! - every string argument not UTF-8, empty, and 1 MiB long;
 //! - every number argument 0, its type's maximum and the documented bounds;
-//! - every field of both operations (the table `gw::rules::Operation::rules()`)
+//! - every field of every operation (the table `gw::rules::Operation::rules()`)
 //!   at each boundary of its rule, through `gw_request_set`, and the fields
 //!   `gw_tokenize_p2pe` takes as arguments at their invalid boundaries.
 //!

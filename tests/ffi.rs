@@ -177,7 +177,7 @@ fn client_new_on_an_incomplete_config_resets_out_and_names_what_is_missing() {
 
 #[test]
 fn status_strings_and_version() {
-    for status in 0..=GW_ERR_OUT_OF_RANGE + 5 {
+    for status in 0..=GW_GATEWAY_SHUTDOWN + 5 {
         let text = read(gw_status_str(status)).expect("never NULL");
         assert!(!text.is_empty());
     }
@@ -185,8 +185,8 @@ fn status_strings_and_version() {
     assert_eq!(read(gw_status_str(9999)).as_deref(), Some("unknown status"));
     assert_eq!(read(gw_status_name(GW_OK)).as_deref(), Some("GW_OK"));
     assert_eq!(read(gw_status_name(GW_ERR_TIMEOUT)).as_deref(), Some("GW_ERR_TIMEOUT"));
-    assert_eq!(read(gw_status_name(GW_ERR_OUT_OF_RANGE)).as_deref(), Some("GW_ERR_OUT_OF_RANGE"));
-    assert_eq!(read(gw_status_name(GW_ERR_OUT_OF_RANGE + 1)), None);
+    assert_eq!(read(gw_status_name(GW_GATEWAY_SHUTDOWN)).as_deref(), Some("GW_GATEWAY_SHUTDOWN"));
+    assert_eq!(read(gw_status_name(GW_GATEWAY_SHUTDOWN + 1)), None);
     let version = read(gw_version()).unwrap();
     assert_eq!(version, format!("{GW_VERSION_MAJOR}.{GW_VERSION_MINOR}.{GW_VERSION_PATCH}"));
 }

@@ -40,7 +40,7 @@ fn bad_char(charset: Charset) -> Option<char> {
         Charset::Hex => Some('g'),
         Charset::Digits => Some('x'),
         Charset::Alphanumeric => Some('-'),
-        Charset::AlphanumericPlus(_) => Some('!'),
+        Charset::AlphanumericPlus(extra) => ['!', '#', '~'].into_iter().find(|c| !extra.contains(*c)),
         Charset::UpperAlpha => Some('q'),
         _ => None,
     }

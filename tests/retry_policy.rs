@@ -1,6 +1,7 @@
 //! The retry policy (docs/production.md, "Retries") cell by cell, and the
 //! fault matrix: every gw-sim fault × CREATE_SESSION, TOKENIZE with a
-//! merchant's token and TOKENIZE without one × HTTP and HTTPS, through the C
+//! merchant's token, TOKENIZE without one, and TOKENIZE without one in a
+//! unique-card repository that gw is told of × HTTP and HTTPS, through the C
 //! ABI. Each call ends in its documented status after its documented number
 //! of attempts, within the call's timeout plus one second; a call that made
 //! more than one attempt says so in its error.
@@ -32,9 +33,14 @@ enum Call {
     TokenizeWithToken,
     /// TOKENIZE without `token`: the gateway generates one.
     TokenizeNewToken,
+    /// TOKENIZE without `token` in a unique-card repository, with
+    /// `gw_config_set_token_repository_unique_card`: a repeat returns the
+    /// card's token, so it is retried like CREATE_SESSION.
+    TokenizeUniqueCard,
 }
 
-const CALLS: [Call; 3] = [Call::CreateSession, Call::TokenizeWithToken, Call::TokenizeNewToken];
+const CALLS: [Call; 4] =
+    [Call::CreateSession, Call::TokenizeWithToken, Call::TokenizeNewToken, Call::TokenizeUniqueCard];
 
 /// One row: a gw-sim fault (or none), the call timeout, the status every
 /// column ends in (`None` for `GW_OK`), and the attempts per column.
@@ -42,36 +48,38 @@ struct Row {
     fault: &'static str,
     timeout_ms: u32,
     status: Option<Kind>,
-    attempts: [usize; 3],
+    attempts: [usize; 4],
 }
 
-const fn row(fault: &'static str, timeout_ms: u32, status: Option<Kind>, attempts: [usize; 3]) -> Row {
+const fn row(fault: &'static str, timeout_ms: u32, status: Option<Kind>, attempts: [usize; 4]) -> Row {
     Row { fault, timeout_ms, status, attempts }
 }
 
 /// The documented matrix (docs/production.md, "What a failure looks like").
-const MATRIX: [Row; 15] = [
-    row("", QUICK, None, [1, 1, 1]),
-    row("delay,ms=100", QUICK, None, [1, 1, 1]),
+const MATRIX: [Row; 16] = [
+    row("", QUICK, None, [1, 1, 1, 1]),
+    row("delay,ms=100", QUICK, None, [1, 1, 1, 1]),
     // The answer never comes in time: the call's whole budget is spent, no
     // retry fits, whatever the operation.
-    row("delay,ms=2000", SHORT, Some(Kind::Timeout), [1, 1, 1]),
-    row("silent", SHORT, Some(Kind::Timeout), [1, 1, 1]),
+    row("delay,ms=2000", SHORT, Some(Kind::Timeout), [1, 1, 1, 1]),
+    row("silent", SHORT, Some(Kind::Timeout), [1, 1, 1, 1]),
     // The connection breaks after the request went out: in doubt. Repeated
     // only where a repeat has no second effect.
-    row("reset", QUICK, Some(Kind::Io), [3, 3, 1]),
-    row("truncate", QUICK, Some(Kind::Io), [3, 3, 1]),
-    row("server-failed", QUICK, Some(Kind::Gateway), [3, 3, 1]),
+    row("reset", QUICK, Some(Kind::Io), [3, 3, 1, 3]),
+    row("truncate", QUICK, Some(Kind::Io), [3, 3, 1, 3]),
+    row("server-failed", QUICK, Some(Kind::Gateway), [3, 3, 1, 3]),
     // The gateway says it did not process the request: retried for all.
-    row("server-busy", QUICK, Some(Kind::Gateway), [3, 3, 3]),
-    row("busy-then-ok=1", QUICK, None, [2, 2, 2]),
-    row("busy-then-ok=2", QUICK, None, [3, 3, 3]),
+    row("server-busy", QUICK, Some(Kind::Gateway), [3, 3, 3, 3]),
+    row("busy-then-ok=1", QUICK, None, [2, 2, 2, 2]),
+    row("busy-then-ok=2", QUICK, None, [3, 3, 3, 3]),
+    // A shut-down gateway answers every operation SERVER_BUSY (CHECK_GATEWAY: SHUTDOWN).
+    row("shutdown", QUICK, Some(Kind::Gateway), [3, 3, 3, 3]),
     // Answers that are not answers, and final results: never retried.
-    row("oversize", QUICK, Some(Kind::Protocol), [1, 1, 1]),
-    row("garbage", QUICK, Some(Kind::Protocol), [1, 1, 1]),
-    row("http500-html", QUICK, Some(Kind::Protocol), [1, 1, 1]),
-    row("result-pending", QUICK, Some(Kind::Pending), [1, 1, 1]),
-    row("result-unknown", QUICK, Some(Kind::UnknownResult), [1, 1, 1]),
+    row("oversize", QUICK, Some(Kind::Protocol), [1, 1, 1, 1]),
+    row("garbage", QUICK, Some(Kind::Protocol), [1, 1, 1, 1]),
+    row("http500-html", QUICK, Some(Kind::Protocol), [1, 1, 1, 1]),
+    row("result-pending", QUICK, Some(Kind::Pending), [1, 1, 1, 1]),
+    row("result-unknown", QUICK, Some(Kind::UnknownResult), [1, 1, 1, 1]),
 ];
 
 /// A gateway to run the matrix against.
@@ -100,13 +108,16 @@ fn call_c(gateway: &Gateway, call: Call, correlation_id: &str, timeout_ms: u32) 
     if let Some(ca_file) = &gateway.ca_file {
         config = config.ca_bundle(ca_file);
     }
+    if matches!(call, Call::TokenizeUniqueCard) {
+        config = config.unique_card();
+    }
     let client = config.client();
     let card = common::terminal_card();
     let id = [("correlationId", correlation_id)];
     let (operation, fields) = match call {
         Call::CreateSession => ("CREATE_SESSION", common::pairs(&id)),
         Call::TokenizeWithToken => ("TOKENIZE", p2pe_fields(&card, &[id[0], ("token", "9876543210120008")])),
-        Call::TokenizeNewToken => ("TOKENIZE", p2pe_fields(&card, &id)),
+        Call::TokenizeNewToken | Call::TokenizeUniqueCard => ("TOKENIZE", p2pe_fields(&card, &id)),
     };
     let started = Instant::now();
     let (status, _response) = execute_c(&client, operation, &fields);
@@ -189,27 +200,36 @@ fn every_fault_for_every_operation_over_http_and_https() {
     // repository (the reference; a Random one refuses an unknown token), and
     // such a repository needs the token: the call with a token goes to one,
     // the others to gw-sim's default repository.
+    // The unique-card column goes to a unique-card repository.
     let merchant_supplied = || common::sim_config().token_strategy(gw_sim::TokenStrategy::MerchantSupplied);
-    let (plain, plain_ms) = (common::sim(), common::start(merchant_supplied()));
+    let unique_card = || common::sim_config().repository_mode(gw_sim::RepositoryMode::UniqueCard);
+    let (plain, plain_ms, plain_uc) = (common::sim(), common::start(merchant_supplied()), common::start(unique_card()));
     let tls = TlsSim::start("retry-policy", common::sim_config());
     let tls_ms = TlsSim::start("retry-policy-ms", merchant_supplied());
+    let tls_uc = TlsSim::start("retry-policy-uc", unique_card());
     let gateways = [
         (
             "http",
             Gateway { base_url: plain.base_url(), ca_file: None },
             Gateway { base_url: plain_ms.base_url(), ca_file: None },
+            Gateway { base_url: plain_uc.base_url(), ca_file: None },
         ),
         (
             "https",
             Gateway { base_url: tls.base_url(), ca_file: Some(tls.ca_file.clone()) },
             Gateway { base_url: tls_ms.base_url(), ca_file: Some(tls_ms.ca_file.clone()) },
+            Gateway { base_url: tls_uc.base_url(), ca_file: Some(tls_uc.ca_file.clone()) },
         ),
     ];
     let mut cells: Vec<Cell<'_>> = Vec::new();
-    for (scheme, generated, supplied) in &gateways {
+    for (scheme, generated, supplied, unique) in &gateways {
         for row in &MATRIX {
             for (column, call) in CALLS.into_iter().enumerate() {
-                let gateway = if matches!(call, Call::TokenizeWithToken) { supplied } else { generated };
+                let gateway = match call {
+                    Call::TokenizeWithToken => supplied,
+                    Call::TokenizeUniqueCard => unique,
+                    Call::CreateSession | Call::TokenizeNewToken => generated,
+                };
                 let what = format!("{scheme} {call:?} {}", if row.fault.is_empty() { "no fault" } else { row.fault });
                 // The tag keeps busy-then-ok's per-correlationId counters apart.
                 let id = if row.fault.is_empty() {
@@ -232,7 +252,7 @@ fn every_fault_for_every_operation_over_http_and_https() {
 
 /// Runs `call` of every column against `base_url` (trusting only the bundled
 /// roots), expecting `status` after `attempts` per column.
-fn every_column(what: &str, base_url: &str, status: Kind, attempts: [usize; 3]) {
+fn every_column(what: &str, base_url: &str, status: Kind, attempts: [usize; 4]) {
     let cells = CALLS
         .into_iter()
         .enumerate()
@@ -255,13 +275,13 @@ fn every_column(what: &str, base_url: &str, status: Kind, attempts: [usize; 3]) 
 #[test]
 fn a_refused_connection_is_retried_for_every_operation() {
     let closed = common::closed_port();
-    every_column("connect", &format!("http://127.0.0.1:{closed}"), Kind::Connect, [3, 3, 3]);
+    every_column("connect", &format!("http://127.0.0.1:{closed}"), Kind::Connect, [3, 3, 3, 3]);
 }
 
 /// Nothing was sent: every operation is retried (issue 13, defect 4).
 #[test]
 fn a_host_that_does_not_resolve_is_retried_for_every_operation() {
-    every_column("resolve", "https://gw-retry-policy.invalid", Kind::Connect, [3, 3, 3]);
+    every_column("resolve", "https://gw-retry-policy.invalid", Kind::Connect, [3, 3, 3, 3]);
 }
 
 /// Nothing was sent, but the cause does not pass: never retried.
@@ -269,5 +289,5 @@ fn a_host_that_does_not_resolve_is_retried_for_every_operation() {
 fn an_untrusted_certificate_is_never_retried() {
     // The client trusts only the bundled roots, not gw-sim's own CA.
     let tls = common::start(common::sim_config().tls_generated());
-    every_column("tls", &tls.base_url(), Kind::Tls, [1, 1, 1]);
+    every_column("tls", &tls.base_url(), Kind::Tls, [1, 1, 1, 1]);
 }

@@ -30,6 +30,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -277,6 +278,12 @@ public:
     Config &connect_timeout_ms(std::uint32_t ms) { return set(gw_config_set_connect_timeout_ms, ms); }
     Config &timeout_ms(std::uint32_t ms) { return set(gw_config_set_timeout_ms, ms); }
     Config &retries(std::uint32_t retries) { return set(gw_config_set_retries, retries); }
+    // The merchant's token repository keeps one token per card (Token
+    // Management strategy "Unique Account Identifier"): TOKENIZE without a
+    // token is then retried after an in-doubt failure. Off by default.
+    Config &token_repository_unique_card(bool unique_card) {
+        return set(gw_config_set_token_repository_unique_card, unique_card ? 1u : 0u);
+    }
     // Log messages at `level` (GW_LOG_ERROR .. GW_LOG_DEBUG) and more severe
     // to `callback`; an empty callback turns logging off. Clients made from
     // this configuration keep the callback alive. Never given the password or
@@ -402,6 +409,39 @@ public:
         return detail::response_or_throw(status, out);
     }
 
+    // CHECK_GATEWAY: no credentials sent, one attempt; read "gatewayVersion".
+    // status=SHUTDOWN throws gw::Error with status() GW_GATEWAY_SHUTDOWN.
+    Response check_gateway() const {
+        gw_response *out = nullptr;
+        const gw_status status = gw_check_gateway(handle_.get(), &out);
+        return detail::response_or_throw(status, out);
+    }
+
+    // RETRIEVE_TOKEN: read "status", "sourceOfFunds.provided.card.number" (masked), ...
+    Response retrieve_token(std::string_view token) const {
+        return token_call(gw_retrieve_token, token);
+    }
+
+    // DELETE_TOKEN: returns once the token is gone (also when a retry after
+    // an in-doubt attempt finds that attempt deleted it).
+    Response delete_token(std::string_view token) const { return token_call(gw_delete_token, token); }
+
+    // UPDATE_SESSION of `session_id` with `fields` (name, value pairs).
+    Response update_session(std::string_view session_id,
+                            std::initializer_list<std::pair<std::string_view, std::string_view>> fields) const {
+        Request request("UPDATE_SESSION");
+        request.set("session.id", session_id);
+        for (const auto &[name, value] : fields) request.set(name, value);
+        return execute(request);
+    }
+
+    // RETRIEVE_SESSION: the session's fields, card data masked.
+    Response retrieve_session(std::string_view session_id) const {
+        Request request("RETRIEVE_SESSION");
+        request.set("session.id", session_id);
+        return execute(request);
+    }
+
     // Any request built with gw::Request.
     Response execute(const Request &request) const {
         gw_response *out = nullptr;
@@ -412,6 +452,15 @@ public:
     const gw_client *c_handle() const noexcept { return handle_.get(); }
 
 private:
+    using TokenCall = gw_status (*)(const gw_client *, const char *, gw_response **);
+
+    Response token_call(TokenCall call, std::string_view token) const {
+        const std::string copy = detail::c_string(token, "token");
+        gw_response *out = nullptr;
+        const gw_status status = call(handle_.get(), copy.c_str(), &out);
+        return detail::response_or_throw(status, out);
+    }
+
     std::shared_ptr<LogCallback> log_;  // declared first: outlives handle_, which may call it
     std::unique_ptr<gw_client, detail::ClientDeleter> handle_;
 };

@@ -79,6 +79,7 @@ int main() {
         STATUS(GW_ERR_CONFIG), STATUS(GW_ERR_CONNECT), STATUS(GW_ERR_TIMEOUT), STATUS(GW_ERR_TLS), STATUS(GW_ERR_IO),
         STATUS(GW_ERR_PROTOCOL), STATUS(GW_ERR_AUTHENTICATION), STATUS(GW_ERR_GATEWAY), STATUS(GW_DECLINED),
         STATUS(GW_PENDING), STATUS(GW_UNKNOWN_RESULT), STATUS(GW_ERR_INTERNAL), STATUS(GW_ERR_OUT_OF_RANGE),
+        STATUS(GW_GATEWAY_SHUTDOWN),
     };
 #undef STATUS
     for (gw_status status = 0; status < std::size(statuses); ++status) {
@@ -122,6 +123,31 @@ int main() {
     // gw-sim's default repository generates tokens: a named token updates one it holds.
     const std::string generated(token.at("token"));
     CHECK(client.tokenize_p2pe(card, std::string_view(generated)).at("token") == generated);
+
+    // The token's lifecycle: check the gateway, retrieve, delete.
+    CHECK(client.check_gateway().at("status") == "OPERATING");
+    const gw::Response held = client.retrieve_token(generated);
+    CHECK(held.at("status") == "VALID");
+    CHECK(held.at("sourceOfFunds.provided.card.number") == "476173xxxxxx0010");
+    CHECK(client.delete_token(generated).result() == "SUCCESS");
+    if (auto err = expect_error(GW_ERR_GATEWAY, [&] { client.retrieve_token(generated); })) {
+        CHECK(err->field() == "token");
+    }
+    expect_error(GW_ERR_INVALID_FIELD, [&] { client.delete_token("not a token"); });
+    CHECK(gw::Config().token_repository_unique_card(true).c_handle() != nullptr);
+
+    // A session holding the card, retrieved masked, then paying.
+    const std::string session_id(client.create_session().at("session.id"));
+    const gw::Response updated = client.update_session(
+        session_id, {{"sourceOfFunds.type", "CARD"},
+                     {"sourceOfFunds.provided.card.p2pe.keySerialNumber", ksn},
+                     {"sourceOfFunds.provided.card.p2pe.payload", payload},
+                     {"sourceOfFunds.provided.card.p2pe.initializationVector", iv}});
+    CHECK(updated.at("session.updateStatus") == "SUCCESS");
+    const gw::Response kept = client.retrieve_session(session_id);
+    CHECK(kept.at("sourceOfFunds.provided.card.p2pe.keySerialNumber") == ksn);
+    CHECK(kept.at("sourceOfFunds.provided.card.p2pe.payload").find_first_not_of('x') == std::string_view::npos);
+    CHECK(client.execute(gw::Request("TOKENIZE").set("session.id", session_id)).at("token").size() == 16);
 
     // A request with any field.
     const gw::Response echoed = client.execute(gw::Request("CREATE_SESSION").set("correlationId", "till-7"));

@@ -26,6 +26,8 @@ pub const NAMES: &[&str] = &[
     "busy-then-ok=N",
     "result-pending",
     "result-unknown",
+    "shutdown",
+    "lost-then-ok=N",
 ];
 
 /// One fault.
@@ -61,6 +63,15 @@ pub enum Fault {
     ResultPending,
     /// HTTP 200 with `result=UNKNOWN`: the gateway's "result unknown" outcome.
     ResultUnknown,
+    /// The gateway is shut down: CHECK_GATEWAY answers `status=SHUTDOWN`
+    /// ("The service is currently not accepting requests"), every other
+    /// operation HTTP 503 `SERVER_BUSY`.
+    Shutdown,
+    /// The first N requests (per correlationId, or per run) are processed
+    /// (a token stored or deleted, a session updated), then their answer is
+    /// lost: part of it, and a TCP reset. The client's outcome is in doubt
+    /// while the gateway did the work: what a retry must be safe against.
+    LostThenOk(u32),
 }
 
 /// The default delay of `delay` without `ms`.
@@ -103,9 +114,11 @@ impl Fault {
             "busy-then-ok" => Fault::BusyThenOk(n.ok_or("busy-then-ok needs a count: busy-then-ok=N")?),
             "result-pending" => Fault::ResultPending,
             "result-unknown" => Fault::ResultUnknown,
+            "shutdown" => Fault::Shutdown,
+            "lost-then-ok" => Fault::LostThenOk(n.ok_or("lost-then-ok needs a count: lost-then-ok=N")?),
             _ => return Err(format!("unknown fault '{name}' (one of: {})", NAMES.join(", "))),
         };
-        if inline_n.is_some() && !matches!(fault, Fault::BusyThenOk(_)) {
+        if inline_n.is_some() && !matches!(fault, Fault::BusyThenOk(_) | Fault::LostThenOk(_)) {
             return Err(format!("fault '{name}' takes no '=N'"));
         }
         Ok(fault)
@@ -128,6 +141,8 @@ impl Fault {
             Fault::BusyThenOk(_) => "busy-then-ok",
             Fault::ResultPending => "result-pending",
             Fault::ResultUnknown => "result-unknown",
+            Fault::Shutdown => "shutdown",
+            Fault::LostThenOk(_) => "lost-then-ok",
         }
     }
 
@@ -137,7 +152,7 @@ impl Fault {
     }
 }
 
-/// Counts for `busy-then-ok`, per correlationId and per run.
+/// Counts for `busy-then-ok` and `lost-then-ok`, per correlationId and per run.
 #[derive(Default)]
 pub struct BusyCounters {
     per_id: Mutex<HashMap<String, u32>>,
@@ -171,6 +186,9 @@ mod tests {
         assert_eq!(Fault::parse("server-busy"), Ok(Fault::ServerBusy));
         assert_eq!(Fault::parse("result-pending"), Ok(Fault::ResultPending));
         assert_eq!(Fault::parse("result-unknown"), Ok(Fault::ResultUnknown));
+        assert_eq!(Fault::parse("shutdown"), Ok(Fault::Shutdown));
+        assert_eq!(Fault::parse("lost-then-ok=1,tag=a"), Ok(Fault::LostThenOk(1)));
+        assert!(Fault::parse("lost-then-ok").is_err());
         assert_eq!(Fault::parse("server-failed"), Ok(Fault::ServerFailed));
         assert_eq!(Fault::parse("request-rejected"), Ok(Fault::RequestRejected));
         assert_eq!(Fault::parse("reset"), Ok(Fault::Reset));

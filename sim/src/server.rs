@@ -141,6 +141,11 @@ impl Sim {
         self.shared.gateway.repository().len()
     }
 
+    /// The last requests as the inspector shows them (values masked), newest first.
+    pub fn requests(&self) -> Vec<crate::inspector::Entry> {
+        self.shared.gateway.inspector().entries()
+    }
+
     /// The number of TCP connections accepted so far.
     pub fn connection_count(&self) -> u64 {
         self.shared.accepted.load(Ordering::SeqCst)

@@ -1,9 +1,9 @@
 //! Payment sessions, in memory, with a time-to-live.
 //!
 //! CREATE_SESSION makes an empty session (`session.updateStatus=NO_UPDATE`).
-//! The simulator's UPDATE_SESSION stores request fields in it (each checked
-//! against the TOKENIZE field rules; a refused update leaves the session
-//! `FAILURE`); TOKENIZE with `session.id` merges them under the request's own
+//! UPDATE_SESSION stores request fields in it (each checked against gw's
+//! UPDATE_SESSION rules; a refused update leaves the session `FAILURE`),
+//! RETRIEVE_SESSION reads them back masked; TOKENIZE with `session.id` merges them under the request's own
 //! fields, and only uses a session whose last update succeeded
 //! (create-session.nvp-v39.txt:101-115).
 

@@ -2,7 +2,7 @@
 //! Luhn, preserve 6.4) and management modes (unique card, unique token).
 
 use crate::{cards, rng, time};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use zeroize::Zeroizing;
 
@@ -116,6 +116,10 @@ pub struct TokenRecord {
     pub last_updated_by: String,
     /// `usage.lastUsed`.
     pub last_used: String,
+    /// What RETRIEVE_TOKEN answers of the stored payment details
+    /// (`sourceOfFunds.*`, `status`, `verificationStrategy`), card data
+    /// masked: never a clear number.
+    pub details: BTreeMap<String, String>,
 }
 
 impl TokenRecord {
@@ -254,10 +258,31 @@ impl Repository {
             last_updated: now.clone(),
             last_updated_by: merchant.to_string(),
             last_used: now,
+            details: BTreeMap::new(),
         };
         inner.by_pan.insert(pan.to_string(), token.clone());
         inner.tokens.insert(token, record.clone());
         Ok(record)
+    }
+}
+
+impl Repository {
+    /// Records what RETRIEVE_TOKEN answers for `token` (masked details).
+    pub fn set_details(&self, token: &str, details: BTreeMap<String, String>) {
+        if let Some(record) = self.lock().tokens.get_mut(token) {
+            record.details = details;
+        }
+    }
+
+    /// DELETE_TOKEN: removes `token` and its card; `false` when the
+    /// repository holds no such token.
+    pub fn delete(&self, token: &str) -> bool {
+        let mut inner = self.lock();
+        let Some(record) = inner.tokens.remove(token) else { return false };
+        if inner.by_pan.get(record.pan.as_str()).map(String::as_str) == Some(token) {
+            inner.by_pan.remove(record.pan.as_str());
+        }
+        true
     }
 }
 
@@ -314,6 +339,17 @@ mod tests {
         assert_eq!(r.len(), 1);
         let other = r.store(None, "5555555555554444", None, "M").unwrap();
         assert_eq!(r.store(Some(&other.token), PAN, None, "M").unwrap_err(), StoreError::CardHasOtherToken);
+    }
+
+    #[test]
+    fn a_deleted_token_is_gone_and_its_card_free() {
+        let r = Repository::new("R", TokenStrategy::RandomWithLuhn, RepositoryMode::UniqueCard);
+        let first = r.store(None, "4761739001010010", Some("1239"), "M").unwrap().token;
+        assert!(r.delete(&first));
+        assert!(!r.delete(&first));
+        assert!(r.get(&first).is_none());
+        let second = r.store(None, "4761739001010010", Some("1239"), "M").unwrap().token;
+        assert_ne!(first, second, "the card is stored anew under a new token");
     }
 
     #[test]

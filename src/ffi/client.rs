@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use super::cast::{free_handle, into_handle, opt_str_arg, out_arg, ref_arg};
+use super::cast::{free_handle, into_handle, opt_str_arg, out_arg, ref_arg, str_arg};
 use super::config::gw_config;
 use super::panic::{guarded, status_boundary};
 use super::request::{gw_request, p2pe_card_args};
@@ -134,6 +134,98 @@ pub unsafe extern "C" fn gw_tokenize_p2pe(
         // SAFETY: as above.
         let card = unsafe { p2pe_card_args(key_serial_number, payload, initialization_vector, card_bin) }?;
         deliver(client.client.tokenize_p2pe(token, &card), out)
+    })
+}
+
+/// CHECK_GATEWAY: is the gateway operating? Sends no credentials and no
+/// field (the `{base}/api/nvp/version/{N}/information` resource) and makes
+/// one attempt, never retried: a till calls it to know at once.
+///
+/// `GW_OK` when the gateway answers `status=OPERATING`: read
+/// "gatewayVersion". `GW_GATEWAY_SHUTDOWN` when it answers `status=SHUTDOWN`
+/// (not accepting requests). A failure to reach it is the transport's
+/// status (`GW_ERR_CONNECT`, `GW_ERR_TIMEOUT`, ...). `*out` as for
+/// `gw_create_session`.
+///
+/// # Safety
+/// `client` is a live `gw_client`; `out` points to writable storage.
+#[no_mangle]
+pub unsafe extern "C" fn gw_check_gateway(client: *const gw_client, out: *mut *mut gw_response) -> gw_status {
+    status_boundary(|| {
+        // SAFETY: the caller guarantees the pointers.
+        let out = unsafe { out_arg(out, "out") }?;
+        // SAFETY: as above.
+        let client = unsafe { ref_arg(client, "client") }?;
+        deliver(client.client.check_gateway(), out)
+    })
+}
+
+/// RETRIEVE_TOKEN: what the gateway holds under `token` (1–40 of 0-9 a-z
+/// A-Z, validated before anything is sent).
+///
+/// `GW_OK` means `result=SUCCESS`: read "status" (VALID or INVALID),
+/// "sourceOfFunds.type", "sourceOfFunds.provided.card.number" (masked, e.g.
+/// "476173xxxxxx0010"), "sourceOfFunds.provided.card.expiry", ... The
+/// response holds card data: gw masks it in logs and wipes it when freed.
+/// An unknown token is `GW_ERR_GATEWAY` with `error.field` "token". `*out`
+/// as for `gw_create_session`. Retried like every read (docs/production.md).
+///
+/// # Safety
+/// `client` is a live `gw_client`; `token` a NUL-terminated string; `out`
+/// points to writable storage.
+#[no_mangle]
+pub unsafe extern "C" fn gw_retrieve_token(
+    client: *const gw_client,
+    token: *const c_char,
+    out: *mut *mut gw_response,
+) -> gw_status {
+    // SAFETY: the caller guarantees the pointers, as `token_call` needs.
+    unsafe { token_call(client, token, out, Client::retrieve_token) }
+}
+
+/// DELETE_TOKEN: deletes `token` (1–40 of 0-9 a-z A-Z).
+///
+/// `GW_OK` when the token is gone: the gateway answered `result=SUCCESS`,
+/// or, after an attempt whose outcome stayed in doubt (a broken connection,
+/// SERVER_FAILED) and a retry, the retry was answered that the token does
+/// not exist: the first attempt deleted it. The response is then that
+/// answer (`result=ERROR`, `error.field=token`) and the log says why. A
+/// first attempt answered "no such token" is `GW_ERR_GATEWAY`. `*out` as
+/// for `gw_create_session`.
+///
+/// # Safety
+/// `client` is a live `gw_client`; `token` a NUL-terminated string; `out`
+/// points to writable storage.
+#[no_mangle]
+pub unsafe extern "C" fn gw_delete_token(
+    client: *const gw_client,
+    token: *const c_char,
+    out: *mut *mut gw_response,
+) -> gw_status {
+    // SAFETY: the caller guarantees the pointers, as `token_call` needs.
+    unsafe { token_call(client, token, out, Client::delete_token) }
+}
+
+/// The body of the calls that name one token: converts the arguments and
+/// runs `call` inside the panic boundary.
+///
+/// # Safety
+/// `client` is a live `gw_client`; `token` a NUL-terminated string; `out`
+/// points to writable storage.
+unsafe fn token_call(
+    client: *const gw_client,
+    token: *const c_char,
+    out: *mut *mut gw_response,
+    call: fn(&Client, &str) -> Result<Response>,
+) -> gw_status {
+    status_boundary(|| {
+        // SAFETY: the caller guarantees the pointers.
+        let out = unsafe { out_arg(out, "out") }?;
+        // SAFETY: as above.
+        let client = unsafe { ref_arg(client, "client") }?;
+        // SAFETY: as above.
+        let token = unsafe { str_arg(token, "token") }?;
+        deliver(call(&client.client, token), out)
     })
 }
 

@@ -265,9 +265,10 @@ pub unsafe extern "C" fn gw_config_set_timeout_ms(config: *mut gw_config, millis
 /// How many times a call is retried (default 2, at most 10; 0 for none),
 /// only where a repeat cannot do anything the first request did not: always
 /// when nothing was sent or the gateway answered HTTP 503 SERVER_BUSY; after
-/// a failure once the request went out, or HTTP 500 SERVER_FAILED, only for
-/// CREATE_SESSION and TOKENIZE with a `token` (a TOKENIZE without one then
-/// stays in doubt). Never after a TLS failure or another answer. The table
+/// a failure once the request went out, or HTTP 500 SERVER_FAILED, for every
+/// operation but a TOKENIZE without a `token` (which then stays in doubt),
+/// unless `gw_config_set_token_repository_unique_card` says the repository
+/// keeps one token per card. `gw_check_gateway` makes one attempt only. Never after a TLS failure or another answer. The table
 /// is in docs/production.md ("Retries"). Waits 200 ms, 400 ms, ... plus up
 /// to 50% jitter, and only while the call's timeout leaves time; a failed
 /// call that made several attempts says "after N attempts over X s".
@@ -278,6 +279,31 @@ pub unsafe extern "C" fn gw_config_set_timeout_ms(config: *mut gw_config, millis
 pub unsafe extern "C" fn gw_config_set_retries(config: *mut gw_config, retries: u32) -> gw_status {
     // SAFETY: the caller guarantees the pointer.
     unsafe { set(config, |c| c.set_retries(retries)) }
+}
+
+/// Nonzero says the merchant's token repository keeps one token per card:
+/// its Token Management strategy, set on the merchant profile by the
+/// payment service provider, is "Unique Account Identifier" ("Unique Card
+/// Number"). There a TOKENIZE without a token for a stored card answers
+/// with its existing token, so gw retries such a TOKENIZE after an in-doubt
+/// failure as it retries CREATE_SESSION. Zero (the default) for a "Unique
+/// Token" repository, or when unsure: a repeat could then store the card
+/// under a second token, and gw does not repeat it.
+///
+/// # Safety
+/// `config` is a live `gw_config`.
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_token_repository_unique_card(
+    config: *mut gw_config,
+    unique_card: u32,
+) -> gw_status {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        set(config, |c| {
+            c.set_token_repository_unique_card(unique_card != 0);
+            Ok(())
+        })
+    }
 }
 
 /// The callback and its userdata, callable from any thread.

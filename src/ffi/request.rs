@@ -9,8 +9,9 @@ use crate::error::Result;
 use crate::operations::P2peCard;
 use crate::request::Request;
 
-/// A request of one operation (CREATE_SESSION or TOKENIZE), for any field
-/// the gateway's reference lists. Belongs to one thread at a time. Values
+/// A request of one operation (CREATE_SESSION, TOKENIZE, CHECK_GATEWAY,
+/// RETRIEVE_TOKEN, DELETE_TOKEN, UPDATE_SESSION or RETRIEVE_SESSION), for any
+/// field the gateway's reference lists at the configured API version. Belongs to one thread at a time. Values
 /// are zeroized when it is freed.
 pub struct gw_request {
     request: Request,
@@ -22,9 +23,12 @@ impl gw_request {
     }
 }
 
-/// Creates an empty request of `api_operation`: "CREATE_SESSION" or
-/// "TOKENIZE". gw sets `apiOperation`, `merchant` and the authentication
-/// fields itself. On success `*out` receives the request, to free with
+/// Creates an empty request of `api_operation`: "CREATE_SESSION",
+/// "TOKENIZE", "CHECK_GATEWAY" (no fields: its reference lists none),
+/// "RETRIEVE_TOKEN", "DELETE_TOKEN" (set "token"), "UPDATE_SESSION" or
+/// "RETRIEVE_SESSION" (set "session.id"). gw sets `apiOperation`,
+/// `merchant` and the authentication fields itself (none for
+/// CHECK_GATEWAY, which sends no credentials). On success `*out` receives the request, to free with
 /// `gw_request_free`; else `*out` is NULL (`GW_ERR_INVALID_FIELD` naming
 /// `apiOperation` for another operation).
 ///

@@ -51,6 +51,9 @@ pub const GW_UNKNOWN_RESULT: gw_status = 14;
 pub const GW_ERR_INTERNAL: gw_status = 15;
 /// An index past the end.
 pub const GW_ERR_OUT_OF_RANGE: gw_status = 16;
+/// `gw_check_gateway`: the gateway answered `status=SHUTDOWN` (it is not
+/// accepting requests); the response is handed out.
+pub const GW_GATEWAY_SHUTDOWN: gw_status = 17;
 
 /// A static, NUL-terminated description of any status value, never NULL:
 /// unknown values get "unknown status". Thread-safe; never free it.

@@ -29,7 +29,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gw::config::{LogLevel, LogSink};
-use gw::ffi::client::{gw_client, gw_client_free, gw_client_new, gw_create_session, gw_execute, gw_tokenize_p2pe};
+use gw::ffi::client::{
+    gw_check_gateway, gw_client, gw_client_free, gw_client_new, gw_create_session, gw_delete_token, gw_execute,
+    gw_retrieve_token, gw_tokenize_p2pe,
+};
 use gw::ffi::config::*;
 use gw::ffi::error::{gw_last_error, gw_last_error_field};
 use gw::ffi::request::{gw_request, gw_request_free, gw_request_new, gw_request_set, gw_request_tokenize_p2pe};
@@ -359,6 +362,12 @@ impl CConfig {
 
     /// Logs at debug level into `log`, which must outlive every client made
     /// from this configuration.
+    pub fn unique_card(self) -> CConfig {
+        // SAFETY: a live configuration.
+        assert_eq!(unsafe { gw_config_set_token_repository_unique_card(self.0, 1) }, GW_OK);
+        self
+    }
+
     pub fn log(self, log: &Log) -> CConfig {
         let userdata = log as *const Log as *mut c_void;
         // SAFETY: a live config; `collect` reads `userdata` as the `Log`,
@@ -417,6 +426,30 @@ impl CClient {
         // SAFETY: a live client, C strings (or NULL where allowed) alive for
         // the call, and a writable out pointer.
         let status = unsafe { gw_tokenize_p2pe(self.0, token, ksn, payload, iv, bin, &mut out) };
+        (status, CResponse(out))
+    }
+
+    /// `gw_check_gateway`.
+    pub fn check_gateway(&self) -> (gw_status, CResponse) {
+        let mut out = ptr::null_mut();
+        // SAFETY: a live client (or NULL) and a writable out pointer.
+        let status = unsafe { gw_check_gateway(self.0, &mut out) };
+        (status, CResponse(out))
+    }
+
+    /// `gw_retrieve_token` of `token`.
+    pub fn retrieve_token(&self, token: &str) -> (gw_status, CResponse) {
+        let mut out = ptr::null_mut();
+        // SAFETY: a live client, a C string alive for the call, a writable out pointer.
+        let status = unsafe { gw_retrieve_token(self.0, c(token).as_ptr(), &mut out) };
+        (status, CResponse(out))
+    }
+
+    /// `gw_delete_token` of `token`.
+    pub fn delete_token(&self, token: &str) -> (gw_status, CResponse) {
+        let mut out = ptr::null_mut();
+        // SAFETY: a live client, a C string alive for the call, a writable out pointer.
+        let status = unsafe { gw_delete_token(self.0, c(token).as_ptr(), &mut out) };
         (status, CResponse(out))
     }
 

@@ -1,4 +1,4 @@
-"""The client: configuration, the two operations, any request."""
+"""The client: configuration, the operations, any request."""
 
 from __future__ import annotations
 
@@ -147,6 +147,7 @@ class Client:
         client_certificate: Optional[Tuple[str, str]] = None,
         log: Optional[Callable[[int, str], None]] = None,
         log_level: str = "info",
+        token_repository_unique_card: bool = False,
     ) -> None:
         # Every argument is checked before the first C call.
         settings = [
@@ -185,6 +186,12 @@ class Client:
                              _milliseconds(connect_timeout_ms, "connect_timeout_ms")))
         if retries is not None:
             settings.append(("gw_config_set_retries", _uint(retries, "retries")))
+        if not isinstance(token_repository_unique_card, bool):
+            raise TypeError("argument 'token_repository_unique_card' must be bool")
+        if token_repository_unique_card:
+            # The merchant profile's Token Management strategy is "Unique
+            # Account Identifier": TOKENIZE without token is then retried.
+            settings.append(("gw_config_set_token_repository_unique_card", 1))
         self._log_callback = None
         if log is not None:
             if not callable(log):
@@ -301,8 +308,35 @@ class Client:
         lib = _native.lib()
         return self._send(lambda out: lib.gw_request_tokenize_p2pe(*args, out), extra, _ARGUMENT_OF_FIELD)
 
+    def check_gateway(self) -> Response:
+        """CHECK_GATEWAY: no credentials sent, one attempt. Returns when the
+        gateway answers ``status=OPERATING`` (read ``["gatewayVersion"]``);
+        raises :class:`GatewayShutdown` for ``SHUTDOWN``."""
+        return self._call(_native.lib().gw_check_gateway)
+
+    def retrieve_token(self, token: str) -> Response:
+        """RETRIEVE_TOKEN: what the gateway holds under ``token``: read
+        ``["status"]``, ``["sourceOfFunds.provided.card.number"]`` (masked), ..."""
+        return self._call(_native.lib().gw_retrieve_token, _bytes(token, "token"))
+
+    def delete_token(self, token: str) -> Response:
+        """DELETE_TOKEN. Returns when the token is gone, also when a retry
+        after an attempt in doubt finds that attempt deleted it."""
+        return self._call(_native.lib().gw_delete_token, _bytes(token, "token"))
+
+    def update_session(self, session_id: str, fields: Fields) -> Response:
+        """UPDATE_SESSION: stores ``fields`` (e.g. the P2PE card group) in the
+        session; read ``["session.updateStatus"]``, ``["session.version"]``."""
+        return self.execute("UPDATE_SESSION", [("session.id", session_id), *_pairs(fields)])
+
+    def retrieve_session(self, session_id: str) -> Response:
+        """RETRIEVE_SESSION: the session's fields, card data masked."""
+        return self.execute("RETRIEVE_SESSION", {"session.id": session_id})
+
     def execute(self, operation: str, fields: Fields) -> Response:
-        """Any request of ``operation`` ("CREATE_SESSION" or "TOKENIZE") with
+        """Any request of ``operation`` ("CREATE_SESSION", "TOKENIZE",
+        "CHECK_GATEWAY", "RETRIEVE_TOKEN", "DELETE_TOKEN", "UPDATE_SESSION",
+        "RETRIEVE_SESSION") with
         ``fields`` (a mapping or (name, value) pairs of NVP fields). Each field
         is validated locally; gw adds apiOperation, merchant and authentication.
         """
@@ -326,14 +360,18 @@ class Client:
             return self._call(lib.gw_execute, request.pointer, argument_of_field=argument_of_field)
 
 
+def _pairs(fields: Fields) -> list:
+    """NVP fields (a mapping or (name, value) pairs) as a list of pairs."""
+    if isinstance(fields, Mapping):
+        return list(fields.items())
+    if isinstance(fields, (str, bytes)) or not isinstance(fields, Iterable):
+        raise TypeError(f"argument 'fields' must be a mapping or (name, value) pairs, not {type(fields).__name__}")
+    return list(fields)
+
+
 def _encode_fields(fields: Fields) -> list:
     """NVP fields (a mapping or (name, value) pairs) as (bytes, bytes) pairs, checked before any C call."""
-    if isinstance(fields, Mapping):
-        pairs = list(fields.items())
-    elif isinstance(fields, (str, bytes)) or not isinstance(fields, Iterable):
-        raise TypeError(f"argument 'fields' must be a mapping or (name, value) pairs, not {type(fields).__name__}")
-    else:
-        pairs = list(fields)
+    pairs = _pairs(fields)
     encoded = []
     for pair in pairs:
         if not isinstance(pair, tuple) or len(pair) != 2:

@@ -176,6 +176,11 @@ class Declined(GatewayError):
     """The gateway declined the operation (``result=FAILURE``); see ``.gateway_code``."""
 
 
+class GatewayShutdown(GatewayError):
+    """``check_gateway()``: the gateway answered ``status=SHUTDOWN``, it is
+    not accepting requests; ``.response`` is its answer."""
+
+
 class InternalError(Error):
     """A bug in gw (a caught panic), or a status this binding does not know."""
 
@@ -200,6 +205,7 @@ CLASS_BY_NAME: Dict[str, Type[Error]] = {
     "GW_UNKNOWN_RESULT": UnknownResult,
     "GW_ERR_INTERNAL": InternalError,
     "GW_ERR_OUT_OF_RANGE": InternalError,
+    "GW_GATEWAY_SHUTDOWN": GatewayShutdown,
 }
 
 
