@@ -10,6 +10,9 @@
  * only for the calls and wiped after them, and the scan compares against
  * the reversed text, so the program itself keeps no forward copy.
  *
+ * A RETRIEVE_TOKEN of the card (issue 19): its answer's masked card number
+ * is in memory once while the response lives, and nowhere once it is freed.
+ *
  * Then (issue 17.8), a CREATE_SESSION against a server whose answer carries
  * `session.aes256Key`: the key may be in memory once while the response is
  * alive (its own copy), and nowhere once it is freed, nor once the client is.
@@ -100,6 +103,7 @@ int main(int argc, char **argv) {
     gw_request *request = NULL;
     gw_response *response = NULL;
     char *password, *pan, *cvc, *payload;
+    char token[41] = "", masked_rev[20];
 
     CHECK(argc == 10 || argc == 13);
     config = gw_config_new();
@@ -127,9 +131,25 @@ int main(int argc, char **argv) {
     wipe(pan);
     wipe(cvc);
     CHECK(gw_execute(client, request, &response) == GW_OK);
+    strncpy(token, gw_response_get(response, "token"), sizeof token - 1);
     gw_response_free(response);
     gw_request_free(request);
     printf("card: password=%u pan=%u cvc=%u\n", count_copies(argv[4]), count_copies(argv[5]), count_copies(argv[6]));
+
+    /* RETRIEVE_TOKEN: its answer holds the card masked, wiped when freed. */
+    {
+        size_t n = strlen(argv[5]);
+        CHECK(n >= 12 && n < sizeof masked_rev);
+        memcpy(masked_rev, argv[5], 4);
+        memset(masked_rev + 4, 'x', n - 10);
+        memcpy(masked_rev + n - 6, argv[5] + n - 6, 6);
+        masked_rev[n] = '\0';
+    }
+    CHECK(gw_retrieve_token(client, token, &response) == GW_OK);
+    CHECK(gw_response_get(response, "sourceOfFunds.provided.card.number") != NULL);
+    printf("retrieve: masked_alive=%u", count_copies(masked_rev));
+    gw_response_free(response);
+    printf(" masked=%u\n", count_copies(masked_rev));
 
     /* P2PE TOKENIZE. */
     payload = unreverse(argv[8]);
