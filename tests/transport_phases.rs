@@ -11,7 +11,7 @@
 
 mod common;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -240,6 +240,21 @@ fn http_sent_to_a_tls_port_says_the_server_speaks_https() {
     assert_eq!(attempts, 1, "{}", last_error());
     assert_eq!(status, GW_ERR_PROTOCOL, "{}", last_error());
     assert!(last_error().contains("seems to speak HTTPS"), "{}", last_error());
+}
+
+/// The reverse (issue 18): `https://` to a plain-HTTP port, whose server
+/// answers the ClientHello with an HTTP error (as nginx and most servers
+/// do); gw says so, nothing was sent, no retry.
+#[test]
+fn https_sent_to_a_plain_port_says_the_port_does_not_speak_https() {
+    let (addr, accepted) = server(|mut stream, _| {
+        let _ = stream.read(&mut [0u8; 1024]);
+        let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    });
+    let (status, attempts) = call_once(&format!("https://{addr}"), 1);
+    assert_eq!((status, attempts), (GW_ERR_PROTOCOL, 1), "{}", last_error());
+    assert!(last_error().contains("does not speak HTTPS") && last_error().contains("not sent"), "{}", last_error());
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }
 
 /// A TLS server (gw-sim's generated identity) that answers one request per

@@ -299,7 +299,8 @@ impl GwConnector {
             request.push_str("\r\n");
         }
         request.push_str("\r\n");
-        let mut socket = Socket(tcp.try_clone()?);
+        // std's `send` on a TcpStream passes MSG_NOSIGNAL.
+        let mut socket = tcp;
         let mut written = 0;
         while written < request.len() {
             arm(tcp, left(deadline, timeout)?)?;
@@ -363,11 +364,17 @@ impl GwConnector {
             let step = if tls.conn.wants_write() {
                 tls.conn.write_tls(&mut tls.socket).map(|_| ())
             } else {
-                if first_read && tls.answers_in_http()? {
-                    update(|p| p.speaks_http = true);
-                    return Err(ureq::Error::Tls("the server answered the TLS handshake with plain HTTP"));
+                if first_read {
+                    match tls.answers_in_http()? {
+                        // Nothing yet: back to the deadline check.
+                        None => continue,
+                        Some(true) => {
+                            update(|p| p.speaks_http = true);
+                            return Err(ureq::Error::Tls("the server answered the TLS handshake with plain HTTP"));
+                        }
+                        Some(false) => first_read = false,
+                    }
                 }
-                first_read = false;
                 match tls.conn.read_tls(&mut tls.socket) {
                     Ok(0) => {
                         return Err(io::Error::new(
@@ -532,12 +539,13 @@ struct Tls {
 
 impl Tls {
     /// Whether the server's first bytes are `HTTP/`: a plain-HTTP port.
-    /// Waits (within the armed socket timeout) for the first bytes.
-    fn answers_in_http(&self) -> Result<bool, ureq::Error> {
+    /// Waits (within the armed socket timeout) for the first bytes; `None`
+    /// when none came in that time.
+    fn answers_in_http(&self) -> Result<Option<bool>, ureq::Error> {
         let mut first = [0u8; 5];
         match self.socket.0.peek(&mut first) {
-            Ok(n) => Ok(first[..n] == b"HTTP/"[..n] && n > 0),
-            Err(err) if is_timeout(&err) || err.kind() == io::ErrorKind::Interrupted => Ok(false),
+            Ok(n) => Ok(Some(n > 0 && first[..n] == b"HTTP/"[..n])),
+            Err(err) if is_timeout(&err) || err.kind() == io::ErrorKind::Interrupted => Ok(None),
             Err(err) => Err(err.into()),
         }
     }
