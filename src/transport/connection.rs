@@ -631,7 +631,14 @@ impl Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Stream::Tcp(socket) => socket.write(buf),
-            Stream::Tls(tls) => tls.conn.writer().write(buf),
+            Stream::Tls(tls) => match tls.conn.writer().write(buf)? {
+                // rustls' send buffer is full (64 KiB): send it, then take more.
+                0 if !buf.is_empty() => {
+                    tls.flush()?;
+                    tls.conn.writer().write(buf)
+                }
+                taken => Ok(taken),
+            },
         }
     }
 
