@@ -20,12 +20,7 @@ echo "== minimum supported Rust: the library builds with Rust $msrv (Cargo.toml 
 cargo "+$msrv" check --locked -q -p gw --lib --target-dir "${CARGO_TARGET_DIR:-target}/msrv"
 
 echo "== exported symbols: exactly the header's functions, each under the version node GW_<major>"
-lib=${CARGO_TARGET_DIR:-target}/debug/libgw.so
-node=GW_$(sed -n 's/^version = "\([0-9]*\)\..*/\1/p' Cargo.toml | head -n 1)
-scripts/header-functions.sh | sed "s/\$/@@$node/" >"$lib.header-exports"
-readelf --dyn-syms -W "$lib" | awk 'NR > 3 && $7 != "UND" && $5 != "LOCAL" { print $8 }' | sort >"$lib.exports"
-diff "$lib.header-exports" "$lib.exports" || { echo "exports differ from include/gw.h (< header, > libgw.so)"; exit 1; }
-echo "ok: $(wc -l <"$lib.exports") functions exported, all @@$node, none missing, nothing else"
+scripts/check-elf-exports.sh "${CARGO_TARGET_DIR:-target}/debug/libgw.so"
 
 echo "== C, C++ and Python: examples, wrapper, ctypes package (valgrind, ASan+UBSan, pytest)"
 scripts/test-bindings.sh
@@ -38,8 +33,7 @@ for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
   cargo build --locked -p gw --target "$target"
   cargo test --locked -p gw --target "$target" --lib --test ffi --test field_rules
   file -E "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | sed 's/,.*BuildID.*//'
-  readelf --dyn-syms -W "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | grep "gw_version@@$node" >/dev/null \
-    || { echo "$target: libgw.so has no gw_version@@$node"; exit 1; }
+  scripts/check-elf-exports.sh "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so"
 done
 
 echo "== Windows x64 and x86: built, exports checked, x64 tested under Wine against gw-sim"
