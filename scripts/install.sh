@@ -33,8 +33,13 @@ major=${version%%.*}
 out=${CARGO_TARGET_DIR:-target}/${target:+${target%%.*}/}release
 build=(--locked --release ${target:+--target "$target"})
 "${cargo_build[@]}" -q "${build[@]}" -p gw -p gw-sim
-# The native libraries the static library needs, as rustc reports them.
-native=$("${cargo_rustc[@]}" -q "${build[@]}" -p gw --lib --crate-type staticlib \
+# The static library is built alone (crate type staticlib only), where LTO
+# makes it a third of the size of the one the build above writes; rustc also
+# reports the native libraries it needs. In a target directory of its own:
+# the same unit built with other arguments would make the next build above
+# start over (gw and gw-sim with LTO).
+static_dir=${CARGO_TARGET_DIR:-target}/staticlib
+native=$(CARGO_TARGET_DIR=$static_dir "${cargo_rustc[@]}" -q "${build[@]}" -p gw --lib --crate-type staticlib \
   -- --print native-static-libs 2>&1 | sed -n 's/.*native-static-libs: //p' | tail -n 1)
 [ -n "$native" ] || { echo "install.sh: rustc reported no native-static-libs" >&2; exit 1; }
 
@@ -44,7 +49,7 @@ install -m 644 include/gw.h bindings/cpp/gw.hpp "$dest/include/"
 install -m 644 "$out/libgw.so" "$dest/$libdir/libgw.so.$version"
 ln -sf "libgw.so.$version" "$dest/$libdir/libgw.so.$major"
 ln -sf "libgw.so.$major" "$dest/$libdir/libgw.so"
-install -m 644 "$out/libgw.a" "$dest/$libdir/libgw.a"
+install -m 644 "$static_dir/${target:+${target%%.*}/}release/libgw.a" "$dest/$libdir/libgw.a"
 install -m 755 "$out/gw-sim" "$dest/bin/gw-sim"
 if [ -n "${GW_STRIP:-}" ]; then
   $GW_STRIP --strip-debug "$dest/$libdir/libgw.a"

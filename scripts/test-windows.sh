@@ -12,6 +12,8 @@
 #      the host's loopback, over HTTP and HTTPS (GW_CA_BUNDLE), with the error
 #      matrix of examples-c/errors.c; the quick start linked statically
 #      (GW_STATIC, libgw.a).
+# With --sim-exe GW-SIM.EXE TREE (scripts/dist.sh): the release gw-sim.exe
+# under Wine instead, see below.
 # Wine 8 lacks bcryptprimitives.dll (ProcessPrng, which Rust's standard library
 # imports): tests/windows/bcryptprimitives.c, a test-only stand-in, is put next
 # to each test executable. Never shipped.
@@ -49,6 +51,37 @@ if [ "${1:-}" = --check-examples ]; then
   exit 0
 fi
 
+# The test-only ProcessPrng stand-in (for scripts/wine-run.sh) and a Wine prefix.
+wine_setup() {
+  mkdir -p "$target/windows-test"
+  export GW_WINE_STANDIN=$target/windows-test/bcryptprimitives.dll
+  x86_64-w64-mingw32-gcc -std=c99 -Wall -Wextra -Werror -O2 -shared -s tests/windows/bcryptprimitives.c \
+    -o "$GW_WINE_STANDIN" -ladvapi32
+  export WINEPREFIX=$target/windows-test/wine-prefix WINEDEBUG=-all
+}
+
+# Release mode, run by scripts/dist.sh: the shipped x64 gw-sim.exe serves
+# under Wine (HTTP and HTTPS), and the Linux quick start, built against the
+# release tarball's tree, tokenizes against it.
+if [ "${1:-}" = --sim-exe ]; then
+  sim_exe=$2 tree=$3
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  wine_setup
+  # A copy: wine-run.sh puts the stand-in next to the program, never into the release tree.
+  cp "$sim_exe" "$work/gw-sim.exe"
+  cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$work/quickstart" \
+    -I"$tree/include" -L"$tree/lib" -lgw -Wl,-rpath,"$tree/lib"
+  # HTTPS: the CA is written where both sides read it (Wine maps / to drive Z:).
+  for tls in "" "--tls --ca-out $work/ca.pem"; do
+    out=$(GW_SIM="$root/scripts/wine-run.sh $work/gw-sim.exe" scripts/with-sim.sh $tls -- "$work/quickstart") \
+      || fail "gw-sim.exe ${tls:-(HTTP)}: $out"
+    grep -q '^session.id=SESSION0002' <<<"$out" && grep -q '^token=9' <<<"$out" || fail "gw-sim.exe ${tls:-(HTTP)}: $out"
+    echo "ok: gw-sim.exe under Wine ${tls:+(HTTPS)}${tls:-(HTTP)}, the Linux quick start: $(tr '\n' ' ' <<<"$out")"
+  done
+  exit 0
+fi
+
 started=$(date +%s)
 step() { echo "== windows: $*"; }
 work=$(mktemp -d)
@@ -80,11 +113,7 @@ i686-w64-mingw32-objdump -p "$work/x86_caller.exe" | grep 'DLL Name: gw.dll' >/d
 echo "ok: x86 caller built (not run: no 32-bit Wine here)"
 
 step "x64 under Wine: the stand-in bcryptprimitives.dll, a Wine prefix"
-mkdir -p "$target/windows-test"
-export GW_WINE_STANDIN=$target/windows-test/bcryptprimitives.dll
-x86_64-w64-mingw32-gcc -std=c99 -Wall -Wextra -Werror -O2 -shared -s tests/windows/bcryptprimitives.c \
-  -o "$GW_WINE_STANDIN" -ladvapi32
-export WINEPREFIX=$target/windows-test/wine-prefix WINEDEBUG=-all
+wine_setup
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=$root/scripts/wine-run.sh
 
 step "x64 under Wine: cargo test --lib --test ffi --test transport_tls --test field_rules --test secrets (gw-sim in the test process)"
