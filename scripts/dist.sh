@@ -17,7 +17,8 @@
 # commit's time, paths are remapped, archives are sorted and dated alike);
 # docs/release.md says how to check it.
 # Usage: scripts/dist.sh [--only x86_64]   (--only: the x86_64 tarball, .debs and
-#        wheel, for make test; the other platforms are built by make dist alone)
+#        wheel, for make test, into target/dist/files-x86_64/; the other platforms
+#        are built by make dist alone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -42,7 +43,9 @@ export CARGO_TARGET_DIR=$root/target/dist
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 export RUSTFLAGS="--remap-path-prefix=$root=/gw --remap-path-prefix=$cargo_home=/cargo"
 export CFLAGS="-ffile-prefix-map=$root=/gw -ffile-prefix-map=$cargo_home=/cargo"
+# make test's x86_64 files go elsewhere, so that it leaves a make dist's dist/ alone.
 dist=$root/dist
+[ -z "$only" ] || dist=$CARGO_TARGET_DIR/files-$only
 rm -rf "$dist"
 mkdir -p "$dist"
 work=$(mktemp -d)
@@ -104,8 +107,9 @@ if [ -z "$only" ]; then
     install -m 644 LICENSE-MIT LICENSE-APACHE "$work/windows/$name/"
     python3 scripts/dist_archive.py zip "$dist/$name.zip" "$work/windows/$name"
   done
-  step "Windows x64 under Wine: gw-sim.exe serves, the Linux quick start tokenizes against it"
-  scripts/test-windows.sh --sim-exe "$work/windows/gw-$version-windows-x64/gw-sim.exe" "$work/gw-$version-linux-x86_64"
+  step "Windows: gw.lib linked by lld-link; x64 under Wine: gw-sim.exe serves, the Linux quick start tokenizes against it"
+  scripts/test-windows.sh --sim-exe "$work/windows/gw-$version-windows-x64/gw-sim.exe" "$work/gw-$version-linux-x86_64" \
+    "$work/windows/gw-$version-windows-x86"
 fi
 
 step "Python wheels with the library inside"
@@ -132,5 +136,5 @@ step "SHA256SUMS"
 step "the x86_64 install paths end to end: tarball, .debs, wheel (scripts/test-dist.sh)"
 scripts/test-dist.sh "$dist"
 
-echo "== dist: $(ls "$dist" | wc -l) files in dist/ in $(( $(date +%s) - started )) s"
+echo "== dist: $(ls "$dist" | wc -l) files in ${dist#"$root"/}/ in $(( $(date +%s) - started )) s"
 (cd "$dist" && ls -l --time-style=+ | awk 'NR > 1 { printf "  %10d  %s\n", $5, $NF }')
