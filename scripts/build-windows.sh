@@ -44,7 +44,7 @@ for arch in x64 x86; do
   expected=$(sed "s/^/__imp_$prefix/" <<<"$header"; sed "s/^/$prefix/" <<<"$header")
   [ "$defined" = "$(sort <<<"$expected")" ] \
     || { diff <(sort <<<"$expected") <(echo "$defined") || true; echo "$arch: gw.lib does not define exactly the header's functions" >&2; exit 1; }
-  imports=$(x86_64-w64-mingw32-objdump -p "$dest/gw.dll" | sed -n 's/^\s*DLL Name: //p' | sort -f)
+  imports=$(x86_64-w64-mingw32-objdump -p "$dest/gw.dll" | sed -n 's/^\s*DLL Name: //p' | sort -fu)  # KERNEL32.dll and kernel32.dll are one
   [ -n "$imports" ] || { echo "$arch: no imports read from gw.dll" >&2; exit 1; }
   sed -e "s/@VERSION@/$version/g" -e "s/@ARCH@/$arch/g" -e "s/@MACHINE@/$arch/g" packaging/README-windows.txt \
     | awk -v imports="$imports" '/^@IMPORTS@$/ { n = split(imports, line, "\n"); for (i = 1; i <= n; i++) print "  " line[i]; next } { print }' \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Splits an install tree (scripts/install.sh with DESTDIR, prefix /usr and
-# GW_LIBDIR=lib/MULTIARCH) into gw's Debian packages, built with dpkg-deb and
-# checked by lintian (errors fail; scripts/dist.sh calls this):
+# GW_LIBDIR=lib/MULTIARCH) into gw's Debian packages, built with dpkg-deb
+# (scripts/dist.sh calls this, then lintian on all of them):
 #   libgw<major>  the runtime library (the package is named after the soname)
 #   libgw-dev     gw.h, gw.hpp, libgw.so, libgw.a, pkg-config and CMake files
 #   gw-sim        the local gateway
@@ -84,7 +84,5 @@ for package in "libgw$major" libgw-dev gw-sim; do
   find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
   deb=$out/${package}_${version}_$debarch.deb
   dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
-  # Errors fail; warnings are printed (e.g. no manual page for gw-sim).
-  lintian --fail-on error 2>/dev/null --tag-display-limit 0 "$deb" | sed 's/^/  lintian: /' || { echo "lintian: errors in $deb" >&2; exit 1; }
-  echo "ok: $(basename "$deb") (lintian: no errors)"
+  echo "built $(basename "$deb")"
 done

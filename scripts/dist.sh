@@ -98,6 +98,12 @@ for spec in "${linux[@]}"; do
   scripts/debian-packages.sh "$stage" "$debarch" "$multiarch" "$dist"
 done
 
+step "lintian: every .deb (errors fail; warnings are printed, e.g. no manual page for gw-sim)"
+# One run for all: lintian takes longer to start than to check a package.
+lintian --fail-on error --tag-display-limit 0 "$dist"/*.deb 2>/dev/null | sed 's/^/  lintian: /' \
+  || fail "lintian reports errors in the .debs"
+echo "ok: $(ls "$dist"/*.deb | wc -l) .debs, no lintian errors"
+
 if [ -z "$only" ]; then
   step "Windows x64 and x86: scripts/build-windows.sh (release), zipped"
   scripts/build-windows.sh "$work/windows"

@@ -111,11 +111,13 @@ if [ "${1:-}" = --sim-exe ]; then
   cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$work/quickstart" \
     -I"$tree/include" -L"$tree/lib" -lgw -Wl,-rpath,"$tree/lib"
   # HTTPS: the CA is written where both sides read it (Wine maps / to drive Z:).
-  for tls in "" "--tls --ca-out $work/ca.pem"; do
-    out=$(GW_SIM="$root/scripts/wine-run.sh $work/gw-sim.exe" scripts/with-sim.sh $tls -- "$work/quickstart") \
-      || fail "gw-sim.exe ${tls:-(HTTP)}: $out"
-    grep -q '^session.id=SESSION0002' <<<"$out" && grep -q '^token=9' <<<"$out" || fail "gw-sim.exe ${tls:-(HTTP)}: $out"
-    echo "ok: gw-sim.exe under Wine ${tls:+(HTTPS)}${tls:-(HTTP)}, the Linux quick start: $(tr '\n' ' ' <<<"$out")"
+  for scheme in HTTP HTTPS; do
+    serve=()
+    [ $scheme = HTTP ] || serve=(--tls --ca-out "$work/ca.pem")
+    out=$(GW_SIM="$root/scripts/wine-run.sh $work/gw-sim.exe" scripts/with-sim.sh ${serve[@]+"${serve[@]}"} -- \
+      "$work/quickstart") || fail "gw-sim.exe over $scheme: $out"
+    grep -q '^session.id=SESSION0002' <<<"$out" && grep -q '^token=9' <<<"$out" || fail "gw-sim.exe over $scheme: $out"
+    echo "ok: gw-sim.exe under Wine over $scheme, the Linux quick start: $(tr '\n' ' ' <<<"$out")"
   done
   exit 0
 fi
