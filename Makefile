@@ -4,7 +4,8 @@
 #   make bench  gw against libcurl, a raw socket and requests (BENCHMARKS.md);
 #               `make bench BENCH_QUICK=1` is its smoke form
 #   make windows  gw.dll for Windows x64 and x86 in dist/windows (docs/windows.md)
-.PHONY: demo test setup bench windows
+#   make dist   every release file into dist/, checked (docs/release.md)
+.PHONY: demo test setup bench windows dist
 
 setup:
 	scripts/setup.sh test
@@ -20,3 +21,6 @@ bench:
 
 windows:
 	scripts/build-windows.sh
+
+dist:
+	scripts/dist.sh

@@ -45,7 +45,8 @@ struct Version {
 
 /// Exports the library's functions under the version node `GW_<MAJOR>`.
 ///
-/// rustc links a cdylib with its own version script, an anonymous node
+/// Under zig (cargo-zigbuild, the glibc 2.17 release builds of
+/// scripts/dist.sh) see [`zig_symbol_versions`]. Otherwise: rustc links a cdylib with its own version script, an anonymous node
 /// listing exactly the exported (`#[no_mangle]`) functions. GNU ld refuses to
 /// combine an anonymous node with a named one, and in lld the first script
 /// wins, so a second script cannot name the node. Instead the cdylib is
@@ -56,6 +57,11 @@ struct Version {
 /// the ARM cross builds get the same. Without lld (or sh) the library is
 /// built unversioned, with a warning; scripts/test.sh fails on that.
 fn symbol_versions(out: &Path, major: &str) {
+    println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
+    if is_zig(&std::env::var("RUSTC_LINKER").unwrap_or_default()) {
+        zig_symbol_versions(out, major);
+        return;
+    }
     let Some(lld) = find_lld() else {
         println!("cargo:warning=no lld linker found: libgw.so is built without symbol versions");
         return;
@@ -87,6 +93,28 @@ exec "{lld}" "$@"
     }
     println!("cargo:rustc-cdylib-link-arg=-B{}", dir.display());
     println!("cargo:rustc-cdylib-link-arg=-fuse-ld=mold");
+}
+
+/// Whether the linker is zig's C compiler driver: cargo-zigbuild's wrapper
+/// script (`zigcc-<target>-<hash>.sh`) or a `zig` command.
+fn is_zig(linker: &str) -> bool {
+    let name = Path::new(linker).file_name().and_then(|name| name.to_str()).unwrap_or_default();
+    name.starts_with("zigcc-") || name == "zig" || name.starts_with("zig-cc")
+}
+
+/// `zig cc` is no gcc driver: it links with the lld built into zig, so it
+/// ignores `-B` and `-fuse-ld` (the wrapper of [`symbol_versions`] never
+/// runs), and of several `--version-script` options it keeps only the last.
+/// So rustc's anonymous script is replaced, not renamed: this one, given
+/// after rustc's own, names the node and exports `gw_*` (every function of
+/// the C ABI, all `#[no_mangle]` in src/ffi; nothing else in the library is
+/// named so). scripts/check-elf-exports.sh holds the shipped library to
+/// exactly the header's functions, so a drift fails the release.
+fn zig_symbol_versions(out: &Path, major: &str) {
+    let script = out.join("gw-zig.map");
+    std::fs::write(&script, format!("GW_{major} {{\n  global: gw_*;\n  local: *;\n}};\n"))
+        .expect("write the version script");
+    println!("cargo:rustc-cdylib-link-arg=-Wl,--version-script={}", script.display());
 }
 
 /// lld: the Rust toolchain's own (`<sysroot>/lib/rustlib/<host>/bin/gcc-ld/ld.lld`),

@@ -1,31 +1,53 @@
 #!/usr/bin/env bash
-# Builds gw for Windows x64 and x86 with MinGW-w64 (`make windows`):
+# Builds gw for Windows x64 and x86 with MinGW-w64 (`make windows`; the
+# Windows zips of `make dist` are these directories):
 #   dist/windows/x64/ and dist/windows/x86/, each with
 #     gw.dll        the library (a version resource carries gw's version)
+#     gw.lib        its import library for MSVC (made by llvm-dlltool from gw.def;
+#                   checked to define every function of the header)
 #     libgw.dll.a   its import library for MinGW (gcc ... -lgw)
-#     gw.def        its exports, for MSVC: lib /def:gw.def /machine:x64 (or x86) /out:gw.lib
+#     gw.def        its exports
 #     libgw.a       the static library (define GW_STATIC; see docs/windows.md for its system libraries)
-#     gw.h          the header
+#     gw.h, gw.hpp  the header and the C++17 wrapper
+#     gw-sim.exe    the local gateway
+#     README.txt    what is here, and the DLLs gw.dll imports (read from gw.dll itself)
 # Usage: scripts/build-windows.sh [--debug] [OUTDIR]   (default: release, dist/windows)
 # Needs: rustup targets x86_64-pc-windows-gnu i686-pc-windows-gnu; Debian
-# gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 (scripts/setup.sh installs them).
+# gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 llvm (scripts/setup.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=release
 if [ "${1:-}" = --debug ]; then profile=debug; shift; fi
 dist=${1:-dist/windows}
 target_dir=${CARGO_TARGET_DIR:-target}
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+header=$(scripts/header-functions.sh)
 
 for arch in x64 x86; do
   case $arch in
-    x64) target=x86_64-pc-windows-gnu ;;
-    x86) target=i686-pc-windows-gnu ;;
+    x64) target=x86_64-pc-windows-gnu machine=i386:x86-64 prefix= ;;
+    # 32-bit __cdecl names carry a leading underscore in the object files
+    # (the import itself is undecorated: llvm-dlltool's "noprefix").
+    x86) target=i686-pc-windows-gnu machine=i386 prefix=_ ;;
   esac
-  cargo build -q --locked -p gw --target "$target" $([ "$profile" = release ] && echo --release)
+  # GNU ld stamps the link time into PE files; a release must be reproducible.
+  RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-Wl,--no-insert-timestamp" \
+    cargo build -q --locked -p gw -p gw-sim --target "$target" $([ "$profile" = release ] && echo --release)
   out=$target_dir/$target/$profile
   dest=$dist/$arch
   mkdir -p "$dest"
-  install -m 644 "$out/gw.dll" "$out/libgw.dll.a" "$out/libgw.a" include/gw.h "$dest/"
-  { echo "LIBRARY gw.dll"; echo "EXPORTS"; scripts/header-functions.sh | sed 's/^/    /'; } >"$dest/gw.def"
-  echo "$dest: $(cd "$dest" && ls | tr '\n' ' ')($profile)"
+  install -m 644 "$out/gw.dll" "$out/libgw.dll.a" "$out/libgw.a" include/gw.h bindings/cpp/gw.hpp "$dest/"
+  install -m 755 "$out/gw-sim.exe" "$dest/"
+  { echo "LIBRARY gw.dll"; echo "EXPORTS"; sed 's/^/    /' <<<"$header"; } >"$dest/gw.def"
+  llvm-dlltool -m "$machine" -d "$dest/gw.def" -D gw.dll -l "$dest/gw.lib"
+  defined=$(llvm-nm "$dest/gw.lib" 2>/dev/null | awk '$2 == "T" { print $3 }' | sort)
+  expected=$(sed "s/^/__imp_$prefix/" <<<"$header"; sed "s/^/$prefix/" <<<"$header")
+  [ "$defined" = "$(sort <<<"$expected")" ] \
+    || { diff <(sort <<<"$expected") <(echo "$defined") || true; echo "$arch: gw.lib does not define exactly the header's functions" >&2; exit 1; }
+  imports=$(x86_64-w64-mingw32-objdump -p "$dest/gw.dll" | sed -n 's/^\s*DLL Name: //p' | sort -fu)  # KERNEL32.dll and kernel32.dll are one
+  [ -n "$imports" ] || { echo "$arch: no imports read from gw.dll" >&2; exit 1; }
+  sed -e "s/@VERSION@/$version/g" -e "s/@ARCH@/$arch/g" -e "s/@MACHINE@/$arch/g" packaging/README-windows.txt \
+    | awk -v imports="$imports" '/^@IMPORTS@$/ { n = split(imports, line, "\n"); for (i = 1; i <= n; i++) print "  " line[i]; next } { print }' \
+    | sed 's/$/\r/' >"$dest/README.txt"
+  echo "$dest: $(cd "$dest" && ls | tr '\n' ' ')($profile; gw.lib defines the header's $(wc -l <<<"$header") functions)"
 done

@@ -1,38 +1,69 @@
 #!/usr/bin/env bash
 # Installs gw for C and C++ users:
-#   PREFIX/include/gw.h
-#   PREFIX/lib/libgw.so.X.Y.Z, libgw.so.X (the soname), libgw.so (for -lgw)
-#   PREFIX/lib/libgw.a
-#   PREFIX/lib/pkgconfig/gw.pc   (`pkg-config --cflags --libs gw`, `--static` for libgw.a)
-#   PREFIX/lib/cmake/gw/gwConfig.cmake, gwConfigVersion.cmake
+#   PREFIX/include/gw.h, gw.hpp (the C++17 wrapper)
+#   PREFIX/LIBDIR/libgw.so.X.Y.Z, libgw.so.X (the soname), libgw.so (for -lgw)
+#   PREFIX/LIBDIR/libgw.a
+#   PREFIX/LIBDIR/pkgconfig/gw.pc        (`pkg-config --cflags --libs gw`)
+#   PREFIX/LIBDIR/pkgconfig/gw-static.pc (`pkg-config --cflags --libs gw-static`: libgw.a
+#                                         and the system libraries it needs, no libgw.so)
+#   PREFIX/LIBDIR/cmake/gw/gwConfig.cmake, gwConfigVersion.cmake
 #                                (`find_package(gw)`: gw::gw shared, gw::gw_static)
+#   PREFIX/bin/gw-sim            (the local gateway, to try the till's code against)
+# The pkg-config and CMake files find PREFIX from their own place (pkg-config's
+# ${pcfiledir}, CMake's CMAKE_CURRENT_LIST_DIR), so an installed tree still
+# works when moved: the release tarballs are such trees (scripts/dist.sh).
 # Usage: scripts/install.sh [PREFIX] [TARGET]   (default /usr/local, the host)
-# DESTDIR is honoured for packaging.
+# Environment:
+#   DESTDIR      honoured for packaging (scripts/dist.sh's .debs)
+#   GW_LIBDIR    the library directory under PREFIX (default lib; the .debs use lib/<multiarch>)
+#   GW_ZIG=1     build with cargo-zigbuild (scripts/dist.sh), whose TARGET may carry
+#                the oldest glibc to run on: x86_64-unknown-linux-gnu.2.17
+#   GW_STRIP     a strip command for gw-sim and libgw.a's debug sections (default: none)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix=${1:-/usr/local}
 target=${2:-}
+libdir=${GW_LIBDIR:-lib}
+if [ "${GW_ZIG:-}" = 1 ]; then cargo_build=(cargo zigbuild) cargo_rustc=(cargo-zigbuild rustc)
+else cargo_build=(cargo build) cargo_rustc=(cargo rustc); fi
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 major=${version%%.*}
 
-cargo build --locked --release -p gw ${target:+--target "$target"}
-out=${CARGO_TARGET_DIR:-target}/${target:+$target/}release
-# The native libraries the static library needs, as rustc reports them.
-native=$(cargo rustc -q --locked --release -p gw --lib --crate-type staticlib ${target:+--target "$target"} \
+# cargo-zigbuild writes TARGET.2.17's output under TARGET.
+out=${CARGO_TARGET_DIR:-target}/${target:+${target%%.*}/}release
+build=(--locked --release ${target:+--target "$target"})
+"${cargo_build[@]}" -q "${build[@]}" -p gw -p gw-sim
+# The static library is built alone (crate type staticlib only), where LTO
+# makes it a third of the size of the one the build above writes; rustc also
+# reports the native libraries it needs. In a target directory of its own:
+# the same unit built with other arguments would make the next build above
+# start over (gw and gw-sim with LTO).
+static_dir=${CARGO_TARGET_DIR:-target}/staticlib
+native=$(CARGO_TARGET_DIR=$static_dir "${cargo_rustc[@]}" -q "${build[@]}" -p gw --lib --crate-type staticlib \
   -- --print native-static-libs 2>&1 | sed -n 's/.*native-static-libs: //p' | tail -n 1)
+[ -n "$native" ] || { echo "install.sh: rustc reported no native-static-libs" >&2; exit 1; }
 
 dest=${DESTDIR:-}$prefix
-install -d "$dest/include" "$dest/lib/pkgconfig" "$dest/lib/cmake/gw"
-install -m 644 include/gw.h "$dest/include/gw.h"
-install -m 755 "$out/libgw.so" "$dest/lib/libgw.so.$version"
-ln -sf "libgw.so.$version" "$dest/lib/libgw.so.$major"
-ln -sf "libgw.so.$major" "$dest/lib/libgw.so"
-install -m 644 "$out/libgw.a" "$dest/lib/libgw.a"
-cat >"$dest/lib/pkgconfig/gw.pc" <<PC
-prefix=$prefix
-libdir=\${prefix}/lib
-includedir=\${prefix}/include
+install -d "$dest/include" "$dest/bin" "$dest/$libdir/pkgconfig" "$dest/$libdir/cmake/gw"
+install -m 644 include/gw.h bindings/cpp/gw.hpp "$dest/include/"
+install -m 644 "$out/libgw.so" "$dest/$libdir/libgw.so.$version"
+ln -sf "libgw.so.$version" "$dest/$libdir/libgw.so.$major"
+ln -sf "libgw.so.$major" "$dest/$libdir/libgw.so"
+install -m 644 "$static_dir/${target:+${target%%.*}/}release/libgw.a" "$dest/$libdir/libgw.a"
+install -m 755 "$out/gw-sim" "$dest/bin/gw-sim"
+if [ -n "${GW_STRIP:-}" ]; then
+  $GW_STRIP --strip-debug "$dest/$libdir/libgw.a"
+  $GW_STRIP "$dest/bin/gw-sim"
+fi
 
+# From LIBDIR/pkgconfig (and LIBDIR/cmake/gw) back up to PREFIX.
+up=$(sed 's#[^/][^/]*#..#g' <<<"$libdir/pkgconfig")
+pc_head="prefix=\${pcfiledir}/$up
+libdir=\${prefix}/$libdir
+includedir=\${prefix}/include
+"
+cat >"$dest/$libdir/pkgconfig/gw.pc" <<PC
+$pc_head
 Name: gw
 Description: C client for the Mastercard Gateway NVP API (CREATE_SESSION, P2PE TOKENIZE)
 Version: $version
@@ -40,9 +71,20 @@ Cflags: -I\${includedir}
 Libs: -L\${libdir} -lgw
 Libs.private: $native
 PC
+# Static linking names the archive itself: -lgw would pick libgw.so whenever
+# it is beside libgw.a, and -static would make the whole program static.
+cat >"$dest/$libdir/pkgconfig/gw-static.pc" <<PC
+$pc_head
+Name: gw-static
+Description: gw linked statically (libgw.a and the system libraries it needs)
+Version: $version
+Cflags: -I\${includedir} -DGW_STATIC
+Libs: \${libdir}/libgw.a $native
+PC
 minor=${version#*.}; minor=${minor%%.*}
 for file in gwConfig gwConfigVersion; do
   sed -e "s/@GW_VERSION@/$version/g" -e "s/@GW_MAJOR@/$major/g" -e "s/@GW_MINOR@/$minor/g" \
-    -e "s/@GW_STATIC_LIBS@/$(sed 's/ /;/g' <<<"$native")/g" "cmake/$file.cmake.in" >"$dest/lib/cmake/gw/$file.cmake"
+    -e "s#@GW_LIBDIR@#$libdir#g" -e "s#@GW_UP@#$up/..#g" \
+    -e "s/@GW_STATIC_LIBS@/$(sed 's/ /;/g' <<<"$native")/g" "cmake/$file.cmake.in" >"$dest/$libdir/cmake/gw/$file.cmake"
 done
-echo "installed gw $version in $dest (soname libgw.so.$major)"
+echo "installed gw $version in $dest (soname libgw.so.$major; gw-sim in bin/)"

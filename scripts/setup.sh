@@ -8,6 +8,13 @@
 #                           compilers and qemu, nightly Rust and cargo-fuzz,
 #                           the minimum supported Rust (Cargo.toml's
 #                           rust-version) and the Python test venv
+#   scripts/setup.sh dist   what `make dist` needs (scripts/dist.sh): the demo's
+#                           needs plus the Rust targets of every release platform,
+#                           cargo-zigbuild and a venv (.venv-dist) with ziglang
+#                           (zig links the Linux builds against glibc 2.17) and
+#                           auditwheel, MinGW-w64, llvm (llvm-dlltool makes gw.lib),
+#                           lintian, the ARM binutils, Wine, pkg-config and cmake;
+#                           `test` includes it (make test builds the x86_64 artifacts)
 #   scripts/setup.sh bench  what `make bench` needs (not `make test`): the demo's
 #                           needs plus nginx-light, libcurl4-openssl-dev, strace,
 #                           openssl, iproute2, valgrind and a bench venv
@@ -15,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 part=${1:-test}
-case $part in demo|test|bench) ;; *) echo "usage: scripts/setup.sh [demo|test|bench]" >&2; exit 2 ;; esac
+case $part in demo|test|dist|bench) ;; *) echo "usage: scripts/setup.sh [demo|test|dist|bench]" >&2; exit 2 ;; esac
 
 command -v cargo >/dev/null || {
   echo "setup: Rust is not installed: install rustup (see the Rust website), then run this again" >&2
@@ -32,21 +39,26 @@ if [ "$part" = test ]; then
   command -v arm-linux-gnueabihf-gcc >/dev/null || need_apt+=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
   command -v qemu-aarch64 >/dev/null || need_apt+=(qemu-user)
   command -v g++ >/dev/null || need_apt+=(g++)
-  command -v file >/dev/null || need_apt+=(file)
-  command -v pkg-config >/dev/null || need_apt+=(pkg-config)
-  python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
   # TLS session resumption against a standard server (tests/transport_phases.rs).
   [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
   command -v openssl >/dev/null || need_apt+=(openssl)
-  # --- Windows tests (scripts/test-windows.sh): MinGW-w64 cross compilers,
-  # Wine (64-bit; x86 is built and checked only), CMake (the CMake package test).
+  # gw-sim's request inspector page is tested in headless chromium (sim/tests/inspector.rs).
+  command -v chromium >/dev/null || need_apt+=(chromium)
+fi
+# Windows (scripts/test-windows.sh, the zips): MinGW-w64, Wine (64-bit; x86 is
+# built and checked only); CMake and pkg-config (the install and package tests).
+if [ "$part" = test ] || [ "$part" = dist ]; then
   command -v x86_64-w64-mingw32-gcc >/dev/null || need_apt+=(gcc-mingw-w64-x86-64)
   command -v i686-w64-mingw32-gcc >/dev/null || need_apt+=(gcc-mingw-w64-i686)
   command -v wine64 >/dev/null || [ -x /usr/lib/wine/wine64 ] || need_apt+=(wine64)
   command -v cmake >/dev/null || need_apt+=(cmake)
-  # --- end of the Windows tests' packages
-  # gw-sim's request inspector page is tested in headless chromium (sim/tests/inspector.rs).
-  command -v chromium >/dev/null || need_apt+=(chromium)
+  command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+  command -v file >/dev/null || need_apt+=(file)
+  command -v llvm-dlltool >/dev/null || need_apt+=(llvm)
+  command -v lintian >/dev/null || need_apt+=(lintian)
+  command -v aarch64-linux-gnu-strip >/dev/null || need_apt+=(binutils-aarch64-linux-gnu)
+  command -v arm-linux-gnueabihf-strip >/dev/null || need_apt+=(binutils-arm-linux-gnueabihf)
+  python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 fi
 if [ "$part" = bench ]; then
   [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
@@ -72,14 +84,18 @@ if [ "$part" = bench ]; then
   exit 0
 fi
 
-for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
+for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf x86_64-pc-windows-gnu i686-pc-windows-gnu; do
   rustup target list --installed | grep -qx "$target" || rustup target add "$target"
 done
-# --- Windows tests: the MinGW Rust targets
-for target in x86_64-pc-windows-gnu i686-pc-windows-gnu; do
-  rustup target list --installed | grep -qx "$target" || rustup target add "$target"
-done
-# --- end of the Windows tests' targets
+
+# Release builds (scripts/dist.sh): zig links the Linux libraries and
+# programs against glibc 2.17 (the manylinux2014 baseline). Versions pinned:
+# the artifacts are reproducible only with the same tools.
+command -v cargo-zigbuild >/dev/null || cargo install cargo-zigbuild --version 0.24.1 --locked --quiet
+[ -x .venv-dist/bin/python ] || python3 -m venv .venv-dist
+.venv-dist/bin/python -c 'import ziglang, auditwheel' 2>/dev/null ||
+  .venv-dist/bin/pip install -q --disable-pip-version-check ziglang==0.17.1 auditwheel==6.8.2
+[ "$part" = dist ] && exit 0
 
 # The fuzz targets' regression run needs nightly Rust and cargo-fuzz.
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal

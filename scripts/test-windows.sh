@@ -12,6 +12,8 @@
 #      the host's loopback, over HTTP and HTTPS (GW_CA_BUNDLE), with the error
 #      matrix of examples-c/errors.c; the quick start linked statically
 #      (GW_STATIC, libgw.a).
+# With --sim-exe X64-DIR/gw-sim.exe TREE X86-DIR (scripts/dist.sh): the
+# release gw.lib linked and the release gw-sim.exe under Wine instead, see below.
 # Wine 8 lacks bcryptprimitives.dll (ProcessPrng, which Rust's standard library
 # imports): tests/windows/bcryptprimitives.c, a test-only stand-in, is put next
 # to each test executable. Never shipped.
@@ -49,6 +51,77 @@ if [ "${1:-}" = --check-examples ]; then
   exit 0
 fi
 
+# The test-only ProcessPrng stand-in (for scripts/wine-run.sh) and a Wine prefix.
+wine_setup() {
+  mkdir -p "$target/windows-test"
+  export GW_WINE_STANDIN=$target/windows-test/bcryptprimitives.dll
+  x86_64-w64-mingw32-gcc -std=c99 -Wall -Wextra -Werror -O2 -shared -s tests/windows/bcryptprimitives.c \
+    -o "$GW_WINE_STANDIN" -ladvapi32
+  export WINEPREFIX=$target/windows-test/wine-prefix WINEDEBUG=-all
+}
+
+# gw.lib as MSVC users link it: tests/windows/msvc_link.c compiled for the
+# MSVC ABI (zig's clang) and linked by lld-link (Rust's rust-lld) with no C
+# runtime against gw.lib alone; x64 also runs under Wine and prints gw's version.
+#   msvc_link_check DIR (the x64 files) DIR (the x86 files)
+msvc_link_check() {
+  local x64=$1 x86=$2 lld zig arch dir triple machine out
+  lld=$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/rust-lld
+  zig=("$root/.venv-dist/bin/python" -m ziglang cc)
+  for arch in x64 x86; do
+    case $arch in
+      x64) dir=$x64 triple=x86_64-windows-msvc machine=x64 ;;
+      x86) dir=$x86 triple=x86-windows-msvc machine=x86 ;;
+    esac
+    out=$work/msvc-$arch
+    mkdir -p "$out"
+    # kernel32's import library for the three Win32 calls (x86: __stdcall names).
+    if [ $arch = x64 ]; then
+      printf 'LIBRARY kernel32.dll\nEXPORTS\n GetStdHandle\n WriteFile\n ExitProcess\n' >"$out/kernel32.def"
+      llvm-dlltool -m i386:x86-64 -d "$out/kernel32.def" -l "$out/kernel32.lib"
+    else
+      printf 'LIBRARY kernel32.dll\nEXPORTS\n GetStdHandle@4\n WriteFile@20\n ExitProcess@4\n' >"$out/kernel32.def"
+      llvm-dlltool -m i386 -k -d "$out/kernel32.def" -l "$out/kernel32.lib"
+    fi
+    "${zig[@]}" -target "$triple" -c -I"$dir" -ffreestanding -fno-stack-protector -O1 tests/windows/msvc_link.c \
+      -o "$out/msvc_link.obj"
+    "$lld" -flavor link /nologo /machine:$machine /entry:start /subsystem:console /nodefaultlib /safeseh:no \
+      /out:"$out/msvc_link.exe" "$out/msvc_link.obj" "$dir/gw.lib" "$out/kernel32.lib" \
+      || fail "$arch: lld-link could not link against gw.lib"
+    x86_64-w64-mingw32-objdump -p "$out/msvc_link.exe" | grep -q 'DLL Name: gw.dll' || fail "$arch: msvc_link.exe does not import gw.dll"
+  done
+  cp "$x64/gw.dll" "$work/msvc-x64/"
+  [ "$(scripts/wine-run.sh "$work/msvc-x64/msvc_link.exe")" = "$version" ] \
+    || fail "x64: msvc_link.exe (lld-link, gw.lib) did not print gw's version under Wine"
+  echo "ok: gw.lib: x64 and x86 programs linked by lld-link (MSVC-compatible) with gw.lib; x64 ran under Wine: $version"
+}
+
+# Release mode, run by scripts/dist.sh: the shipped x64 gw-sim.exe serves
+# under Wine (HTTP and HTTPS), and the Linux quick start, built against the
+# release tarball's tree, tokenizes against it.
+if [ "${1:-}" = --sim-exe ]; then
+  sim_exe=$2 tree=$3
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+  wine_setup
+  msvc_link_check "$(dirname "$sim_exe")" "$4"
+  # A copy: wine-run.sh puts the stand-in next to the program, never into the release tree.
+  cp "$sim_exe" "$work/gw-sim.exe"
+  cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$work/quickstart" \
+    -I"$tree/include" -L"$tree/lib" -lgw -Wl,-rpath,"$tree/lib"
+  # HTTPS: the CA is written where both sides read it (Wine maps / to drive Z:).
+  for scheme in HTTP HTTPS; do
+    serve=()
+    [ $scheme = HTTP ] || serve=(--tls --ca-out "$work/ca.pem")
+    out=$(GW_SIM="$root/scripts/wine-run.sh $work/gw-sim.exe" scripts/with-sim.sh ${serve[@]+"${serve[@]}"} -- \
+      "$work/quickstart") || fail "gw-sim.exe over $scheme: $out"
+    grep -q '^session.id=SESSION0002' <<<"$out" && grep -q '^token=9' <<<"$out" || fail "gw-sim.exe over $scheme: $out"
+    echo "ok: gw-sim.exe under Wine over $scheme, the Linux quick start: $(tr '\n' ' ' <<<"$out")"
+  done
+  exit 0
+fi
+
 started=$(date +%s)
 step() { echo "== windows: $*"; }
 work=$(mktemp -d)
@@ -80,12 +153,11 @@ i686-w64-mingw32-objdump -p "$work/x86_caller.exe" | grep 'DLL Name: gw.dll' >/d
 echo "ok: x86 caller built (not run: no 32-bit Wine here)"
 
 step "x64 under Wine: the stand-in bcryptprimitives.dll, a Wine prefix"
-mkdir -p "$target/windows-test"
-export GW_WINE_STANDIN=$target/windows-test/bcryptprimitives.dll
-x86_64-w64-mingw32-gcc -std=c99 -Wall -Wextra -Werror -O2 -shared -s tests/windows/bcryptprimitives.c \
-  -o "$GW_WINE_STANDIN" -ladvapi32
-export WINEPREFIX=$target/windows-test/wine-prefix WINEDEBUG=-all
+wine_setup
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=$root/scripts/wine-run.sh
+
+step "gw.lib with an MSVC-compatible linker (lld-link), x64 run under Wine"
+msvc_link_check "$work/dist/x64" "$work/dist/x86"
 
 step "x64 under Wine: cargo test --lib --test ffi --test transport_tls --test field_rules --test secrets (gw-sim in the test process)"
 cargo test -q --locked -p gw --target x86_64-pc-windows-gnu --lib --test ffi --test transport_tls --test field_rules --test secrets

@@ -2,7 +2,7 @@
 # Every test: Rust (library, simulator, C ABI, header drift), C and C++
 # examples (warnings as errors, valgrind, sanitizers), Python binding, ARM
 # under qemu, Windows x64 under Wine and x86 built, install with pkg-config
-# and CMake.
+# and CMake, the x86_64 release files (scripts/dist.sh --only x86_64).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -20,12 +20,7 @@ echo "== minimum supported Rust: the library builds with Rust $msrv (Cargo.toml 
 cargo "+$msrv" check --locked -q -p gw --lib --target-dir "${CARGO_TARGET_DIR:-target}/msrv"
 
 echo "== exported symbols: exactly the header's functions, each under the version node GW_<major>"
-lib=${CARGO_TARGET_DIR:-target}/debug/libgw.so
-node=GW_$(sed -n 's/^version = "\([0-9]*\)\..*/\1/p' Cargo.toml | head -n 1)
-scripts/header-functions.sh | sed "s/\$/@@$node/" >"$lib.header-exports"
-readelf --dyn-syms -W "$lib" | awk 'NR > 3 && $7 != "UND" && $5 != "LOCAL" { print $8 }' | sort >"$lib.exports"
-diff "$lib.header-exports" "$lib.exports" || { echo "exports differ from include/gw.h (< header, > libgw.so)"; exit 1; }
-echo "ok: $(wc -l <"$lib.exports") functions exported, all @@$node, none missing, nothing else"
+scripts/check-elf-exports.sh "${CARGO_TARGET_DIR:-target}/debug/libgw.so"
 
 echo "== C, C++ and Python: examples, wrapper, ctypes package (valgrind, ASan+UBSan, pytest)"
 scripts/test-bindings.sh
@@ -38,8 +33,7 @@ for target in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
   cargo build --locked -p gw --target "$target"
   cargo test --locked -p gw --target "$target" --lib --test ffi --test field_rules
   file -E "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | sed 's/,.*BuildID.*//'
-  readelf --dyn-syms -W "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so" | grep "gw_version@@$node" >/dev/null \
-    || { echo "$target: libgw.so has no gw_version@@$node"; exit 1; }
+  scripts/check-elf-exports.sh "${CARGO_TARGET_DIR:-target}/$target/debug/libgw.so"
 done
 
 echo "== Windows x64 and x86: built, exports checked, x64 tested under Wine against gw-sim"
@@ -56,7 +50,7 @@ echo "== Miri: the library's unit tests (NVP codec, field rules, masking, reques
 # About 2 minutes (building the dependencies for Miri), 20 s of tests.
 cargo +nightly miri test --locked -p gw --lib
 
-echo "== install: headers, versioned shared library, static library, pkg-config"
+echo "== install: headers, versioned shared library, static library, pkg-config, gw-sim"
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT  # also when a step below fails
 scripts/install.sh "$prefix" >/dev/null
@@ -64,7 +58,7 @@ export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$prefix/quickstart-shared" \
   $(pkg-config --cflags --libs gw) -Wl,-rpath,"$prefix/lib"
 cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$prefix/quickstart-static" \
-  $(pkg-config --cflags gw) "$prefix/lib/libgw.a" $(pkg-config --libs-only-l --static gw | sed 's/-lgw//')
+  $(pkg-config --cflags --libs gw-static)
 # Without an rpath, as examples-c/README.md says: the loader needs LD_LIBRARY_PATH
 # (or ldconfig) for a prefix outside its search path.
 cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$prefix/quickstart-norpath" \
@@ -97,6 +91,14 @@ if cmake -S tests/cmake -B "$prefix/cmake-wrong" -DCMAKE_PREFIX_PATH="$prefix" -
   echo "cmake: find_package(gw $((${version%%.*} + 1)).0) accepted gw $version"; exit 1
 fi
 echo "ok: CMake gw::gw and gw::gw_static built and ran over HTTPS; another major version is refused"
+
+for file in include/gw.hpp bin/gw-sim lib/pkgconfig/gw-static.pc; do
+  [ -e "$prefix/$file" ] || { echo "install.sh did not install $file"; exit 1; }
+done
+
+echo "== release files, x86_64: tarball, .debs and wheel built (glibc 2.17) and installed end to end"
+# The other platforms are built and checked by make dist alone (scripts/dist.sh).
+scripts/dist.sh --only x86_64
 
 echo "== benchmark harness, smoke form: make bench BENCH_QUICK=1 (1 round of 50 calls per case, figures not kept)"
 # The full benchmark (make bench, BENCHMARKS.md) never runs here; this keeps its harness working.

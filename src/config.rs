@@ -142,7 +142,7 @@ impl Config {
     pub fn set_api_version(&mut self, version: u32) -> Result<()> {
         if !(MIN_API_VERSION..=MAX_API_VERSION).contains(&version) {
             return Err(config_error(format!(
-                "API version {version} is outside {MIN_API_VERSION}..={MAX_API_VERSION}"
+                "API version {version} is outside {MIN_API_VERSION} to {MAX_API_VERSION}"
             )));
         }
         self.api_version = version;
@@ -371,7 +371,17 @@ pub(crate) fn parse_base_url(url: &str) -> Result<(String, String)> {
         Some(port) if port != default_port => format!("{host}:{port}"),
         _ => host,
     };
-    let base = format!("{scheme}://{host_port}{}", uri.path().trim_end_matches('/'));
+    let path = uri.path().trim_end_matches('/');
+    // gw appends /api/nvp/version/N itself: a base URL copied from the
+    // gateway's documentation with that path would be sent to a 404 page.
+    if let Some(at) = path.to_ascii_lowercase().find("/api/nvp") {
+        return Err(config_error(format!(
+            "base URL{shown} already contains the API path /api/nvp, which gw adds itself (with the version \
+             set by gw_config_set_api_version): use {scheme}://{host_port}{}",
+            &path[..at]
+        )));
+    }
+    let base = format!("{scheme}://{host_port}{path}");
     Ok((base, host_port))
 }
 
@@ -569,6 +579,23 @@ mod tests {
         assert_eq!((base.as_str(), host.as_str()), ("http://[::1]", "[::1]"));
         assert!(parse_base_url("http://127.8.9.10:8080").is_ok());
         assert!(parse_base_url("http://[::2]:8080").is_err(), "plain http to a non-loopback IPv6 host");
+        // The API path is gw's to add; the message gives the URL to use instead.
+        for (url, fix) in [
+            ("https://ap-gateway.mastercard.com/api/nvp/version/84", "use https://ap-gateway.mastercard.com"),
+            ("https://gw.example:8443/mpgs/API/NVP/", "use https://gw.example:8443/mpgs"),
+            ("https://gw.example/api/nvp", "use https://gw.example"),
+        ] {
+            let message = parse_base_url(url).unwrap_err().message().to_owned();
+            assert!(message.ends_with(fix), "{url}: {message}");
+        }
+        assert!(parse_base_url("https://gw.example/api/nvpx").is_err(), "any path starting /api/nvp is gw's");
+        assert!(parse_base_url("https://gw.example/apis/nvp").is_ok());
+    }
+
+    #[test]
+    fn api_version_range_in_words() {
+        let message = Config::new().set_api_version(MAX_API_VERSION + 1).unwrap_err().message().to_owned();
+        assert!(message.ends_with(&format!("outside {MIN_API_VERSION} to {MAX_API_VERSION}")), "{message}");
     }
 
     #[test]

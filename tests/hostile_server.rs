@@ -396,10 +396,14 @@ fn the_hostile_server_matrix() {
     };
     let cells: Vec<Cell> = Cell::all().into_iter().filter(|cell| wanted(cell.to_string())).collect();
     if only.is_empty() {
-        // The README's reliability table gives the matrix's size.
-        let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+        // docs/reliability.md's table gives the matrix's size (and the
+        // README its count).
+        let table = std::fs::read_to_string(common::root().join("docs/reliability.md")).unwrap();
         let figure = format!("{} cells, each its status, attempts and requests received", cells.len());
-        assert!(readme.contains(&figure), "README.md does not say \"{figure}\"");
+        assert!(table.contains(&figure), "docs/reliability.md does not say \"{figure}\"");
+        let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+        let count = format!("{} hostile-server cells", cells.len());
+        assert!(readme.contains(&count), "README.md does not say \"{count}\"");
     }
     // The flooding proxy's cells run alone afterwards, so that the memory
     // they measure is theirs.

@@ -123,8 +123,40 @@ impl Args {
     }
 }
 
+/// The usage of one command (`gw-sim serve --help`): its lines of [`USAGE`],
+/// the defaults, and for `serve` the faults, as `gw-sim help` gives them.
+pub fn command_usage(command: &str) -> String {
+    let full = usage();
+    let own = format!("  gw-sim {command} ");
+    let mut out = String::new();
+    let mut inside = false;
+    for line in full.lines() {
+        // Each synopsis line or heading starts a part; the lines after it
+        // (descriptions, wrapped text) belong to it.
+        if line.starts_with("  gw-sim ") {
+            inside = line.starts_with(&own);
+        } else if ["gw-sim:", "USAGE:", "Defaults:"].iter().any(|heading| line.starts_with(heading)) {
+            inside = true;
+        } else if line.starts_with("Faults") {
+            inside = command == "serve";
+        }
+        if inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// Runs the command; returns the exit code.
 pub fn run(args: &[String]) -> i32 {
+    // `gw-sim COMMAND --help` (or -h) anywhere among its arguments: its usage.
+    if let Some(command @ ("serve" | "terminal" | "dukpt")) = args.first().map(String::as_str) {
+        if args[1..].iter().any(|arg| arg == "--help" || arg == "-h") {
+            print!("{}", command_usage(command));
+            return 0;
+        }
+    }
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
         Some("terminal") => terminal_cmd(&args[1..]),

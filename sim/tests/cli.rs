@@ -210,6 +210,27 @@ fn errors_exit_with_code_2() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("gw-sim serve"));
 }
 
+/// Every command's `--help` (or `-h`, wherever it stands) prints that
+/// command's usage and starts nothing, instead of "unknown option --help".
+#[test]
+fn every_command_has_help() {
+    for (command, own, other) in [
+        ("serve", "--merchant ID --password PW", "gw-sim terminal"),
+        ("terminal", "--pan PAN", "gw-sim serve"),
+        ("dukpt", "encrypt|decrypt --ksn KSN", "gw-sim serve"),
+    ] {
+        for help in [vec![command, "--help"], vec![command, "--merchant", "M1", "-h"]] {
+            let out = Command::new(BIN).args(&help).output().unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{help:?}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(text.contains(&format!("gw-sim {command} {own}")), "{help:?}: {text}");
+            assert!(!text.contains(other), "{help:?} shows another command: {text}");
+            assert!(text.contains("Defaults:"), "{help:?}: {text}");
+            assert_eq!(text.contains("Faults"), command == "serve", "{help:?}: {text}");
+        }
+    }
+}
+
 /// Runs `serve` with its request log on, sends `requests` to it, stops it
 /// and returns what it wrote on stderr.
 fn request_log(requests: impl FnOnce(std::net::SocketAddr)) -> String {

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Release artifacts (`make dist`), every name carrying Cargo.toml's version V,
+# into dist/:
+#   gw-V-linux-{x86_64,aarch64,armv7}.tar.gz   relocatable trees (scripts/install.sh's
+#                                               layout), every ELF file for glibc <= 2.17
+#   libgw0_V_ARCH.deb, libgw-dev_V_ARCH.deb, gw-sim_V_ARCH.deb   for amd64, arm64, armhf
+#   gw-V-windows-{x64,x86}.zip                 scripts/build-windows.sh's files (gw.dll,
+#                                               gw.lib, gw.def, libgw.dll.a, libgw.a, gw.h,
+#                                               gw.hpp, gw-sim.exe, README.txt)
+#   gw-V-py3-none-{manylinux...,win_amd64,win32}.whl   the Python package with the library inside
+#   SHA256SUMS
+# and fails on any failed check: exports and the GW_<major> node of every
+# libgw.so, glibc versions and needed libraries of every ELF file, lintian,
+# gw.lib's symbols, auditwheel, the x64 gw-sim.exe under Wine, and the x86_64
+# install paths end to end (scripts/test-dist.sh: tarball, .debs, wheel).
+# Reproducible: the same commit gives the same bytes (SOURCE_DATE_EPOCH is the
+# commit's time, paths are remapped, archives are sorted and dated alike);
+# docs/release.md says how to check it.
+# Usage: scripts/dist.sh [--only x86_64]   (--only: the x86_64 tarball, .debs and
+#        wheel, for make test, into target/dist/files-x86_64/; the other platforms
+#        are built by make dist alone)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+only=
+if [ "${1:-}" = --only ]; then only=${2:?--only x86_64}; fi
+case $only in ''|x86_64) ;; *) echo "usage: scripts/dist.sh [--only x86_64]" >&2; exit 2 ;; esac
+started=$(date +%s)
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "== dist: $*"; }
+
+scripts/setup.sh dist
+export PATH=$root/.venv-dist/bin:$PATH
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+major=${version%%.*}; minor=${version#*.}; minor=${minor%%.*}
+py_version=$(sed -n 's/^version = "\(.*\)"/\1/p' bindings/python/pyproject.toml)
+[ "$py_version" = "$version" ] || fail "bindings/python/pyproject.toml says $py_version, Cargo.toml $version"
+SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)
+export SOURCE_DATE_EPOCH TZ=UTC LC_ALL=C
+# Its own target directory: these flags differ from the development builds'.
+export CARGO_TARGET_DIR=$root/target/dist
+# No path of this machine in the binaries (panic messages, debug info).
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+export RUSTFLAGS="--remap-path-prefix=$root=/gw --remap-path-prefix=$cargo_home=/cargo"
+export CFLAGS="-ffile-prefix-map=$root=/gw -ffile-prefix-map=$cargo_home=/cargo"
+# make test's x86_64 files go elsewhere, so that it leaves a make dist's dist/ alone.
+dist=$root/dist
+[ -z "$only" ] || dist=$CARGO_TARGET_DIR/files-$only
+rm -rf "$dist"
+mkdir -p "$dist"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Checks every ELF file given: no glibc symbol newer than 2.17, and only
+# libraries of libc6 needed (what the tarball promises and the .debs depend on).
+check_elf() {
+  local file newest needed
+  for file in "$@"; do
+    newest=$(objdump -T "$file" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1)
+    [ -n "$newest" ] || fail "$file: no glibc symbol versions read"
+    [ "$(printf '%s\n2.17\n' "$newest" | sort -V | tail -n 1)" = 2.17 ] || fail "$file needs GLIBC_$newest (> 2.17)"
+    ! objdump -T "$file" | grep -q GLIBC_PRIVATE || fail "$file uses GLIBC_PRIVATE"
+    needed=$(readelf -d "$file" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
+    for lib in $needed; do
+      case $lib in libc.so.6|libm.so.6|libpthread.so.0|libdl.so.2|librt.so.1|ld-linux*.so.*) ;;
+        *) fail "$file needs $lib, which is not part of libc6" ;; esac
+    done
+    echo "ok: $(basename "$file"): glibc <= $newest, needs $needed"
+  done
+}
+
+# tar.gz of DIR (under its own name) with fixed order, dates and owners.
+tarball() {
+  tar -C "$(dirname "$2")" --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
+    --format=gnu -cf - "$(basename "$2")" | gzip -9n >"$1"
+}
+
+linux=(x86_64:x86_64-unknown-linux-gnu:amd64:x86_64-linux-gnu:strip)
+[ -n "$only" ] || linux+=(aarch64:aarch64-unknown-linux-gnu:arm64:aarch64-linux-gnu:aarch64-linux-gnu-strip
+  armv7:armv7-unknown-linux-gnueabihf:armhf:arm-linux-gnueabihf:arm-linux-gnueabihf-strip)
+for spec in "${linux[@]}"; do
+  IFS=: read -r arch target debarch multiarch strip <<<"$spec"
+  name=gw-$version-linux-$arch
+  step "$name.tar.gz: cargo zigbuild --target $target.2.17 (glibc 2.17)"
+  tree=$work/$name
+  GW_ZIG=1 GW_STRIP=$strip scripts/install.sh "$tree" "$target.2.17" >/dev/null
+  install -m 644 LICENSE-MIT LICENSE-APACHE "$tree/"
+  sed -e "s/@VERSION@/$version/g" -e "s/@MAJOR@/$major/g" -e "s/@MINOR@/$minor/g" -e "s/@ARCH@/$arch/g" \
+    packaging/README-linux.txt >"$tree/README.txt"
+  scripts/check-elf-exports.sh "$tree/lib/libgw.so.$version"
+  check_elf "$tree/lib/libgw.so.$version" "$tree/bin/gw-sim"
+  tarball "$dist/$name.tar.gz" "$tree"
+
+  step "libgw${major}, libgw-dev, gw-sim _${version}_$debarch.deb"
+  stage=$work/deb-$debarch
+  DESTDIR=$stage GW_LIBDIR=lib/$multiarch GW_ZIG=1 GW_STRIP=$strip \
+    scripts/install.sh /usr "$target.2.17" >/dev/null
+  scripts/debian-packages.sh "$stage" "$debarch" "$multiarch" "$dist"
+done
+
+step "lintian: every .deb (errors fail; warnings are printed, e.g. no manual page for gw-sim)"
+# One run for all: lintian takes longer to start than to check a package.
+lintian --fail-on error --tag-display-limit 0 "$dist"/*.deb 2>/dev/null | sed 's/^/  lintian: /' \
+  || fail "lintian reports errors in the .debs"
+echo "ok: $(ls "$dist"/*.deb | wc -l) .debs, no lintian errors"
+
+if [ -z "$only" ]; then
+  step "Windows x64 and x86: scripts/build-windows.sh (release), zipped"
+  scripts/build-windows.sh "$work/windows"
+  for arch in x64 x86; do
+    name=gw-$version-windows-$arch
+    mv "$work/windows/$arch" "$work/windows/$name"
+    install -m 644 LICENSE-MIT LICENSE-APACHE "$work/windows/$name/"
+    python3 scripts/dist_archive.py zip "$dist/$name.zip" "$work/windows/$name"
+  done
+  step "Windows: gw.lib linked by lld-link; x64 under Wine: gw-sim.exe serves, the Linux quick start tokenizes against it"
+  scripts/test-windows.sh --sim-exe "$work/windows/gw-$version-windows-x64/gw-sim.exe" "$work/gw-$version-linux-x86_64" \
+    "$work/windows/gw-$version-windows-x86"
+fi
+
+step "Python wheels with the library inside"
+wheels=("manylinux_2_17_x86_64.manylinux2014_x86_64:$work/gw-$version-linux-x86_64/lib/libgw.so.$version")
+[ -n "$only" ] || wheels+=("manylinux_2_17_aarch64.manylinux2014_aarch64:$work/gw-$version-linux-aarch64/lib/libgw.so.$version"
+  "win_amd64:$work/windows/gw-$version-windows-x64/gw.dll" "win32:$work/windows/gw-$version-windows-x86/gw.dll")
+for spec in "${wheels[@]}"; do
+  tag=${spec%%:*}; library=${spec#*:}
+  # The binding looks for libgw.so.<major> (gw.dll on Windows) next to itself.
+  case $library in *.so.*) cp "$library" "$work/libgw.so.$major"; library=$work/libgw.so.$major ;; esac
+  wheel=$(python3 scripts/dist_archive.py wheel "$dist" "$tag" "$library")
+  case $tag in
+    manylinux*)
+      shown=$(auditwheel show "$wheel")
+      grep -q "consistent with the following platform tag: \"${tag%%.*}\"" <<<"$(tr -s ' \n' ' ' <<<"$shown")" \
+        || { echo "$shown"; fail "auditwheel does not find $(basename "$wheel") consistent with ${tag%%.*}"; } ;;
+  esac
+  echo "ok: $(basename "$wheel")"
+done
+
+step "SHA256SUMS"
+(cd "$dist" && sha256sum -- * >SHA256SUMS && sha256sum --quiet -c SHA256SUMS)
+
+step "the x86_64 install paths end to end: tarball, .debs, wheel (scripts/test-dist.sh)"
+scripts/test-dist.sh "$dist"
+
+echo "== dist: $(ls "$dist" | wc -l) files in ${dist#"$root"/}/ in $(( $(date +%s) - started )) s"
+(cd "$dist" && ls -l --time-style=+ | awk 'NR > 1 { printf "  %10d  %s\n", $5, $NF }')
