@@ -998,6 +998,7 @@ mod tests {
     /// process gets no SIGPIPE, with the default disposition, through the
     /// vectored path rustls uses (a plain `writev` would end the process).
     #[test]
+    #[cfg_attr(miri, ignore = "sockets: Miri runs no system calls")]
     fn vectored_writes_raise_no_sigpipe() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
@@ -1020,6 +1021,7 @@ mod tests {
     /// The peek tells a quiet idle connection from a closed one and from
     /// one holding bytes nobody asked for.
     #[test]
+    #[cfg_attr(miri, ignore = "sockets: Miri runs no system calls")]
     fn the_idle_peek() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let pair = || {
