@@ -31,6 +31,8 @@ step() { echo "== dist: $*"; }
 
 scripts/setup.sh dist
 export PATH=$root/.venv-dist/bin:$PATH
+# The tools the files depend on, for whoever rebuilds them to compare (docs/release.md).
+echo "== dist: $(rustc --version), $(cargo-zigbuild --version), zig $(python3 -m ziglang version)"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 major=${version%%.*}; minor=${version#*.}; minor=${minor%%.*}
 py_version=$(sed -n 's/^version = "\(.*\)"/\1/p' bindings/python/pyproject.toml)
