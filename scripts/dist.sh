@@ -31,6 +31,8 @@ step() { echo "== dist: $*"; }
 
 scripts/setup.sh dist
 export PATH=$root/.venv-dist/bin:$PATH
+# The tools the files depend on, for whoever rebuilds them to compare (docs/release.md).
+echo "== dist: $(rustc --version), $(cargo-zigbuild --version), zig $(python3 -m ziglang version)"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 major=${version%%.*}; minor=${version#*.}; minor=${minor%%.*}
 py_version=$(sed -n 's/^version = "\(.*\)"/\1/p' bindings/python/pyproject.toml)
@@ -106,7 +108,12 @@ echo "ok: $(ls "$dist"/*.deb | wc -l) .debs, no lintian errors"
 
 if [ -z "$only" ]; then
   step "Windows x64 and x86: scripts/build-windows.sh (release), zipped"
-  scripts/build-windows.sh "$work/windows"
+  # rustc's dlltool runs, with names that do not change from build to build.
+  mkdir "$work/dlltool"
+  for tool in x86_64-w64-mingw32-dlltool i686-w64-mingw32-dlltool; do
+    ln -s "$root/scripts/dlltool-fixed-names.sh" "$work/dlltool/$tool"
+  done
+  PATH=$work/dlltool:$PATH scripts/build-windows.sh "$work/windows"
   for arch in x64 x86; do
     name=gw-$version-windows-$arch
     mv "$work/windows/$arch" "$work/windows/$name"
