@@ -303,14 +303,17 @@ impl Gateway {
     pub fn handle(&self, req: &Request, client_cn: Option<&str>) -> Reply {
         if req.method == "GET" {
             let page = match req.path.split('?').next().unwrap_or("") {
-                "/" => Some(("text/html; charset=UTF-8", self.inspector.html())),
-                "/requests.json" => Some(("application/json; charset=UTF-8", self.inspector.json())),
+                "/" => Some((200, "text/html; charset=UTF-8", self.inspector.html())),
+                "/requests.json" => Some((200, "application/json; charset=UTF-8", self.inspector.json())),
+                // What a browser asks for beside the page: not a request to
+                // list, nor a 404 to log.
+                "/favicon.ico" => Some((404, "text/plain; charset=UTF-8", "gw-sim has no icon\n".to_owned())),
                 _ => None,
             };
-            if let Some((content_type, body)) = page {
+            if let Some((status, content_type, body)) = page {
                 let extra_headers = vec![("Cache-Control", "no-store".to_owned())];
                 return Reply::Respond(Response {
-                    status: 200,
+                    status,
                     content_type,
                     extra_headers,
                     body: body.into_bytes(),
@@ -344,12 +347,13 @@ impl Gateway {
             Reply::Raw(fault) => entry.outcome = format!("fault {fault:?}").to_lowercase(),
             Reply::Respond(r) => {
                 entry.status = r.status;
-                let answer: BTreeMap<String, String> =
-                    if r.content_type.starts_with("application/x-www-form-urlencoded") {
-                        gw::nvp::decode(&r.body, gw::nvp::Charset::Utf8).unwrap_or_default().into_iter().collect()
-                    } else {
-                        BTreeMap::new()
-                    };
+                let pairs = if r.content_type.starts_with("application/x-www-form-urlencoded") {
+                    gw::nvp::decode(&r.body, gw::nvp::Charset::Utf8).unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
+                entry.answer = inspector::masked_answer(&pairs);
+                let answer: BTreeMap<String, String> = pairs.into_iter().collect();
                 entry.outcome = match answer.get("result") {
                     Some(result) => result.clone(),
                     None => format!("HTTP {} ({})", r.status, r.content_type),

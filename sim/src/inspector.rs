@@ -37,33 +37,51 @@ pub struct Entry {
     pub outcome: String,
     /// The request's fields, values masked as the module says.
     pub fields: Vec<(String, String)>,
+    /// The answer's fields (an NVP answer's; none for a fault or another
+    /// body), masked the same way.
+    pub answer: Vec<(String, String)>,
     /// The error answered: `error.cause`, with `error.field`,
     /// `error.validationType` and `error.explanation` when given.
     pub error: Option<String>,
 }
 
-/// The value the inspector shows for `name`: sensitive and unknown fields
-/// masked (card numbers 6.4, like the gateway's answers; other secrets as
-/// [`MASK`], which does not even show their length).
+/// A sensitive field's value as the inspector shows it (card numbers 6.4,
+/// like the gateway's answers; other secrets as [`MASK`], which does not
+/// even show their length); `None` for a field that is not sensitive.
+fn masked_secret(name: &str, value: &str) -> Option<String> {
+    if !gw::rules::is_sensitive(name) {
+        return None;
+    }
+    let is_number = name.ends_with("card.number") || name.ends_with("giftCard.number");
+    Some(if is_number && value.len() >= 9 && value.bytes().all(|b| b.is_ascii_digit()) {
+        cards::mask_6_4(value)
+    } else {
+        MASK.to_owned()
+    })
+}
+
+/// The value the inspector shows for a request's field `name`: sensitive
+/// and unknown fields masked ([`masked_secret`]).
 pub fn masked_value(name: &str, value: &str) -> String {
     let known = gw::rules::Operation::ALL.iter().any(|op| op.rule(name).is_some());
-    if gw::rules::is_sensitive(name) {
-        let is_number = name.ends_with("card.number") || name.ends_with("giftCard.number");
-        if is_number && value.len() >= 9 && value.bytes().all(|b| b.is_ascii_digit()) {
-            cards::mask_6_4(value)
+    masked_secret(name, value).unwrap_or_else(|| {
+        if known || name == "apiUsername" || name == "apiOperation" {
+            value.to_owned()
         } else {
-            MASK.to_owned()
+            "(not shown: not a field of the reference)".to_owned()
         }
-    } else if known || name == "apiUsername" || name == "apiOperation" {
-        value.to_owned()
-    } else {
-        "(not shown: not a field of the reference)".to_owned()
-    }
+    })
 }
 
 /// The request's fields with their values masked ([`masked_value`]).
 pub fn masked_fields(raw: &[(String, String)]) -> Vec<(String, String)> {
     raw.iter().map(|(n, v)| (n.clone(), masked_value(n, v))).collect()
+}
+
+/// An answer's fields with the sensitive ones masked: gw-sim wrote every one
+/// of them, so none is unknown.
+pub fn masked_answer(raw: &[(String, String)]) -> Vec<(String, String)> {
+    raw.iter().map(|(n, v)| (n.clone(), masked_secret(n, v).unwrap_or_else(|| v.clone()))).collect()
 }
 
 /// The last requests.
@@ -99,7 +117,7 @@ impl Inspector {
             }
             let _ = write!(
                 out,
-                "{{\"seq\":{},\"time\":{},\"operation\":{},\"status\":{},\"outcome\":{},\"error\":{},\"fields\":[",
+                "{{\"seq\":{},\"time\":{},\"operation\":{},\"status\":{},\"outcome\":{},\"error\":{},\"fields\":",
                 e.seq,
                 json_string(&e.time),
                 json_string(&e.operation),
@@ -107,13 +125,10 @@ impl Inspector {
                 json_string(&e.outcome),
                 e.error.as_deref().map_or("null".to_owned(), json_string),
             );
-            for (j, (n, v)) in e.fields.iter().enumerate() {
-                if j > 0 {
-                    out.push(',');
-                }
-                let _ = write!(out, "{{\"name\":{},\"value\":{}}}", json_string(n), json_string(v));
-            }
-            out.push_str("]}");
+            json_pairs(&mut out, &e.fields);
+            out.push_str(",\"answer\":");
+            json_pairs(&mut out, &e.answer);
+            out.push('}');
         }
         out.push_str("]}\n");
         out
@@ -131,7 +146,8 @@ impl Inspector {
              th,td{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}\
              th{{background:#eee}} tr.ERROR td.outcome{{color:#b00;font-weight:bold}}\
              tr.FAILURE td.outcome{{color:#b60;font-weight:bold}} tr.SUCCESS td.outcome{{color:#070}}\
-             td.fields{{word-break:break-all;max-width:32em}} td.error{{max-width:28em;word-break:break-word}}\
+             td.fields,td.answer{{max-width:32em}} td.error{{max-width:28em;word-break:break-word}}\
+             .n{{white-space:nowrap}} .v{{word-break:break-all}}\
              code{{font-size:12px}}</style></head>\n<body><h1>gw-sim: last requests</h1>\
              <p>The last {KEPT} requests, newest first; card data and passwords masked. \
              This page refreshes every {REFRESH_SECS} s. The same as JSON: \
@@ -142,7 +158,7 @@ impl Inspector {
         }
         out.push_str(
             "<table id=\"requests\"><thead><tr><th>#</th><th>time (UTC)</th><th>operation</th>\
-             <th>HTTP</th><th>outcome</th><th>error</th><th>fields</th></tr></thead><tbody>\n",
+             <th>HTTP</th><th>outcome</th><th>error</th><th>fields</th><th>answer</th></tr></thead><tbody>\n",
         );
         for e in &entries {
             let class = e.outcome.split(' ').next().unwrap_or("");
@@ -159,14 +175,39 @@ impl Inspector {
                 html_escape(&e.outcome),
                 html_escape(e.error.as_deref().unwrap_or("")),
             );
-            for (n, v) in &e.fields {
-                let _ = write!(out, "<code>{}={}</code><br>", html_escape(n), html_escape(v));
-            }
+            html_pairs(&mut out, &e.fields);
+            out.push_str("</td><td class=\"answer\">");
+            html_pairs(&mut out, &e.answer);
             out.push_str("</td></tr>\n");
         }
         out.push_str("</tbody></table></body></html>\n");
         out
     }
+}
+
+/// `name=value` pairs, one per line; a name is never broken across lines,
+/// a long value may be.
+fn html_pairs(out: &mut String, pairs: &[(String, String)]) {
+    for (n, v) in pairs {
+        let _ = write!(
+            out,
+            "<code><span class=\"n\">{}</span>=<span class=\"v\">{}</span></code><br>",
+            html_escape(n),
+            html_escape(v)
+        );
+    }
+}
+
+/// `[{"name":...,"value":...},...]`.
+fn json_pairs(out: &mut String, pairs: &[(String, String)]) {
+    out.push('[');
+    for (j, (n, v)) in pairs.iter().enumerate() {
+        if j > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{{\"name\":{},\"value\":{}}}", json_string(n), json_string(v));
+    }
+    out.push(']');
 }
 
 fn html_escape(s: &str) -> String {
@@ -215,6 +256,19 @@ mod tests {
         assert_eq!(masked_value("sourceOfFunds.provided.card.number", "4000x"), MASK);
         assert_eq!(masked_value("sourceOfFunds.type", "CARD"), "CARD");
         assert!(masked_value("cardnumber", "4000000000000002").starts_with("(not shown"));
+    }
+
+    #[test]
+    fn answers_show_every_field_but_the_sensitive_ones() {
+        let answer = [
+            ("result".to_owned(), "SUCCESS".to_owned()),
+            ("session.updateStatus".to_owned(), "NO_UPDATE".to_owned()),
+            ("session.aes256Key".to_owned(), "Q2xlYXJseU5vdEFSZWFsS2V5".to_owned()),
+        ];
+        let shown = masked_answer(&answer);
+        assert_eq!(shown[0].1, "SUCCESS");
+        assert_eq!(shown[1].1, "NO_UPDATE");
+        assert_eq!(shown[2].1, MASK);
     }
 
     #[test]

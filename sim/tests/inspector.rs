@@ -45,6 +45,8 @@ fn requests_json_lists_the_last_requests_masked() {
     let sim = start(config());
     let calls = make_calls(&sim);
     let mut c = Client::connect(sim.addr());
+    // What a browser asks for beside the page is neither listed nor logged.
+    assert_eq!(c.request("GET", "/favicon.ico", None, b"").unwrap().status, 404);
     let r = c.request("GET", "/requests.json", None, b"").unwrap();
     assert_eq!(r.status, 200);
     assert!(r.header("Content-Type").unwrap().starts_with("application/json"));
@@ -58,6 +60,10 @@ fn requests_json_lists_the_last_requests_masked() {
     assert!(json.contains(r#""name":"sourceOfFunds.provided.card.number","value":"400000xxxxxx0002""#));
     assert!(json.contains("error.field=sourceOfFunds.provided.card.expiry.month"));
     assert!(json.contains("response.gatewayCode=EXTERNAL_VERIFICATION_DECLINED"));
+    // The answers' fields, masked like the requests'.
+    assert_eq!(json.matches("\"answer\":[").count(), calls.len());
+    assert!(json.contains(r#"{"name":"result","value":"SUCCESS"}"#));
+    assert!(json.contains(r#"{"name":"session.updateStatus","value":"NO_UPDATE"}"#));
     // The inspector's own pages are not listed.
     let again = c.request("GET", "/requests.json", None, b"").unwrap();
     assert_eq!(again.body.len(), json.len());
@@ -96,9 +102,11 @@ fn the_page_in_headless_chromium() {
     let body = dom.split("<tbody>").nth(1).expect("a table body").split("</tbody>").next().unwrap();
     let rows: Vec<&str> = body.split("<tr ").skip(1).collect();
     assert_eq!(rows.len(), calls.len(), "{body}");
+    // A cell's text as the browser shows it (tags dropped).
     let cell = |row: &str, class: &str| {
         let start = format!("<td class=\"{class}\">");
-        row.split(start.as_str()).nth(1).and_then(|s| s.split("</td>").next()).unwrap_or("").to_owned()
+        let html = row.split(start.as_str()).nth(1).and_then(|s| s.split("</td>").next()).unwrap_or("");
+        html.split('<').map(|piece| piece.split_once('>').map_or(piece, |(_, text)| text)).collect::<String>()
     };
     for (row, (operation, status, outcome)) in rows.iter().zip(calls.iter().rev()) {
         assert_eq!(cell(row, "operation"), *operation, "{row}");
@@ -111,6 +119,10 @@ fn the_page_in_headless_chromium() {
     assert!(cell(refused, "fields").contains("sourceOfFunds.provided.card.number=400000xxxxxx0002"), "{refused}");
     assert!(cell(rows[0], "error").contains("INVALID_REQUEST"));
     assert!(cell(rows[0], "fields").contains(&format!("apiPassword={}", gw_sim::inspector::MASK)));
+    // The oldest row, the first CREATE_SESSION, shows its answer.
+    assert!(cell(rows[calls.len() - 1], "answer").contains("session.id=SESSION0002"), "{}", rows[calls.len() - 1]);
+    // Names never break across lines; values may.
+    assert!(dom.contains(".n{white-space:nowrap}"), "{dom}");
     assert_nothing_secret(&dom, &gw_sim::terminal::encrypt_pan(VISA).unwrap().payload);
     eprintln!("inspector screenshot: {}", shot.display());
 }
