@@ -33,6 +33,8 @@ const RETRY_BASE_DELAY: Duration = Duration::from_millis(200);
 pub struct Client {
     config: Config,
     endpoint: String,
+    /// `{endpoint}/information`, where CHECK_GATEWAY goes: built once, not per call.
+    information: String,
     transport: Transport,
 }
 
@@ -72,7 +74,8 @@ impl Client {
         config.check_complete()?;
         let endpoint = config.endpoint().unwrap_or_default();
         let transport = Transport::new(config)?;
-        Ok(Client { config: config.clone(), endpoint, transport })
+        let information = format!("{endpoint}/information");
+        Ok(Client { config: config.clone(), endpoint, information, transport })
     }
 
     /// The endpoint requests go to: `{base}/api/nvp/version/{N}`.
@@ -166,11 +169,11 @@ impl Client {
     /// Where a request of `operation` goes: the endpoint, or its
     /// `/information` resource for CHECK_GATEWAY ([`rules::CHECK_GATEWAY_PAGE`]:
     /// "HTTP Method GET, POST"; gw POSTs, as every other call, an empty form).
-    fn url(&self, operation: Operation) -> String {
+    fn url(&self, operation: Operation) -> &str {
         if operation.is_unauthenticated() {
-            format!("{}/information", self.endpoint)
+            &self.information
         } else {
-            self.endpoint.clone()
+            &self.endpoint
         }
     }
 
