@@ -141,7 +141,7 @@ impl Client {
         loop {
             let attempt_started = Instant::now();
             let ended =
-                match self.transport.post(&url, body.as_bytes(), deadline.saturating_duration_since(attempt_started)) {
+                match self.transport.post(url, body.as_bytes(), deadline.saturating_duration_since(attempt_started)) {
                     Ok(raw) => {
                         // Decoded once, here: the policy reads `error.cause`, the
                         // caller gets the same response, timed to this moment.
@@ -156,7 +156,7 @@ impl Client {
                     }
                     Err(failure) => Ended::Failed(failure),
                 };
-            self.log_attempt(operation, &url, (attempt, retries), &ended, attempt_started.elapsed());
+            self.log_attempt(operation, url, (attempt, retries), &ended, attempt_started.elapsed());
             match self.wait_before_retry(operation, repeat, retries, &ended, attempt, deadline) {
                 Some(delay) => thread::sleep(delay),
                 None => return (ended, attempt, in_doubt),
