@@ -14,8 +14,8 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gw::rules::{self, Completeness, Operation};
 use gw::config::DEFAULT_API_VERSION;
+use gw::rules::{self, Completeness, Operation};
 use gw::{nvp, Client, Config, P2peCard, Request, Response};
 
 /// `GW_BENCH_QUICK=1` (the smoke form of `make bench`) divides every count by 100.
@@ -36,8 +36,11 @@ fn report(what: &str, iterations: u32, elapsed: Duration) {
     if let Some(path) = std::env::var_os("GW_BENCH_JSON") {
         let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).expect("GW_BENCH_JSON");
         let ns = per_op.as_secs_f64() * 1e9;
-        writeln!(file, "{{\"case\": \"{what}\", \"ops\": {iterations}, \"ns_per_op\": {ns:.1}, \"ops_per_s\": {per_sec:.0}}}")
-            .expect("GW_BENCH_JSON");
+        writeln!(
+            file,
+            "{{\"case\": \"{what}\", \"ops\": {iterations}, \"ns_per_op\": {ns:.1}, \"ops_per_s\": {per_sec:.0}}}"
+        )
+        .expect("GW_BENCH_JSON");
     }
 }
 

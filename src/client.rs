@@ -16,12 +16,11 @@ use zeroize::Zeroizing;
 use crate::config::{Authentication, Config, LogLevel};
 use crate::error::{Error, Kind, Result};
 use crate::masking::{masked, redact};
-use crate::nvp;
 use crate::request::Request;
 use crate::response::{NotAnAnswer, Response};
 use crate::retry::{self, Repeat, Setback};
 use crate::rules::{self, Completeness, Operation};
-use crate::transport::{Failure, Transport};
+use crate::transport::{Answer, Failure, Transport};
 
 /// The first retry waits this long, each later one twice as long, plus jitter.
 const RETRY_BASE_DELAY: Duration = Duration::from_millis(200);
@@ -134,28 +133,27 @@ impl Client {
         let repeat = Repeat::of(request, self.config.token_repository_unique_card);
         let retries = retry::retries_for(request.operation(), self.config.retries);
         let url = self.url(request.operation());
-        let body = Zeroizing::new(nvp::encode(fields));
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let deadline = started + self.config.timeout;
         let mut attempt = 1;
         let mut in_doubt = false;
         loop {
             let attempt_started = Instant::now();
-            let ended =
-                match self.transport.post(url, body.as_bytes(), deadline.saturating_duration_since(attempt_started)) {
-                    Ok(raw) => {
-                        // Decoded once, here: the policy reads `error.cause`, the
-                        // caller gets the same response, timed to this moment.
-                        let decoded = Response::from_http_with(
-                            raw.status,
-                            raw.content_type.as_deref(),
-                            &raw.body,
-                            started.elapsed(),
-                            request.operation().summary_fields(),
-                        );
-                        decoded.map_or_else(Ended::NotAnAnswer, Ended::Answer)
-                    }
-                    Err(failure) => Ended::Failed(failure),
-                };
+            // Decoded once, here, straight from the connection's buffers: the
+            // policy reads `error.cause`, the caller gets the same response,
+            // timed to this moment.
+            let decode = |raw: Answer<'_>| {
+                let decoded = Response::from_http_with(
+                    raw.status,
+                    raw.content_type,
+                    raw.body,
+                    started.elapsed(),
+                    request.operation().summary_fields(),
+                );
+                decoded.map_or_else(Ended::NotAnAnswer, Ended::Answer)
+            };
+            let budget = deadline.saturating_duration_since(attempt_started);
+            let ended = self.transport.post(url, &pairs, budget, decode).unwrap_or_else(Ended::Failed);
             self.log_attempt(operation, url, (attempt, retries), &ended, attempt_started.elapsed());
             match self.wait_before_retry(operation, repeat, retries, &ended, attempt, deadline) {
                 Some(delay) => thread::sleep(delay),

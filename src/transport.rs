@@ -50,6 +50,7 @@ use connection::{DeferredResolver, GwConnector, Progress};
 
 use crate::config::{parse_proxy, Authentication, Config, Trust};
 use crate::error::{Error, Kind, Result};
+use crate::nvp;
 
 /// The largest answer gw reads. The gateway's NVP answers are a few
 /// kilobytes; anything larger is refused (a [`Kind::Protocol`] error) rather
@@ -59,14 +60,15 @@ pub const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
 /// The `User-Agent` gw sends.
 pub const USER_AGENT: &str = concat!("gw/", env!("CARGO_PKG_VERSION"));
 
-/// An HTTP answer, not yet decoded.
-pub struct RawAnswer {
+/// An HTTP answer, not yet decoded: borrowed from the connection's buffers
+/// (wiped when the exchange ends), handed to the caller's decoder.
+pub struct Answer<'a> {
     /// The HTTP status.
     pub status: u16,
     /// The `Content-Type` header, when present.
-    pub content_type: Option<String>,
+    pub content_type: Option<&'a str>,
     /// The body, at most [`MAX_ANSWER_BYTES`].
-    pub body: Vec<u8>,
+    pub body: &'a [u8],
 }
 
 /// The phase of an exchange in which a transport failure happened.
@@ -192,7 +194,18 @@ impl Transport {
     /// non-blocking peek finds it quiet (see `connection.rs`), so a
     /// connection the server closed while it was idle costs a new connection,
     /// not a request in doubt.
-    pub fn post(&self, url: &str, body: &[u8], budget: Duration) -> std::result::Result<RawAnswer, Failure> {
+    ///
+    /// The body is `fields` form-encoded ([`nvp::encode`]); the answer is
+    /// handed to `read` while it is still in the connection's buffers.
+    pub fn post<T>(
+        &self,
+        url: &str,
+        fields: &[(&str, &str)],
+        budget: Duration,
+        read: impl FnOnce(Answer<'_>) -> T,
+    ) -> std::result::Result<T, Failure> {
+        let body = zeroize::Zeroizing::new(nvp::encode(fields));
+        let body = body.as_bytes();
         connection::begin();
         let fail = |err: ureq::Error| self.classify(err, budget, &connection::progress());
         let mut response = self
@@ -214,7 +227,8 @@ impl Transport {
             failure.error = failure.error.with_http_status(status);
             failure
         })?;
-        Ok(RawAnswer { status, content_type, body })
+        let body = zeroize::Zeroizing::new(body);
+        Ok(read(Answer { status, content_type: content_type.as_deref(), body: &body }))
     }
 
     /// Maps a ureq error to gw's classes by the phase the exchange was in,

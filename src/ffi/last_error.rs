@@ -49,4 +49,3 @@ pub(crate) fn read_last<T>(unavailable: T, read: impl FnOnce(Option<&LastError>)
         .flatten()
         .unwrap_or(unavailable)
 }
-

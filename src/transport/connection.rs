@@ -320,7 +320,9 @@ impl GwConnector {
             }
             arm(tcp, left(deadline, timeout)?)?;
             let n = match socket.read(&mut head[filled..]) {
-                Ok(0) => return Err(ureq::Error::ConnectProxyFailed("it closed the connection without answering".into())),
+                Ok(0) => {
+                    return Err(ureq::Error::ConnectProxyFailed("it closed the connection without answering".into()))
+                }
                 Ok(n) => n,
                 Err(err) if is_timeout(&err) || err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) => return Err(err.into()),
@@ -383,7 +385,11 @@ impl GwConnector {
                         )
                         .into())
                     }
-                    Ok(_) => tls.conn.process_new_packets().map(|_| ()).map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err)),
+                    Ok(_) => tls
+                        .conn
+                        .process_new_packets()
+                        .map(|_| ())
+                        .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err)),
                     Err(err) => Err(err),
                 }
             };
@@ -401,7 +407,11 @@ impl GwConnector {
 const MIN_TIMEOUT: Duration = Duration::from_millis(1);
 
 /// TCP to the first of `addrs` that accepts, within the deadline.
-fn connect_tcp(addrs: &[SocketAddr], deadline: Option<Instant>, timeout: NextTimeout) -> Result<TcpStream, ureq::Error> {
+fn connect_tcp(
+    addrs: &[SocketAddr],
+    deadline: Option<Instant>,
+    timeout: NextTimeout,
+) -> Result<TcpStream, ureq::Error> {
     let mut last = None;
     for addr in addrs {
         let attempt = match left(deadline, timeout)? {
