@@ -1,19 +1,24 @@
-//! The HTTPS transport: one ureq agent (and so one keep-alive connection
-//! pool) per client, shared by every thread that uses the client.
+//! The HTTPS transport: gw's own keep-alive connection pool per client,
+//! shared by every thread that uses the client, and one HTTP/1.1 exchange
+//! per attempt.
 //!
 //! A POST goes out with the form body; whatever the HTTP status, the answer's
-//! body is handed back for decoding (4xx and 5xx carry `result=ERROR`), up to
-//! [`MAX_ANSWER_BYTES`]. Failures are classified by the phase the exchange
-//! reached ([`Phase`]), which is what decides whether the request can have
-//! reached the gateway and so whether a retry is safe.
+//! body is handed to the caller's decoder (4xx and 5xx carry `result=ERROR`),
+//! up to [`MAX_ANSWER_BYTES`]. Failures are classified by the phase the
+//! exchange reached ([`Phase`]), which is what decides whether the request can
+//! have reached the gateway and so whether a retry is safe.
 //!
-//! ureq does HTTP/1.1 and pools connections; the connections themselves are
+//! HTTP/1.1 is ureq-proto's (`exchange.rs`: the sans-IO state machine ureq
+//! itself is built on, so gw parses no HTTP of its own); the connections are
 //! gw's (`connection.rs`): names resolved, TCP, the proxy's tunnel and TLS
 //! within the call's one deadline, one rustls configuration per client (TLS
-//! session resumption), the request written in one write and wiped, a pooled
-//! connection checked by one non-blocking peek before a request is written on
-//! it, writes that never raise `SIGPIPE`, connections never shared with a
-//! forked child. `docs/transport.md` has the rules and the figures.
+//! session resumption), the request (head and body) written in one write
+//! from a buffer each connection reuses and wipes, a pooled connection checked
+//! by one non-blocking peek before a request is written on it, writes that
+//! never raise `SIGPIPE`, connections never shared with a forked child.
+//! ureq's agent is not used: its general request path (header maps,
+//! middleware, four layers of body readers) cost more than the rest of a
+//! call. `docs/transport.md` has the rules and the figures.
 //!
 //! - Trust: the bundled Mozilla roots, the OS store, or exactly a CA bundle
 //!   file. TLS 1.2 and 1.3 only (rustls implements nothing older); there is
@@ -22,10 +27,10 @@
 //!   against each other when the transport is built, so that a bad pair is a
 //!   configuration error at `gw_client_new`, not a failure of the first call.
 //! - Proxy: only the configured one, or `HTTPS_PROXY` / `NO_PROXY` when the
-//!   configuration enables it; ureq is never left to read the environment.
-//!   Never for plain http (the password would cross the proxy in clear).
+//!   configuration enables it. Never for plain http (the password would cross
+//!   the proxy in clear).
 //! - Names are resolved only for a new connection, within the call's
-//!   deadline (`connection::DeferredResolver`).
+//!   deadline.
 
 use std::env;
 use std::fs;

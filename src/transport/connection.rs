@@ -46,7 +46,9 @@ use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
+
+use crate::wipe::{wipe_bytes, wipe_vec};
 
 use super::Phase;
 
@@ -262,6 +264,7 @@ impl Connector {
             end: 0,
             output: Vec::new(),
             body: Vec::new(),
+            body_len: 0,
             exchanges: 0,
             forks: forks(),
             idle_since: Instant::now(),
@@ -523,7 +526,7 @@ struct Wiper;
 
 impl Read for Wiper {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        buf.zeroize();
+        wipe_bytes(buf);
         Err(io::ErrorKind::WouldBlock.into())
     }
 }
@@ -699,9 +702,11 @@ pub(crate) struct Conn {
     /// The request (head, then body), written in one go by [`Conn::send`]
     /// and wiped once written.
     pub(crate) output: Vec<u8>,
-    /// The answer's body as decoded (chunks joined), wiped by
-    /// [`Conn::end_exchange`].
-    pub(crate) body: Vec<u8>,
+    /// The answer's body as decoded (chunks joined) is `body[..body_len]`,
+    /// wiped by [`Conn::end_exchange`]. The buffer keeps its length (zeroes
+    /// after `body_len`) so that no exchange pays to fill it again.
+    body: Vec<u8>,
+    body_len: usize,
     /// Requests written on this connection.
     exchanges: u32,
     /// [`forks`] when it was opened: another count means it is an
@@ -757,6 +762,17 @@ impl Conn {
         }
     }
 
+    /// Puts `head` in front of what [`Conn::output`] holds (the body).
+    pub(crate) fn put_in_front(&mut self, head: &[u8]) {
+        let body_len = self.output.len();
+        // Grown once, before the body is moved: a reallocation frees (and so
+        // wipes) the old block.
+        self.output.reserve_exact(head.len());
+        self.output.extend_from_slice(head);
+        self.output.copy_within(..body_len, head.len());
+        self.output[..head.len()].copy_from_slice(head);
+    }
+
     /// Writes [`Conn::output`] whole (the exchange is then in doubt), and
     /// wipes it whatever happened.
     pub(crate) fn send(&mut self, deadline: Deadline, progress: &mut Progress) -> Result<(), Fault> {
@@ -771,7 +787,10 @@ impl Conn {
             self.within(deadline, false, |stream, _| stream.flush())
         })();
         self.output = output;
-        self.output.zeroize();
+        // Only `len` bytes were ever written: a reallocation while the body
+        // was encoded freed (and so wiped) the old block.
+        wipe_bytes(&mut self.output);
+        self.output.clear();
         result?;
         progress.phase = Phase::Receive;
         Ok(())
@@ -782,16 +801,34 @@ impl Conn {
         &self.input[self.start..self.end]
     }
 
-    /// The unconsumed input, and the body buffer to decode it into.
-    pub(crate) fn input_and_body(&mut self) -> (&[u8], &mut Vec<u8>) {
-        (&self.input[self.start..self.end], &mut self.body)
+    /// Decodes what the input holds of the body with `decode(input,
+    /// room)` (ureq-proto's body reader: `(input consumed, bytes
+    /// produced)`), appending to the body; the input consumed is wiped.
+    pub(crate) fn decode_body<E>(
+        &mut self,
+        decode: impl FnOnce(&[u8], &mut [u8]) -> Result<(usize, usize), E>,
+    ) -> Result<(usize, usize), E> {
+        let room = self.end - self.start;
+        if self.body.len() < self.body_len + room {
+            // The old block is wiped by the allocator when `resize` frees it.
+            self.body.resize(self.body_len + room.max(BUFFER_SIZE / 4), 0);
+        }
+        let (used, produced) = decode(&self.input[self.start..self.end], &mut self.body[self.body_len..])?;
+        self.body_len += produced;
+        self.consume(used);
+        Ok((used, produced))
+    }
+
+    /// The answer's body decoded so far.
+    pub(crate) fn body(&self) -> &[u8] {
+        &self.body[..self.body_len]
     }
 
     /// Marks `amount` bytes of [`Conn::input`] consumed, and wipes them: the
     /// answer may quote secrets, and a pooled connection lives as long as
     /// the client.
     pub(crate) fn consume(&mut self, amount: usize) {
-        self.input[self.start..self.start + amount].zeroize();
+        wipe_bytes(&mut self.input[self.start..self.start + amount]);
         self.start += amount;
         if self.start == self.end {
             self.start = 0;
@@ -833,7 +870,7 @@ impl Conn {
         if self.start > 0 {
             self.input.copy_within(self.start..self.end, 0);
             let moved = self.end - self.start;
-            self.input[moved..self.end].zeroize();
+            wipe_bytes(&mut self.input[moved..self.end]);
             self.start = 0;
             self.end = moved;
             return Ok(());
@@ -850,7 +887,8 @@ impl Conn {
     /// records are decrypted in place) wiped, and the idle clock started.
     /// `true` when the connection holds nothing more and may be pooled.
     pub(crate) fn end_exchange(&mut self) -> bool {
-        self.body.zeroize();
+        wipe_bytes(&mut self.body[..self.body_len]);
+        self.body_len = 0;
         if let Stream::Tls(tls) = &mut self.stream {
             tls.wipe_received();
         }
@@ -867,9 +905,9 @@ fn is_tls_record(bytes: &[u8]) -> bool {
 
 impl Drop for Conn {
     fn drop(&mut self) {
-        self.input.zeroize();
-        self.output.zeroize();
-        self.body.zeroize();
+        wipe_vec(&mut self.input);
+        wipe_vec(&mut self.output);
+        wipe_vec(&mut self.body);
     }
 }
 

@@ -9,7 +9,6 @@
 use ureq_proto::client::{Call, RecvBodyResult, RecvResponseResult, SendRequestResult};
 use ureq_proto::http::{header, Request};
 use ureq_proto::BodyMode;
-use zeroize::Zeroize;
 
 use super::connection::{Conn, Deadline, Fault, Progress, MAX_ANSWER_HEAD};
 use super::{Answer, MAX_ANSWER_BYTES};
@@ -31,17 +30,18 @@ pub(crate) fn exchange<T>(
     progress: &mut Progress,
     read: impl FnOnce(Answer<'_>) -> T,
 ) -> Result<(T, bool), Fault> {
-    let body_len = nvp::encoded_len(fields);
+    // The body first, encoded into the connection's output buffer (its
+    // length is the Content-Length), then the head (no secret in it) moved
+    // in front of it: one buffer, one write.
+    conn.output.clear();
+    nvp::encode_into(fields, &mut conn.output);
+    let body_len = conn.output.len();
     let mut call = Call::new(template.clone()).map_err(Fault::Http)?;
     call.header(header::CONTENT_LENGTH, body_len).map_err(Fault::Http)?;
     let mut call = call.proceed();
-
-    // The head, then the body encoded straight after it: one buffer, one write.
-    conn.output.clear();
-    conn.output.resize(MAX_REQUEST_HEAD, 0);
-    let head_len = call.write(&mut conn.output).map_err(Fault::Http)?;
-    conn.output.truncate(head_len);
-    nvp::encode_into(fields, &mut conn.output);
+    let mut head = [0u8; MAX_REQUEST_HEAD];
+    let head_len = call.write(&mut head).map_err(Fault::Http)?;
+    conn.put_in_front(&head[..head_len]);
     let call = match call.proceed().map_err(Fault::Http)? {
         Some(SendRequestResult::SendBody(mut call)) => {
             call.consume_direct_write(body_len).map_err(Fault::Http)?;
@@ -52,7 +52,6 @@ pub(crate) fn exchange<T>(
         Some(SendRequestResult::Await100(_)) | None => None,
     };
     let Some(mut call) = call else {
-        conn.output.zeroize();
         return Err(Fault::Http(ureq_proto::Error::OutputOverflow));
     };
     conn.send(deadline, progress)?;
@@ -72,7 +71,6 @@ pub(crate) fn exchange<T>(
     let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
 
     // The body, into the connection's body buffer.
-    conn.body.clear();
     let reusable = match call.proceed() {
         Some(RecvResponseResult::RecvBody(mut call)) => {
             let until_close = matches!(call.body_mode(), BodyMode::CloseDelimited);
@@ -84,8 +82,8 @@ pub(crate) fn exchange<T>(
             let mut closed_by_server = false;
             while until_close || !call.can_proceed() {
                 if !conn.input().is_empty() {
-                    let (used, produced) = read_body(&mut call, conn)?;
-                    if conn.body.len() as u64 > MAX_ANSWER_BYTES {
+                    let (used, produced) = conn.decode_body(|input, room| call.read(input, room)).map_err(Fault::Http)?;
+                    if conn.body().len() as u64 > MAX_ANSWER_BYTES {
                         return Err(Fault::AnswerTooLarge(MAX_ANSWER_BYTES));
                     }
                     if used > 0 || produced > 0 {
@@ -118,25 +116,10 @@ pub(crate) fn exchange<T>(
         Some(RecvResponseResult::Redirect(call)) => !call.must_close_connection(),
         None => false,
     };
-    let answer = read(Answer { status: progress.status.unwrap_or_default(), content_type, body: &conn.body });
+    let answer = read(Answer { status: progress.status.unwrap_or_default(), content_type, body: conn.body() });
     // Bytes after the answer were not asked for: the connection is not reused.
     let reusable = conn.end_exchange() && reusable;
     Ok((answer, reusable))
-}
-
-/// Decodes what the input holds of the body into the body buffer (chunk
-/// framing removed); the input consumed is wiped.
-fn read_body(call: &mut Call<ureq_proto::client::state::RecvBody>, conn: &mut Conn) -> Result<(usize, usize), Fault> {
-    let old = conn.body.len();
-    let room = conn.input().len();
-    conn.body.resize(old + room, 0);
-    let (used, produced) = {
-        let (input, body) = conn.input_and_body();
-        call.read(input, &mut body[old..]).map_err(Fault::Http)?
-    };
-    conn.body.truncate(old + produced);
-    conn.consume(used);
-    Ok((used, produced))
 }
 
 /// The server closed the connection `when`.
