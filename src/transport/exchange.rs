@@ -14,9 +14,11 @@ use super::connection::{Conn, Deadline, Fault, Progress, MAX_ANSWER_HEAD};
 use super::{Answer, MAX_ANSWER_BYTES};
 use crate::nvp;
 
-/// How large the request head may be: gw's are about 250 bytes (a fixed set
-/// of headers and the endpoint's path).
-const MAX_REQUEST_HEAD: usize = 4096;
+/// The request head's buffer on the stack: gw's heads are about 250 bytes
+/// (a fixed set of headers, the host and the endpoint's path; a longer
+/// base URL gets a buffer on the heap). Kept under glibc's 2 KiB threshold
+/// for `rep stosb`, since the buffer is zeroed per call.
+const MAX_REQUEST_HEAD: usize = 1536;
 
 /// Sends `template` (a POST with its fixed headers) with `fields`
 /// form-encoded as its body, reads the answer and hands it to `read`.
@@ -39,8 +41,18 @@ pub(crate) fn exchange<T>(
     let mut call = Call::new(template.clone()).map_err(Fault::Http)?;
     call.header(header::CONTENT_LENGTH, body_len).map_err(Fault::Http)?;
     let mut call = call.proceed();
-    let mut head = [0u8; MAX_REQUEST_HEAD];
-    let head_len = call.write(&mut head).map_err(Fault::Http)?;
+    // The path and the host, each at most once, plus gw's fixed headers.
+    let uri = template.uri();
+    let bound =
+        512 + uri.path_and_query().map_or(0, |p| p.as_str().len()) + uri.authority().map_or(0, |a| a.as_str().len());
+    let (mut stack, mut heap) = ([0u8; MAX_REQUEST_HEAD], Vec::new());
+    let head: &mut [u8] = if bound <= MAX_REQUEST_HEAD {
+        &mut stack
+    } else {
+        heap.resize(bound, 0);
+        &mut heap
+    };
+    let head_len = call.write(head).map_err(Fault::Http)?;
     conn.put_in_front(&head[..head_len]);
     let call = match call.proceed().map_err(Fault::Http)? {
         Some(SendRequestResult::SendBody(mut call)) => {
@@ -82,7 +94,8 @@ pub(crate) fn exchange<T>(
             let mut closed_by_server = false;
             while until_close || !call.can_proceed() {
                 if !conn.input().is_empty() {
-                    let (used, produced) = conn.decode_body(|input, room| call.read(input, room)).map_err(Fault::Http)?;
+                    let (used, produced) =
+                        conn.decode_body(|input, room| call.read(input, room)).map_err(Fault::Http)?;
                     if conn.body().len() as u64 > MAX_ANSWER_BYTES {
                         return Err(Fault::AnswerTooLarge(MAX_ANSWER_BYTES));
                     }
