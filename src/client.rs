@@ -72,8 +72,8 @@ impl Client {
     pub fn new(config: &Config) -> Result<Client> {
         config.check_complete()?;
         let endpoint = config.endpoint().unwrap_or_default();
-        let transport = Transport::new(config)?;
         let information = format!("{endpoint}/information");
+        let transport = Transport::new(config, &[&endpoint, &information])?;
         Ok(Client { config: config.clone(), endpoint, information, transport })
     }
 

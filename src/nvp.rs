@@ -75,22 +75,33 @@ impl std::error::Error for DecodeError {}
 /// `%XX` in upper case. Written here so that runs of plain bytes are copied
 /// whole into one buffer sized up front (the hot path of every call).
 pub fn encode<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
-    // The exact size, so that the body is never reallocated: a reallocation
-    // would free a partial copy of the password or card data without wiping
-    // it (the caller zeroizes only the final body).
+    let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+    let mut body = Vec::new();
+    encode_into(&borrowed, &mut body);
+    // Never fails: the encoding writes ASCII only.
+    String::from_utf8(body).unwrap_or_default()
+}
+
+/// The length of `pairs` once form-encoded by [`encode_into`].
+pub fn encoded_len(pairs: &[(&str, &str)]) -> usize {
     let separators = (2 * pairs.len()).saturating_sub(1); // n '=' and n - 1 '&'
-    let size: usize =
-        pairs.iter().map(|(k, v)| escaped_len(k.as_ref()) + escaped_len(v.as_ref())).sum::<usize>() + separators;
-    let mut body = String::with_capacity(size);
+    pairs.iter().map(|(k, v)| escaped_len(k) + escaped_len(v)).sum::<usize>() + separators
+}
+
+/// Appends `pairs` form-encoded to `out` (what [`encode`] returns), after
+/// reserving the exact size, so that `out` is never reallocated while it
+/// holds part of the body: a reallocation would free a partial copy of the
+/// password or card data (the caller wipes only `out`).
+pub fn encode_into(pairs: &[(&str, &str)], out: &mut Vec<u8>) {
+    out.reserve_exact(encoded_len(pairs));
     for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
-            body.push('&');
+            out.push(b'&');
         }
-        escape_into(name.as_ref(), &mut body);
-        body.push('=');
-        escape_into(value.as_ref(), &mut body);
+        escape_into(name, out);
+        out.push(b'=');
+        escape_into(value, out);
     }
-    body
 }
 
 /// Whether the form encoding writes `byte` as it is.
@@ -103,7 +114,7 @@ fn escaped_len(text: &str) -> usize {
     text.bytes().map(|byte| if is_plain(byte) || byte == b' ' { 1 } else { 3 }).sum()
 }
 
-fn escape_into(text: &str, out: &mut String) {
+fn escape_into(text: &str, out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let bytes = text.as_bytes();
     let mut plain = 0;
@@ -111,22 +122,16 @@ fn escape_into(text: &str, out: &mut String) {
         if is_plain(byte) {
             continue;
         }
-        // A non-empty run is plain ASCII, so both ends are char boundaries.
-        if plain < i {
-            out.push_str(&text[plain..i]);
-        }
+        // Runs of plain bytes are copied whole.
+        out.extend_from_slice(&bytes[plain..i]);
         if byte == b' ' {
-            out.push('+');
+            out.push(b'+');
         } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0xF)]));
+            out.extend_from_slice(&[b'%', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xF)]]);
         }
         plain = i + 1;
     }
-    if plain < bytes.len() {
-        out.push_str(&text[plain..]);
-    }
+    out.extend_from_slice(&bytes[plain..]);
 }
 
 /// Decodes a form body into name/value pairs, in the order they appear.

@@ -1,19 +1,24 @@
-//! The HTTPS transport: one ureq agent (and so one keep-alive connection
-//! pool) per client, shared by every thread that uses the client.
+//! The HTTPS transport: gw's own keep-alive connection pool per client,
+//! shared by every thread that uses the client, and one HTTP/1.1 exchange
+//! per attempt.
 //!
 //! A POST goes out with the form body; whatever the HTTP status, the answer's
-//! body is handed back for decoding (4xx and 5xx carry `result=ERROR`), up to
-//! [`MAX_ANSWER_BYTES`]. Failures are classified by the phase the exchange
-//! reached ([`Phase`]), which is what decides whether the request can have
-//! reached the gateway and so whether a retry is safe.
+//! body is handed to the caller's decoder (4xx and 5xx carry `result=ERROR`),
+//! up to [`MAX_ANSWER_BYTES`]. Failures are classified by the phase the
+//! exchange reached ([`Phase`]), which is what decides whether the request can
+//! have reached the gateway and so whether a retry is safe.
 //!
-//! ureq does HTTP/1.1 and pools connections; the connections themselves are
+//! HTTP/1.1 is ureq-proto's (`exchange.rs`: the sans-IO state machine ureq
+//! itself is built on, so gw parses no HTTP of its own); the connections are
 //! gw's (`connection.rs`): names resolved, TCP, the proxy's tunnel and TLS
 //! within the call's one deadline, one rustls configuration per client (TLS
-//! session resumption), the request written in one write and wiped, a pooled
-//! connection checked by one non-blocking peek before a request is written on
-//! it, writes that never raise `SIGPIPE`, connections never shared with a
-//! forked child. `docs/transport.md` has the rules and the figures.
+//! session resumption), the request (head and body) written in one write
+//! from a buffer each connection reuses and wipes, a pooled connection checked
+//! by one non-blocking peek before a request is written on it, writes that
+//! never raise `SIGPIPE`, connections never shared with a forked child.
+//! ureq's agent is not used: its general request path (header maps,
+//! middleware, four layers of body readers) cost more than the rest of a
+//! call. `docs/transport.md` has the rules and the figures.
 //!
 //! - Trust: the bundled Mozilla roots, the OS store, or exactly a CA bundle
 //!   file. TLS 1.2 and 1.3 only (rustls implements nothing older); there is
@@ -22,18 +27,18 @@
 //!   against each other when the transport is built, so that a bad pair is a
 //!   configuration error at `gw_client_new`, not a failure of the first call.
 //! - Proxy: only the configured one, or `HTTPS_PROXY` / `NO_PROXY` when the
-//!   configuration enables it; ureq is never left to read the environment.
-//!   Never for plain http (the password would cross the proxy in clear).
+//!   configuration enables it. Never for plain http (the password would cross
+//!   the proxy in clear).
 //! - Names are resolved only for a new connection, within the call's
-//!   deadline (`connection::DeferredResolver`).
+//!   deadline.
 
 use std::env;
 use std::fs;
-use std::io;
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use base64::Engine;
 use rustls::crypto::{CryptoProvider, GetRandomFailed, KeyProvider, SecureRandom, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::sign::CertifiedKey;
@@ -42,15 +47,17 @@ use rustls::SignatureScheme;
 use rustls::{AlertDescription, CertificateError, ClientConfig, RootCertStore};
 use ureq::http::Uri;
 use ureq::tls::{Certificate, PemItem};
-use ureq::{Agent, Proxy};
+use ureq::Proxy;
+use ureq_proto::http::{header, Request};
+use zeroize::Zeroizing;
 
 mod connection;
+mod exchange;
 
-use connection::{DeferredResolver, GwConnector, Progress};
+use connection::{Conn, Connector, Deadline, Fault, Limit, Progress, Route, MAX_ANSWER_HEAD};
 
 use crate::config::{parse_proxy, Authentication, Config, Trust};
 use crate::error::{Error, Kind, Result};
-use crate::nvp;
 
 /// The largest answer gw reads. The gateway's NVP answers are a few
 /// kilobytes; anything larger is refused (a [`Kind::Protocol`] error) rather
@@ -113,10 +120,25 @@ pub struct Failure {
     pub transient: bool,
 }
 
+/// How many idle connections a client keeps: one per thread of a busy till
+/// (16 threads sharing a client keep their connections), few enough that
+/// an idle pool holds little (each connection's buffers are ~32 KiB).
+const MAX_IDLE_CONNECTIONS: usize = 16;
+
+/// A pooled connection idle for longer than this is not reused (load
+/// balancers close idle connections after 30 to 60 s; the peek would find
+/// most of those, this keeps the pool from trusting old ones at all).
+const MAX_IDLE_AGE: Duration = Duration::from_secs(15);
+
 /// The transport of one client.
 pub struct Transport {
-    agent: Agent,
-    /// The connect timeout, for messages.
+    connector: Connector,
+    /// Idle keep-alive connections, the most recently used last.
+    pool: Mutex<Vec<Conn>>,
+    /// A POST with gw's fixed headers for each URL the client posts to
+    /// (cloned per call; only `Content-Length` is added).
+    templates: Vec<(String, Request<()>)>,
+    /// The connect timeout: lookup, TCP, tunnel and TLS handshake.
     connect_timeout: Duration,
     /// `host[:port]` of the gateway, for messages.
     host: String,
@@ -124,54 +146,67 @@ pub struct Transport {
     route: String,
 }
 
-/// The rustls error inside an I/O error, if the failure was TLS.
-fn rustls_cause(err: &io::Error) -> Option<&rustls::Error> {
-    err.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>())
-}
-
 impl Transport {
-    /// Builds the agent from the configuration: trust, client certificate,
-    /// proxy and timeouts. Certificate, key and CA files are read here, and a
-    /// problem with one names the file.
-    pub fn new(config: &Config) -> Result<Transport> {
+    /// Builds the transport from the configuration (trust, client
+    /// certificate, proxy and timeouts) for requests to `urls`, all on the
+    /// configured gateway. Certificate, key and CA files are read here, and
+    /// a problem with one names the file.
+    pub fn new(config: &Config, urls: &[&str]) -> Result<Transport> {
         let tls = Arc::new(tls_config(config)?);
         let proxy = match (&config.proxy, config.proxy_from_environment) {
             (Some(url), _) => Some(parse_proxy(url, "the configured proxy URL")?),
             (None, true) => proxy_from_environment()?,
             (None, false) => None,
         };
-        let route = proxy.as_ref().map_or_else(String::new, |p| format!(" via proxy {}:{}", p.host(), p.port()));
         let base_url = config.base_url.as_deref().unwrap_or_default();
-        if let (Some(proxy), true) = (&proxy, base_url.starts_with("http://")) {
+        let base: Uri = base_url.parse().map_err(|_| {
+            Error::new(Kind::Config, "the base URL cannot be read as a URL (set it with the base URL setter)")
+        })?;
+        // `NO_PROXY` is decided once: every URL is on the one gateway.
+        let proxy = proxy.filter(|proxy| !proxy.is_no_proxy(&base));
+        let route = proxy.as_ref().map_or_else(String::new, |p| format!(" via proxy {}:{}", p.host(), p.port()));
+        let gateway_host = config.gateway_host.clone().unwrap_or_default();
+        let tls_to_gateway = base.scheme_str() == Some("https");
+        if proxy.is_some() && !tls_to_gateway {
             // Plain http is allowed to a loopback gateway only because the
             // password then never leaves the machine; through a proxy it
             // would cross the proxy hop in clear.
-            let bypassed = base_url.parse::<Uri>().is_ok_and(|uri| proxy.is_no_proxy(&uri));
-            if !bypassed {
-                return Err(Error::new(
-                    Kind::Config,
-                    format!(
-                        "plain http to {}{route} would send the API password across the proxy hop in clear: use an https base URL, or no proxy",
-                        config.gateway_host.as_deref().unwrap_or_default()
-                    ),
-                ));
-            }
+            return Err(Error::new(
+                Kind::Config,
+                format!(
+                    "plain http to {gateway_host}{route} would send the API password across the proxy hop in clear: use an https base URL, or no proxy"
+                ),
+            ));
         }
-        let agent_config = Agent::config_builder()
-            .http_status_as_error(false)
-            .https_only(false)
-            .max_redirects(0)
-            .user_agent(USER_AGENT)
-            .accept("application/x-www-form-urlencoded")
-            // Always set (to none), so that ureq never takes a proxy from the
-            // environment: the proxy's tunnel is gw's own (`connection.rs`).
-            .proxy(None)
-            .timeout_connect(Some(config.connect_timeout))
-            .timeout_global(Some(config.timeout))
-            .build();
-        let agent = Agent::with_parts(agent_config, GwConnector::new(tls, proxy, USER_AGENT), DeferredResolver);
-        let host = config.gateway_host.clone().unwrap_or_default();
-        Ok(Transport { agent, connect_timeout: config.connect_timeout, host, route })
+        let bare = |host: &str| host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let proxy = proxy.map(|proxy| {
+            let authorization = (proxy.username().is_some() || proxy.password().is_some()).then(|| {
+                let credentials = Zeroizing::new(format!(
+                    "{}:{}",
+                    proxy.username().unwrap_or_default(),
+                    proxy.password().unwrap_or_default()
+                ));
+                let mut value = Zeroizing::new(String::from("Basic "));
+                base64::engine::general_purpose::STANDARD.encode_string(credentials.as_bytes(), &mut value);
+                value
+            });
+            (bare(proxy.host()), proxy.port(), authorization)
+        });
+        let route_to = Route {
+            host: bare(base.host().unwrap_or_default()),
+            port: base.port_u16().unwrap_or(if tls_to_gateway { 443 } else { 80 }),
+            tls: tls_to_gateway,
+            proxy,
+        };
+        let templates = urls.iter().map(|url| Ok(((*url).to_owned(), template(url)?))).collect::<Result<_>>()?;
+        Ok(Transport {
+            connector: Connector::new(tls, route_to, USER_AGENT),
+            pool: Mutex::new(Vec::new()),
+            templates,
+            connect_timeout: config.connect_timeout,
+            host: gateway_host,
+            route,
+        })
     }
 
     /// `host[:port]` of the gateway, for messages.
@@ -184,9 +219,11 @@ impl Transport {
         &self.route
     }
 
-    /// POSTs a form body to `url` and reads the answer, whatever its status,
-    /// all within `budget` (resolve, connect, tunnel, handshake, send, answer
-    /// head and body: one deadline, never renewed by progress).
+    /// POSTs `fields` form-encoded to `url` (one of those given to
+    /// [`Transport::new`]) and hands the answer, whatever its status, to
+    /// `read` while it is still in the connection's buffers, all within
+    /// `budget` (resolve, connect, tunnel, handshake, send, answer head and
+    /// body: one deadline, never renewed by progress).
     ///
     /// The request is written at most once: a failure is returned with the
     /// phase it reached, and only the client's retry table decides whether
@@ -194,9 +231,6 @@ impl Transport {
     /// non-blocking peek finds it quiet (see `connection.rs`), so a
     /// connection the server closed while it was idle costs a new connection,
     /// not a request in doubt.
-    ///
-    /// The body is `fields` form-encoded ([`nvp::encode`]); the answer is
-    /// handed to `read` while it is still in the connection's buffers.
     pub fn post<T>(
         &self,
         url: &str,
@@ -204,70 +238,105 @@ impl Transport {
         budget: Duration,
         read: impl FnOnce(Answer<'_>) -> T,
     ) -> std::result::Result<T, Failure> {
-        let body = zeroize::Zeroizing::new(nvp::encode(fields));
-        let body = body.as_bytes();
-        connection::begin();
-        let fail = |err: ureq::Error| self.classify(err, budget, &connection::progress());
-        let mut response = self
-            .agent
-            .post(url)
-            .config()
-            .timeout_global(Some(budget))
-            .build()
-            .header("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
-            .send(body)
-            .map_err(fail)?;
-        let status = response.status().as_u16();
-        let content_type =
-            response.headers().get("content-type").and_then(|value| value.to_str().ok()).map(str::to_owned);
-        let body = response.body_mut().with_config().limit(MAX_ANSWER_BYTES).read_to_vec().map_err(|err| {
-            // The status line arrived: keep it, an oversized or broken body
-            // does not make the answer status-less.
-            let mut failure = fail(err);
-            failure.error = failure.error.with_http_status(status);
+        let started = Instant::now();
+        let deadline = Deadline { at: started + budget, limit: Limit::Call };
+        let mut progress = Progress::START;
+        let fail = |fault: Fault, progress: &Progress| {
+            let mut failure = self.classify(fault, budget, progress);
+            if let Some(status) = progress.status {
+                // The status line arrived: keep it, an oversized or broken
+                // body does not make the answer status-less.
+                failure.error = failure.error.with_http_status(status);
+            }
             failure
-        })?;
-        let body = zeroize::Zeroizing::new(body);
-        Ok(read(Answer { status, content_type: content_type.as_deref(), body: &body }))
+        };
+        let fresh;
+        let template = match self.templates.iter().find(|(known, _)| known == url) {
+            Some((_, template)) => template,
+            None => {
+                fresh = template(url).map_err(|error| Failure { error, phase: Phase::Resolve, transient: false })?;
+                &fresh
+            }
+        };
+        let mut conn = match self.pooled() {
+            Some(conn) => conn,
+            None => {
+                // The connect timeout bounds everything before the request.
+                let connect_by = started + self.connect_timeout;
+                let connect = if connect_by < deadline.at {
+                    Deadline { at: connect_by, limit: Limit::Connect }
+                } else {
+                    deadline
+                };
+                self.connector.open(connect, &mut progress).map_err(|fault| fail(fault, &progress))?
+            }
+        };
+        match exchange::exchange(&mut conn, template, fields, deadline, &mut progress, read) {
+            Ok((value, reusable)) => {
+                if reusable {
+                    self.put_back(conn);
+                }
+                Ok(value)
+            }
+            Err(fault) => Err(fail(fault, &progress)),
+        }
     }
 
-    /// Maps a ureq error to gw's classes by the phase the exchange was in,
+    /// The most recently used idle connection that is still usable; the
+    /// ones that are not are dropped on the way.
+    fn pooled(&self) -> Option<Conn> {
+        loop {
+            let mut conn = self.pool.lock().ok()?.pop()?;
+            // The peek runs outside the lock.
+            if conn.usable(MAX_IDLE_AGE) {
+                return Some(conn);
+            }
+        }
+    }
+
+    fn put_back(&self, conn: Conn) {
+        if let Ok(mut pool) = self.pool.lock() {
+            if pool.len() == MAX_IDLE_CONNECTIONS {
+                pool.remove(0);
+            }
+            pool.push(conn);
+        }
+    }
+
+    /// Maps a fault to gw's classes by the phase the exchange was in,
     /// naming the host (and the proxy, never its credentials).
-    fn classify(&self, err: ureq::Error, budget: Duration, progress: &Progress) -> Failure {
-        use ureq::Error as E;
+    fn classify(&self, fault: Fault, budget: Duration, progress: &Progress) -> Failure {
         let (host, route) = (&self.host, &self.route);
         let not_sent = "; the request was not sent";
         let in_doubt = "; the request may have been processed";
-        let tls_cause = match &err {
-            E::Rustls(tls) => Some(tls),
-            E::Io(io) => rustls_cause(io),
-            _ => None,
-        };
-        let phase = match (&err, tls_cause) {
-            (E::HostNotFound, _) => Phase::Resolve,
+        let phase = match &fault {
+            Fault::HostNotFound(_) => Phase::Resolve,
             // The server refused the handshake, even when (TLS 1.3, client
             // certificate refused) its alert arrives after the request was
             // written: it refused the connection and processed nothing.
-            (_, Some(tls)) if is_refusal(tls) => Phase::Tls,
+            Fault::Tls(tls) if is_refusal(tls) => Phase::Tls,
             // Any other TLS failure is classified by the phase reached like
             // every failure: a record that cannot be decrypted after the
             // request was written is a damaged answer, in doubt.
-            (_, Some(_)) if progress.phase.in_doubt() => progress.phase,
-            (_, Some(_)) => Phase::Tls,
+            Fault::Tls(_) if progress.phase.in_doubt() => progress.phase,
+            Fault::Tls(_) | Fault::TlsOther(_) => Phase::Tls,
             // Plain http to a TLS server (or https to a plain one): it cannot
             // have understood the request, let alone processed it.
             _ if progress.speaks_tls || progress.speaks_http => Phase::Tls,
             _ => progress.phase,
         };
-        let ran_out = |which: ureq::Timeout| match which {
-            ureq::Timeout::Connect => format!("the connect timeout of {} ms ran out", self.connect_timeout.as_millis()),
-            _ => format!("the call's timeout ran out ({} ms were left to it)", budget.as_millis()),
+        let ran_out = |limit: Limit| match limit {
+            Limit::Connect => format!("the connect timeout of {} ms ran out", self.connect_timeout.as_millis()),
+            Limit::Call => format!("the call's timeout ran out ({} ms were left to it)", budget.as_millis()),
         };
-        let (kind, transient, message) = match (phase, err) {
-            (_, E::HostNotFound) => (Kind::Connect, true, format!("host {host}{route} could not be resolved (not found){not_sent}")),
-            (_, E::ConnectProxyFailed(why)) => {
+        let (kind, transient, message) = match (phase, fault) {
+            (_, Fault::HostNotFound(why)) => {
+                let why = why.map_or_else(|| "not found".to_owned(), |err| err.to_string());
+                (Kind::Connect, true, format!("host {host}{route} could not be resolved ({why}){not_sent}"))
+            }
+            (_, Fault::Proxy { refused, why }) => {
                 let proxy = route.trim_start_matches(" via ");
-                if why.starts_with("it answered HTTP") {
+                if refused {
                     let hint = if why.contains(" 401") || why.contains(" 407") {
                         " (proxy credentials missing or wrong)"
                     } else {
@@ -278,14 +347,11 @@ impl Transport {
                     (Kind::Connect, true, format!("the tunnel through the {proxy} to {host} failed: {why}{not_sent}"))
                 }
             }
-            (Phase::Resolve, E::Timeout(which)) => {
-                (Kind::Timeout, true, format!("resolving {host}{route} timed out: {}{not_sent}", ran_out(which)))
+            (Phase::Resolve, Fault::Timeout(limit)) => {
+                (Kind::Timeout, true, format!("resolving {host}{route} timed out: {}{not_sent}", ran_out(limit)))
             }
-            (Phase::Resolve, E::Io(io)) => {
-                (Kind::Connect, true, format!("host {host}{route} could not be resolved ({io}){not_sent}"))
-            }
-            (Phase::Connect, E::Timeout(which)) => {
-                (Kind::Timeout, true, format!("connecting to {host}{route} timed out: {}{not_sent}", ran_out(which)))
+            (Phase::Connect, Fault::Timeout(limit)) => {
+                (Kind::Timeout, true, format!("connecting to {host}{route} timed out: {}{not_sent}", ran_out(limit)))
             }
             (Phase::Resolve | Phase::Connect, other) => {
                 (Kind::Connect, true, format!("could not connect to {host}{route}: {}{not_sent}", describe(&other)))
@@ -300,44 +366,69 @@ impl Transport {
                 false,
                 format!("the server at {host}{route} answered the TLS handshake with plain HTTP: this port does not speak HTTPS (check the base URL's port){not_sent}"),
             ),
-            (Phase::Tls, E::Timeout(which)) => {
-                (Kind::Timeout, true, format!("the TLS handshake with {host}{route} timed out: {}{not_sent}", ran_out(which)))
+            (Phase::Tls, Fault::Timeout(limit)) => {
+                (Kind::Timeout, true, format!("the TLS handshake with {host}{route} timed out: {}{not_sent}", ran_out(limit)))
             }
-            (Phase::Tls, E::Rustls(tls)) => (Kind::Tls, false, describe_tls(&tls, host, route)),
-            (Phase::Tls, E::Io(io)) => match rustls_cause(&io) {
-                Some(tls) => (Kind::Tls, false, describe_tls(tls, host, route)),
-                None => (
-                    Kind::Connect,
-                    true,
-                    format!("the connection to {host}{route} failed during the TLS handshake: {io}{not_sent}"),
-                ),
-            },
-            (Phase::Tls, E::Tls(why)) => (Kind::Tls, false, format!("TLS with {host}{route} failed: {why}{not_sent}")),
+            (Phase::Tls, Fault::Tls(tls)) => (Kind::Tls, false, describe_tls(&tls, host, route)),
+            (Phase::Tls, Fault::TlsOther(why)) => {
+                (Kind::Tls, false, format!("TLS with {host}{route} failed: {why}{not_sent}"))
+            }
             (Phase::Tls, other) => (
                 Kind::Connect,
                 true,
                 format!("the connection to {host}{route} failed during the TLS handshake: {}{not_sent}", describe(&other)),
             ),
-            (_, E::BodyExceedsLimit(limit)) => {
+            (_, Fault::AnswerTooLarge(limit)) => {
                 (Kind::Protocol, false, format!("the answer from {host}{route} is larger than {limit} bytes; refused"))
             }
-            (_, E::Timeout(which)) => (
+            (_, Fault::Timeout(limit)) => (
                 Kind::Timeout,
                 true,
-                format!("the call to {host}{route} timed out before a complete answer: {}{in_doubt}", ran_out(which)),
+                format!("the call to {host}{route} timed out before a complete answer: {}{in_doubt}", ran_out(limit)),
             ),
-            (_, E::Rustls(tls)) => (
+            (_, Fault::Tls(tls)) => (
                 Kind::Io,
                 true,
                 format!("the TLS connection to {host}{route} failed mid-exchange: {tls}{in_doubt}"),
             ),
-            (_, E::Io(io)) => {
-                let what = if rustls_cause(&io).is_some() { "TLS connection" } else { "connection" };
+            (_, Fault::Io(io)) => {
+                let what = if self.connector.is_tls() { "TLS connection" } else { "connection" };
                 (Kind::Io, true, format!("the {what} to {host}{route} failed mid-exchange: {io}{in_doubt}"))
             }
-            (_, other) => (Kind::Protocol, false, format!("bad HTTP exchange with {host}{route}: {other}")),
+            (_, other) => (Kind::Protocol, false, format!("bad HTTP exchange with {host}{route}: {}", describe(&other))),
         };
         Failure { error: Error::new(kind, message), phase, transient }
+    }
+}
+
+/// A POST to `url` with gw's fixed headers: the `Host` the URL names (so
+/// ureq-proto formats none per call), `User-Agent`, `Accept` and the form's
+/// `Content-Type`.
+fn template(url: &str) -> Result<Request<()>> {
+    let uri: Uri = url.parse().map_err(|_| Error::new(Kind::Config, "the endpoint URL cannot be read as a URL"))?;
+    let authority = uri.authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
+    Request::post(uri)
+        .header(header::HOST, authority)
+        .header(header::USER_AGENT, USER_AGENT)
+        .header(header::ACCEPT, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded; charset=UTF-8")
+        .body(())
+        .map_err(|err| Error::new(Kind::Config, format!("the endpoint URL cannot be requested: {err}")))
+}
+
+/// A fault in words, without the wrapping.
+fn describe(fault: &Fault) -> String {
+    match fault {
+        Fault::Io(io) => io.to_string(),
+        Fault::Tls(tls) => tls.to_string(),
+        Fault::TlsOther(why) => (*why).to_owned(),
+        Fault::Http(http) => format!("the answer is not HTTP/1.1 as expected: {http}"),
+        Fault::HeadTooLarge => format!("the answer's head is larger than {MAX_ANSWER_HEAD} bytes"),
+        Fault::SpeaksTls => "the answer is a TLS record".to_owned(),
+        Fault::HostNotFound(_) => "not found".to_owned(),
+        Fault::Timeout(_) => "timed out".to_owned(),
+        Fault::AnswerTooLarge(limit) => format!("the answer is larger than {limit} bytes"),
+        Fault::Proxy { why, .. } => why.clone(),
     }
 }
 
@@ -362,14 +453,6 @@ fn is_refusal(err: &rustls::Error) -> bool {
                 | A::InsufficientSecurity
         )
     )
-}
-
-/// A ureq error in words, without ureq's wrapping.
-fn describe(err: &ureq::Error) -> String {
-    match err {
-        ureq::Error::Io(io) => io.to_string(),
-        other => other.to_string(),
-    }
 }
 
 /// Says which TLS check failed, in words support can act on.

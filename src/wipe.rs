@@ -35,6 +35,24 @@ unsafe fn wipe(ptr: *mut u8, len: usize) {
     compiler_fence(Ordering::SeqCst);
 }
 
+/// Zeroes `bytes` with one `memset` the optimizer keeps: for the buffers
+/// gw reuses and wipes after each use (zeroize's byte-at-a-time volatile
+/// loop costs a few instructions per byte on every call).
+pub fn wipe_bytes(bytes: &mut [u8]) {
+    // SAFETY: the slice's own memory, `len` bytes.
+    unsafe { wipe(bytes.as_mut_ptr(), bytes.len()) }
+}
+
+/// Zeroes a reused buffer's whole capacity (what was written there by
+/// earlier uses too) and empties it, keeping the allocation.
+pub fn wipe_vec(buffer: &mut Vec<u8>) {
+    // SAFETY: the vector's own allocation, `capacity` bytes; zeroes are a
+    // valid value for its spare capacity, which is then not read as
+    // elements (the length becomes 0).
+    unsafe { wipe(buffer.as_mut_ptr(), buffer.capacity()) };
+    buffer.clear();
+}
+
 // SAFETY: every method forwards to `System` with the caller's own layout
 // (the contract of `GlobalAlloc` is passed through unchanged); the only
 // addition is writing zeroes over a block the caller is giving back, which

@@ -418,3 +418,27 @@ fn tls_sessions_are_resumed_against_nginx() {
         "{log}"
     );
 }
+
+/// A base URL near the longest gw accepts (2,048 bytes) still sends its
+/// whole request: the head's buffer follows the URL's length (a short URL's
+/// head is written on the stack, a long one's on the heap).
+#[test]
+fn a_long_base_url_sends_its_whole_request() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let kept = seen.clone();
+    let (base, _) = server(move |mut stream, _| {
+        if let Some(request) = read_request(&mut stream) {
+            kept.lock().unwrap().push(request);
+            answer(&mut stream, ANSWER, true);
+        }
+    });
+    for path_len in [8, 1_600, 1_990] {
+        let prefix = format!("/{}", "p".repeat(path_len - 1));
+        let url = format!("http://{base}{prefix}");
+        assert!(url.len() <= 2_048, "{}", url.len());
+        assert_eq!(call_once(&url, 0), (GW_OK, 1), "{path_len}: {}", last_error());
+        let request = String::from_utf8(seen.lock().unwrap().pop().unwrap()).unwrap();
+        assert!(request.starts_with(&format!("POST {prefix}/api/nvp/version/")), "{path_len}");
+        assert!(request.contains("apiOperation=CREATE_SESSION"), "{path_len}");
+    }
+}

@@ -1,64 +1,59 @@
-//! gw's own connections under ureq: name resolution, TCP, the proxy's
-//! CONNECT tunnel and TLS with the client's one rustls configuration, below
-//! ureq's HTTP/1.1 and its keep-alive pool.
+//! gw's connections: name resolution, TCP, the proxy's CONNECT tunnel, TLS
+//! with the client's one rustls configuration, and the buffers an HTTP/1.1
+//! exchange (`exchange.rs`) reads and writes through.
 //!
-//! Why gw does not use ureq's default connectors:
+//! Why gw has its own connections:
 //!
 //! - **One deadline per call, in every phase.** Resolving, connecting, the
 //!   proxy's answer, each TLS handshake step, each write and each read get
-//!   what is left of the call's deadline, never a renewed timeout: a server
-//!   (or proxy) that trickles a byte at a time cannot hold the till past it.
-//!   The proxy's answer head is also bounded in size ([`MAX_PROXY_HEAD`]).
+//!   what is left of the call's deadline ([`Deadline`]), never a renewed
+//!   timeout: a server (or proxy) that trickles a byte at a time cannot hold
+//!   the till past it. The proxy's answer head is also bounded in size
+//!   ([`MAX_PROXY_HEAD`]).
 //! - **No signal in the host.** Every write goes out with `MSG_NOSIGNAL`
 //!   (std's `send` has it, `writev` does not, so vectored writes use
 //!   `sendmsg`), and no write follows a failed one: a reset connection is an
 //!   error, never a `SIGPIPE` that ends the till.
 //! - **A pooled connection is checked before a request is written on it**:
-//!   one non-blocking peek ([`GwTransport::is_open`]). A connection the
-//!   server closed or reset while it was idle, or holding bytes nobody asked
-//!   for (an unsolicited `408`), is dropped and the request goes out on a
-//!   fresh one, so no request is written where it can fail for a reason
-//!   that was already there, and bytes that were waiting before the request
-//!   are never taken as its answer. Every operation pays the peek: the
-//!   second rule protects all of them.
+//!   one non-blocking peek ([`Conn::usable`]). A connection the server
+//!   closed or reset while it was idle, or holding bytes nobody asked for (an
+//!   unsolicited `408`), is dropped and the request goes out on a fresh one,
+//!   so no request is written where it can fail for a reason that was
+//!   already there, and bytes that were waiting before the request are never
+//!   taken as its answer. Every operation pays the peek: the second rule
+//!   protects all of them.
 //! - **fork().** A connection belongs to the process that opened it: a
 //!   forked child never reads, writes or closes (TLS `close_notify`) one of
 //!   its parent's, it opens its own ([`forks`]).
 //! - **Session resumption.** One `ClientConfig` per client serves all its
 //!   connections, so a connection after the first resumes the TLS session.
-//!   (ureq builds a new one, and so an empty session cache, per connection
-//!   when a request carries its own deadline, as gw's all do.)
 //! - **No secret left in a buffer.** The request bytes are wiped as soon as
-//!   they are written; the answer bytes as soon as ureq has consumed them,
-//!   and rustls' receive buffer once an exchange is over (see
-//!   [`Tls::wipe_received`]). Freed blocks are wiped by the library's
+//!   they are written; answer bytes as soon as they are consumed, the decoded
+//!   body and rustls' receive buffer once the exchange is over (see
+//!   [`Conn::end_exchange`]). Freed blocks are wiped by the library's
 //!   allocator (`src/wipe.rs`).
 //!
 //! Each exchange records how far it got (resolve, connect, TLS, send,
-//! receive) in a thread-local [`Progress`]: ureq runs a call's connector and
-//! I/O on the calling thread, so the progress seen by the caller after a
-//! failure is its own call's. The failure is classified from it, not from an
-//! errno.
+//! receive) in its [`Progress`]; a failure ([`Fault`]) is classified from
+//! that, not from an errno.
 
-use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream};
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::{mpsc, Arc};
+use std::thread;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection};
-use ureq::http::Uri;
-use ureq::unversioned::resolver::{DefaultResolver, Resolver};
-use ureq::unversioned::transport::{time, ConnectionDetails, Connector, NextTimeout, Transport};
-use ureq::Proxy;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
+
+use crate::wipe::{wipe_bytes, wipe_vec};
 
 use super::Phase;
 
-/// How far the calling thread's current exchange got.
+/// How far an exchange got, and what its first answer bytes said about the
+/// server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Progress {
     /// The phase the exchange is in (or failed in).
@@ -67,33 +62,86 @@ pub(crate) struct Progress {
     pub speaks_tls: bool,
     /// The answer to a TLS ClientHello began with `HTTP/`.
     pub speaks_http: bool,
+    /// The HTTP status, once the answer's head was read.
+    pub status: Option<u16>,
 }
 
 impl Progress {
-    const START: Progress = Progress { phase: Phase::Resolve, speaks_tls: false, speaks_http: false };
+    pub(crate) const START: Progress =
+        Progress { phase: Phase::Resolve, speaks_tls: false, speaks_http: false, status: None };
 }
 
-thread_local! {
-    static PROGRESS: Cell<Progress> = const { Cell::new(Progress::START) };
+/// Which limit a [`Deadline`] is: for messages that say which ran out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Limit {
+    /// The connect timeout (lookup to the end of the TLS handshake).
+    Connect,
+    /// The call's timeout.
+    Call,
 }
 
-/// The calling thread's progress (the start state when thread-locals are
-/// gone, during thread exit).
-pub(crate) fn progress() -> Progress {
-    PROGRESS.try_with(Cell::get).unwrap_or(Progress::START)
+/// When a phase must be over, and which limit that is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Deadline {
+    pub at: Instant,
+    pub limit: Limit,
 }
 
-/// Starts a new exchange on this thread.
-pub(crate) fn begin() {
-    update(|p| *p = Progress::START);
+impl Deadline {
+    /// What is left, or the time-out once nothing is.
+    fn left(self) -> Result<Duration, Fault> {
+        let left = self.at.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            Err(Fault::Timeout(self.limit))
+        } else {
+            Ok(left)
+        }
+    }
 }
 
-fn update(change: impl FnOnce(&mut Progress)) {
-    let _ = PROGRESS.try_with(|cell| {
-        let mut progress = cell.get();
-        change(&mut progress);
-        cell.set(progress);
-    });
+/// Why an exchange failed; `Transport::classify` turns it into gw's error
+/// with the phase it happened in.
+#[derive(Debug)]
+pub(crate) enum Fault {
+    /// The name did not resolve (with the lookup's error, when it gave one).
+    HostNotFound(Option<io::Error>),
+    /// A deadline passed.
+    Timeout(Limit),
+    /// The socket failed or closed.
+    Io(io::Error),
+    /// TLS failed (a certificate, an alert, a record that cannot be decrypted).
+    Tls(rustls::Error),
+    /// Something about TLS that is not a rustls error: an invalid server
+    /// name, an answer in plain HTTP to the ClientHello.
+    TlsOther(&'static str),
+    /// The proxy refused the tunnel (`refused`: it answered with an error
+    /// status) or could not open it.
+    Proxy { refused: bool, why: String },
+    /// The answer is not HTTP/1.1 as ureq-proto reads it (a bad chunk size,
+    /// a malformed head, too many headers).
+    Http(ureq_proto::Error),
+    /// The answer's head is larger than [`MAX_ANSWER_HEAD`].
+    HeadTooLarge,
+    /// The answer's body is larger than `MAX_ANSWER_BYTES`.
+    AnswerTooLarge(u64),
+    /// The first bytes of a plain-HTTP answer were a TLS record.
+    SpeaksTls,
+}
+
+impl From<io::Error> for Fault {
+    /// An I/O error, or the rustls error gw's TLS layer wrapped in one.
+    fn from(err: io::Error) -> Fault {
+        match err.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+            Some(tls) => Fault::Tls(tls.clone()),
+            None => Fault::Io(err),
+        }
+    }
+}
+
+impl From<rustls::Error> for Fault {
+    fn from(err: rustls::Error) -> Fault {
+        Fault::Tls(err)
+    }
 }
 
 /// How many times this process is a forked child of a process that loaded
@@ -125,70 +173,39 @@ pub(crate) fn forks() -> u64 {
     0
 }
 
-/// Hands ureq no addresses: names are resolved by [`GwConnector`] when, and
-/// only when, a new connection is needed (ureq resolves before it looks in
-/// its pool), within the call's deadline.
-#[derive(Debug, Default)]
-pub(crate) struct DeferredResolver;
-
-impl Resolver for DeferredResolver {
-    fn resolve(
-        &self,
-        _uri: &Uri,
-        _config: &ureq::config::Config,
-        _timeout: NextTimeout,
-    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
-        Ok(self.empty())
-    }
-}
-
 /// The largest answer head a proxy may send to a CONNECT: proxies answer
 /// with a status line and a few headers.
 pub(crate) const MAX_PROXY_HEAD: usize = 16 * 1024;
 
+/// The largest answer head gw reads from the gateway (ureq's limit, which
+/// gw had before it spoke HTTP/1.1 through ureq-proto itself): the
+/// gateway's heads are a few hundred bytes.
+pub(crate) const MAX_ANSWER_HEAD: usize = 64 * 1024;
+
+/// Where gw connects to: the gateway, directly or through the proxy's tunnel.
+pub(crate) struct Route {
+    /// The gateway's host (an IPv6 literal without brackets) and port.
+    pub host: String,
+    pub port: u16,
+    /// `https`: TLS to the gateway.
+    pub tls: bool,
+    /// The proxy's host and port, and its `Proxy-Authorization` value
+    /// (`Basic …`, wiped when the client is freed), when one is used.
+    pub proxy: Option<(String, u16, Option<Zeroizing<String>>)>,
+}
+
 /// Opens gw's connections: TCP (through the proxy's tunnel when there is
 /// one) and TLS to the gateway.
-pub(crate) struct GwConnector {
+pub(crate) struct Connector {
     tls: Arc<ClientConfig>,
-    proxy: Option<Proxy>,
+    route: Route,
     user_agent: &'static str,
 }
 
-impl GwConnector {
-    pub(crate) fn new(tls: Arc<ClientConfig>, proxy: Option<Proxy>, user_agent: &'static str) -> GwConnector {
-        GwConnector { tls, proxy, user_agent }
-    }
-}
-
-impl fmt::Debug for GwConnector {
+impl fmt::Debug for Connector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GwConnector").field("proxied", &self.proxy.is_some()).finish()
+        f.debug_struct("Connector").field("proxied", &self.route.proxy.is_some()).finish()
     }
-}
-
-/// The call's deadline, `None` when it has none.
-fn deadline_of(timeout: NextTimeout) -> Option<Instant> {
-    timeout.not_zero().map(|after| Instant::now() + *after)
-}
-
-/// What is left before `deadline`: `None` for no deadline, a time-out error
-/// once it has passed.
-fn left(deadline: Option<Instant>, timeout: NextTimeout) -> Result<Option<Duration>, ureq::Error> {
-    match deadline {
-        None => Ok(None),
-        Some(deadline) => {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                Err(timed_out(timeout))
-            } else {
-                Ok(Some(left))
-            }
-        }
-    }
-}
-
-fn timed_out(timeout: NextTimeout) -> ureq::Error {
-    ureq::Error::Timeout(timeout.reason)
 }
 
 /// A socket timeout expired (the OS says `WouldBlock` or `TimedOut`).
@@ -196,106 +213,78 @@ fn is_timeout(err: &io::Error) -> bool {
     matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
 }
 
-/// Both socket timeouts set to what is left (cold path: each handshake and
-/// tunnel step pays the two calls; a warm call sets none).
-fn arm(tcp: &TcpStream, left: Option<Duration>) -> io::Result<()> {
-    let value = left.map(|left| left.max(MIN_TIMEOUT));
-    tcp.set_read_timeout(value)?;
-    tcp.set_write_timeout(value)
+/// Whether an operation that failed with `err` is simply tried again
+/// (after the deadline is checked).
+fn again(err: &io::Error) -> bool {
+    is_timeout(err) || err.kind() == io::ErrorKind::Interrupted
 }
 
-impl Connector for GwConnector {
-    type Out = GwTransport;
+/// Both socket timeouts set to what is left (cold path: each handshake and
+/// tunnel step pays the two calls; a warm call sets none).
+fn arm(tcp: &TcpStream, deadline: Deadline) -> Result<(), Fault> {
+    let value = Some(deadline.left()?.max(MIN_TIMEOUT));
+    tcp.set_read_timeout(value)?;
+    tcp.set_write_timeout(value)?;
+    Ok(())
+}
 
-    fn connect(&self, details: &ConnectionDetails, _chained: Option<()>) -> Result<Option<GwTransport>, ureq::Error> {
-        let timeout = details.timeout;
-        let deadline = deadline_of(timeout);
-        let proxy = self.proxy.as_ref().filter(|proxy| !proxy.is_no_proxy(details.uri));
-        update(|p| p.phase = Phase::Resolve);
-        let addrs = match proxy {
-            Some(proxy) => resolve(proxy.host(), proxy.port(), details, deadline)?,
-            None => {
-                let port = details.uri.port_u16().unwrap_or(if details.needs_tls() { 443 } else { 80 });
-                resolve(details.uri.host().unwrap_or_default(), port, details, deadline)?
-            }
+impl Connector {
+    pub(crate) fn new(tls: Arc<ClientConfig>, route: Route, user_agent: &'static str) -> Connector {
+        Connector { tls, route, user_agent }
+    }
+
+    /// Whether connections are TLS (an `https` base URL).
+    pub(crate) fn is_tls(&self) -> bool {
+        self.route.tls
+    }
+
+    /// A new connection to the gateway, everything within `deadline`.
+    pub(crate) fn open(&self, deadline: Deadline, progress: &mut Progress) -> Result<Conn, Fault> {
+        let route = &self.route;
+        progress.phase = Phase::Resolve;
+        let addrs = match &route.proxy {
+            Some((host, port, _)) => resolve(host, *port, deadline)?,
+            None => resolve(&route.host, route.port, deadline)?,
         };
-        update(|p| p.phase = Phase::Connect);
-        let tcp = connect_tcp(&addrs, deadline, timeout)?;
-        if let Some(proxy) = proxy {
-            if !details.needs_tls() {
-                // Refused by Transport::new: plain http never goes through a proxy.
-                return Err(ureq::Error::Tls("plain http through a proxy is refused"));
-            }
-            self.tunnel(proxy, details.uri, &tcp, deadline, timeout)?;
+        progress.phase = Phase::Connect;
+        let tcp = connect_tcp(&addrs, deadline)?;
+        if let Some((_, _, authorization)) = &route.proxy {
+            self.tunnel(authorization.as_ref().map(|value| value.as_str()), &tcp, deadline)?;
         }
-        let (stream, timeouts) = if details.needs_tls() {
-            (Stream::Tls(Box::new(self.handshake(details.uri, tcp, deadline, timeout)?)), SocketTimeouts::UNKNOWN)
+        let (stream, timeouts) = if route.tls {
+            (Stream::Tls(Box::new(self.handshake(tcp, deadline, progress)?)), SocketTimeouts::UNKNOWN)
         } else {
             (Stream::Tcp(Socket(tcp)), SocketTimeouts::NONE)
         };
-        let plain = matches!(stream, Stream::Tcp(_));
-        Ok(Some(GwTransport {
+        Ok(Conn {
             stream,
-            buffers: Buffers::default(),
-            pending: Vec::new(),
             timeouts,
+            input: Vec::new(),
+            start: 0,
+            end: 0,
+            output: Vec::new(),
+            body: Vec::new(),
+            body_len: 0,
             exchanges: 0,
-            plain,
-            open: true,
             forks: forks(),
-        }))
+            idle_since: Instant::now(),
+        })
     }
-}
 
-/// The addresses of `host`: an IP literal as it is; a name looked up within
-/// the deadline (on a helper thread that is left to finish by itself if the
-/// deadline passes first: `getaddrinfo` cannot be interrupted).
-fn resolve(
-    host: &str,
-    port: u16,
-    details: &ConnectionDetails,
-    deadline: Option<Instant>,
-) -> Result<Vec<SocketAddr>, ureq::Error> {
-    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
-    if let Ok(ip) = bare.parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, port)]);
-    }
-    let after = match left(deadline, details.timeout)? {
-        Some(left) => time::Duration::from(left),
-        None => time::Duration::NotHappening,
-    };
-    let uri: Uri = format!("http://{host}:{port}/").parse().map_err(|_| ureq::Error::HostNotFound)?;
-    let timeout = NextTimeout { after, ..details.timeout };
-    Ok(DefaultResolver::default().resolve(&uri, details.config, timeout)?.iter().copied().collect())
-}
-
-impl GwConnector {
     /// Opens the proxy's tunnel to the gateway (`CONNECT host:port`), within
     /// the deadline, reading at most [`MAX_PROXY_HEAD`] bytes of answer.
     /// The answer is parsed by ureq-proto, ureq's own HTTP/1.1 code.
-    fn tunnel(
-        &self,
-        proxy: &Proxy,
-        target: &Uri,
-        tcp: &TcpStream,
-        deadline: Option<Instant>,
-        timeout: NextTimeout,
-    ) -> Result<(), ureq::Error> {
-        let host = target.host().unwrap_or_default();
-        let port = target.port_u16().unwrap_or(443);
+    fn tunnel(&self, authorization: Option<&str>, tcp: &TcpStream, deadline: Deadline) -> Result<(), Fault> {
+        let failed = |why: &str| Fault::Proxy { refused: false, why: why.to_owned() };
+        let (host, port) = (&self.route.host, self.route.port);
+        let host = if host.contains(':') { format!("[{host}]") } else { host.clone() };
         let mut request = Zeroizing::new(format!(
             "CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: {}\r\n",
             self.user_agent
         ));
-        if proxy.username().is_some() || proxy.password().is_some() {
-            let credentials = Zeroizing::new(format!(
-                "{}:{}",
-                proxy.username().unwrap_or_default(),
-                proxy.password().unwrap_or_default()
-            ));
-            let encoded = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(credentials.as_bytes()));
-            request.push_str("Proxy-Authorization: Basic ");
-            request.push_str(&encoded);
+        if let Some(authorization) = authorization {
+            request.push_str("Proxy-Authorization: ");
+            request.push_str(authorization);
             request.push_str("\r\n");
         }
         request.push_str("\r\n");
@@ -303,10 +292,10 @@ impl GwConnector {
         let mut socket = tcp;
         let mut written = 0;
         while written < request.len() {
-            arm(tcp, left(deadline, timeout)?)?;
+            arm(tcp, deadline)?;
             match socket.write(&request.as_bytes()[written..]) {
                 Ok(n) => written += n,
-                Err(err) if is_timeout(&err) || err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) if again(&err) => {}
                 Err(err) => return Err(err.into()),
             }
         }
@@ -314,32 +303,29 @@ impl GwConnector {
         let mut filled = 0;
         loop {
             if filled == head.len() {
-                return Err(ureq::Error::ConnectProxyFailed(format!(
-                    "its answer head is larger than {MAX_PROXY_HEAD} bytes"
-                )));
+                return Err(failed(&format!("its answer head is larger than {MAX_PROXY_HEAD} bytes")));
             }
-            arm(tcp, left(deadline, timeout)?)?;
+            arm(tcp, deadline)?;
             let n = match socket.read(&mut head[filled..]) {
-                Ok(0) => {
-                    return Err(ureq::Error::ConnectProxyFailed("it closed the connection without answering".into()))
-                }
+                Ok(0) => return Err(failed("it closed the connection without answering")),
                 Ok(n) => n,
-                Err(err) if is_timeout(&err) || err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) if again(&err) => continue,
                 Err(err) => return Err(err.into()),
             };
             filled += n;
             let parsed = ureq_proto::parser::try_parse_response::<64>(&head[..filled])
-                .map_err(|err| ureq::Error::ConnectProxyFailed(format!("its answer is not HTTP ({err})")))?;
+                .map_err(|err| failed(&format!("its answer is not HTTP ({err})")))?;
             let Some((used, response)) = parsed else { continue };
             let status = response.status();
             if !status.is_success() {
                 let reason = status.canonical_reason().unwrap_or("");
-                return Err(ureq::Error::ConnectProxyFailed(format!("it answered HTTP {} {reason}", status.as_u16())));
+                let why = format!("it answered HTTP {} {reason}", status.as_u16());
+                return Err(Fault::Proxy { refused: true, why });
             }
             if used != filled {
                 // The gateway speaks only after the ClientHello: these bytes
                 // are the proxy's, and nobody asked for them.
-                return Err(ureq::Error::ConnectProxyFailed("it sent bytes after its answer".into()));
+                return Err(failed("it sent bytes after its answer"));
             }
             return Ok(());
         }
@@ -347,22 +333,15 @@ impl GwConnector {
 
     /// The TLS handshake over `tcp`, with the client's one configuration,
     /// each step within what is left of the deadline.
-    fn handshake(
-        &self,
-        uri: &Uri,
-        tcp: TcpStream,
-        deadline: Option<Instant>,
-        timeout: NextTimeout,
-    ) -> Result<Tls, ureq::Error> {
-        update(|p| p.phase = Phase::Tls);
-        let host = uri.host().unwrap_or_default();
-        let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
-        let name = ServerName::try_from(host.to_owned()).map_err(|_| ureq::Error::Tls("invalid TLS server name"))?;
+    fn handshake(&self, tcp: TcpStream, deadline: Deadline, progress: &mut Progress) -> Result<Tls, Fault> {
+        progress.phase = Phase::Tls;
+        let name =
+            ServerName::try_from(self.route.host.clone()).map_err(|_| Fault::TlsOther("invalid TLS server name"))?;
         let conn = ClientConnection::new(self.tls.clone(), name)?;
         let mut tls = Tls { conn, socket: Socket(tcp) };
         let mut first_read = true;
         while tls.conn.is_handshaking() {
-            arm(&tls.socket.0, left(deadline, timeout)?)?;
+            arm(&tls.socket.0, deadline)?;
             let step = if tls.conn.wants_write() {
                 tls.conn.write_tls(&mut tls.socket).map(|_| ())
             } else {
@@ -371,19 +350,18 @@ impl GwConnector {
                         // Nothing yet: back to the deadline check.
                         None => continue,
                         Some(true) => {
-                            update(|p| p.speaks_http = true);
-                            return Err(ureq::Error::Tls("the server answered the TLS handshake with plain HTTP"));
+                            progress.speaks_http = true;
+                            return Err(Fault::TlsOther("the server answered the TLS handshake with plain HTTP"));
                         }
                         Some(false) => first_read = false,
                     }
                 }
                 match tls.conn.read_tls(&mut tls.socket) {
                     Ok(0) => {
-                        return Err(io::Error::new(
+                        return Err(Fault::Io(io::Error::new(
                             io::ErrorKind::UnexpectedEof,
                             "the server closed the connection during the TLS handshake",
-                        )
-                        .into())
+                        )))
                     }
                     Ok(_) => tls
                         .conn
@@ -395,7 +373,7 @@ impl GwConnector {
             };
             match step {
                 Ok(()) => {}
-                Err(err) if is_timeout(&err) || err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) if again(&err) => {}
                 Err(err) => return Err(err.into()),
             }
         }
@@ -403,31 +381,45 @@ impl GwConnector {
     }
 }
 
+/// The addresses of `host`: an IP literal as it is; a name looked up within
+/// the deadline, on a helper thread that is left to finish by itself if the
+/// deadline passes first (`getaddrinfo` cannot be interrupted).
+fn resolve(host: &str, port: u16, deadline: Deadline) -> Result<Vec<SocketAddr>, Fault> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let left = deadline.left()?;
+    let (tx, rx) = mpsc::channel();
+    let name = (host.to_owned(), port);
+    thread::Builder::new()
+        .name("gw-resolve".into())
+        .spawn(move || tx.send(name.to_socket_addrs().map(Iterator::collect::<Vec<_>>)))
+        .map_err(Fault::Io)?;
+    match rx.recv_timeout(left) {
+        Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
+        Ok(Ok(_)) => Err(Fault::HostNotFound(None)),
+        Ok(Err(err)) => Err(Fault::HostNotFound(Some(err))),
+        Err(_) => Err(Fault::Timeout(deadline.limit)),
+    }
+}
+
 /// The shortest socket timeout gw sets (a zero one means "none" to the OS).
 const MIN_TIMEOUT: Duration = Duration::from_millis(1);
 
 /// TCP to the first of `addrs` that accepts, within the deadline.
-fn connect_tcp(
-    addrs: &[SocketAddr],
-    deadline: Option<Instant>,
-    timeout: NextTimeout,
-) -> Result<TcpStream, ureq::Error> {
+fn connect_tcp(addrs: &[SocketAddr], deadline: Deadline) -> Result<TcpStream, Fault> {
     let mut last = None;
     for addr in addrs {
-        let attempt = match left(deadline, timeout)? {
-            Some(left) => TcpStream::connect_timeout(addr, left),
-            None => TcpStream::connect(addr),
-        };
-        match attempt {
+        match TcpStream::connect_timeout(addr, deadline.left()?) {
             Ok(tcp) => {
                 tcp.set_nodelay(true)?;
                 return Ok(tcp);
             }
-            Err(err) if is_timeout(&err) => last = Some(timed_out(timeout)),
+            Err(err) if is_timeout(&err) => last = Some(Fault::Timeout(deadline.limit)),
             Err(err) => last = Some(err.into()),
         }
     }
-    Err(last.unwrap_or(ureq::Error::HostNotFound))
+    Err(last.unwrap_or(Fault::HostNotFound(None)))
 }
 
 /// A TCP socket whose writes never raise `SIGPIPE`: std's `write` sends
@@ -534,7 +526,7 @@ struct Wiper;
 
 impl Read for Wiper {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        buf.zeroize();
+        wipe_bytes(buf);
         Err(io::ErrorKind::WouldBlock.into())
     }
 }
@@ -551,7 +543,7 @@ impl Tls {
     /// Whether the server's first bytes are `HTTP/`: a plain-HTTP port.
     /// Waits (within the armed socket timeout) for the first bytes; `None`
     /// when none came in that time.
-    fn answers_in_http(&self) -> Result<Option<bool>, ureq::Error> {
+    fn answers_in_http(&self) -> Result<Option<bool>, Fault> {
         let mut first = [0u8; 5];
         match self.socket.0.peek(&mut first) {
             Ok(n) => Ok(Some(n > 0 && first[..n] == b"HTTP/"[..n])),
@@ -683,12 +675,8 @@ impl SocketTimeouts {
 /// needlessly short), and it is set in whole seconds when more than a second
 /// is left, so that the calls of a till, whose budgets differ by
 /// microseconds, find it already right.
-fn keeps(set: Option<Option<Duration>>, left: Option<Duration>) -> bool {
-    match (set, left) {
-        (Some(None), None) => true,
-        (Some(Some(set)), Some(left)) => set <= left && set.saturating_mul(2) >= wanted(left),
-        _ => false,
-    }
+fn keeps(set: Option<Option<Duration>>, left: Duration) -> bool {
+    matches!(set, Some(Some(set)) if set <= left && set.saturating_mul(2) >= wanted(left))
 }
 
 fn wanted(left: Duration) -> Duration {
@@ -699,166 +687,213 @@ fn wanted(left: Duration) -> Duration {
     }
 }
 
-/// One connection: a [`Stream`], its buffers, and the request bytes waiting
-/// to be written.
-pub(crate) struct GwTransport {
+/// Bytes read per `read`, and the first size of each buffer.
+const BUFFER_SIZE: usize = 16 * 1024;
+
+/// One connection: its stream and the buffers its exchanges go through,
+/// allocated once per connection and reused by every exchange on it.
+pub(crate) struct Conn {
     stream: Stream,
-    buffers: Buffers,
-    /// The request as ureq hands it over (head, then body), written in one go
-    /// when ureq starts waiting for the answer; wiped once written.
-    pending: Vec<u8>,
     timeouts: SocketTimeouts,
+    /// Bytes received and not yet consumed: `input[start..end]`.
+    input: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// The request (head, then body), written in one go by [`Conn::send`]
+    /// and wiped once written.
+    pub(crate) output: Vec<u8>,
+    /// The answer's body as decoded (chunks joined) is `body[..body_len]`,
+    /// wiped by [`Conn::end_exchange`]. The buffer keeps its length (zeroes
+    /// after `body_len`) so that no exchange pays to fill it again.
+    body: Vec<u8>,
+    body_len: usize,
     /// Requests written on this connection.
     exchanges: u32,
-    plain: bool,
-    /// False once the connection failed or the server closed it.
-    open: bool,
     /// [`forks`] when it was opened: another count means it is an
     /// ancestor process's connection.
     forks: u64,
+    /// When its last exchange ended.
+    idle_since: Instant,
 }
 
-impl fmt::Debug for GwTransport {
+impl fmt::Debug for Conn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GwTransport").field("exchanges", &self.exchanges).field("open", &self.open).finish()
+        f.debug_struct("Conn").field("exchanges", &self.exchanges).finish()
     }
 }
 
-impl GwTransport {
-    /// Runs `op` until it completes, within `timeout`: the socket's timeout
-    /// is lowered when needed, and an early time-out (or a TLS record not
-    /// yet whole) is tried again with what is left.
+impl Conn {
+    /// Whether a pooled connection can carry the next request: opened by
+    /// this process, idle for at most `max_idle`, and, by one non-blocking
+    /// peek, neither closed nor holding bytes nobody asked for.
+    pub(crate) fn usable(&mut self, max_idle: Duration) -> bool {
+        if self.forks != forks() || self.idle_since.elapsed() > max_idle {
+            return false;
+        }
+        match &mut self.stream {
+            Stream::Tcp(socket) => socket.idle() == Idle::Quiet,
+            Stream::Tls(tls) => tls.idle_usable(),
+        }
+    }
+
+    /// Runs `op` until it completes, within `deadline`: the socket's
+    /// timeout is lowered when needed, and an early time-out (or a TLS record
+    /// not yet whole) is tried again with what is left.
     fn within<T>(
         &mut self,
-        timeout: NextTimeout,
+        deadline: Deadline,
         read: bool,
-        mut op: impl FnMut(&mut Stream, &mut Buffers, &[u8]) -> io::Result<T>,
-        pending: &[u8],
-    ) -> Result<T, ureq::Error> {
-        let deadline = deadline_of(timeout);
+        mut op: impl FnMut(&mut Stream, &mut [u8]) -> io::Result<T>,
+    ) -> Result<T, Fault> {
         loop {
-            let left = match left(deadline, timeout) {
-                Ok(left) => left,
-                Err(err) => {
-                    // A partly written request or partly read answer: the
-                    // connection cannot carry another exchange.
-                    self.open = false;
-                    return Err(err);
-                }
-            };
+            let left = deadline.left()?;
             let set = if read { &mut self.timeouts.read } else { &mut self.timeouts.write };
             if !keeps(*set, left) {
-                let value = left.map(wanted);
+                let value = Some(wanted(left));
                 let tcp = self.stream.tcp();
                 if read { tcp.set_read_timeout(value) } else { tcp.set_write_timeout(value) }?;
                 *set = Some(value);
             }
-            match op(&mut self.stream, &mut self.buffers, pending) {
-                Err(err) if err.kind() == io::ErrorKind::Interrupted || is_timeout(&err) => continue,
-                Err(err) => {
-                    self.open = false;
-                    return Err(err.into());
-                }
+            match op(&mut self.stream, &mut self.input[self.end..]) {
+                Err(err) if again(&err) => continue,
+                Err(err) => return Err(err.into()),
                 Ok(value) => return Ok(value),
             }
         }
     }
 
-    /// Writes the pending request in one write (TLS: one record per 16 KiB,
-    /// sent together), then wipes it.
-    fn flush_pending(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        update(|p| p.phase = Phase::Send);
+    /// Puts `head` in front of what [`Conn::output`] holds (the body).
+    pub(crate) fn put_in_front(&mut self, head: &[u8]) {
+        let body_len = self.output.len();
+        // Grown once, before the body is moved: a reallocation frees (and so
+        // wipes) the old block.
+        self.output.reserve_exact(head.len());
+        self.output.extend_from_slice(head);
+        self.output.copy_within(..body_len, head.len());
+        self.output[..head.len()].copy_from_slice(head);
+    }
+
+    /// Writes [`Conn::output`] whole (the exchange is then in doubt), and
+    /// wipes it whatever happened.
+    pub(crate) fn send(&mut self, deadline: Deadline, progress: &mut Progress) -> Result<(), Fault> {
+        progress.phase = Phase::Send;
         self.exchanges += 1;
-        let pending = std::mem::take(&mut self.pending);
+        let output = std::mem::take(&mut self.output);
         let mut written = 0;
         let result = (|| {
-            while written < pending.len() {
-                written += self.within(timeout.for_write(), false, |s, _, p| s.write(&p[written..]), &pending)?;
+            while written < output.len() {
+                written += self.within(deadline, false, |stream, _| stream.write(&output[written..]))?;
             }
-            self.within(timeout.for_write(), false, |s, _, _| s.flush(), &[])
+            self.within(deadline, false, |stream, _| stream.flush())
         })();
-        let mut pending = pending;
-        pending.zeroize();
-        // Keep the allocation (wiped) for the next request on this connection.
-        self.pending = pending;
+        self.output = output;
+        // Only `len` bytes were ever written: a reallocation while the body
+        // was encoded freed (and so wiped) the old block.
+        wipe_bytes(&mut self.output);
+        self.output.clear();
         result?;
-        update(|p| p.phase = Phase::Receive);
-        Ok(())
-    }
-}
-
-/// The largest request kept back before it is written: gw's requests are a
-/// few kilobytes, so in practice all of it.
-const MAX_PENDING: usize = 64 * 1024;
-
-impl Transport for GwTransport {
-    fn buffers(&mut self) -> &mut dyn ureq::unversioned::transport::Buffers {
-        &mut self.buffers
-    }
-
-    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        let output = &mut self.buffers.output[..amount];
-        self.pending.extend_from_slice(output);
-        output.zeroize();
-        // ureq reads a request body through the free part of the input
-        // buffer ("tmp") on its way to the output buffer: wipe it too.
-        self.buffers.wipe_free_input(amount);
-        if self.pending.len() >= MAX_PENDING {
-            self.flush_pending(timeout)?;
-        }
+        progress.phase = Phase::Receive;
         Ok(())
     }
 
-    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
-        self.flush_pending(timeout)?;
-        self.buffers.make_room();
-        let amount = self.within(timeout.for_read(), true, |s, b, _| s.read(b.free_input()), &[])?;
-        if amount == 0 {
-            self.open = false;
-        } else {
-            let first = &self.buffers.input[self.buffers.end..self.buffers.end + amount];
-            let looks_tls =
-                self.plain && self.exchanges == 1 && self.buffers.start == self.buffers.end && is_tls_record(first);
-            self.buffers.end += amount;
-            if looks_tls {
-                update(|p| p.speaks_tls = true);
-            }
-        }
-        Ok(amount > 0)
+    /// The bytes received and not yet consumed.
+    pub(crate) fn input(&self) -> &[u8] {
+        &self.input[self.start..self.end]
     }
 
-    /// ureq asks twice: when an exchange is over (before pooling the
-    /// connection) and when it takes the connection from the pool for the
-    /// next one.
-    ///
-    /// - At the end of an exchange the answer is wiped from the buffers
-    ///   (rustls' included); no system call.
-    /// - Before an exchange, one non-blocking peek: a connection the server
-    ///   closed or reset while it was idle, or that holds bytes nobody asked
-    ///   for, is not used, and the request goes out on a fresh one. A
-    ///   connection of the process this one was forked from is never used.
-    fn is_open(&mut self) -> bool {
-        if !self.open || self.forks != forks() {
-            return false;
+    /// Decodes what the input holds of the body with `decode(input,
+    /// room)` (ureq-proto's body reader: `(input consumed, bytes
+    /// produced)`), appending to the body; the input consumed is wiped.
+    pub(crate) fn decode_body<E>(
+        &mut self,
+        decode: impl FnOnce(&[u8], &mut [u8]) -> Result<(usize, usize), E>,
+    ) -> Result<(usize, usize), E> {
+        let room = self.end - self.start;
+        if self.body.len() < self.body_len + room {
+            // The old block is wiped by the allocator when `resize` frees it.
+            self.body.resize(self.body_len + room.max(BUFFER_SIZE / 4), 0);
         }
-        if progress().phase == Phase::Receive {
-            if let Stream::Tls(tls) = &mut self.stream {
-                tls.wipe_received();
-            }
-            return true;
-        }
-        self.open = match &mut self.stream {
-            Stream::Tcp(socket) => socket.idle() == Idle::Quiet,
-            Stream::Tls(tls) => tls.idle_usable(),
-        };
-        self.open
+        let (used, produced) = decode(&self.input[self.start..self.end], &mut self.body[self.body_len..])?;
+        self.body_len += produced;
+        self.consume(used);
+        Ok((used, produced))
     }
 
-    fn is_tls(&self) -> bool {
-        matches!(self.stream, Stream::Tls(_))
+    /// The answer's body decoded so far.
+    pub(crate) fn body(&self) -> &[u8] {
+        &self.body[..self.body_len]
+    }
+
+    /// Marks `amount` bytes of [`Conn::input`] consumed, and wipes them: the
+    /// answer may quote secrets, and a pooled connection lives as long as
+    /// the client.
+    pub(crate) fn consume(&mut self, amount: usize) {
+        wipe_bytes(&mut self.input[self.start..self.start + amount]);
+        self.start += amount;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// Reads more of the answer, within `deadline`, after what
+    /// [`Conn::input`] holds; `Ok(0)` when the server closed the connection.
+    /// The input may grow up to `limit` bytes unconsumed: past that,
+    /// [`Fault::HeadTooLarge`].
+    pub(crate) fn receive(
+        &mut self,
+        deadline: Deadline,
+        limit: usize,
+        progress: &mut Progress,
+    ) -> Result<usize, Fault> {
+        self.make_room(limit)?;
+        let fresh = self.exchanges == 1 && self.end == 0;
+        let amount = self.within(deadline, true, |stream, free| stream.read(free))?;
+        if fresh && matches!(self.stream, Stream::Tcp(_)) && is_tls_record(&self.input[..amount]) {
+            progress.speaks_tls = true;
+            return Err(Fault::SpeaksTls);
+        }
+        self.end += amount;
+        Ok(amount)
+    }
+
+    /// Free space after the unconsumed input: unconsumed bytes moved to the
+    /// front (what they leave behind wiped), the buffer grown while the
+    /// unconsumed input stays within `limit`.
+    fn make_room(&mut self, limit: usize) -> Result<(), Fault> {
+        if self.input.is_empty() {
+            self.input = vec![0; BUFFER_SIZE];
+        }
+        if self.end < self.input.len() {
+            return Ok(());
+        }
+        if self.start > 0 {
+            self.input.copy_within(self.start..self.end, 0);
+            let moved = self.end - self.start;
+            wipe_bytes(&mut self.input[moved..self.end]);
+            self.start = 0;
+            self.end = moved;
+            return Ok(());
+        }
+        if self.input.len() >= limit {
+            return Err(Fault::HeadTooLarge);
+        }
+        // The old block is wiped by the allocator when `resize` frees it.
+        self.input.resize((self.input.len() * 2).min(limit), 0);
+        Ok(())
+    }
+
+    /// Ends an exchange: the decoded body and rustls' receive buffer (where
+    /// records are decrypted in place) wiped, and the idle clock started.
+    /// `true` when the connection holds nothing more and may be pooled.
+    pub(crate) fn end_exchange(&mut self) -> bool {
+        wipe_bytes(&mut self.body[..self.body_len]);
+        self.body_len = 0;
+        if let Stream::Tls(tls) = &mut self.stream {
+            tls.wipe_received();
+        }
+        self.idle_since = Instant::now();
+        self.start == self.end
     }
 }
 
@@ -868,117 +903,11 @@ fn is_tls_record(bytes: &[u8]) -> bool {
     matches!(bytes, [0x15 | 0x16, 0x03, 0x00..=0x04, ..])
 }
 
-/// ureq's input and output buffers, wiped where a request passed, where an
-/// answer was consumed, and when dropped. Allocated on first use.
-#[derive(Default)]
-pub(crate) struct Buffers {
-    input: Vec<u8>,
-    /// The unconsumed input is `input[start..end]`.
-    start: usize,
-    end: usize,
-    /// The last input consumed made progress (ureq's contract).
-    progress: bool,
-    output: Vec<u8>,
-}
-
-/// Input read per `read`, and the window ureq encodes a request into.
-const BUFFER_SIZE: usize = 16 * 1024;
-/// ureq wants this much free input space to read a request body through.
-const MIN_TMP: usize = 10 * 1024;
-
-impl Buffers {
-    fn allocate(&mut self) {
-        if self.output.is_empty() {
-            self.output = vec![0; BUFFER_SIZE];
-            self.input = vec![0; BUFFER_SIZE];
-        }
-    }
-
-    /// At least `min` bytes free after the unconsumed input.
-    fn ensure_free(&mut self, min: usize) {
-        self.allocate();
-        if self.input.len() - self.end >= min {
-            return;
-        }
-        self.input.copy_within(self.start..self.end, 0);
-        let moved = self.end - self.start;
-        // What the move left behind after the unconsumed input.
-        self.input[moved..self.end].zeroize();
-        self.end = moved;
-        self.start = 0;
-        if self.input.len() - self.end < min {
-            self.input.resize(self.end + min.max(BUFFER_SIZE), 0);
-        }
-    }
-
-    fn make_room(&mut self) {
-        self.ensure_free(1);
-    }
-
-    fn free_input(&mut self) -> &mut [u8] {
-        let end = self.end;
-        &mut self.input[end..]
-    }
-
-    fn wipe_free_input(&mut self, amount: usize) {
-        let end = self.end;
-        let stop = (end + amount).min(self.input.len());
-        self.input[end..stop].zeroize();
-    }
-}
-
-impl ureq::unversioned::transport::Buffers for Buffers {
-    fn output(&mut self) -> &mut [u8] {
-        self.allocate();
-        &mut self.output
-    }
-
-    fn input(&self) -> &[u8] {
-        &self.input[self.start..self.end]
-    }
-
-    fn input_append_buf(&mut self) -> &mut [u8] {
-        self.make_room();
-        self.free_input()
-    }
-
-    fn input_appended(&mut self, amount: usize) {
-        self.end += amount;
-    }
-
-    fn input_consume(&mut self, amount: usize) {
-        self.progress = amount > 0;
-        // Consumed answer bytes are wiped at once: the answer may quote
-        // secrets, and a pooled connection lives as long as the client.
-        self.input[self.start..self.start + amount].zeroize();
-        self.start += amount;
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-        }
-    }
-
-    fn tmp_and_output(&mut self) -> (&mut [u8], &mut [u8]) {
-        self.ensure_free(MIN_TMP);
-        let end = self.end;
-        (&mut self.input[end..], &mut self.output)
-    }
-
-    fn can_use_input(&self) -> bool {
-        self.start < self.end && self.progress
-    }
-}
-
-impl Drop for Buffers {
+impl Drop for Conn {
     fn drop(&mut self) {
-        self.input.zeroize();
-        self.output.zeroize();
-    }
-}
-
-impl Drop for GwTransport {
-    fn drop(&mut self) {
-        self.pending.zeroize();
+        wipe_vec(&mut self.input);
+        wipe_vec(&mut self.output);
+        wipe_vec(&mut self.body);
     }
 }
 
