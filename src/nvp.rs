@@ -20,10 +20,15 @@ impl Charset {
     /// A charset by its name (case-insensitive): UTF-8, or ISO-8859-1 and
     /// its aliases (US-ASCII is a subset of it). `None` for any other.
     pub fn from_name(name: &str) -> Option<Charset> {
-        match name.trim().trim_matches('"').to_ascii_lowercase().as_str() {
-            "utf-8" | "utf8" => Some(Charset::Utf8),
-            "iso-8859-1" | "iso8859-1" | "latin1" | "us-ascii" => Some(Charset::Latin1),
-            _ => None,
+        // Compared without a lower-cased copy: every answer names its charset.
+        let name = name.trim().trim_matches('"');
+        let is = |names: &[&str]| names.iter().any(|known| known.eq_ignore_ascii_case(name));
+        if is(&["utf-8", "utf8"]) {
+            Some(Charset::Utf8)
+        } else if is(&["iso-8859-1", "iso8859-1", "latin1", "us-ascii"]) {
+            Some(Charset::Latin1)
+        } else {
+            None
         }
     }
 
@@ -72,60 +77,78 @@ impl std::error::Error for DecodeError {}
 ///
 /// The form encoding's serializer, byte for byte (what serde_urlencoded
 /// writes): `A-Z a-z 0-9 * - . _` as they are, space as `+`, every other byte
-/// `%XX` in upper case. Written here so that runs of plain bytes are copied
-/// whole into one buffer sized up front (the hot path of every call).
+/// `%XX` in upper case. A thin wrapper of [`encode_into`], into a buffer of
+/// its own.
 pub fn encode<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
-    // The exact size, so that the body is never reallocated: a reallocation
-    // would free a partial copy of the password or card data without wiping
-    // it (the caller zeroizes only the final body).
+    let mut body = Vec::new();
+    encode_into(pairs, &mut body);
+    // Never fails: the encoding is ASCII. The buffer is kept, not copied.
+    String::from_utf8(body).unwrap_or_default()
+}
+
+/// Appends the form body of `pairs` to `out`, as [`encode`] writes it: what
+/// a transport calls to encode into a buffer it reuses.
+///
+/// `out` is grown once, by exactly the body's size, before anything is
+/// written, and not at all when it has room: it is never reallocated while a
+/// partial copy of the password or card data is in it. (The wipe-on-free
+/// allocator would wipe the old block anyway; the caller wipes `out` itself
+/// when it is done with the body.)
+pub fn encode_into<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)], out: &mut Vec<u8>) {
     let separators = (2 * pairs.len()).saturating_sub(1); // n '=' and n - 1 '&'
     let size: usize =
         pairs.iter().map(|(k, v)| escaped_len(k.as_ref()) + escaped_len(v.as_ref())).sum::<usize>() + separators;
-    let mut body = String::with_capacity(size);
+    out.reserve_exact(size);
     for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
-            body.push('&');
+            out.push(b'&');
         }
-        escape_into(name.as_ref(), &mut body);
-        body.push('=');
-        escape_into(value.as_ref(), &mut body);
+        escape_into(name.as_ref().as_bytes(), out);
+        out.push(b'=');
+        escape_into(value.as_ref().as_bytes(), out);
     }
-    body
 }
 
-/// Whether the form encoding writes `byte` as it is.
-fn is_plain(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_')
-}
+/// How the form encoding writes each byte: as it is, as `+`, or `%XX`. A
+/// table, because every byte of every value is looked up (a card's payload
+/// is up to 1,024 of them).
+const PLAIN: u8 = 0;
+const SPACE: u8 = 1;
+const PERCENT: u8 = 2;
+static ENCODED_AS: [u8; 256] = {
+    let mut table = [PERCENT; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        if b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_') {
+            table[byte] = PLAIN;
+        } else if b == b' ' {
+            table[byte] = SPACE;
+        }
+        byte += 1;
+    }
+    table
+};
 
 /// The length of `text` once escaped by [`escape_into`].
 fn escaped_len(text: &str) -> usize {
-    text.bytes().map(|byte| if is_plain(byte) || byte == b' ' { 1 } else { 3 }).sum()
+    text.len() + 2 * text.bytes().filter(|&byte| ENCODED_AS[usize::from(byte)] == PERCENT).count()
 }
 
-fn escape_into(text: &str, out: &mut String) {
+fn escape_into(bytes: &[u8], out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let bytes = text.as_bytes();
-    let mut plain = 0;
-    for (i, &byte) in bytes.iter().enumerate() {
-        if is_plain(byte) {
-            continue;
-        }
-        // A non-empty run is plain ASCII, so both ends are char boundaries.
-        if plain < i {
-            out.push_str(&text[plain..i]);
-        }
-        if byte == b' ' {
-            out.push('+');
+    let mut rest = bytes;
+    loop {
+        // Runs of plain bytes (all of a hex payload) are copied whole.
+        let run = rest.iter().position(|&byte| ENCODED_AS[usize::from(byte)] != PLAIN).unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..run]);
+        let Some((&byte, after)) = rest[run..].split_first() else { return };
+        if ENCODED_AS[usize::from(byte)] == SPACE {
+            out.push(b'+');
         } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0xF)]));
+            out.extend_from_slice(&[b'%', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xF)]]);
         }
-        plain = i + 1;
-    }
-    if plain < bytes.len() {
-        out.push_str(&text[plain..]);
+        rest = after;
     }
 }
 
@@ -140,36 +163,43 @@ pub fn decode(body: &[u8], charset: Charset) -> Result<Vec<(String, String)>, De
 }
 
 /// Decodes a form body as [`decode`] does, handing each pair to `each` as it
-/// is decoded, borrowed from one scratch buffer: no allocation per pair (what
-/// [`Response`](crate::Response) builds its one buffer from). On an error,
-/// the pairs before it have been handed over.
+/// is decoded, borrowed from one buffer (see [`decode_into`]): no allocation
+/// per pair. On an error, the pairs before it have been handed over.
 pub fn decode_each(body: &[u8], charset: Charset, mut each: impl FnMut(&str, &str)) -> Result<(), DecodeError> {
-    let mut scratch: Vec<u8> = Vec::new();
-    let mut utf8 = String::new();
+    decode_into(body, charset, &mut Vec::new(), |name, value, _| each(name, value))
+}
+
+/// Decodes a form body as [`decode`] does, appending every pair to `out`:
+/// its decoded name, a NUL, its decoded value, a NUL (in UTF-8 whatever the
+/// charset), so that C strings can point into the buffer. `out` is grown
+/// once up front (by the body's length plus the last NUL: a body never
+/// decodes longer, but for Latin-1 above 0x7F and names without `=`).
+///
+/// `each` gets every pair as it is appended, with the offset of its name in
+/// `out` (the value follows the name's NUL). A pair's decoded bytes are
+/// checked to be UTF-8 before it is handed over; on an error, `out` holds
+/// the pairs before it and maybe part of the bad one.
+pub fn decode_into(
+    body: &[u8],
+    charset: Charset,
+    out: &mut Vec<u8>,
+    mut each: impl FnMut(&str, &str, usize),
+) -> Result<(), DecodeError> {
+    out.reserve(body.len() + 1);
     let mut offset = 0;
     let mut index = 0;
     for piece in body.split(|&b| b == b'&') {
         if !piece.is_empty() {
             let eq = piece.iter().position(|&b| b == b'=').unwrap_or(piece.len());
-            scratch.clear();
-            unescape(&piece[..eq], offset, &mut scratch)?;
-            let name_len = scratch.len();
-            unescape(piece.get(eq + 1..).unwrap_or(&[]), offset + eq + 1, &mut scratch)?;
-            let (name, value) = match charset {
-                Charset::Utf8 => {
-                    let (name, value) = scratch.split_at(name_len);
-                    let invalid = |_| DecodeError::InvalidUtf8 { pair: index };
-                    (std::str::from_utf8(name).map_err(invalid)?, std::str::from_utf8(value).map_err(invalid)?)
-                }
-                Charset::Latin1 => {
-                    utf8.clear();
-                    utf8.extend(scratch[..name_len].iter().copied().map(char::from));
-                    let name_end = utf8.len();
-                    utf8.extend(scratch[name_len..].iter().copied().map(char::from));
-                    utf8.split_at(name_end)
-                }
-            };
-            each(name, value);
+            let start = out.len();
+            unescape(&piece[..eq], offset, charset, out)?;
+            let name_len = out.len() - start;
+            out.push(0);
+            unescape(piece.get(eq + 1..).unwrap_or(&[]), offset + eq + 1, charset, out)?;
+            let pair = std::str::from_utf8(&out[start..]).map_err(|_| DecodeError::InvalidUtf8 { pair: index })?;
+            let (name, value) = (&pair[..name_len], &pair[name_len + 1..]);
+            each(name, value, start);
+            out.push(0);
             index += 1;
         }
         offset += piece.len() + 1;
@@ -177,25 +207,34 @@ pub fn decode_each(body: &[u8], charset: Charset, mut each: impl FnMut(&str, &st
     Ok(())
 }
 
-/// Appends the decoded bytes of `raw` (which starts at byte `offset` of the body) to `out`.
-fn unescape(raw: &[u8], offset: usize, out: &mut Vec<u8>) -> Result<(), DecodeError> {
-    out.reserve(raw.len());
+/// Appends the decoded bytes of `raw` (which starts at byte `offset` of the
+/// body) to `out`, each byte read in `charset`: Latin-1 bytes above 0x7F
+/// become their two UTF-8 bytes.
+fn unescape(raw: &[u8], offset: usize, charset: Charset, out: &mut Vec<u8>) -> Result<(), DecodeError> {
     let mut i = 0;
     while i < raw.len() {
         // Runs of plain bytes (most of an answer) are copied whole.
-        let run = raw[i..].iter().position(|&b| b == b'+' || b == b'%').unwrap_or(raw.len() - i);
+        let special = |b: u8| b == b'+' || b == b'%' || (charset == Charset::Latin1 && b > 0x7F);
+        let run = raw[i..].iter().position(|&b| special(b)).unwrap_or(raw.len() - i);
         out.extend_from_slice(&raw[i..i + run]);
         i += run;
-        match raw.get(i) {
-            Some(b'+') => out.push(b' '),
+        let byte = match raw.get(i) {
+            Some(b'+') => b' ',
             Some(b'%') => {
                 let mut byte = [0u8; 1];
                 let digits = raw.get(i + 1..i + 3).ok_or(DecodeError::BadEscape { offset: offset + i })?;
                 hex::decode_to_slice(digits, &mut byte).map_err(|_| DecodeError::BadEscape { offset: offset + i })?;
-                out.push(byte[0]);
                 i += 2;
+                byte[0]
             }
-            _ => break,
+            Some(&byte) => byte,
+            None => break,
+        };
+        match charset {
+            Charset::Latin1 if byte > 0x7F => {
+                out.extend_from_slice(char::from(byte).encode_utf8(&mut [0; 2]).as_bytes())
+            }
+            _ => out.push(byte),
         }
         i += 1;
     }
@@ -234,6 +273,47 @@ mod tests {
             }
         }
         assert_eq!(encode::<&str, &str>(&[]), "");
+    }
+
+    #[test]
+    fn encode_into_appends_and_grows_once_by_the_exact_size() {
+        let pairs = [("apiPassword", "pa ss/wörd"), ("merchant", "M1")];
+        let expected = encode(&pairs);
+        let mut out = b"kept&".to_vec();
+        out.shrink_to_fit();
+        encode_into(&pairs, &mut out);
+        assert_eq!(out, [&b"kept&"[..], expected.as_bytes()].concat());
+        assert_eq!(out.capacity(), out.len(), "grown by exactly the body's size");
+        // A buffer with room is written in place: the transport's reused buffer.
+        let mut reused = Vec::with_capacity(256);
+        let before = reused.as_ptr();
+        encode_into(&pairs, &mut reused);
+        assert_eq!((reused.as_ptr(), reused.capacity()), (before, 256));
+        assert_eq!(reused, expected.as_bytes());
+    }
+
+    #[test]
+    fn decode_into_lays_out_name_nul_value_nul() {
+        let mut out = Vec::new();
+        let mut seen = Vec::new();
+        let body = b"a=1&&b%3D=x+y&c&e=%C3%A9";
+        decode_into(body, Charset::Utf8, &mut out, |name, value, at| {
+            seen.push((name.to_owned(), value.to_owned(), at))
+        })
+        .unwrap();
+        assert_eq!(out, b"a\x001\x00b=\x00x y\x00c\x00\x00e\x00\xC3\xA9\x00");
+        let expected = [("a", "1", 0), ("b=", "x y", 4), ("c", "", 11), ("e", "\u{e9}", 14)];
+        assert_eq!(seen, expected.map(|(n, v, at)| (n.to_owned(), v.to_owned(), at)));
+    }
+
+    #[test]
+    fn raw_and_escaped_bytes_decode_alike_in_both_charsets() {
+        // A UTF-8 character half raw, half escaped; Latin-1 raw and escaped.
+        assert_eq!(decode(b"n=\xC3%A9", Charset::Utf8).unwrap(), [("n".into(), "\u{e9}".into())]);
+        assert_eq!(decode(b"n\xE9=\xE9%E9+", Charset::Latin1).unwrap(), [("n\u{e9}".into(), "\u{e9}\u{e9} ".into())]);
+        // The first error in the body is the one reported.
+        assert_eq!(decode(b"a=%FF&b=%G1", Charset::Utf8), Err(DecodeError::InvalidUtf8 { pair: 0 }));
+        assert_eq!(decode(b"a=%G1&b=%FF", Charset::Utf8), Err(DecodeError::BadEscape { offset: 2 }));
     }
 
     #[test]
