@@ -35,7 +35,9 @@ impl Request {
     /// form); `Some` creates or updates that token. Every field is validated
     /// now, and the first invalid one is named in the error.
     pub fn tokenize_p2pe(token: Option<&str>, card: &P2peCard<'_>) -> Result<Request> {
-        let mut request = Request::new(Operation::Tokenize);
+        // Sized for its fields: the field list is never grown.
+        let optional = [token, card.initialization_vector, card.card_bin];
+        let mut request = Request::with_capacity(Operation::Tokenize, 3 + optional.iter().flatten().count());
         if let Some(token) = token {
             request.set("token", token)?;
         }
