@@ -6,6 +6,7 @@
 //! value such as `DXbd...2sM%3D` comes back whole with its `=` padding.
 
 use std::fmt;
+use std::ops::Range;
 
 /// The character set a form body's decoded bytes are read in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,7 +114,7 @@ pub fn encode_into<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)], out: &mut Vec
 /// table, because every byte of every value is looked up (a card's payload
 /// is up to 1,024 of them).
 const PLAIN: u8 = 0;
-const SPACE: u8 = 1;
+const PLUS: u8 = 1;
 const PERCENT: u8 = 2;
 static ENCODED_AS: [u8; 256] = {
     let mut table = [PERCENT; 256];
@@ -123,7 +124,7 @@ static ENCODED_AS: [u8; 256] = {
         if b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_') {
             table[byte] = PLAIN;
         } else if b == b' ' {
-            table[byte] = SPACE;
+            table[byte] = PLUS;
         }
         byte += 1;
     }
@@ -143,7 +144,7 @@ fn escape_into(bytes: &[u8], out: &mut Vec<u8>) {
         let run = rest.iter().position(|&byte| ENCODED_AS[usize::from(byte)] != PLAIN).unwrap_or(rest.len());
         out.extend_from_slice(&rest[..run]);
         let Some((&byte, after)) = rest[run..].split_first() else { return };
-        if ENCODED_AS[usize::from(byte)] == SPACE {
+        if ENCODED_AS[usize::from(byte)] == PLUS {
             out.push(b'+');
         } else {
             out.extend_from_slice(&[b'%', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xF)]]);
@@ -166,7 +167,16 @@ pub fn decode(body: &[u8], charset: Charset) -> Result<Vec<(String, String)>, De
 /// is decoded, borrowed from one buffer (see [`decode_into`]): no allocation
 /// per pair. On an error, the pairs before it have been handed over.
 pub fn decode_each(body: &[u8], charset: Charset, mut each: impl FnMut(&str, &str)) -> Result<(), DecodeError> {
-    decode_into(body, charset, &mut Vec::new(), |name, value, _| each(name, value))
+    let mut text = Vec::new();
+    let mut pair = 0;
+    decode_into(body, charset, &mut text, |out, name, value| {
+        // Never fails: `decode_into` hands over UTF-8 only.
+        let utf8 = |range| std::str::from_utf8(&out[range]).map_err(|_| DecodeError::InvalidUtf8 { pair });
+        each(utf8(name)?, utf8(value)?);
+        pair += 1;
+        Ok(())
+    })
+    .map(|_| ())
 }
 
 /// Decodes a form body as [`decode`] does, appending every pair to `out`:
@@ -175,70 +185,109 @@ pub fn decode_each(body: &[u8], charset: Charset, mut each: impl FnMut(&str, &st
 /// once up front (by the body's length plus the last NUL: a body never
 /// decodes longer, but for Latin-1 above 0x7F and names without `=`).
 ///
-/// `each` gets every pair as it is appended, with the offset of its name in
-/// `out` (the value follows the name's NUL). A pair's decoded bytes are
-/// checked to be UTF-8 before it is handed over; on an error, `out` holds
-/// the pairs before it and maybe part of the bad one.
+/// `each` gets every pair as it is appended: `out` and where the name and
+/// the value lie in it (without their NULs); its error ends the decoding.
+/// A pair's decoded bytes are UTF-8 when it is handed over (checked when
+/// they are not all ASCII); on an error, `out` holds the pairs before it and
+/// maybe part of the bad one. `Ok(true)` when some name or value holds a
+/// NUL byte itself, which a C string cannot show.
+///
+/// One pass over the body: runs of bytes that decode as themselves are
+/// copied whole, the rest is looked up in a table.
 pub fn decode_into(
     body: &[u8],
     charset: Charset,
     out: &mut Vec<u8>,
-    mut each: impl FnMut(&str, &str, usize),
-) -> Result<(), DecodeError> {
+    mut each: impl FnMut(&[u8], Range<usize>, Range<usize>) -> Result<(), DecodeError>,
+) -> Result<bool, DecodeError> {
     out.reserve(body.len() + 1);
-    let mut offset = 0;
-    let mut index = 0;
-    for piece in body.split(|&b| b == b'&') {
-        if !piece.is_empty() {
-            let eq = piece.iter().position(|&b| b == b'=').unwrap_or(piece.len());
-            let start = out.len();
-            unescape(&piece[..eq], offset, charset, out)?;
-            let name_len = out.len() - start;
-            out.push(0);
-            unescape(piece.get(eq + 1..).unwrap_or(&[]), offset + eq + 1, charset, out)?;
-            let pair = std::str::from_utf8(&out[start..]).map_err(|_| DecodeError::InvalidUtf8 { pair: index })?;
-            let (name, value) = (&pair[..name_len], &pair[name_len + 1..]);
-            each(name, value, start);
-            out.push(0);
-            index += 1;
+    let mut has_nul = false;
+    let mut pair = 0;
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == b'&' {
+            i += 1; // an empty piece
+            continue;
         }
-        offset += piece.len() + 1;
+        let start = out.len();
+        let mut name_len = None;
+        let mut ascii = true;
+        while let Some(run) = body.get(i..) {
+            let copied = run.iter().position(|&b| DECODES_AS[usize::from(b)] != ITSELF).unwrap_or(run.len());
+            out.extend_from_slice(&run[..copied]);
+            i += copied;
+            let Some(&byte) = body.get(i) else { break };
+            let decoded = match DECODES_AS[usize::from(byte)] {
+                PAIR_END => break,
+                NAME_END if name_len.is_none() => {
+                    name_len = Some(out.len() - start);
+                    i += 1;
+                    out.push(0);
+                    continue;
+                }
+                SPACE => b' ',
+                ESCAPE => {
+                    let digits = body.get(i + 1..i + 3).and_then(|d| Some(hex_digit(d[0])? << 4 | hex_digit(d[1])?));
+                    i += 2;
+                    digits.ok_or(DecodeError::BadEscape { offset: i - 2 })?
+                }
+                _ => byte, // a second '=', a NUL, a byte above 0x7F
+            };
+            has_nul |= decoded == 0;
+            ascii &= decoded.is_ascii();
+            match charset {
+                Charset::Latin1 if decoded > 0x7F => {
+                    out.extend_from_slice(char::from(decoded).encode_utf8(&mut [0; 2]).as_bytes())
+                }
+                _ => out.push(decoded),
+            }
+            i += 1;
+        }
+        let name_len = *name_len.get_or_insert_with(|| {
+            out.push(0);
+            out.len() - 1 - start
+        });
+        if !ascii && std::str::from_utf8(&out[start..]).is_err() {
+            return Err(DecodeError::InvalidUtf8 { pair });
+        }
+        let name_end = start + name_len;
+        each(out, start..name_end, name_end + 1..out.len())?;
+        out.push(0);
+        pair += 1;
+        i += 1; // the '&' that ended the piece
     }
-    Ok(())
+    Ok(has_nul)
 }
 
-/// Appends the decoded bytes of `raw` (which starts at byte `offset` of the
-/// body) to `out`, each byte read in `charset`: Latin-1 bytes above 0x7F
-/// become their two UTF-8 bytes.
-fn unescape(raw: &[u8], offset: usize, charset: Charset, out: &mut Vec<u8>) -> Result<(), DecodeError> {
-    let mut i = 0;
-    while i < raw.len() {
-        // Runs of plain bytes (most of an answer) are copied whole.
-        let special = |b: u8| b == b'+' || b == b'%' || (charset == Charset::Latin1 && b > 0x7F);
-        let run = raw[i..].iter().position(|&b| special(b)).unwrap_or(raw.len() - i);
-        out.extend_from_slice(&raw[i..i + run]);
-        i += run;
-        let byte = match raw.get(i) {
-            Some(b'+') => b' ',
-            Some(b'%') => {
-                let mut byte = [0u8; 1];
-                let digits = raw.get(i + 1..i + 3).ok_or(DecodeError::BadEscape { offset: offset + i })?;
-                hex::decode_to_slice(digits, &mut byte).map_err(|_| DecodeError::BadEscape { offset: offset + i })?;
-                i += 2;
-                byte[0]
-            }
-            Some(&byte) => byte,
-            None => break,
+/// What the decoder does with each byte of a body: most bytes decode as
+/// themselves; these end a pair or a name, or are decoded.
+const ITSELF: u8 = 0;
+const PAIR_END: u8 = 1;
+const NAME_END: u8 = 2;
+const SPACE: u8 = 3;
+const ESCAPE: u8 = 4;
+const OTHER: u8 = 5;
+static DECODES_AS: [u8; 256] = {
+    let mut table = [ITSELF; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = match byte as u8 {
+            b'&' => PAIR_END,
+            b'=' => NAME_END,
+            b'+' => SPACE,
+            b'%' => ESCAPE,
+            // Noted (a NUL) or converted (Latin-1) one at a time.
+            0 | 0x80..=0xFF => OTHER,
+            _ => ITSELF,
         };
-        match charset {
-            Charset::Latin1 if byte > 0x7F => {
-                out.extend_from_slice(char::from(byte).encode_utf8(&mut [0; 2]).as_bytes())
-            }
-            _ => out.push(byte),
-        }
-        i += 1;
+        byte += 1;
     }
-    Ok(())
+    table
+};
+
+/// The value of a hexadecimal digit.
+fn hex_digit(digit: u8) -> Option<u8> {
+    char::from(digit).to_digit(16).and_then(|value| u8::try_from(value).ok())
 }
 
 #[cfg(test)]
@@ -297,13 +346,16 @@ mod tests {
         let mut out = Vec::new();
         let mut seen = Vec::new();
         let body = b"a=1&&b%3D=x+y&c&e=%C3%A9";
-        decode_into(body, Charset::Utf8, &mut out, |name, value, at| {
-            seen.push((name.to_owned(), value.to_owned(), at))
-        })
-        .unwrap();
+        let has_nul = decode_into(body, Charset::Utf8, &mut out, |out, name, value| {
+            let text = |range: Range<usize>| String::from_utf8(out[range].to_vec()).unwrap();
+            seen.push((text(name.clone()), text(value.clone()), name.start, value.start));
+            Ok(())
+        });
+        assert_eq!(has_nul, Ok(false));
         assert_eq!(out, b"a\x001\x00b=\x00x y\x00c\x00\x00e\x00\xC3\xA9\x00");
-        let expected = [("a", "1", 0), ("b=", "x y", 4), ("c", "", 11), ("e", "\u{e9}", 14)];
-        assert_eq!(seen, expected.map(|(n, v, at)| (n.to_owned(), v.to_owned(), at)));
+        let expected = [("a", "1", 0, 2), ("b=", "x y", 4, 7), ("c", "", 11, 13), ("e", "\u{e9}", 14, 16)];
+        assert_eq!(seen, expected.map(|(n, v, at, value_at)| (n.to_owned(), v.to_owned(), at, value_at)));
+        assert_eq!(decode_into(b"a=%00", Charset::Utf8, &mut Vec::new(), |_, _, _| Ok(())), Ok(true));
     }
 
     #[test]
@@ -314,6 +366,25 @@ mod tests {
         // The first error in the body is the one reported.
         assert_eq!(decode(b"a=%FF&b=%G1", Charset::Utf8), Err(DecodeError::InvalidUtf8 { pair: 0 }));
         assert_eq!(decode(b"a=%G1&b=%FF", Charset::Utf8), Err(DecodeError::BadEscape { offset: 2 }));
+    }
+
+    #[test]
+    fn decode_reads_what_serde_urlencoded_reads() {
+        let bodies: [&[u8]; 9] = [
+            b"",
+            b"&&a=1&&",
+            b"a=1=2&b&c=",
+            b"=v&n=",
+            b"x%3Dy=%26%2B+%25&k=DXbd%2B%2F2sM%3D",
+            b"t=2026-11-30T04%3A31%3A09.679Z&r=SUCCESS",
+            b"u=%C3%A9%e2%82%ac+%F0%9F%98%80&raw=\xC3\xA9",
+            b"a+b+=+c+",
+            b"%41%42=%7e%7E",
+        ];
+        for body in bodies {
+            let expected: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap();
+            assert_eq!(decode(body, Charset::Utf8).unwrap(), expected, "{}", String::from_utf8_lossy(body));
+        }
     }
 
     #[test]

@@ -97,14 +97,12 @@ impl Response {
         // fields, and counting the `&`s first would cost a pass over the body.
         let mut text = Vec::new();
         let mut fields = Vec::with_capacity(16);
-        let mut has_nul = false;
-        nvp::decode_into(body, charset, &mut text, |name, value, start| {
-            has_nul |= name.contains('\0') || value.contains('\0');
-            let value_start = start + name.len() + 1;
-            fields.push(Span { name: start, value: value_start, end: value_start + value.len() });
+        let has_nul = nvp::decode_into(body, charset, &mut text, |_, name, value| {
+            fields.push(Span { name: name.start, value: value.start, end: value.end });
+            Ok(())
         })
         .map_err(|err| not_nvp(err.to_string()))?;
-        // Never fails: `decode_into` checked each pair (the buffer is kept, not copied).
+        // Never fails: `decode_into` writes UTF-8 only. One pass, the buffer kept, not copied.
         let text = String::from_utf8(text).map_err(|err| not_nvp(err.to_string()))?;
         if has_nul {
             return Err(not_nvp("a field contains a NUL byte".to_owned()));

@@ -648,9 +648,9 @@ fn char_class(c: char) -> &'static str {
 /// bad character (by position, from 1) comes before the length; a sensitive
 /// field's character is told by its kind only.
 fn rule_violation(op: Operation, rule: &FieldRule, value: &str) -> Option<String> {
-    // Every call checks a card's payload (up to 1,024 hex digits) twice: the
-    // common charsets are tested a byte at a time first, with the charset
-    // matched once, and only a value that fails is searched char by char.
+    // A card's payload (up to 1,024 hex digits) is checked here once per
+    // call: the common charsets are tested a byte at a time first, with the
+    // charset matched once, and only a value that fails is searched char by char.
     let plain_ascii_ok = match rule.charset {
         Charset::Hex => value.bytes().all(|b| b.is_ascii_hexdigit()),
         Charset::Digits | Charset::Number { .. } => value.bytes().all(|b| b.is_ascii_digit()),
