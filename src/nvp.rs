@@ -8,6 +8,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use crate::ascii;
+
 /// The character set a form body's decoded bytes are read in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Charset {
@@ -96,17 +98,33 @@ pub fn encode<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
 /// allocator would wipe the old block anyway; the caller wipes `out` itself
 /// when it is done with the body.)
 pub fn encode_into<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)], out: &mut Vec<u8>) {
-    let separators = (2 * pairs.len()).saturating_sub(1); // n '=' and n - 1 '&'
-    let size: usize =
-        pairs.iter().map(|(k, v)| escaped_len(k.as_ref()) + escaped_len(v.as_ref())).sum::<usize>() + separators;
+    // Sizing reads every byte; it also notes which of the first 64 pairs
+    // are plain whole (a hex payload, field names), so that writing them is
+    // a copy, not a second read.
+    let mut plain_pairs = 0u64;
+    let mut size = (2 * pairs.len()).saturating_sub(1); // n '=' and n - 1 '&'
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        let (name, value) = (escaped_len(name.as_ref()), escaped_len(value.as_ref()));
+        size += name.0 + value.0;
+        if name.1 && value.1 {
+            plain_pairs |= 1u64.checked_shl(i as u32).unwrap_or(0);
+        }
+    }
     out.reserve_exact(size);
     for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push(b'&');
         }
-        escape_into(name.as_ref().as_bytes(), out);
-        out.push(b'=');
-        escape_into(value.as_ref().as_bytes(), out);
+        let (name, value) = (name.as_ref().as_bytes(), value.as_ref().as_bytes());
+        if plain_pairs & 1u64.checked_shl(i as u32).unwrap_or(0) != 0 {
+            out.extend_from_slice(name);
+            out.push(b'=');
+            out.extend_from_slice(value);
+        } else {
+            escape_into(name, out);
+            out.push(b'=');
+            escape_into(value, out);
+        }
     }
 }
 
@@ -131,9 +149,37 @@ static ENCODED_AS: [u8; 256] = {
     table
 };
 
-/// The length of `text` once escaped by [`escape_into`].
-fn escaped_len(text: &str) -> usize {
-    text.len() + 2 * text.bytes().filter(|&byte| ENCODED_AS[usize::from(byte)] == PERCENT).count()
+/// How many leading bytes the form encoding writes as they are (eight at a
+/// time: a field name or a hex payload is plain whole).
+fn plain_len(bytes: &[u8]) -> usize {
+    ascii::passing_prefix(bytes, plain_word, |&byte| ENCODED_AS[usize::from(byte)] == PLAIN)
+}
+
+/// The plain bytes of [`ENCODED_AS`] in an ASCII word, as their high bits.
+fn plain_word(word: u64) -> u64 {
+    ascii::alphanumeric_word(word)
+        | ascii::in_range(word, b'-', b'.')
+        | ascii::in_range(word, b'*', b'*')
+        | ascii::in_range(word, b'_', b'_')
+}
+
+/// The length of `text` once escaped by [`escape_into`], and whether it is
+/// plain whole (written as it is).
+fn escaped_len(text: &str) -> (usize, bool) {
+    let bytes = text.as_bytes();
+    let mut at = plain_len(bytes);
+    if at == bytes.len() {
+        return (at, true);
+    }
+    let mut len = bytes.len();
+    loop {
+        let Some(&byte) = bytes.get(at) else { return (len, false) };
+        if ENCODED_AS[usize::from(byte)] == PERCENT {
+            len += 2;
+        }
+        at += 1;
+        at += plain_len(&bytes[at..]);
+    }
 }
 
 fn escape_into(bytes: &[u8], out: &mut Vec<u8>) {
@@ -141,7 +187,7 @@ fn escape_into(bytes: &[u8], out: &mut Vec<u8>) {
     let mut rest = bytes;
     loop {
         // Runs of plain bytes (all of a hex payload) are copied whole.
-        let run = rest.iter().position(|&byte| ENCODED_AS[usize::from(byte)] != PLAIN).unwrap_or(rest.len());
+        let run = plain_len(rest);
         out.extend_from_slice(&rest[..run]);
         let Some((&byte, after)) = rest[run..].split_first() else { return };
         if ENCODED_AS[usize::from(byte)] == PLUS {
@@ -384,6 +430,18 @@ mod tests {
         for body in bodies {
             let expected: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap();
             assert_eq!(decode(body, Charset::Utf8).unwrap(), expected, "{}", String::from_utf8_lossy(body));
+        }
+    }
+
+    #[test]
+    fn plain_words_are_the_tables_plain_bytes() {
+        for value in 0..=255u8 {
+            for at in 0..11 {
+                let mut text = *b"a.b_c-d*e0Z";
+                text[at] = value;
+                let plain = ENCODED_AS[usize::from(value)] == PLAIN;
+                assert_eq!(plain_len(&text), if plain { 11 } else { at }, "{value:#04x} at {at}");
+            }
         }
     }
 

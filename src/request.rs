@@ -25,10 +25,14 @@ pub struct Request {
 
 /// One field set: its name (the rule table's own, so no copy), its value,
 /// and the rule rows that accepted the value when it was set.
+///
+/// The value is a `Box<str>`: zeroize wipes a boxed slice whole (a `String`
+/// or `Vec` it wipes one volatile byte at a time, 1,024 of them for a
+/// payload), and a value set is never grown.
 #[derive(Clone)]
 struct Field {
     name: &'static str,
-    value: Zeroizing<String>,
+    value: Zeroizing<Box<str>>,
     accepted: Accepted,
 }
 
@@ -85,7 +89,7 @@ impl Request {
             return Err(Error::new(Kind::Internal, format!("field '{name}': the rule table outgrew its row mask")));
         };
         let name = rule.name;
-        let value = Zeroizing::new(value.to_owned());
+        let value = Zeroizing::new(Box::from(value));
         match self.fields.iter_mut().find(|field| field.name == name) {
             Some(existing) => *existing = Field { name, value, accepted },
             None => self.fields.push(Field { name, value, accepted }),
@@ -102,12 +106,12 @@ impl Request {
 
     /// The value of a field, if set.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|field| field.name == name).map(|field| field.value.as_str())
+        self.fields.iter().find(|field| field.name == name).map(|field| &**field.value)
     }
 
     /// The fields set, in the order they were first set.
     pub fn fields(&self) -> impl ExactSizeIterator<Item = (&'static str, &str)> {
-        self.fields.iter().map(|field| (field.name, field.value.as_str()))
+        self.fields.iter().map(|field| (field.name, &**field.value))
     }
 
     /// Whether the request may take its REQUIRED fields from a session

@@ -17,6 +17,8 @@
 use std::fmt;
 use std::sync::LazyLock;
 
+use crate::ascii;
+
 /// An NVP operation gw implements (`apiOperation`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Operation {
@@ -652,10 +654,10 @@ fn rule_violation(op: Operation, rule: &FieldRule, value: &str) -> Option<String
     // call: the common charsets are tested a byte at a time first, with the
     // charset matched once, and only a value that fails is searched char by char.
     let plain_ascii_ok = match rule.charset {
-        Charset::Hex => value.bytes().all(|b| b.is_ascii_hexdigit()),
-        Charset::Digits | Charset::Number { .. } => value.bytes().all(|b| b.is_ascii_digit()),
-        Charset::Alphanumeric => value.bytes().all(|b| b.is_ascii_alphanumeric()),
-        Charset::Ascii => value.bytes().all(|b| (b' '..=b'~').contains(&b)),
+        Charset::Hex => ascii::all_hex(value.as_bytes()),
+        Charset::Digits | Charset::Number { .. } => ascii::all_digits(value.as_bytes()),
+        Charset::Alphanumeric => ascii::all_alphanumeric(value.as_bytes()),
+        Charset::Ascii => ascii::all_printable(value.as_bytes()),
         _ => false,
     };
     let bad = if plain_ascii_ok {
