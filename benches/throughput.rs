@@ -135,7 +135,7 @@ fn in_process(client: &Client, card: &P2peCard<'_>, answer: &[u8], body: &mut Ve
     // Wiped as a slice: zeroize wipes a slice whole, a `Vec` byte by byte.
     body.as_mut_slice().zeroize();
     body.clear();
-    let content_type = Some("application/x-www-form-urlencoded; charset=UTF-8");
+    let content_type = Some(nvp::FORM_CONTENT_TYPE);
     let summary = Operation::Tokenize.summary_fields();
     let response = Response::from_http_with(200, content_type, answer, Duration::ZERO, summary).unwrap();
     black_box(response.get("token").unwrap());

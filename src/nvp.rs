@@ -46,9 +46,17 @@ impl Charset {
     /// The charset a `Content-Type` header value names: UTF-8 when it says
     /// `charset=UTF-8` (any case), else ISO-8859-1 as the gateway assumes.
     pub fn from_content_type(content_type: &str) -> Charset {
+        // What the gateway sends on every answer, recognised without parsing.
+        if content_type == FORM_CONTENT_TYPE {
+            return Charset::Utf8;
+        }
         Charset::parameter(content_type).and_then(Charset::from_name).unwrap_or(Charset::Latin1)
     }
 }
+
+/// The `Content-Type` of a form body in UTF-8: what the gateway answers with,
+/// and what gw sends.
+pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=UTF-8";
 
 /// A body that is not a well-formed form encoding.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -449,5 +457,8 @@ mod tests {
     fn content_type_charset() {
         assert_eq!(Charset::from_content_type("application/x-www-form-urlencoded; charset=UTF-8"), Charset::Utf8);
         assert_eq!(Charset::from_content_type("application/x-www-form-urlencoded"), Charset::Latin1);
+        assert_eq!(Charset::from_content_type(FORM_CONTENT_TYPE), Charset::Utf8);
+        assert_eq!(Charset::from_content_type("text/plain; CHARSET=\"utf8\""), Charset::Utf8);
+        assert_eq!(Charset::from_content_type("application/x-www-form-urlencoded; charset=latin1"), Charset::Latin1);
     }
 }

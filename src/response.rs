@@ -151,7 +151,9 @@ impl Response {
                 *slot = &self.text.as_bytes()[span.name..span.value - 1];
             }
             let names = &names[..self.fields.len()];
-            let twice = (1..names.len()).find(|&i| names[..i].contains(&names[i]))?;
+            // Lengths first: names of one answer mostly differ in length.
+            let same = |a: &[u8], b: &[u8]| a.len() == b.len() && a == b;
+            let twice = (1..names.len()).find(|&i| names[..i].iter().any(|earlier| same(earlier, names[i])))?;
             return Some(self.name(self.fields[twice]));
         }
         let mut names: Vec<&str> = self.fields.iter().map(|&span| self.name(span)).collect();
