@@ -118,7 +118,7 @@ impl Operation {
 
     /// The rule for a field or group at API `version`, if it has one there.
     pub fn rule_at(self, version: u32, name: &str) -> Option<&'static FieldRule> {
-        self.rules_at(version).find(|rule| same_name(rule.name, name))
+        self.rules_at(version).find(|rule| rule.name == name)
     }
 
     /// The rule for a field or group at the version of the seed reference
@@ -366,13 +366,6 @@ pub fn is_sensitive(name: &str) -> bool {
     named || Operation::ALL.iter().flat_map(|op| op.rules()).any(|rule| rule.sensitive && rule.name == name)
 }
 
-/// Whether two field names are the same, compared from their ends: names
-/// of one table share long prefixes (`sourceOfFunds.provided.card.`), so
-/// two names of one length mostly differ in their last bytes.
-fn same_name(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().rev().eq(b.bytes().rev())
-}
-
 /// The longest unknown field name an error repeats whole (the reference's
 /// longest is under 100 bytes).
 const MAX_ECHOED_NAME: usize = 256;
@@ -469,7 +462,7 @@ pub fn check_field_any_version(op: Operation, name: &str, value: &str) -> Result
     // The common case first, with no allocation and no second lookup.
     let mut accepted = 0u64;
     for (index, rule) in op.rules().iter().enumerate() {
-        if same_name(rule.name, name) && rule.charset != Charset::Group && rule_violation(op, rule, value).is_none() {
+        if rule.name == name && rule.charset != Charset::Group && rule_violation(op, rule, value).is_none() {
             accepted |= 1u64.checked_shl(index as u32).unwrap_or(0);
         }
     }
@@ -571,7 +564,7 @@ pub fn check_complete<N: AsRef<str>, V: AsRef<str>>(
         if rule.charset == Charset::Group || rule.presence == Presence::Optional {
             continue;
         }
-        if fields.iter().any(|(name, _)| same_name(name.as_ref(), rule.name)) || present(rule.name) {
+        if fields.iter().any(|(name, _)| name.as_ref() == rule.name) || present(rule.name) {
             continue;
         }
         let in_used_group = enclosing_groups(rule.name).all(|group| match op.rule_at(version, group) {
