@@ -3,9 +3,10 @@
 //!
 //! - field validation of a full P2PE TOKENIZE request,
 //! - decoding a gateway answer,
-//! - one TOKENIZE call's whole in-process work, no network: validate the
-//!   request, complete and check it whole, encode the body, decode the answer
-//!   and read the token (payloads of 32 to 1024 hex digits),
+//! - one TOKENIZE call's whole in-process work, no network, through the
+//!   functions the client itself calls, in its order (see [`in_process`]):
+//!   build the request, lay out and check its fields, encode the body,
+//!   decode the answer and read the token (payloads of 32 to 1024 hex digits),
 //! - round trips to an in-process gw-sim over keep-alive HTTP, from one
 //!   thread and from 8 threads sharing one client.
 
@@ -14,9 +15,8 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gw::config::DEFAULT_API_VERSION;
-use gw::rules::{self, Completeness, Operation};
-use gw::{nvp, Client, Config, P2peCard, Request, Response};
+use gw::{nvp, Client, Config, Operation, P2peCard, Request, Response};
+use zeroize::Zeroize;
 
 /// `GW_BENCH_QUICK=1` (the smoke form of `make bench`) divides every count by 100.
 fn iterations(full: u32) -> u32 {
@@ -71,35 +71,25 @@ fn main() {
         black_box(Response::from_http(201, None, black_box(answer), Duration::ZERO).unwrap());
     });
 
-    // The answer nginx gives in `make bench` (a gw-sim TOKENIZE answer).
-    let tokenize_answer = b"merchant=BENCH01&repositoryId=GWSIMREPO&response.gatewayCode=NO_VERIFICATION_PERFORMED&result=SUCCESS&sourceOfFunds.provided.card.brand=VISA&sourceOfFunds.provided.card.fundingMethod=CREDIT&sourceOfFunds.provided.card.number=476173xxxxxx0010&sourceOfFunds.provided.card.scheme=VISA&sourceOfFunds.type=CARD&status=VALID&token=9333969728379665&usage.lastUpdated=2026-11-30T04%3A31%3A09.679Z&usage.lastUpdatedBy=BENCH01&usage.lastUsed=2026-11-30T04%3A31%3A09.679Z&verificationStrategy=NONE";
-    let content_type = Some("application/x-www-form-urlencoded; charset=UTF-8");
-    for digits in [32, 128, 512, 1024] {
-        let payload = "0123456789ABCDEF".repeat(digits / 16);
-        let card = P2peCard { payload: &payload, ..p2pe };
-        time(&format!("validate+encode+decode a TOKENIZE, payload {digits}"), 100_000, || {
-            // What Client::execute does around the transport.
-            let request = Request::tokenize_p2pe(None, black_box(&card)).unwrap();
-            let mut fields = vec![
-                ("apiOperation".to_owned(), Operation::Tokenize.name().to_owned()),
-                ("merchant".to_owned(), "BENCH01".to_owned()),
-                ("apiUsername".to_owned(), "merchant.BENCH01".to_owned()),
-                ("apiPassword".to_owned(), "bench-password".to_owned()),
-            ];
-            fields.extend(request.fields().map(|(n, v)| (n.to_owned(), v.to_owned())));
-            rules::check_request(Operation::Tokenize, DEFAULT_API_VERSION, &fields, Completeness::Complete).unwrap();
-            black_box(nvp::encode(&fields));
-            let response = Response::from_http(200, content_type, black_box(tokenize_answer), Duration::ZERO).unwrap();
-            black_box(response.get("token").unwrap());
-        });
-    }
-
     let sim = gw_sim::Sim::start(gw_sim::SimConfig::default().merchant("BENCH01", "bench-password")).expect("gw-sim");
     let mut config = Config::new();
     config.set_base_url(&sim.base_url()).unwrap();
     config.set_merchant("BENCH01").unwrap();
     config.set_api_password("bench-password").unwrap();
     let client = Arc::new(Client::new(&config).unwrap());
+
+    // The answer nginx gives in `make bench` (a gw-sim TOKENIZE answer).
+    let tokenize_answer = b"merchant=BENCH01&repositoryId=GWSIMREPO&response.gatewayCode=NO_VERIFICATION_PERFORMED&result=SUCCESS&sourceOfFunds.provided.card.brand=VISA&sourceOfFunds.provided.card.fundingMethod=CREDIT&sourceOfFunds.provided.card.number=476173xxxxxx0010&sourceOfFunds.provided.card.scheme=VISA&sourceOfFunds.type=CARD&status=VALID&token=9333969728379665&usage.lastUpdated=2026-11-30T04%3A31%3A09.679Z&usage.lastUpdatedBy=BENCH01&usage.lastUsed=2026-11-30T04%3A31%3A09.679Z&verificationStrategy=NONE";
+    // The transport's body buffer, reused from call to call as a connection reuses its own.
+    let mut body = Vec::new();
+    for digits in [32, 128, 512, 1024] {
+        let payload = "0123456789ABCDEF".repeat(digits / 16);
+        let card = P2peCard { payload: &payload, ..p2pe };
+        time(&format!("validate+encode+decode a TOKENIZE, payload {digits}"), 100_000, || {
+            in_process(&client, black_box(&card), black_box(tokenize_answer), &mut body);
+        });
+    }
+
     time("CREATE_SESSION round trip, 1 thread", 2_000, || {
         black_box(client.create_session().unwrap());
     });
@@ -124,4 +114,29 @@ fn main() {
         worker.join().unwrap();
     }
     report("CREATE_SESSION round trip, 8 threads, 1 client", threads * per_thread, started.elapsed());
+}
+
+/// One TOKENIZE's in-process work: what `Client::tokenize_p2pe` does around
+/// the network, through the same public functions, in the same order. The
+/// request is built as `Client::tokenize_p2pe` builds it; `Client::with_fields`
+/// is the first step of `Client::execute` (lay out gw's fields and the
+/// request's, check them whole at the configured version); the transport
+/// encodes them with `nvp::encode_into` into its reused buffer and wipes it
+/// after the write; the client decodes the answer with
+/// `Response::from_http_with` and the operation's summary fields.
+///
+/// Not inlined, so that callgrind can count it alone
+/// (`--toggle-collect=throughput::in_process`).
+#[inline(never)]
+fn in_process(client: &Client, card: &P2peCard<'_>, answer: &[u8], body: &mut Vec<u8>) {
+    let request = Request::tokenize_p2pe(None, card).unwrap();
+    client.with_fields(&request, |fields| nvp::encode_into(fields, body)).unwrap();
+    black_box(&body);
+    // Wiped as a slice: zeroize wipes a slice whole, a `Vec` byte by byte.
+    body.as_mut_slice().zeroize();
+    body.clear();
+    let content_type = Some(nvp::FORM_CONTENT_TYPE);
+    let summary = Operation::Tokenize.summary_fields();
+    let response = Response::from_http_with(200, content_type, answer, Duration::ZERO, summary).unwrap();
+    black_box(response.get("token").unwrap());
 }

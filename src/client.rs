@@ -11,15 +11,13 @@ use std::hash::{BuildHasher, Hasher};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use zeroize::Zeroizing;
-
 use crate::config::{Authentication, Config, LogLevel};
 use crate::error::{Error, Kind, Result};
 use crate::masking::{masked, redact};
 use crate::request::Request;
 use crate::response::{NotAnAnswer, Response};
 use crate::retry::{self, Repeat, Setback};
-use crate::rules::{self, Completeness, Operation};
+use crate::rules::{self, Operation};
 use crate::transport::{Answer, Failure, Transport};
 
 /// The first retry waits this long, each later one twice as long, plus jitter.
@@ -34,8 +32,15 @@ pub struct Client {
     endpoint: String,
     /// `{endpoint}/information`, where CHECK_GATEWAY goes: built once, not per call.
     information: String,
+    /// `apiUsername` (`merchant.{merchant}`) with password authentication,
+    /// built once, not per call; `None` with a client certificate.
+    api_username: Option<String>,
     transport: Transport,
 }
+
+/// How many fields [`Client::with_fields`] lays out on the stack: gw's four
+/// and a P2PE TOKENIZE's six fit; a longer request takes one allocation.
+const INLINE_FIELDS: usize = 12;
 
 /// How the last attempt of a call ended.
 enum Ended {
@@ -69,12 +74,28 @@ impl Ended {
 impl Client {
     /// Checks the whole configuration (reading certificate, key and CA files)
     /// and builds the client.
+    ///
+    /// The `merchant` gw sends is checked here, once, against the rule of
+    /// every operation at the configured API version, not on every call.
     pub fn new(config: &Config) -> Result<Client> {
         config.check_complete()?;
+        let merchant = config.merchant.as_deref().unwrap_or_default();
+        for op in Operation::ALL {
+            if op.rule_at(config.api_version, "merchant").is_some() {
+                rules::check_field(op, config.api_version, "merchant", merchant).map_err(|err| {
+                    Error::new(Kind::Config, format!("merchant ID {} at API version {}", err.rule, config.api_version))
+                        .with_field("merchant")
+                })?;
+            }
+        }
         let endpoint = config.endpoint().unwrap_or_default();
         let information = format!("{endpoint}/information");
         let transport = Transport::new(config, &[&endpoint, &information])?;
-        Ok(Client { config: config.clone(), endpoint, information, transport })
+        let api_username = match &config.authentication {
+            Some(Authentication::Password(_)) => Some(format!("merchant.{merchant}")),
+            _ => None,
+        };
+        Ok(Client { config: config.clone(), endpoint, information, api_username, transport })
     }
 
     /// The endpoint requests go to: `{base}/api/nvp/version/{N}`.
@@ -89,15 +110,66 @@ impl Client {
     /// ([`Error::response`]); the error of a call that made more than one
     /// attempt says how many, and over how long.
     pub fn execute(&self, request: &Request) -> Result<Response> {
+        self.with_fields(request, |fields| self.execute_checked(request, fields))?
+    }
+
+    /// Hands `f` the fields `request` is sent with: gw's own first
+    /// (`apiOperation`, `merchant`, and with password authentication
+    /// `apiUsername` and `apiPassword`; none for CHECK_GATEWAY, which sends
+    /// no credentials), then the request's, once the whole is checked at the
+    /// configured API version. What [`Client::execute`] sends; public so
+    /// that the in-process benchmark runs the very same steps.
+    ///
+    /// The pairs borrow from the client and the request: no name or value
+    /// is copied (the password stays where it is kept, zeroized), and up to
+    /// [`INLINE_FIELDS`] pairs are laid out on the stack.
+    ///
+    /// Each value was checked against every API version's rule when it was
+    /// set; here the configured version's row is looked up among those that
+    /// accepted it ([`Request::check_at`]), then REQUIRED fields and
+    /// cross-field rules are checked ([`rules::check_complete`]). gw's own
+    /// values need no check per call: `apiOperation` is the operation's
+    /// name, the `merchant` was checked by [`Client::new`], and the
+    /// credentials are in no operation's rules.
+    pub fn with_fields<T>(&self, request: &Request, f: impl FnOnce(&[(&str, &str)]) -> T) -> Result<T> {
+        let operation = request.operation();
+        let version = self.config.api_version;
+        request.check_at(version)?;
+        let merchant = self.config.merchant.as_deref().unwrap_or_default();
+        let mut own = [("apiOperation", operation.name()), ("merchant", merchant), ("", ""), ("", "")];
+        let own_len = match (&self.api_username, &self.config.authentication) {
+            _ if operation.is_unauthenticated() => 0,
+            (Some(username), Some(Authentication::Password(password))) => {
+                own[2] = ("apiUsername", username);
+                own[3] = ("apiPassword", password);
+                4
+            }
+            _ => 2,
+        };
+        let own = &own[..own_len];
+        let count = own.len() + request.fields().len();
+        let mut inline = [("", ""); INLINE_FIELDS];
+        let heap: Vec<(&str, &str)>;
+        let fields: &[(&str, &str)] = if count <= INLINE_FIELDS {
+            for (slot, pair) in inline.iter_mut().zip(own.iter().copied().chain(request.fields())) {
+                *slot = pair;
+            }
+            &inline[..count]
+        } else {
+            heap = own.iter().copied().chain(request.fields()).collect();
+            &heap
+        };
+        rules::check_complete(operation, version, fields, request.completeness())?;
+        Ok(f(fields))
+    }
+
+    /// [`Client::execute`] once the fields are laid out and checked.
+    fn execute_checked(&self, request: &Request, fields: &[(&str, &str)]) -> Result<Response> {
         let operation = request.operation().name();
-        let fields = self.complete_fields(request);
-        let completeness =
-            if request.get("session.id").is_some() { Completeness::MayUseSession } else { Completeness::Complete };
-        rules::check_request(request.operation(), self.config.api_version, &fields, completeness)?;
-        self.log(LogLevel::Debug, || format!("{operation} request: {}", masked(&fields)));
+        self.log(LogLevel::Debug, || format!("{operation} request: {}", masked(fields)));
 
         let started = Instant::now();
-        let (ended, attempts, earlier_in_doubt) = self.send(request, &fields, started);
+        let (ended, attempts, earlier_in_doubt) = self.send(request, fields, started);
         let outcome = match ended {
             Ended::Answer(answer) if request.operation() == Operation::CheckGateway => self.gateway_state(answer),
             Ended::Answer(answer) => match retry::settled_earlier(request.operation(), earlier_in_doubt, &answer) {
@@ -105,10 +177,10 @@ impl Client {
                     self.log(LogLevel::Warn, || format!("{operation}: done ({why})"));
                     Ok(answer)
                 }
-                None => self.interpret(answer, &fields),
+                None => self.interpret(answer, fields),
             },
             Ended::NotAnAnswer(not) => {
-                let message = format!("{}: {}", self.transport.host(), redact(&not.message(), &fields));
+                let message = format!("{}: {}", self.transport.host(), redact(&not.message(), fields));
                 Err(Error::new(Kind::Protocol, message).with_http_status(not.http_status()))
             }
             Ended::Failed(failure) => Err(failure.error),
@@ -128,12 +200,11 @@ impl Client {
     ///
     /// Every attempt sends the same body: a retry is a repeat of the request,
     /// which is what the policy table judges.
-    fn send(&self, request: &Request, fields: &[(String, String)], started: Instant) -> (Ended, u32, bool) {
+    fn send(&self, request: &Request, fields: &[(&str, &str)], started: Instant) -> (Ended, u32, bool) {
         let operation = request.operation().name();
         let repeat = Repeat::of(request, self.config.token_repository_unique_card);
         let retries = retry::retries_for(request.operation(), self.config.retries);
         let url = self.url(request.operation());
-        let pairs: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let deadline = started + self.config.timeout;
         let mut attempt = 1;
         let mut in_doubt = false;
@@ -153,7 +224,7 @@ impl Client {
                 decoded.map_or_else(Ended::NotAnAnswer, Ended::Answer)
             };
             let budget = deadline.saturating_duration_since(attempt_started);
-            let ended = self.transport.post(url, &pairs, budget, decode).unwrap_or_else(Ended::Failed);
+            let ended = self.transport.post(url, fields, budget, decode).unwrap_or_else(Ended::Failed);
             self.log_attempt(operation, url, (attempt, retries), &ended, attempt_started.elapsed());
             match self.wait_before_retry(operation, repeat, retries, &ended, attempt, deadline) {
                 Some(delay) => thread::sleep(delay),
@@ -217,36 +288,15 @@ impl Client {
         Some(delay)
     }
 
-    /// The request's fields after the ones gw manages.
-    /// Zeroized when dropped: it holds the password and card data.
-    /// CHECK_GATEWAY has no fields and sends no credentials: only what the
-    /// request itself carries (which its empty rule table refuses).
-    fn complete_fields(&self, request: &Request) -> Zeroizing<Vec<(String, String)>> {
-        if request.operation().is_unauthenticated() {
-            return Zeroizing::new(request.fields().map(|(n, v)| (n.to_owned(), v.to_owned())).collect());
-        }
-        let merchant = self.config.merchant.clone().unwrap_or_default();
-        let mut fields = vec![
-            ("apiOperation".to_owned(), request.operation().name().to_owned()),
-            ("merchant".to_owned(), merchant.clone()),
-        ];
-        if let Some(Authentication::Password(password)) = &self.config.authentication {
-            fields.push(("apiUsername".to_owned(), format!("merchant.{merchant}")));
-            fields.push(("apiPassword".to_owned(), password.to_string()));
-        }
-        fields.extend(request.fields().map(|(n, v)| (n.to_owned(), v.to_owned())));
-        Zeroizing::new(fields)
-    }
-
     /// Maps a decoded answer to the call's result.
-    fn interpret(&self, response: Response, sent: &[(String, String)]) -> Result<Response> {
+    fn interpret(&self, response: Response, sent: &[(&str, &str)]) -> Result<Response> {
         let host = self.transport.host();
         self.log(LogLevel::Debug, || {
-            let pairs: Vec<(String, String)> = response.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
+            let pairs: Vec<(&str, &str)> = response.iter().collect();
             format!("response: {}", redact(&masked(&pairs), sent))
         });
         let status = response.http_status();
-        let result = response.result().unwrap_or_default().to_owned();
+        let result = response.result().unwrap_or_default();
         let gateway_error = || {
             let cause = response.get("error.cause").unwrap_or("no error.cause");
             let mut message = format!("gateway {host} answered HTTP {status} result=ERROR, {cause}");
@@ -263,7 +313,7 @@ impl Client {
             }
             message
         };
-        let (kind, message) = match result.as_str() {
+        let (kind, message) = match result {
             _ if status == 401 => {
                 (Kind::Authentication, format!("{} (check the merchant ID and API password)", gateway_error()))
             }
@@ -352,6 +402,88 @@ fn backoff(attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn client(version: u32) -> Client {
+        let mut config = Config::new();
+        config.set_base_url("http://127.0.0.1:9").unwrap();
+        config.set_merchant("M1").unwrap();
+        config.set_api_password("pass-word").unwrap();
+        config.set_api_version(version).unwrap();
+        Client::new(&config).unwrap()
+    }
+
+    const P2PE: &str = "sourceOfFunds.provided.card.p2pe";
+
+    /// A P2PE TOKENIZE (as `Request::tokenize_p2pe` builds it, one layer up).
+    fn p2pe(token: Option<&str>, key_serial_number: &str) -> Request {
+        let mut request = Request::new(Operation::Tokenize);
+        if let Some(token) = token {
+            request.set("token", token).unwrap();
+        }
+        request.set("sourceOfFunds.type", "CARD").unwrap();
+        request.set(&format!("{P2PE}.keySerialNumber"), key_serial_number).unwrap();
+        request.set(&format!("{P2PE}.payload"), &"AB".repeat(16)).unwrap();
+        request
+    }
+
+    #[test]
+    fn the_fields_sent_are_gws_then_the_requests_borrowed() {
+        let request = p2pe(Some("T1"), "0123456789ABCDEF0123");
+        let sent = client(50)
+            .with_fields(&request, |fields| fields.iter().map(|&(n, v)| format!("{n}={v}")).collect::<Vec<_>>());
+        let expected = [
+            "apiOperation=TOKENIZE".to_owned(),
+            "merchant=M1".to_owned(),
+            "apiUsername=merchant.M1".to_owned(),
+            "apiPassword=pass-word".to_owned(),
+            "token=T1".to_owned(),
+            "sourceOfFunds.type=CARD".to_owned(),
+            format!("{P2PE}.keySerialNumber=0123456789ABCDEF0123"),
+            format!("{P2PE}.payload={}", "AB".repeat(16)),
+        ];
+        assert_eq!(sent.unwrap(), expected);
+        // CHECK_GATEWAY sends nothing, not even credentials.
+        let none = client(50).with_fields(&Request::new(Operation::CheckGateway), |fields| fields.len());
+        assert_eq!(none.unwrap(), 0);
+        // Past the stack's room: the same fields, from the heap.
+        let mut long = Request::new(Operation::UpdateSession);
+        long.set("session.id", &"S".repeat(31)).unwrap();
+        for (name, value) in [("correlationId", "c1"), ("token", "T1"), ("sourceOfFunds.type", "CARD")] {
+            long.set(name, value).unwrap();
+        }
+        for (name, value) in [("number", "4111111111111111"), ("securityCode", "123"), ("expiry.month", "1")] {
+            long.set(&format!("sourceOfFunds.provided.card.{name}"), value).unwrap();
+        }
+        long.set("sourceOfFunds.provided.card.expiry.year", "30").unwrap();
+        long.set("transaction.currency", "EUR").unwrap();
+        let names = client(50)
+            .with_fields(&long, |fields| fields.iter().map(|(n, _)| n.to_string()).collect::<Vec<_>>())
+            .unwrap();
+        assert!(names.len() > INLINE_FIELDS, "{names:?}");
+        assert_eq!(names[..4], ["apiOperation", "merchant", "apiUsername", "apiPassword"]);
+        assert_eq!(names[4..], long.fields().map(|(n, _)| n).collect::<Vec<_>>());
+    }
+
+    /// A value some API version accepts is taken at `set`; the configured
+    /// version's rule still decides, naming the field and the rule.
+    #[test]
+    fn a_value_of_another_version_is_refused_at_the_configured_one() {
+        let request = p2pe(None, "40F000000000000000000001");
+        let err = client(50).execute(&request).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.field()),
+            (Kind::InvalidField, Some("sourceOfFunds.provided.card.p2pe.keySerialNumber"))
+        );
+        assert!(err.message().contains("must be exactly 20 hexadecimal digits"), "{}", err.message());
+        assert!(err.message().contains("API version 84 and later accepts this value"), "{}", err.message());
+        assert!(client(84).with_fields(&request, |_| ()).is_ok());
+        // A REQUIRED field missing is still found before anything is sent.
+        let mut partial = Request::new(Operation::Tokenize);
+        partial.set("sourceOfFunds.type", "CARD").unwrap();
+        partial.set(&format!("{P2PE}.cardBin"), "411111").unwrap();
+        let err = client(50).execute(&partial).unwrap_err();
+        assert_eq!(err.field(), Some("sourceOfFunds.provided.card.p2pe.keySerialNumber"));
+    }
 
     #[test]
     fn backoff_grows_with_jitter() {

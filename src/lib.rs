@@ -5,7 +5,8 @@
 //! error) and holds no logic of its own.
 //!
 //! Layers, each using only those above it in this list: `wipe` (the
-//! allocator, which wipes what it frees); [`rules`] (the gateway's field
+//! allocator, which wipes what it frees); `ascii` (byte-class tests eight
+//! bytes at a time); [`rules`] (the gateway's field
 //! rules) and `masking` (showing fields without their secrets), [`nvp`] (the form codec), `response` (a decoded
 //! answer: plain data, no error type); [`error`] (an error may carry that
 //! answer); [`config`], `transport`; [`request`]; `retry` (the retry policy
@@ -20,6 +21,8 @@ mod wipe;
 #[global_allocator]
 static ALLOCATOR: wipe::WipeOnFree = wipe::WipeOnFree;
 
+/// cbindgen:ignore
+mod ascii;
 /// cbindgen:ignore
 pub mod error;
 /// cbindgen:ignore

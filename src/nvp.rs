@@ -6,6 +6,9 @@
 //! value such as `DXbd...2sM%3D` comes back whole with its `=` padding.
 
 use std::fmt;
+use std::ops::Range;
+
+use crate::ascii;
 
 /// The character set a form body's decoded bytes are read in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,10 +23,15 @@ impl Charset {
     /// A charset by its name (case-insensitive): UTF-8, or ISO-8859-1 and
     /// its aliases (US-ASCII is a subset of it). `None` for any other.
     pub fn from_name(name: &str) -> Option<Charset> {
-        match name.trim().trim_matches('"').to_ascii_lowercase().as_str() {
-            "utf-8" | "utf8" => Some(Charset::Utf8),
-            "iso-8859-1" | "iso8859-1" | "latin1" | "us-ascii" => Some(Charset::Latin1),
-            _ => None,
+        // Compared without a lower-cased copy: every answer names its charset.
+        let name = name.trim().trim_matches('"');
+        let is = |names: &[&str]| names.iter().any(|known| known.eq_ignore_ascii_case(name));
+        if is(&["utf-8", "utf8"]) {
+            Some(Charset::Utf8)
+        } else if is(&["iso-8859-1", "iso8859-1", "latin1", "us-ascii"]) {
+            Some(Charset::Latin1)
+        } else {
+            None
         }
     }
 
@@ -38,9 +46,17 @@ impl Charset {
     /// The charset a `Content-Type` header value names: UTF-8 when it says
     /// `charset=UTF-8` (any case), else ISO-8859-1 as the gateway assumes.
     pub fn from_content_type(content_type: &str) -> Charset {
+        // What the gateway sends on every answer, recognised without parsing.
+        if content_type == FORM_CONTENT_TYPE {
+            return Charset::Utf8;
+        }
         Charset::parameter(content_type).and_then(Charset::from_name).unwrap_or(Charset::Latin1)
     }
 }
+
+/// The `Content-Type` of a form body in UTF-8: what the gateway answers with,
+/// and what gw sends.
+pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=UTF-8";
 
 /// A body that is not a well-formed form encoding.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,66 +88,123 @@ impl std::error::Error for DecodeError {}
 ///
 /// The form encoding's serializer, byte for byte (what serde_urlencoded
 /// writes): `A-Z a-z 0-9 * - . _` as they are, space as `+`, every other byte
-/// `%XX` in upper case. Written here so that runs of plain bytes are copied
-/// whole into one buffer sized up front (the hot path of every call).
+/// `%XX` in upper case. A thin wrapper of [`encode_into`], into a buffer of
+/// its own.
 pub fn encode<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
-    let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
     let mut body = Vec::new();
-    encode_into(&borrowed, &mut body);
-    // Never fails: the encoding writes ASCII only.
+    encode_into(pairs, &mut body);
+    // Never fails: the encoding is ASCII. The buffer is kept, not copied.
     String::from_utf8(body).unwrap_or_default()
 }
 
-/// The length of `pairs` once form-encoded by [`encode_into`].
-pub fn encoded_len(pairs: &[(&str, &str)]) -> usize {
-    let separators = (2 * pairs.len()).saturating_sub(1); // n '=' and n - 1 '&'
-    pairs.iter().map(|(k, v)| escaped_len(k) + escaped_len(v)).sum::<usize>() + separators
-}
-
-/// Appends `pairs` form-encoded to `out` (what [`encode`] returns), after
-/// reserving the exact size, so that `out` is never reallocated while it
-/// holds part of the body: a reallocation would free a partial copy of the
-/// password or card data (the caller wipes only `out`).
-pub fn encode_into(pairs: &[(&str, &str)], out: &mut Vec<u8>) {
-    out.reserve_exact(encoded_len(pairs));
+/// Appends the form body of `pairs` to `out`, as [`encode`] writes it: what
+/// a transport calls to encode into a buffer it reuses.
+///
+/// `out` is grown once, by exactly the body's size, before anything is
+/// written, and not at all when it has room: it is never reallocated while a
+/// partial copy of the password or card data is in it. (The wipe-on-free
+/// allocator would wipe the old block anyway; the caller wipes `out` itself
+/// when it is done with the body.)
+pub fn encode_into<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)], out: &mut Vec<u8>) {
+    // Sizing reads every byte; it also notes which of the first 64 pairs
+    // are plain whole (a hex payload, field names), so that writing them is
+    // a copy, not a second read.
+    let mut plain_pairs = 0u64;
+    let mut size = (2 * pairs.len()).saturating_sub(1); // n '=' and n - 1 '&'
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        let (name, value) = (escaped_len(name.as_ref()), escaped_len(value.as_ref()));
+        size += name.0 + value.0;
+        if name.1 && value.1 {
+            plain_pairs |= 1u64.checked_shl(i as u32).unwrap_or(0);
+        }
+    }
+    out.reserve_exact(size);
     for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push(b'&');
         }
-        escape_into(name, out);
-        out.push(b'=');
-        escape_into(value, out);
+        let (name, value) = (name.as_ref().as_bytes(), value.as_ref().as_bytes());
+        if plain_pairs & 1u64.checked_shl(i as u32).unwrap_or(0) != 0 {
+            out.extend_from_slice(name);
+            out.push(b'=');
+            out.extend_from_slice(value);
+        } else {
+            escape_into(name, out);
+            out.push(b'=');
+            escape_into(value, out);
+        }
     }
 }
 
-/// Whether the form encoding writes `byte` as it is.
-fn is_plain(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_')
-}
-
-/// The length of `text` once escaped by [`escape_into`].
-fn escaped_len(text: &str) -> usize {
-    text.bytes().map(|byte| if is_plain(byte) || byte == b' ' { 1 } else { 3 }).sum()
-}
-
-fn escape_into(text: &str, out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let bytes = text.as_bytes();
-    let mut plain = 0;
-    for (i, &byte) in bytes.iter().enumerate() {
-        if is_plain(byte) {
-            continue;
+/// How the form encoding writes each byte: as it is, as `+`, or `%XX`. A
+/// table, because every byte of every value is looked up (a card's payload
+/// is up to 1,024 of them).
+const PLAIN: u8 = 0;
+const PLUS: u8 = 1;
+const PERCENT: u8 = 2;
+static ENCODED_AS: [u8; 256] = {
+    let mut table = [PERCENT; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        if b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_') {
+            table[byte] = PLAIN;
+        } else if b == b' ' {
+            table[byte] = PLUS;
         }
-        // Runs of plain bytes are copied whole.
-        out.extend_from_slice(&bytes[plain..i]);
-        if byte == b' ' {
+        byte += 1;
+    }
+    table
+};
+
+/// How many leading bytes the form encoding writes as they are (eight at a
+/// time: a field name or a hex payload is plain whole).
+fn plain_len(bytes: &[u8]) -> usize {
+    ascii::passing_prefix(bytes, plain_word, |&byte| ENCODED_AS[usize::from(byte)] == PLAIN)
+}
+
+/// The plain bytes of [`ENCODED_AS`] in an ASCII word, as their high bits.
+fn plain_word(word: u64) -> u64 {
+    ascii::alphanumeric_word(word)
+        | ascii::in_range(word, b'-', b'.')
+        | ascii::in_range(word, b'*', b'*')
+        | ascii::in_range(word, b'_', b'_')
+}
+
+/// The length of `text` once escaped by [`escape_into`], and whether it is
+/// plain whole (written as it is).
+fn escaped_len(text: &str) -> (usize, bool) {
+    let bytes = text.as_bytes();
+    let mut at = plain_len(bytes);
+    if at == bytes.len() {
+        return (at, true);
+    }
+    let mut len = bytes.len();
+    loop {
+        let Some(&byte) = bytes.get(at) else { return (len, false) };
+        if ENCODED_AS[usize::from(byte)] == PERCENT {
+            len += 2;
+        }
+        at += 1;
+        at += plain_len(&bytes[at..]);
+    }
+}
+
+fn escape_into(bytes: &[u8], out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut rest = bytes;
+    loop {
+        // Runs of plain bytes (all of a hex payload) are copied whole.
+        let run = plain_len(rest);
+        out.extend_from_slice(&rest[..run]);
+        let Some((&byte, after)) = rest[run..].split_first() else { return };
+        if ENCODED_AS[usize::from(byte)] == PLUS {
             out.push(b'+');
         } else {
             out.extend_from_slice(&[b'%', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xF)]]);
         }
-        plain = i + 1;
+        rest = after;
     }
-    out.extend_from_slice(&bytes[plain..]);
 }
 
 /// Decodes a form body into name/value pairs, in the order they appear.
@@ -145,66 +218,130 @@ pub fn decode(body: &[u8], charset: Charset) -> Result<Vec<(String, String)>, De
 }
 
 /// Decodes a form body as [`decode`] does, handing each pair to `each` as it
-/// is decoded, borrowed from one scratch buffer: no allocation per pair (what
-/// [`Response`](crate::Response) builds its one buffer from). On an error,
-/// the pairs before it have been handed over.
+/// is decoded, borrowed from one buffer (see [`decode_into`]): no allocation
+/// per pair. On an error, the pairs before it have been handed over.
 pub fn decode_each(body: &[u8], charset: Charset, mut each: impl FnMut(&str, &str)) -> Result<(), DecodeError> {
-    let mut scratch: Vec<u8> = Vec::new();
-    let mut utf8 = String::new();
-    let mut offset = 0;
-    let mut index = 0;
-    for piece in body.split(|&b| b == b'&') {
-        if !piece.is_empty() {
-            let eq = piece.iter().position(|&b| b == b'=').unwrap_or(piece.len());
-            scratch.clear();
-            unescape(&piece[..eq], offset, &mut scratch)?;
-            let name_len = scratch.len();
-            unescape(piece.get(eq + 1..).unwrap_or(&[]), offset + eq + 1, &mut scratch)?;
-            let (name, value) = match charset {
-                Charset::Utf8 => {
-                    let (name, value) = scratch.split_at(name_len);
-                    let invalid = |_| DecodeError::InvalidUtf8 { pair: index };
-                    (std::str::from_utf8(name).map_err(invalid)?, std::str::from_utf8(value).map_err(invalid)?)
-                }
-                Charset::Latin1 => {
-                    utf8.clear();
-                    utf8.extend(scratch[..name_len].iter().copied().map(char::from));
-                    let name_end = utf8.len();
-                    utf8.extend(scratch[name_len..].iter().copied().map(char::from));
-                    utf8.split_at(name_end)
-                }
-            };
-            each(name, value);
-            index += 1;
-        }
-        offset += piece.len() + 1;
-    }
-    Ok(())
+    let mut text = Vec::new();
+    let mut pair = 0;
+    decode_into(body, charset, &mut text, |out, name, value| {
+        // Never fails: `decode_into` hands over UTF-8 only.
+        let utf8 = |range| std::str::from_utf8(&out[range]).map_err(|_| DecodeError::InvalidUtf8 { pair });
+        each(utf8(name)?, utf8(value)?);
+        pair += 1;
+        Ok(())
+    })
+    .map(|_| ())
 }
 
-/// Appends the decoded bytes of `raw` (which starts at byte `offset` of the body) to `out`.
-fn unescape(raw: &[u8], offset: usize, out: &mut Vec<u8>) -> Result<(), DecodeError> {
-    out.reserve(raw.len());
+/// Decodes a form body as [`decode`] does, appending every pair to `out`:
+/// its decoded name, a NUL, its decoded value, a NUL (in UTF-8 whatever the
+/// charset), so that C strings can point into the buffer. `out` is grown
+/// once up front (by the body's length plus the last NUL: a body never
+/// decodes longer, but for Latin-1 above 0x7F and names without `=`).
+///
+/// `each` gets every pair as it is appended: `out` and where the name and
+/// the value lie in it (without their NULs); its error ends the decoding.
+/// A pair's decoded bytes are UTF-8 when it is handed over (checked when
+/// they are not all ASCII); on an error, `out` holds the pairs before it and
+/// maybe part of the bad one. `Ok(true)` when some name or value holds a
+/// NUL byte itself, which a C string cannot show.
+///
+/// One pass over the body: runs of bytes that decode as themselves are
+/// copied whole, the rest is looked up in a table.
+pub fn decode_into(
+    body: &[u8],
+    charset: Charset,
+    out: &mut Vec<u8>,
+    mut each: impl FnMut(&[u8], Range<usize>, Range<usize>) -> Result<(), DecodeError>,
+) -> Result<bool, DecodeError> {
+    out.reserve(body.len() + 1);
+    let mut has_nul = false;
+    let mut pair = 0;
     let mut i = 0;
-    while i < raw.len() {
-        // Runs of plain bytes (most of an answer) are copied whole.
-        let run = raw[i..].iter().position(|&b| b == b'+' || b == b'%').unwrap_or(raw.len() - i);
-        out.extend_from_slice(&raw[i..i + run]);
-        i += run;
-        match raw.get(i) {
-            Some(b'+') => out.push(b' '),
-            Some(b'%') => {
-                let mut byte = [0u8; 1];
-                let digits = raw.get(i + 1..i + 3).ok_or(DecodeError::BadEscape { offset: offset + i })?;
-                hex::decode_to_slice(digits, &mut byte).map_err(|_| DecodeError::BadEscape { offset: offset + i })?;
-                out.push(byte[0]);
-                i += 2;
-            }
-            _ => break,
+    while i < body.len() {
+        if body[i] == b'&' {
+            i += 1; // an empty piece
+            continue;
         }
-        i += 1;
+        let start = out.len();
+        let mut name_len = None;
+        let mut ascii = true;
+        while let Some(run) = body.get(i..) {
+            let copied = run.iter().position(|&b| DECODES_AS[usize::from(b)] != ITSELF).unwrap_or(run.len());
+            out.extend_from_slice(&run[..copied]);
+            i += copied;
+            let Some(&byte) = body.get(i) else { break };
+            let decoded = match DECODES_AS[usize::from(byte)] {
+                PAIR_END => break,
+                NAME_END if name_len.is_none() => {
+                    name_len = Some(out.len() - start);
+                    i += 1;
+                    out.push(0);
+                    continue;
+                }
+                SPACE => b' ',
+                ESCAPE => {
+                    let digits = body.get(i + 1..i + 3).and_then(|d| Some(hex_digit(d[0])? << 4 | hex_digit(d[1])?));
+                    i += 2;
+                    digits.ok_or(DecodeError::BadEscape { offset: i - 2 })?
+                }
+                _ => byte, // a second '=', a NUL, a byte above 0x7F
+            };
+            has_nul |= decoded == 0;
+            ascii &= decoded.is_ascii();
+            match charset {
+                Charset::Latin1 if decoded > 0x7F => {
+                    out.extend_from_slice(char::from(decoded).encode_utf8(&mut [0; 2]).as_bytes())
+                }
+                _ => out.push(decoded),
+            }
+            i += 1;
+        }
+        let name_len = *name_len.get_or_insert_with(|| {
+            out.push(0);
+            out.len() - 1 - start
+        });
+        if !ascii && std::str::from_utf8(&out[start..]).is_err() {
+            return Err(DecodeError::InvalidUtf8 { pair });
+        }
+        let name_end = start + name_len;
+        each(out, start..name_end, name_end + 1..out.len())?;
+        out.push(0);
+        pair += 1;
+        i += 1; // the '&' that ended the piece
     }
-    Ok(())
+    Ok(has_nul)
+}
+
+/// What the decoder does with each byte of a body: most bytes decode as
+/// themselves; these end a pair or a name, or are decoded.
+const ITSELF: u8 = 0;
+const PAIR_END: u8 = 1;
+const NAME_END: u8 = 2;
+const SPACE: u8 = 3;
+const ESCAPE: u8 = 4;
+const OTHER: u8 = 5;
+static DECODES_AS: [u8; 256] = {
+    let mut table = [ITSELF; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = match byte as u8 {
+            b'&' => PAIR_END,
+            b'=' => NAME_END,
+            b'+' => SPACE,
+            b'%' => ESCAPE,
+            // Noted (a NUL) or converted (Latin-1) one at a time.
+            0 | 0x80..=0xFF => OTHER,
+            _ => ITSELF,
+        };
+        byte += 1;
+    }
+    table
+};
+
+/// The value of a hexadecimal digit.
+fn hex_digit(digit: u8) -> Option<u8> {
+    char::from(digit).to_digit(16).and_then(|value| u8::try_from(value).ok())
 }
 
 #[cfg(test)]
@@ -242,8 +379,86 @@ mod tests {
     }
 
     #[test]
+    fn encode_into_appends_and_grows_once_by_the_exact_size() {
+        let pairs = [("apiPassword", "pa ss/wörd"), ("merchant", "M1")];
+        let expected = encode(&pairs);
+        let mut out = b"kept&".to_vec();
+        out.shrink_to_fit();
+        encode_into(&pairs, &mut out);
+        assert_eq!(out, [&b"kept&"[..], expected.as_bytes()].concat());
+        assert_eq!(out.capacity(), out.len(), "grown by exactly the body's size");
+        // A buffer with room is written in place: the transport's reused buffer.
+        let mut reused = Vec::with_capacity(256);
+        let before = reused.as_ptr();
+        encode_into(&pairs, &mut reused);
+        assert_eq!((reused.as_ptr(), reused.capacity()), (before, 256));
+        assert_eq!(reused, expected.as_bytes());
+    }
+
+    #[test]
+    fn decode_into_lays_out_name_nul_value_nul() {
+        let mut out = Vec::new();
+        let mut seen = Vec::new();
+        let body = b"a=1&&b%3D=x+y&c&e=%C3%A9";
+        let has_nul = decode_into(body, Charset::Utf8, &mut out, |out, name, value| {
+            let text = |range: Range<usize>| String::from_utf8(out[range].to_vec()).unwrap();
+            seen.push((text(name.clone()), text(value.clone()), name.start, value.start));
+            Ok(())
+        });
+        assert_eq!(has_nul, Ok(false));
+        assert_eq!(out, b"a\x001\x00b=\x00x y\x00c\x00\x00e\x00\xC3\xA9\x00");
+        let expected = [("a", "1", 0, 2), ("b=", "x y", 4, 7), ("c", "", 11, 13), ("e", "\u{e9}", 14, 16)];
+        assert_eq!(seen, expected.map(|(n, v, at, value_at)| (n.to_owned(), v.to_owned(), at, value_at)));
+        assert_eq!(decode_into(b"a=%00", Charset::Utf8, &mut Vec::new(), |_, _, _| Ok(())), Ok(true));
+    }
+
+    #[test]
+    fn raw_and_escaped_bytes_decode_alike_in_both_charsets() {
+        // A UTF-8 character half raw, half escaped; Latin-1 raw and escaped.
+        assert_eq!(decode(b"n=\xC3%A9", Charset::Utf8).unwrap(), [("n".into(), "\u{e9}".into())]);
+        assert_eq!(decode(b"n\xE9=\xE9%E9+", Charset::Latin1).unwrap(), [("n\u{e9}".into(), "\u{e9}\u{e9} ".into())]);
+        // The first error in the body is the one reported.
+        assert_eq!(decode(b"a=%FF&b=%G1", Charset::Utf8), Err(DecodeError::InvalidUtf8 { pair: 0 }));
+        assert_eq!(decode(b"a=%G1&b=%FF", Charset::Utf8), Err(DecodeError::BadEscape { offset: 2 }));
+    }
+
+    #[test]
+    fn decode_reads_what_serde_urlencoded_reads() {
+        let bodies: [&[u8]; 9] = [
+            b"",
+            b"&&a=1&&",
+            b"a=1=2&b&c=",
+            b"=v&n=",
+            b"x%3Dy=%26%2B+%25&k=DXbd%2B%2F2sM%3D",
+            b"t=2026-11-30T04%3A31%3A09.679Z&r=SUCCESS",
+            b"u=%C3%A9%e2%82%ac+%F0%9F%98%80&raw=\xC3\xA9",
+            b"a+b+=+c+",
+            b"%41%42=%7e%7E",
+        ];
+        for body in bodies {
+            let expected: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap();
+            assert_eq!(decode(body, Charset::Utf8).unwrap(), expected, "{}", String::from_utf8_lossy(body));
+        }
+    }
+
+    #[test]
+    fn plain_words_are_the_tables_plain_bytes() {
+        for value in 0..=255u8 {
+            for at in 0..11 {
+                let mut text = *b"a.b_c-d*e0Z";
+                text[at] = value;
+                let plain = ENCODED_AS[usize::from(value)] == PLAIN;
+                assert_eq!(plain_len(&text), if plain { 11 } else { at }, "{value:#04x} at {at}");
+            }
+        }
+    }
+
+    #[test]
     fn content_type_charset() {
         assert_eq!(Charset::from_content_type("application/x-www-form-urlencoded; charset=UTF-8"), Charset::Utf8);
         assert_eq!(Charset::from_content_type("application/x-www-form-urlencoded"), Charset::Latin1);
+        assert_eq!(Charset::from_content_type(FORM_CONTENT_TYPE), Charset::Utf8);
+        assert_eq!(Charset::from_content_type("text/plain; CHARSET=\"utf8\""), Charset::Utf8);
+        assert_eq!(Charset::from_content_type("application/x-www-form-urlencoded; charset=latin1"), Charset::Latin1);
     }
 }

@@ -35,7 +35,9 @@ impl Request {
     /// form); `Some` creates or updates that token. Every field is validated
     /// now, and the first invalid one is named in the error.
     pub fn tokenize_p2pe(token: Option<&str>, card: &P2peCard<'_>) -> Result<Request> {
-        let mut request = Request::new(Operation::Tokenize);
+        // Sized for its fields: the field list is never grown.
+        let optional = [token, card.initialization_vector, card.card_bin];
+        let mut request = Request::with_capacity(Operation::Tokenize, 3 + optional.iter().flatten().count());
         if let Some(token) = token {
             request.set("token", token)?;
         }
@@ -87,5 +89,52 @@ impl Client {
     /// TOKENIZE with a P2PE card: see [`Request::tokenize_p2pe`].
     pub fn tokenize_p2pe(&self, token: Option<&str>, card: &P2peCard<'_>) -> Result<Response> {
         self.execute(&Request::tokenize_p2pe(token, card)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::nvp;
+
+    /// The heap blocks one P2PE TOKENIZE takes in process, outside the
+    /// transport, counted exactly (the benchmark's `in_process` steps): the
+    /// request's field list and its four values, the answer's text and its
+    /// list of fields. Laying out and checking the fields, encoding into a
+    /// buffer with room, decoding and reading the answer take none. A guard
+    /// that per-call copies do not come back.
+    #[test]
+    fn an_in_process_tokenize_allocates_only_what_it_keeps() {
+        let mut config = Config::new();
+        config.set_base_url("http://127.0.0.1:9").unwrap();
+        config.set_merchant("BENCH01").unwrap();
+        config.set_api_password("bench-password").unwrap();
+        let client = Client::new(&config).unwrap();
+        let payload = "0123456789ABCDEF".repeat(64);
+        let card = P2peCard {
+            key_serial_number: "FFFF9876543210E00001",
+            payload: &payload,
+            initialization_vector: None,
+            card_bin: Some("476173"),
+        };
+        let answer = b"merchant=BENCH01&result=SUCCESS&sourceOfFunds.provided.card.number=476173xxxxxx0010&sourceOfFunds.type=CARD&status=VALID&token=9333969728379665&usage.lastUpdated=2026-11-30T04%3A31%3A09.679Z&verificationStrategy=NONE";
+        let mut body = Vec::with_capacity(4096);
+        let mut call = || {
+            let before = crate::wipe::allocations();
+            let request = Request::tokenize_p2pe(None, &card).unwrap();
+            client.with_fields(&request, |fields| nvp::encode_into(fields, &mut body)).unwrap();
+            body.clear();
+            let summary = Operation::Tokenize.summary_fields();
+            let response =
+                Response::from_http_with(200, Some(nvp::FORM_CONTENT_TYPE), answer, Duration::ZERO, summary).unwrap();
+            assert_eq!(response.get("token"), Some("9333969728379665"));
+            drop((request, response));
+            crate::wipe::allocations() - before
+        };
+        call();
+        assert_eq!(call(), 1 + 4 + 2);
     }
 }

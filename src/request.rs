@@ -3,7 +3,7 @@
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Kind, Result};
-use crate::rules::{self, Operation, ValidationType};
+use crate::rules::{self, Accepted, Completeness, Operation, ValidationType};
 
 /// Fields gw fills in itself: `apiOperation` from the request's operation,
 /// `merchant` from the configuration, and the authentication fields.
@@ -11,19 +11,40 @@ pub const MANAGED_FIELDS: [&str; 4] = ["apiOperation", "merchant", "apiUsername"
 
 /// A request of one operation, built field by field.
 ///
-/// Every [`set`](Request::set) is checked against the gateway's field rule at
-/// once; the whole (REQUIRED fields) is checked when the request is executed.
+/// Every [`set`](Request::set) is checked against the gateway's field rule,
+/// at every API version, at once, and the request remembers which rows
+/// accepted the value; at execution ([`Request::check_at`]) the configured
+/// version's row is looked up among them, without reading the value again,
+/// and the whole (REQUIRED fields) is checked.
 /// Values are zeroized when the request is dropped: they may be card data.
 #[derive(Clone)]
 pub struct Request {
     operation: Operation,
-    fields: Vec<(String, Zeroizing<String>)>,
+    fields: Vec<Field>,
+}
+
+/// One field set: its name (the rule table's own, so no copy), its value,
+/// and the rule rows that accepted the value when it was set.
+///
+/// The value is a `Box<str>`: zeroize wipes a boxed slice whole (a `String`
+/// or `Vec` it wipes one volatile byte at a time, 1,024 of them for a
+/// payload), and a value set is never grown.
+#[derive(Clone)]
+struct Field {
+    name: &'static str,
+    value: Zeroizing<Box<str>>,
+    accepted: Accepted,
 }
 
 impl Request {
     /// An empty request of this operation.
     pub fn new(operation: Operation) -> Request {
-        Request { operation, fields: Vec::new() }
+        Request::with_capacity(operation, 0)
+    }
+
+    /// An empty request of this operation, with room for `fields` fields.
+    pub(crate) fn with_capacity(operation: Operation, fields: usize) -> Request {
+        Request { operation, fields: Vec::with_capacity(fields) }
     }
 
     /// An empty request of the operation named as in `apiOperation`
@@ -60,11 +81,18 @@ impl Request {
             )
             .with_field(name));
         }
-        rules::check_field_any_version(self.operation, name, value)?;
-        let value = Zeroizing::new(value.to_owned());
-        match self.fields.iter_mut().find(|(n, _)| n == name) {
-            Some((_, existing)) => *existing = value,
-            None => self.fields.push((name.to_owned(), value)),
+        let accepted = rules::check_field_any_version(self.operation, name, value)?;
+        // The row's own name, which lives as long as the table. Every
+        // accepted value has its row (the table fits the mask: a test in
+        // rules.rs says so), so the error is for a table that outgrew it.
+        let Some(rule) = accepted.rule(self.operation) else {
+            return Err(Error::new(Kind::Internal, format!("field '{name}': the rule table outgrew its row mask")));
+        };
+        let name = rule.name;
+        let value = Zeroizing::new(Box::from(value));
+        match self.fields.iter_mut().find(|field| field.name == name) {
+            Some(existing) => *existing = Field { name, value, accepted },
+            None => self.fields.push(Field { name, value, accepted }),
         }
         Ok(())
     }
@@ -72,18 +100,42 @@ impl Request {
     /// Removes a field; `true` when it was set.
     pub fn unset(&mut self, name: &str) -> bool {
         let before = self.fields.len();
-        self.fields.retain(|(n, _)| n != name);
+        self.fields.retain(|field| field.name != name);
         self.fields.len() != before
     }
 
     /// The value of a field, if set.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.fields.iter().find(|field| field.name == name).map(|field| &**field.value)
     }
 
     /// The fields set, in the order they were first set.
-    pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    pub fn fields(&self) -> impl ExactSizeIterator<Item = (&'static str, &str)> {
+        self.fields.iter().map(|field| (field.name, &**field.value))
+    }
+
+    /// Whether the request may take its REQUIRED fields from a session
+    /// (it names one in `session.id`), or must be complete on its own.
+    pub fn completeness(&self) -> Completeness {
+        if self.get("session.id").is_some() {
+            Completeness::MayUseSession
+        } else {
+            Completeness::Complete
+        }
+    }
+
+    /// Checks each value at API `version`, in the order the fields were set:
+    /// the value was checked against every version's row when it was set,
+    /// so this only looks the version's row up among the rows that accepted
+    /// it ([`rules::check_accepted`]); a value valid at another version only
+    /// is refused here, naming the field and the rule. Names are unique by
+    /// construction ([`Request::set`] replaces) and never a managed field.
+    /// The whole request is checked by [`rules::check_complete`].
+    pub fn check_at(&self, version: u32) -> Result<()> {
+        for field in &self.fields {
+            rules::check_accepted(self.operation, version, field.name, &field.value, field.accepted)?;
+        }
+        Ok(())
     }
 }
 
@@ -92,7 +144,7 @@ impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
             .field("operation", &self.operation)
-            .field("fields", &self.fields.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+            .field("fields", &self.fields.iter().map(|field| field.name).collect::<Vec<_>>())
             .finish()
     }
 }

@@ -92,24 +92,18 @@ impl Response {
     ) -> Result<Response, NotAnAnswer> {
         let not_nvp = |why: String| NotAnAnswer { http_status, why };
         let charset = content_type.map_or(nvp::Charset::Utf8, nvp::Charset::from_content_type);
-        // The decoded text is never longer than the body, plus a NUL per
-        // name and value (Latin-1 above 0x7F may grow it: `String` reallocates).
-        let mut text = String::with_capacity(body.len() + 2);
-        // The gateway's answers have 5 to 20 fields; counting the `&`s first
-        // would cost a pass over the body.
+        // One buffer for every name and value (`nvp::decode_into` sizes it),
+        // one list of where they lie: the gateway's answers have 5 to 20
+        // fields, and counting the `&`s first would cost a pass over the body.
+        let mut text = Vec::new();
         let mut fields = Vec::with_capacity(16);
-        let mut has_nul = false;
-        nvp::decode_each(body, charset, |name, value| {
-            has_nul |= name.contains('\0') || value.contains('\0');
-            let start = text.len();
-            text.push_str(name);
-            text.push('\0');
-            let value_start = text.len();
-            text.push_str(value);
-            fields.push(Span { name: start, value: value_start, end: text.len() });
-            text.push('\0');
+        let has_nul = nvp::decode_into(body, charset, &mut text, |_, name, value| {
+            fields.push(Span { name: name.start, value: value.start, end: value.end });
+            Ok(())
         })
         .map_err(|err| not_nvp(err.to_string()))?;
+        // Never fails: `decode_into` writes UTF-8 only. One pass, the buffer kept, not copied.
+        let text = String::from_utf8(text).map_err(|err| not_nvp(err.to_string()))?;
         if has_nul {
             return Err(not_nvp("a field contains a NUL byte".to_owned()));
         }
@@ -157,7 +151,9 @@ impl Response {
                 *slot = &self.text.as_bytes()[span.name..span.value - 1];
             }
             let names = &names[..self.fields.len()];
-            let twice = (1..names.len()).find(|&i| names[..i].contains(&names[i]))?;
+            // Lengths first: names of one answer mostly differ in length.
+            let same = |a: &[u8], b: &[u8]| a.len() == b.len() && a == b;
+            let twice = (1..names.len()).find(|&i| names[..i].iter().any(|earlier| same(earlier, names[i])))?;
             return Some(self.name(self.fields[twice]));
         }
         let mut names: Vec<&str> = self.fields.iter().map(|&span| self.name(span)).collect();

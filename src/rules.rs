@@ -17,6 +17,8 @@
 use std::fmt;
 use std::sync::LazyLock;
 
+use crate::ascii;
+
 /// An NVP operation gw implements (`apiOperation`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Operation {
@@ -417,23 +419,64 @@ pub fn check_field(op: Operation, version: u32, name: &str, value: &str) -> Resu
     Err(FieldError::new(name, ValidationType::Invalid, text))
 }
 
+/// The rows of one operation's table (bit `i` for `op.rules()[i]`) whose
+/// rule accepted a field's value: what a [`Request`](crate::request::Request)
+/// remembers of the check made when the field was set, so that the request
+/// is checked at the configured API version without a second pass over the
+/// value ([`check_accepted`]). Every table fits: see the test
+/// `every_table_fits_the_accepted_mask`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Accepted(u64);
+
+impl Accepted {
+    /// The first row that accepted the value (the field's row): `None` for
+    /// an empty set.
+    pub fn rule(self, op: Operation) -> Option<&'static FieldRule> {
+        op.rules().get(self.0.trailing_zeros() as usize)
+    }
+
+    /// Whether the row that holds at API `version` is one of the rows that
+    /// accepted the value.
+    pub fn holds_at(self, op: Operation, version: u32) -> bool {
+        let rules = op.rules();
+        let mut rows = self.0;
+        while rows != 0 {
+            if rules.get(rows.trailing_zeros() as usize).is_some_and(|rule| rule.holds_at(version)) {
+                return true;
+            }
+            rows &= rows - 1;
+        }
+        false
+    }
+}
+
 /// Checks one field's value against its rule at every API version, as a
 /// request does when a field is set (the API version is known only when the
-/// request is executed): `Ok` when some version's rule accepts the value,
-/// otherwise the error of the newest rule, followed by the older versions'
-/// rules when they differ.
-pub fn check_field_any_version(op: Operation, name: &str, value: &str) -> Result<(), FieldError> {
-    // The common case first, with no allocation and no second lookup: a row
-    // of this name (rows of one name hold at disjoint versions) accepts it.
-    let accepts = |rule: &FieldRule| rule.charset != Charset::Group && rule_violation(op, rule, value).is_none();
-    if op.rules().iter().any(|rule| rule.name == name && accepts(rule)) {
-        return Ok(());
+/// request is executed): the rows that accept the value when some version's
+/// rule does, otherwise the error of the newest rule, followed by the older
+/// versions' rules when they differ.
+///
+/// Each row of the field is applied once (a field has one or two); the
+/// request keeps the answer for [`check_accepted`].
+pub fn check_field_any_version(op: Operation, name: &str, value: &str) -> Result<Accepted, FieldError> {
+    // The common case first, with no allocation and no second lookup.
+    let mut accepted = 0u64;
+    for (index, rule) in op.rules().iter().enumerate() {
+        if rule.name == name && rule.charset != Charset::Group && rule_violation(op, rule, value).is_none() {
+            accepted |= 1u64.checked_shl(index as u32).unwrap_or(0);
+        }
+    }
+    if accepted != 0 {
+        return Ok(Accepted(accepted));
     }
     let rows: Vec<&FieldRule> = op.rules().iter().filter(|rule| rule.name == name).collect();
     let Some(newest) = rows.iter().max_by_key(|rule| rule.since) else {
-        return check_field(op, op.reference_version(), name, value);
+        return check_field(op, op.reference_version(), name, value).map(|()| Accepted::default());
     };
-    let mut error = check_field(op, newest.since, name, value).expect_err("no row accepts the value");
+    let mut error = match check_field(op, newest.since, name, value) {
+        Ok(()) => return Ok(Accepted::default()),
+        Err(error) => error,
+    };
     let older: Vec<String> = rows
         .iter()
         .filter(|rule| rule.since != newest.since)
@@ -443,6 +486,24 @@ pub fn check_field_any_version(op: Operation, name: &str, value: &str) -> Result
         error.rule = format!("{} at {}; {}", error.rule, version_range(newest), older.join("; "));
     }
     Err(error)
+}
+
+/// Checks at API `version` a value that [`check_field_any_version`] found
+/// `accepted` by: `Ok` at once when the version's own row is one of them,
+/// without a second pass over the value; otherwise the field's error at
+/// that version, from [`check_field`] (which then reads the value again to
+/// say what is wrong: only a value that is refused is read twice).
+pub fn check_accepted(
+    op: Operation,
+    version: u32,
+    name: &str,
+    value: &str,
+    accepted: Accepted,
+) -> Result<(), FieldError> {
+    if accepted.holds_at(op, version) {
+        return Ok(());
+    }
+    check_field(op, version, name, value)
 }
 
 /// "API version 84 and later", "API versions 39 to 83".
@@ -456,31 +517,46 @@ fn version_range(rule: &FieldRule) -> String {
     }
 }
 
-/// Checks a whole request at API `version`: every field's value, then every
-/// REQUIRED field's presence (a REQUIRED field inside an OPTIONAL group only
-/// once some field of that group is present). The first problem found is
-/// returned.
-pub fn check_request(
+/// Checks a whole request at API `version`: every field's value, then that
+/// no field is given twice, then [`check_complete`]. The first problem found
+/// is returned. For pairs of any origin (gw-sim checks what it receives with
+/// it); a [`Request`](crate::request::Request) checked its values when they
+/// were set and keeps its names unique, and the client completes it with
+/// [`check_accepted`] and [`check_complete`].
+pub fn check_request<N: AsRef<str>, V: AsRef<str>>(
     op: Operation,
     version: u32,
-    fields: &[(String, String)],
+    fields: &[(N, V)],
     completeness: Completeness,
 ) -> Result<(), FieldError> {
     for (name, value) in fields {
-        if AUTHENTICATION_FIELDS.contains(&name.as_str()) {
+        let name = name.as_ref();
+        if AUTHENTICATION_FIELDS.contains(&name) {
             continue;
         }
-        check_field(op, version, name, value)?;
+        check_field(op, version, name, value.as_ref())?;
     }
-    if let Some((name, _)) = fields
-        .iter()
-        .enumerate()
-        .find_map(|(i, (name, _))| fields[..i].iter().any(|(earlier, _)| earlier == name).then_some((name, i)))
-    {
+    if let Some(name) = fields.iter().enumerate().find_map(|(i, (name, _))| {
+        fields[..i].iter().any(|(earlier, _)| earlier.as_ref() == name.as_ref()).then_some(name.as_ref())
+    }) {
         return Err(FieldError::new(name, ValidationType::Invalid, "is given more than once".to_owned()));
     }
+    check_complete(op, version, fields, completeness)
+}
+
+/// Checks that a request whose values are valid at API `version`, each
+/// given once, is whole: every REQUIRED field present (a REQUIRED field
+/// inside an OPTIONAL group only once some field of that group is present),
+/// then, for a [`Completeness::Complete`] request, [`check_cross_fields`].
+pub fn check_complete<N: AsRef<str>, V: AsRef<str>>(
+    op: Operation,
+    version: u32,
+    fields: &[(N, V)],
+    completeness: Completeness,
+) -> Result<(), FieldError> {
     let present = |group: &str| {
         fields.iter().any(|(name, _)| {
+            let name = name.as_ref();
             name.len() > group.len() && name.starts_with(group) && name.as_bytes()[group.len()] == b'.'
         })
     };
@@ -488,7 +564,7 @@ pub fn check_request(
         if rule.charset == Charset::Group || rule.presence == Presence::Optional {
             continue;
         }
-        if fields.iter().any(|(name, _)| name == rule.name) || present(rule.name) {
+        if fields.iter().any(|(name, _)| name.as_ref() == rule.name) || present(rule.name) {
             continue;
         }
         let in_used_group = enclosing_groups(rule.name).all(|group| match op.rule_at(version, group) {
@@ -574,14 +650,14 @@ fn char_class(c: char) -> &'static str {
 /// bad character (by position, from 1) comes before the length; a sensitive
 /// field's character is told by its kind only.
 fn rule_violation(op: Operation, rule: &FieldRule, value: &str) -> Option<String> {
-    // Every call checks a card's payload (up to 1,024 hex digits) twice: the
-    // common charsets are tested a byte at a time first, with the charset
-    // matched once, and only a value that fails is searched char by char.
+    // A card's payload (up to 1,024 hex digits) is checked here once per
+    // call: the common charsets are tested a byte at a time first, with the
+    // charset matched once, and only a value that fails is searched char by char.
     let plain_ascii_ok = match rule.charset {
-        Charset::Hex => value.bytes().all(|b| b.is_ascii_hexdigit()),
-        Charset::Digits | Charset::Number { .. } => value.bytes().all(|b| b.is_ascii_digit()),
-        Charset::Alphanumeric => value.bytes().all(|b| b.is_ascii_alphanumeric()),
-        Charset::Ascii => value.bytes().all(|b| (b' '..=b'~').contains(&b)),
+        Charset::Hex => ascii::all_hex(value.as_bytes()),
+        Charset::Digits | Charset::Number { .. } => ascii::all_digits(value.as_bytes()),
+        Charset::Alphanumeric => ascii::all_alphanumeric(value.as_bytes()),
+        Charset::Ascii => ascii::all_printable(value.as_bytes()),
         _ => false,
     };
     let bad = if plain_ascii_ok {
@@ -949,15 +1025,15 @@ const ACH_FIELDS: [&str; 5] = [
 /// merchant profile's default, which only the gateway knows): `None` checks
 /// by the request's `verificationStrategy` alone. Other operations have no
 /// cross-field rules.
-pub fn check_cross_fields(
+pub fn check_cross_fields<N: AsRef<str>, V: AsRef<str>>(
     op: Operation,
-    fields: &[(String, String)],
+    fields: &[(N, V)],
     verification: Option<&str>,
 ) -> Result<(), FieldError> {
     if op != Operation::Tokenize {
         return Ok(());
     }
-    let value = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    let value = |name: &str| fields.iter().find(|(n, _)| n.as_ref() == name).map(|(_, v)| v.as_ref());
     let missing =
         |name: &str, why: &str| Err(FieldError::new(name, ValidationType::Missing, format!("is required {why}")));
     let source_type = value("sourceOfFunds.type");
@@ -975,7 +1051,8 @@ pub fn check_cross_fields(
     let strategy = value("verificationStrategy").or(verification);
     let provides_card = fields
         .iter()
-        .any(|(n, _)| n == "sourceOfFunds.provided.card.number" || n.starts_with("sourceOfFunds.provided.card.p2pe."));
+        .map(|(n, _)| n.as_ref())
+        .any(|n| n == "sourceOfFunds.provided.card.number" || n.starts_with("sourceOfFunds.provided.card.p2pe."));
     if source_type == Some("CARD")
         && provides_card
         && matches!(strategy, Some("BASIC" | "ACQUIRER"))
@@ -1098,6 +1175,45 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_table_fits_the_accepted_mask() {
+        for op in Operation::ALL {
+            assert!(op.rules().len() <= 64, "{op} has {} rows: `Accepted` holds 64", op.rules().len());
+        }
+    }
+
+    /// What a request remembers at `set` decides at each version exactly as
+    /// a fresh check of the value at that version would.
+    #[test]
+    fn the_remembered_check_is_the_versions_check() {
+        let aes_ksn = "40F000000000000000000001";
+        let values = ["", "CARD", "0123456789ABCDEF", "0123456789abcdef0123", aes_ksn, "411111", "x y", "12"];
+        for op in Operation::ALL {
+            for rule in op.rules().iter().filter(|rule| rule.charset != Charset::Group) {
+                for value in values {
+                    let Ok(accepted) = check_field_any_version(op, rule.name, value) else { continue };
+                    assert_eq!(accepted.rule(op).map(|row| row.name), Some(rule.name), "{op} {}", rule.name);
+                    for version in [0, 39, 50, TDES_ONLY, AES, 100, u32::MAX] {
+                        let fresh = check_field(op, version, rule.name, value);
+                        assert_eq!(accepted.holds_at(op, version), fresh.is_ok(), "{op} {} at {version}", rule.name);
+                        assert_eq!(check_accepted(op, version, rule.name, value, accepted), fresh);
+                    }
+                }
+            }
+        }
+        // A TDES-era 16-digit IV is accepted by both rows; a 32-digit one by the AES row only.
+        let iv =
+            |value: &str| check_field_any_version(Operation::Tokenize, &format!("{P2PE}.initializationVector"), value);
+        let aes_iv = iv(&"0".repeat(32)).unwrap();
+        assert!(!aes_iv.holds_at(Operation::Tokenize, TDES_ONLY) && aes_iv.holds_at(Operation::Tokenize, AES));
+        let err =
+            check_accepted(Operation::Tokenize, V50, &format!("{P2PE}.initializationVector"), &"0".repeat(32), aes_iv)
+                .unwrap_err();
+        assert_eq!(err.validation_type, ValidationType::Invalid);
+        assert!(err.rule.contains("API version 84 and later accepts this value"), "{}", err.rule);
+        assert_eq!(iv(&"0".repeat(16)).unwrap().0.count_ones(), 2);
     }
 
     #[test]

@@ -58,6 +58,7 @@ use connection::{Conn, Connector, Deadline, Fault, Limit, Progress, Route, MAX_A
 
 use crate::config::{parse_proxy, Authentication, Config, Trust};
 use crate::error::{Error, Kind, Result};
+use crate::nvp;
 
 /// The largest answer gw reads. The gateway's NVP answers are a few
 /// kilobytes; anything larger is refused (a [`Kind::Protocol`] error) rather
@@ -411,7 +412,7 @@ fn template(url: &str) -> Result<Request<()>> {
         .header(header::HOST, authority)
         .header(header::USER_AGENT, USER_AGENT)
         .header(header::ACCEPT, "application/x-www-form-urlencoded")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded; charset=UTF-8")
+        .header(header::CONTENT_TYPE, nvp::FORM_CONTENT_TYPE)
         .body(())
         .map_err(|err| Error::new(Kind::Config, format!("the endpoint URL cannot be requested: {err}")))
 }

@@ -22,6 +22,26 @@ use std::sync::atomic::{compiler_fence, Ordering};
 /// The system allocator, wiping each block before it frees it.
 pub struct WipeOnFree;
 
+#[cfg(test)]
+std::thread_local! {
+    /// Blocks allocated by this thread (a reallocation counts as one): the
+    /// unit tests' guard that a call's allocations do not creep back. In
+    /// test builds only; a `const` thread-local allocates nothing itself.
+    static ALLOCATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many blocks this thread has allocated so far (test builds only).
+#[cfg(test)]
+pub(crate) fn allocations() -> u64 {
+    ALLOCATIONS.try_with(std::cell::Cell::get).unwrap_or(0)
+}
+
+/// Counts one allocation of this thread (test builds only).
+fn counted() {
+    #[cfg(test)]
+    let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
+}
+
 /// Zeroes `len` bytes at `ptr` in a way the optimizer keeps: the block is
 /// about to be freed, which would otherwise make the stores dead.
 ///
@@ -59,11 +79,13 @@ pub fn wipe_vec(buffer: &mut Vec<u8>) {
 // it owns until the `dealloc` that follows.
 unsafe impl GlobalAlloc for WipeOnFree {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        counted();
         // SAFETY: the caller's layout, as `GlobalAlloc::alloc` requires.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        counted();
         // SAFETY: the caller's layout, as `GlobalAlloc::alloc_zeroed` requires.
         unsafe { System.alloc_zeroed(layout) }
     }
@@ -80,6 +102,7 @@ unsafe impl GlobalAlloc for WipeOnFree {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: the caller guarantees `new_size` with this alignment is a valid layout.
         let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        counted();
         // SAFETY: a non-zero size (the caller's contract), the alignment of a valid layout.
         let new = unsafe { System.alloc(new_layout) };
         if !new.is_null() {

@@ -1,0 +1,109 @@
+//! Byte-class tests over ASCII text, eight bytes at a time: every value a
+//! call sends is read by the field rules and by the encoder, and a card's
+//! payload is up to 1,024 hex digits. One word of eight bytes is tested with
+//! a few additions instead of eight table look-ups (SWAR); what does not
+//! fill a word is tested byte by byte.
+
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+const HIGH_BITS: u64 = ONES * 0x80;
+/// `| CASE` makes an ASCII letter lower case and leaves digits as they are.
+pub(crate) const CASE: u64 = ONES * 0x20;
+
+/// The bytes of `word` that lie in `low..=high`, as their high bits; every
+/// byte of `word` must be below 0x80 (no addition then carries into the
+/// next byte: `x + 0x80 - low` and `x + 0x7F - high` stay below 0x100).
+#[inline]
+pub(crate) const fn in_range(word: u64, low: u8, high: u8) -> u64 {
+    let at_least_low = word.wrapping_add(ONES * (0x80 - low as u64));
+    let above_high = word.wrapping_add(ONES * (0x7F - high as u64));
+    at_least_low & !above_high & HIGH_BITS
+}
+
+fn hex_word(word: u64) -> u64 {
+    in_range(word, b'0', b'9') | in_range(word | CASE, b'a', b'f')
+}
+
+fn digit_word(word: u64) -> u64 {
+    in_range(word, b'0', b'9')
+}
+
+#[inline]
+pub(crate) fn alphanumeric_word(word: u64) -> u64 {
+    in_range(word, b'0', b'9') | in_range(word | CASE, b'a', b'z')
+}
+
+fn printable_word(word: u64) -> u64 {
+    in_range(word, b' ', b'~')
+}
+
+/// How many leading bytes of `text` pass: `word` gives the high bits of the
+/// bytes of an ASCII word that pass (built from [`in_range`]), `byte` tests
+/// one byte, the same way.
+#[inline]
+pub(crate) fn passing_prefix(text: &[u8], word: impl Fn(u64) -> u64, byte: impl Fn(&u8) -> bool) -> usize {
+    let mut chunks = text.chunks_exact(8);
+    let mut passed = 0;
+    for chunk in chunks.by_ref() {
+        let mut bytes = [0; 8];
+        bytes.copy_from_slice(chunk);
+        let value = u64::from_le_bytes(bytes);
+        if value & HIGH_BITS != 0 || word(value) != HIGH_BITS {
+            break;
+        }
+        passed += 8;
+    }
+    passed + text[passed..].iter().position(|b| !byte(b)).unwrap_or(text.len() - passed)
+}
+
+/// Whether every byte is a hexadecimal digit (0-9, a-f, A-F).
+pub(crate) fn all_hex(text: &[u8]) -> bool {
+    passing_prefix(text, hex_word, u8::is_ascii_hexdigit) == text.len()
+}
+
+/// Whether every byte is a digit (0-9).
+pub(crate) fn all_digits(text: &[u8]) -> bool {
+    passing_prefix(text, digit_word, u8::is_ascii_digit) == text.len()
+}
+
+/// Whether every byte is a letter or digit (0-9, a-z, A-Z).
+pub(crate) fn all_alphanumeric(text: &[u8]) -> bool {
+    passing_prefix(text, alphanumeric_word, u8::is_ascii_alphanumeric) == text.len()
+}
+
+/// Whether every byte is printable ASCII or a space (`' '..='~'`).
+pub(crate) fn all_printable(text: &[u8]) -> bool {
+    passing_prefix(text, printable_word, |b| (b' '..=b'~').contains(b)) == text.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every byte value, at every position of a word and in the tail, is
+    /// judged as the standard library judges it alone.
+    #[test]
+    fn words_agree_with_the_byte_tests() {
+        type Test = (fn(&[u8]) -> bool, fn(&u8) -> bool);
+        let tests: [Test; 4] = [
+            (all_hex, u8::is_ascii_hexdigit),
+            (all_digits, u8::is_ascii_digit),
+            (all_alphanumeric, u8::is_ascii_alphanumeric),
+            (all_printable, |b| (b' '..=b'~').contains(b)),
+        ];
+        for (all, byte) in tests {
+            for fill in [b'0', b'7', b'a', b'F', b' '] {
+                if !byte(&fill) {
+                    continue;
+                }
+                for value in 0..=255u8 {
+                    for at in 0..19 {
+                        let mut text = [fill; 19];
+                        text[at] = value;
+                        assert_eq!(all(&text), byte(&value), "{value:#04x} at {at} among {fill:#04x}");
+                    }
+                }
+            }
+        }
+        assert!(all_hex(b"") && all_digits(b""));
+    }
+}
