@@ -403,15 +403,16 @@ impl Transport {
 }
 
 /// A POST to `url` with gw's fixed headers: the `Host` the URL names (so
-/// ureq-proto formats none per call), `User-Agent`, `Accept` and the form's
-/// `Content-Type`.
+/// ureq-proto formats none per call), `User-Agent` and the form's
+/// `Content-Type`. No `Accept`: the gateway answers in NVP whatever it
+/// says, and gw decodes whatever comes (an HTML page is refused as not an
+/// NVP answer), so it would be bytes and work on every call for nothing.
 fn template(url: &str) -> Result<Request<()>> {
     let uri: Uri = url.parse().map_err(|_| Error::new(Kind::Config, "the endpoint URL cannot be read as a URL"))?;
     let authority = uri.authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
     Request::post(uri)
         .header(header::HOST, authority)
         .header(header::USER_AGENT, USER_AGENT)
-        .header(header::ACCEPT, "application/x-www-form-urlencoded")
         .header(header::CONTENT_TYPE, nvp::FORM_CONTENT_TYPE)
         .body(())
         .map_err(|err| Error::new(Kind::Config, format!("the endpoint URL cannot be requested: {err}")))

@@ -70,12 +70,17 @@ pub(crate) fn exchange<T>(
 
     // The answer's head; 1xx interim answers are consumed by ureq-proto.
     let response = loop {
-        let (used, response) = call.try_response(conn.input(), false).map_err(Fault::Http)?;
-        conn.consume(used);
-        if let Some(response) = response {
-            break response;
+        if !conn.input().is_empty() {
+            let (used, response) = call.try_response(conn.input(), false).map_err(Fault::Http)?;
+            conn.consume(used);
+            if let Some(response) = response {
+                break response;
+            }
+            if used > 0 {
+                continue;
+            }
         }
-        if used == 0 && conn.receive(deadline, MAX_ANSWER_HEAD, progress)? == 0 {
+        if conn.receive(deadline, MAX_ANSWER_HEAD, progress)? == 0 {
             return Err(closed("before answering"));
         }
     };
