@@ -309,7 +309,9 @@ if [ "${BENCH_CALLGRIND:-0}" = 1 ]; then
   CARGO_PROFILE_BENCH_STRIP=none CARGO_PROFILE_BENCH_DEBUG=line-tables-only \
     cargo bench --locked --no-run --bench throughput --target-dir "$root/target/profile" 2>"$work/bench-build.log"
   exe=$(sed -n 's/.*Executable .*(\(.*\))$/\1/p' "$work/bench-build.log")
-  GW_BENCH_QUICK=1 valgrind --tool=callgrind --callgrind-out-file="$work/inprocess.cg" "$exe" >/dev/null 2>&1
+  # Only inside the in-process call (benches/throughput.rs `in_process`, all payloads), not gw-sim's start-up.
+  GW_BENCH_QUICK=1 valgrind --tool=callgrind --toggle-collect='throughput::in_process' \
+    --callgrind-out-file="$work/inprocess.cg" "$exe" >/dev/null 2>&1
   # Paths shortened: the crate sources' directory is named after the
   # registry's host, which nothing in this repository may carry.
   shorten() { sed -e "s|[^ ]*/registry/src/[^/]*/|<crates>/|g" -e "s|$root/||g" -e "s|$work/||g" -e "s|/rustc/[0-9a-f]*/|<rust>/|g"; }
