@@ -39,6 +39,14 @@ fn printable_word(word: u64) -> u64 {
 /// How many leading bytes of `text` pass: `word` gives the high bits of the
 /// bytes of an ASCII word that pass (built from [`in_range`]), `byte` tests
 /// one byte, the same way.
+///
+/// The first word with a byte that fails says where that byte is: the
+/// lowest high bit of its failing bytes (bytes are read little-endian, so
+/// byte 0 is the low byte on every target). A byte of 0x80 or above fails,
+/// and may carry into the bytes *after* it in [`in_range`]'s additions,
+/// never into those before it: the first failing byte is found exactly.
+/// What does not fill a word (a name's last bytes) is tested one byte at a
+/// time.
 #[inline]
 pub(crate) fn passing_prefix(text: &[u8], word: impl Fn(u64) -> u64, byte: impl Fn(&u8) -> bool) -> usize {
     let mut chunks = text.chunks_exact(8);
@@ -47,12 +55,14 @@ pub(crate) fn passing_prefix(text: &[u8], word: impl Fn(u64) -> u64, byte: impl 
         let mut bytes = [0; 8];
         bytes.copy_from_slice(chunk);
         let value = u64::from_le_bytes(bytes);
-        if value & HIGH_BITS != 0 || word(value) != HIGH_BITS {
-            break;
+        let failing = (value | !word(value)) & HIGH_BITS;
+        if failing != 0 {
+            return passed + (failing.trailing_zeros() / 8) as usize;
         }
         passed += 8;
     }
-    passed + text[passed..].iter().position(|b| !byte(b)).unwrap_or(text.len() - passed)
+    let tail = chunks.remainder();
+    passed + tail.iter().position(|b| !byte(b)).unwrap_or(tail.len())
 }
 
 /// Whether every byte is a hexadecimal digit (0-9, a-f, A-F).
@@ -105,5 +115,26 @@ mod tests {
             }
         }
         assert!(all_hex(b"") && all_digits(b""));
+    }
+
+    /// The prefix ends at the first byte that fails, wherever it lies and
+    /// whatever follows it (a byte above 0x7F after it carries in the
+    /// word's additions).
+    #[test]
+    fn the_prefix_ends_at_the_first_failing_byte() {
+        let hex = |text: &[u8]| passing_prefix(text, hex_word, u8::is_ascii_hexdigit);
+        for value in 0..=255u8 {
+            for at in 0..19 {
+                for after in [b'0', 0x80, 0xFF, b'G'] {
+                    let mut text = [b'a'; 19];
+                    text[at] = value;
+                    if at + 1 < text.len() {
+                        text[at + 1] = after;
+                    }
+                    let expected = text.iter().position(|b| !b.is_ascii_hexdigit()).unwrap_or(text.len());
+                    assert_eq!(hex(&text), expected, "{value:#04x} at {at}, then {after:#04x}");
+                }
+            }
+        }
     }
 }

@@ -35,6 +35,10 @@ pub struct Client {
     /// `apiUsername` (`merchant.{merchant}`) with password authentication,
     /// built once, not per call; `None` with a client certificate.
     api_username: Option<String>,
+    /// The rule rows of the fields gw lays out itself (`apiOperation`,
+    /// `merchant`), per operation in the order of [`Operation::ALL`]:
+    /// looked up by name once, not per call.
+    envelope_rows: [u64; Operation::ALL.len()],
     transport: Transport,
 }
 
@@ -95,7 +99,15 @@ impl Client {
             Some(Authentication::Password(_)) => Some(format!("merchant.{merchant}")),
             _ => None,
         };
-        Ok(Client { config: config.clone(), endpoint, information, api_username, transport })
+        // As `with_fields` lays them out: none for CHECK_GATEWAY.
+        let envelope_rows = Operation::ALL.map(|op| {
+            if op.is_unauthenticated() {
+                0
+            } else {
+                rules::rows_named(op, "apiOperation") | rules::rows_named(op, "merchant")
+            }
+        });
+        Ok(Client { config: config.clone(), endpoint, information, api_username, envelope_rows, transport })
     }
 
     /// The endpoint requests go to: `{base}/api/nvp/version/{N}`.
@@ -127,7 +139,8 @@ impl Client {
     /// Each value was checked against every API version's rule when it was
     /// set; here the configured version's row is looked up among those that
     /// accepted it ([`Request::check_at`]), then REQUIRED fields and
-    /// cross-field rules are checked ([`rules::check_complete`]). gw's own
+    /// cross-field rules are checked ([`rules::check_complete_rows`], from
+    /// the rule rows each field remembers). gw's own
     /// values need no check per call: `apiOperation` is the operation's
     /// name, the `merchant` was checked by [`Client::new`], and the
     /// credentials are in no operation's rules.
@@ -159,7 +172,8 @@ impl Client {
             heap = own.iter().copied().chain(request.fields()).collect();
             &heap
         };
-        rules::check_complete(operation, version, fields, request.completeness())?;
+        let present = self.envelope_rows[operation as usize] | request.named_rows();
+        rules::check_complete_rows(operation, version, present, fields, request.completeness())?;
         Ok(f(fields))
     }
 

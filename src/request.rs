@@ -124,13 +124,20 @@ impl Request {
         }
     }
 
+    /// Every rule row named as one of the request's fields, at every
+    /// version (for [`rules::check_complete_rows`]): remembered by each
+    /// field since it was set, so no name is compared.
+    pub fn named_rows(&self) -> u64 {
+        self.fields.iter().fold(0, |rows, field| rows | field.accepted.named_rows(self.operation))
+    }
+
     /// Checks each value at API `version`, in the order the fields were set:
     /// the value was checked against every version's row when it was set,
     /// so this only looks the version's row up among the rows that accepted
     /// it ([`rules::check_accepted`]); a value valid at another version only
     /// is refused here, naming the field and the rule. Names are unique by
     /// construction ([`Request::set`] replaces) and never a managed field.
-    /// The whole request is checked by [`rules::check_complete`].
+    /// The whole request is checked by [`rules::check_complete_rows`].
     pub fn check_at(&self, version: u32) -> Result<()> {
         for field in &self.fields {
             rules::check_accepted(self.operation, version, field.name, &field.value, field.accepted)?;

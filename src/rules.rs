@@ -429,6 +429,13 @@ pub fn check_field(op: Operation, version: u32, name: &str, value: &str) -> Resu
 pub struct Accepted(u64);
 
 impl Accepted {
+    /// Every row named as the field that was accepted (its rows at every
+    /// version), as [`check_complete_rows`] takes them; 0 for an empty set.
+    pub fn named_rows(self, op: Operation) -> u64 {
+        let row = self.0.trailing_zeros() as usize;
+        row_index(op).same_name.get(row).copied().unwrap_or(0)
+    }
+
     /// The first row that accepted the value (the field's row): `None` for
     /// an empty set.
     pub fn rule(self, op: Operation) -> Option<&'static FieldRule> {
@@ -554,12 +561,129 @@ pub fn check_complete<N: AsRef<str>, V: AsRef<str>>(
     fields: &[(N, V)],
     completeness: Completeness,
 ) -> Result<(), FieldError> {
-    let present = |group: &str| {
-        fields.iter().any(|(name, _)| {
-            let name = name.as_ref();
-            name.len() > group.len() && name.starts_with(group) && name.as_bytes()[group.len()] == b'.'
-        })
-    };
+    check_required(op, version, fields, completeness)?;
+    if completeness == Completeness::Complete {
+        check_cross_fields(op, fields, None)?;
+    }
+    Ok(())
+}
+
+/// As [`check_complete`], for fields whose names are rows of the table
+/// (`present`: every row named as one of them, from [`rows_named`] and
+/// [`Accepted::named_rows`]; names outside the table, the credentials,
+/// lie in no group and are no REQUIRED field). The REQUIRED fields are
+/// read from the rows, with no name compared; only a request that does not
+/// pass that way is checked by name, for [`check_complete`]'s own error.
+pub fn check_complete_rows<N: AsRef<str>, V: AsRef<str>>(
+    op: Operation,
+    version: u32,
+    present: u64,
+    fields: &[(N, V)],
+    completeness: Completeness,
+) -> Result<(), FieldError> {
+    if !required_rows_present(op, version, present, completeness) {
+        check_required(op, version, fields, completeness)?;
+    }
+    if completeness == Completeness::Complete {
+        check_cross_fields(op, fields, None)?;
+    }
+    Ok(())
+}
+
+/// Relations between the rows of one operation's table, from their names,
+/// computed once: bit `j` of an entry stands for `op.rules()[j]`.
+struct RowIndex {
+    /// The rows with row `i`'s name (its field at every version), `i` too.
+    same_name: Vec<u64>,
+    /// The rows inside row `i` read as a group: named `{name}.…`.
+    inside: Vec<u64>,
+    /// The rows named as one of row `i`'s enclosing groups.
+    enclosing: Vec<u64>,
+}
+
+impl RowIndex {
+    fn new(rules: &[FieldRule]) -> RowIndex {
+        let rows = |keep: &dyn Fn(&FieldRule) -> bool| {
+            rules
+                .iter()
+                .enumerate()
+                .filter(|(_, rule)| keep(rule))
+                .fold(0u64, |mask, (j, _)| mask | 1u64.checked_shl(j as u32).unwrap_or(0))
+        };
+        let inside = |group: &'static str| move |rule: &FieldRule| is_inside(rule.name, group);
+        RowIndex {
+            same_name: rules.iter().map(|row| rows(&|rule| rule.name == row.name)).collect(),
+            inside: rules.iter().map(|row| rows(&inside(row.name))).collect(),
+            enclosing: rules
+                .iter()
+                .map(|row| rows(&|rule| enclosing_groups(row.name).any(|group| group == rule.name)))
+                .collect(),
+        }
+    }
+}
+
+/// Whether `name` is a field of `group`: `{group}.…`.
+fn is_inside(name: &str, group: &str) -> bool {
+    name.len() > group.len() && name.starts_with(group) && name.as_bytes()[group.len()] == b'.'
+}
+
+/// Each operation's [`RowIndex`], in the order of [`Operation::ALL`].
+static ROW_INDEX: LazyLock<Vec<RowIndex>> =
+    LazyLock::new(|| Operation::ALL.iter().map(|op| RowIndex::new(op.rules())).collect());
+
+fn row_index(op: Operation) -> &'static RowIndex {
+    // `ALL` lists the operations in their declaration order (a test says so).
+    &ROW_INDEX[op as usize]
+}
+
+/// Every row of `op`'s table named `name` (all versions), as a bit set.
+pub fn rows_named(op: Operation, name: &str) -> u64 {
+    let index = row_index(op);
+    op.rules().iter().position(|rule| rule.name == name).map_or(0, |row| index.same_name[row])
+}
+
+/// Whether every REQUIRED row at `version` is satisfied by the rows
+/// `present` as [`check_required`] judges it by name: the field is given,
+/// or used as a group, or lies in an OPTIONAL group (a row at `version`)
+/// of which no field is given. `false` when in doubt (an enclosing group
+/// with no row): the caller then checks by name.
+fn required_rows_present(op: Operation, version: u32, present: u64, completeness: Completeness) -> bool {
+    let index = row_index(op);
+    let rules = op.rules();
+    rules.iter().enumerate().all(|(row, rule)| {
+        if rule.charset == Charset::Group || rule.presence == Presence::Optional || !rule.holds_at(version) {
+            return true;
+        }
+        if completeness == Completeness::MayUseSession && rule.presence != Presence::Fixed {
+            return true;
+        }
+        if present & (index.same_name[row] | index.inside[row]) != 0 {
+            return true;
+        }
+        let mut groups = index.enclosing[row];
+        while groups != 0 {
+            let group = groups.trailing_zeros() as usize;
+            groups &= groups - 1;
+            let unused_optional = rules
+                .get(group)
+                .is_some_and(|group_rule| group_rule.holds_at(version) && group_rule.presence != Presence::Required)
+                && present & index.inside.get(group).copied().unwrap_or(0) == 0;
+            if unused_optional {
+                return true;
+            }
+        }
+        false
+    })
+}
+
+/// The REQUIRED part of [`check_complete`], by name.
+fn check_required<N: AsRef<str>, V: AsRef<str>>(
+    op: Operation,
+    version: u32,
+    fields: &[(N, V)],
+    completeness: Completeness,
+) -> Result<(), FieldError> {
+    let present = |group: &str| fields.iter().any(|(name, _)| is_inside(name.as_ref(), group));
     for rule in op.rules_at(version) {
         if rule.charset == Charset::Group || rule.presence == Presence::Optional {
             continue;
@@ -584,9 +708,6 @@ pub fn check_complete<N: AsRef<str>, V: AsRef<str>>(
             _ => format!("is required by {op}"),
         };
         return Err(FieldError::new(rule.name, ValidationType::Missing, rule_text));
-    }
-    if completeness == Completeness::Complete {
-        check_cross_fields(op, fields, None)?;
     }
     Ok(())
 }
@@ -1170,6 +1291,42 @@ mod tests {
                     {
                         for group in enclosing_groups(rule.name) {
                             assert!(op.rule_at(version, group).is_some(), "{} has no group row {group}", rule.name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The REQUIRED fields read from the rows decide as the names do, for
+    /// every set of up to three of an operation's fields with gw's own
+    /// (and without them), at each version, complete or from a session.
+    #[test]
+    fn the_rows_decide_completeness_as_the_names_do() {
+        assert!(Operation::ALL.iter().enumerate().all(|(i, &op)| op as usize == i));
+        for op in Operation::ALL {
+            let mut names: Vec<&str> = op.rules().iter().map(|rule| rule.name).collect();
+            names.dedup();
+            let rows = |fields: &[&str]| fields.iter().fold(0, |mask, name| mask | rows_named(op, name));
+            let mut sets: Vec<Vec<&str>> = vec![vec![]];
+            for (i, a) in names.iter().enumerate() {
+                sets.push(vec![a]);
+                for (j, b) in names.iter().enumerate().skip(i + 1) {
+                    sets.push(vec![a, b]);
+                    for c in &names[j + 1..] {
+                        sets.push(vec![a, b, c]);
+                    }
+                }
+            }
+            for set in sets {
+                for envelope in [&[][..], &["apiOperation", "merchant", "apiUsername", "apiPassword"]] {
+                    let fields: Vec<(&str, &str)> = envelope.iter().chain(&set).map(|&name| (name, "")).collect();
+                    let names: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+                    for version in [39, 50, TDES_ONLY, AES, 100] {
+                        for completeness in [Completeness::Complete, Completeness::MayUseSession] {
+                            let by_name = check_required(op, version, &fields, completeness).is_ok();
+                            let by_rows = required_rows_present(op, version, rows(&names), completeness);
+                            assert_eq!(by_rows, by_name, "{op} {version} {completeness:?} {names:?}");
                         }
                     }
                 }
