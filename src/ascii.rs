@@ -12,26 +12,29 @@ pub(crate) const CASE: u64 = ONES * 0x20;
 /// The bytes of `word` that lie in `low..=high`, as their high bits; every
 /// byte of `word` must be below 0x80 (no addition then carries into the
 /// next byte: `x + 0x80 - low` and `x + 0x7F - high` stay below 0x100).
-#[inline]
+#[inline(always)]
 pub(crate) const fn in_range(word: u64, low: u8, high: u8) -> u64 {
     let at_least_low = word.wrapping_add(ONES * (0x80 - low as u64));
     let above_high = word.wrapping_add(ONES * (0x7F - high as u64));
     at_least_low & !above_high & HIGH_BITS
 }
 
+#[inline(always)]
 fn hex_word(word: u64) -> u64 {
     in_range(word, b'0', b'9') | in_range(word | CASE, b'a', b'f')
 }
 
+#[inline(always)]
 fn digit_word(word: u64) -> u64 {
     in_range(word, b'0', b'9')
 }
 
-#[inline]
+#[inline(always)]
 pub(crate) fn alphanumeric_word(word: u64) -> u64 {
     in_range(word, b'0', b'9') | in_range(word | CASE, b'a', b'z')
 }
 
+#[inline(always)]
 fn printable_word(word: u64) -> u64 {
     in_range(word, b' ', b'~')
 }
@@ -47,14 +50,15 @@ fn printable_word(word: u64) -> u64 {
 /// never into those before it: the first failing byte is found exactly.
 /// What does not fill a word (a name's last bytes) is tested one byte at a
 /// time.
-#[inline]
+// Always inlined: at the library's `opt-level = "s"` the word test and
+// the 8-byte load were calls, per eight bytes of every value.
+#[inline(always)]
 pub(crate) fn passing_prefix(text: &[u8], word: impl Fn(u64) -> u64, byte: impl Fn(&u8) -> bool) -> usize {
     let mut chunks = text.chunks_exact(8);
     let mut passed = 0;
     for chunk in chunks.by_ref() {
-        let mut bytes = [0; 8];
-        bytes.copy_from_slice(chunk);
-        let value = u64::from_le_bytes(bytes);
+        let value =
+            u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
         let failing = (value | !word(value)) & HIGH_BITS;
         if failing != 0 {
             return passed + (failing.trailing_zeros() / 8) as usize;
