@@ -245,9 +245,7 @@ pub fn decode_each(body: &[u8], charset: Charset, mut each: impl FnMut(&str, &st
 
 /// Decodes a form body as [`decode`] does, appending every pair to `out`:
 /// its decoded name, a NUL, its decoded value, a NUL (in UTF-8 whatever the
-/// charset), so that C strings can point into the buffer. `out` is grown
-/// once up front (by the body's length plus the last NUL: a body never
-/// decodes longer, but for Latin-1 above 0x7F and names without `=`).
+/// charset), so that C strings can point into the buffer.
 ///
 /// `each` gets every pair as it is appended: `out` and where the name and
 /// the value lie in it (without their NULs); its error ends the decoding.
@@ -256,71 +254,127 @@ pub fn decode_each(body: &[u8], charset: Charset, mut each: impl FnMut(&str, &st
 /// maybe part of the bad one. `Ok(true)` when some name or value holds a
 /// NUL byte itself, which a C string cannot show.
 ///
-/// One pass over the body: runs of bytes that decode as themselves are
-/// copied whole, the rest is looked up in a table.
+/// In place: the body is copied into `out` once (one `memcpy`, plus a byte
+/// for the last NUL), then decoded where it lies. `name=value&` becomes
+/// `name NUL value NUL` byte for byte, so an answer without escapes is only
+/// read; `%XX` and `+` are decoded as they come, and once an escape has
+/// shortened the text the runs after it are moved down. The two cases that
+/// grow the text (a Latin-1 byte above 0x7F, two bytes in UTF-8; a name with
+/// no `=`, which needs a second NUL) make room with one insertion each.
 pub fn decode_into(
     body: &[u8],
     charset: Charset,
     out: &mut Vec<u8>,
     mut each: impl FnMut(&[u8], Range<usize>, Range<usize>) -> Result<(), DecodeError>,
 ) -> Result<bool, DecodeError> {
+    let base = out.len();
     out.reserve(body.len() + 1);
+    out.extend_from_slice(body);
+    out.push(0);
+    // Indices from `base`: `r` reads what is left of the body, `w` writes the
+    // decoded text behind it (`w <= r`, so nothing unread is overwritten);
+    // `n` is where the body's copy ends.
+    let (mut r, mut w, mut n) = (0, 0, body.len());
+    // Moves the unread part of the body one byte up, for a decoded text one
+    // byte longer than what it was read from.
+    let widen = |out: &mut Vec<u8>, w: usize, r: &mut usize, n: &mut usize| {
+        out.insert(base + w, 0);
+        *r += 1;
+        *n += 1;
+    };
     let mut has_nul = false;
     let mut pair = 0;
-    let mut i = 0;
-    while i < body.len() {
-        if body[i] == b'&' {
-            i += 1; // an empty piece
+    let result = loop {
+        if r >= n {
+            break Ok(has_nul);
+        }
+        if out[base + r] == b'&' {
+            r += 1; // an empty piece
             continue;
         }
-        let start = out.len();
-        let mut name_len = None;
+        let start = w;
+        let mut name_end = None;
         let mut ascii = true;
-        while let Some(run) = body.get(i..) {
-            let copied = itself_len(run);
-            out.extend_from_slice(&run[..copied]);
-            i += copied;
-            let Some(&byte) = body.get(i) else { break };
-            let decoded = match DECODES_AS[usize::from(byte)] {
-                PAIR_END => break,
-                NAME_END if name_len.is_none() => {
-                    name_len = Some(out.len() - start);
-                    i += 1;
-                    out.push(0);
+        // Where in the body this piece began, for error offsets.
+        let offset = |r: usize, n: usize| r - (n - body.len());
+        let piece: Result<(), DecodeError> = loop {
+            let run = itself_len(&out[base + r..base + n]);
+            if w != r {
+                out.copy_within(base + r..base + r + run, base + w);
+            }
+            r += run;
+            w += run;
+            let Some(&byte) = out[base..base + n].get(r) else { break Ok(()) };
+            let (decoded, read) = match DECODES_AS[usize::from(byte)] {
+                PAIR_END => break Ok(()),
+                NAME_END if name_end.is_none() => {
+                    name_end = Some(w);
+                    out[base + w] = 0;
+                    w += 1;
+                    r += 1;
                     continue;
                 }
-                SPACE => b' ',
+                SPACE => (b' ', 1),
                 ESCAPE => {
-                    let digits = body.get(i + 1..i + 3).and_then(|d| Some(hex_digit(d[0])? << 4 | hex_digit(d[1])?));
-                    i += 2;
-                    digits.ok_or(DecodeError::BadEscape { offset: i - 2 })?
+                    let digits = out[base..base + n]
+                        .get(r + 1..r + 3)
+                        .and_then(|d| Some(hex_digit(d[0])? << 4 | hex_digit(d[1])?));
+                    match digits {
+                        Some(decoded) => (decoded, 3),
+                        None => break Err(DecodeError::BadEscape { offset: offset(r, n) }),
+                    }
                 }
-                _ => byte, // a second '=', a NUL, a byte above 0x7F
+                _ => (byte, 1), // a second '=', a NUL, a byte above 0x7F
             };
+            r += read;
             has_nul |= decoded == 0;
             ascii &= decoded.is_ascii();
             match charset {
                 Charset::Latin1 if decoded > 0x7F => {
-                    out.extend_from_slice(char::from(decoded).encode_utf8(&mut [0; 2]).as_bytes())
+                    if w + 2 > r {
+                        widen(out, w, &mut r, &mut n);
+                    }
+                    let mut utf8 = [0; 2];
+                    char::from(decoded).encode_utf8(&mut utf8);
+                    out[base + w..base + w + 2].copy_from_slice(&utf8);
+                    w += 2;
                 }
-                _ => out.push(decoded),
+                _ => {
+                    out[base + w] = decoded;
+                    w += 1;
+                }
             }
-            i += 1;
+        };
+        if let Err(err) = piece {
+            break Err(err);
         }
-        let name_len = *name_len.get_or_insert_with(|| {
-            out.push(0);
-            out.len() - 1 - start
-        });
-        if !ascii && std::str::from_utf8(&out[start..]).is_err() {
-            return Err(DecodeError::InvalidUtf8 { pair });
+        // The piece ends at `r` (its '&', or the spare byte after the body):
+        // `w..=r` may be written.
+        let name_end = match name_end {
+            Some(end) => end,
+            None => {
+                // A name with no '=': its NUL, then the empty value's.
+                if w == r {
+                    widen(out, w, &mut r, &mut n);
+                }
+                out[base + w] = 0;
+                w += 1;
+                w - 1
+            }
+        };
+        if !ascii && std::str::from_utf8(&out[base + start..base + w]).is_err() {
+            break Err(DecodeError::InvalidUtf8 { pair });
         }
-        let name_end = start + name_len;
-        each(out, start..name_end, name_end + 1..out.len())?;
-        out.push(0);
+        if let Err(err) = each(out, base + start..base + name_end, base + name_end + 1..base + w) {
+            break Err(err);
+        }
+        out[base + w] = 0;
+        w += 1;
         pair += 1;
-        i += 1; // the '&' that ended the piece
-    }
-    Ok(has_nul)
+        r += 1; // the '&' that ended the piece
+    };
+    out.truncate(base + w);
+    result
 }
 
 /// What the decoder does with each byte of a body: most bytes decode as
@@ -422,6 +476,122 @@ mod tests {
         encode_into(&pairs, &mut reused);
         assert_eq!((reused.as_ptr(), reused.capacity()), (before, 256));
         assert_eq!(reused, expected.as_bytes());
+    }
+
+    /// The form encoding's decoding as its definition reads, written the
+    /// plain way: what the in-place decoder must agree with, byte for byte,
+    /// error for error.
+    fn reference(body: &[u8], charset: Charset) -> Result<(Vec<u8>, Vec<(usize, usize, usize)>, bool), DecodeError> {
+        let (mut out, mut spans, mut has_nul) = (Vec::new(), Vec::new(), false);
+        let mut offset = 0;
+        for (pair, piece) in
+            body.split(|&b| b == b'&').enumerate().filter(|(_, p)| !p.is_empty()).map(|(_, p)| p).enumerate()
+        {
+            let piece_offset = offset + body[offset..].windows(piece.len()).position(|w| w == piece).unwrap_or(0);
+            offset = piece_offset + piece.len();
+            let eq = piece.iter().position(|&b| b == b'=').unwrap_or(piece.len());
+            let start = out.len();
+            let mut name_end = start;
+            let mut ascii = true;
+            for (part, (from, at)) in
+                [(&piece[..eq], piece_offset), (piece.get(eq + 1..).unwrap_or(&[]), piece_offset + eq + 1)]
+                    .into_iter()
+                    .enumerate()
+            {
+                let mut i = 0;
+                while i < from.len() {
+                    let byte = match from[i] {
+                        b'+' => b' ',
+                        b'%' => {
+                            let digits = from.get(i + 1..i + 3).and_then(|d| {
+                                u8::from_str_radix(std::str::from_utf8(d).ok()?, 16)
+                                    .ok()
+                                    .filter(|_| d.iter().all(u8::is_ascii_hexdigit))
+                            });
+                            i += 2;
+                            digits.ok_or(DecodeError::BadEscape { offset: at + i - 2 })?
+                        }
+                        other => other,
+                    };
+                    has_nul |= byte == 0;
+                    ascii &= byte.is_ascii();
+                    match charset {
+                        Charset::Latin1 if byte > 0x7F => {
+                            out.extend_from_slice(char::from(byte).to_string().as_bytes())
+                        }
+                        _ => out.push(byte),
+                    }
+                    i += 1;
+                }
+                if part == 0 {
+                    name_end = out.len();
+                    out.push(0);
+                }
+            }
+            if !ascii && std::str::from_utf8(&out[start..]).is_err() {
+                return Err(DecodeError::InvalidUtf8 { pair });
+            }
+            spans.push((start, name_end + 1, out.len()));
+            out.push(0);
+        }
+        Ok((out, spans, has_nul))
+    }
+
+    /// The in-place decoder against [`reference`] on every body of up to 5
+    /// bytes over an alphabet of the bytes that matter (separators, escapes,
+    /// hex digits and not, NUL, Latin-1 and UTF-8 bytes), in both charsets,
+    /// and on longer random bodies.
+    #[test]
+    fn decode_into_agrees_with_the_definition() {
+        let alphabet: Vec<u8> = vec![b'a', b'=', b'&', b'+', b'%', b'4', b'F', 0, 0xE9, 0xC3, 0xA9, b'G'];
+        let check = |body: &[u8]| {
+            for charset in [Charset::Utf8, Charset::Latin1] {
+                let mut out = b"kept".to_vec();
+                let mut spans = Vec::new();
+                let got = decode_into(body, charset, &mut out, |_, name, value| {
+                    spans.push((name.start - 4, value.start - 4, value.end - 4));
+                    Ok(())
+                });
+                let want = reference(body, charset);
+                match (got, want) {
+                    (Ok(has_nul), Ok((text, want_spans, want_nul))) => {
+                        assert_eq!(
+                            (&out[4..], &spans, has_nul),
+                            (&text[..], &want_spans, want_nul),
+                            "{body:?} {charset:?}"
+                        );
+                        assert_eq!(&out[..4], b"kept");
+                    }
+                    (got, want) => assert_eq!(got.err(), want.err(), "{body:?} {charset:?}"),
+                }
+            }
+        };
+        let mut body = Vec::new();
+        fn all(len: usize, alphabet: &[u8], body: &mut Vec<u8>, check: &dyn Fn(&[u8])) {
+            check(body);
+            if body.len() == len {
+                return;
+            }
+            for &b in alphabet {
+                body.push(b);
+                all(len, alphabet, body, check);
+                body.pop();
+            }
+        }
+        all(5, &alphabet, &mut body, &check);
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            let len = (seed % 40) as usize;
+            let body: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            check(&body);
+        }
     }
 
     #[test]
