@@ -478,10 +478,13 @@ mod tests {
         assert_eq!(reused, expected.as_bytes());
     }
 
+    /// The decoded text, each pair's (name, value, end) offsets, and whether a NUL was decoded.
+    type Decoded = (Vec<u8>, Vec<(usize, usize, usize)>, bool);
+
     /// The form encoding's decoding as its definition reads, written the
     /// plain way: what the in-place decoder must agree with, byte for byte,
     /// error for error.
-    fn reference(body: &[u8], charset: Charset) -> Result<(Vec<u8>, Vec<(usize, usize, usize)>, bool), DecodeError> {
+    fn reference(body: &[u8], charset: Charset) -> Result<Decoded, DecodeError> {
         let (mut out, mut spans, mut has_nul) = (Vec::new(), Vec::new(), false);
         let mut offset = 0;
         for (pair, piece) in
