@@ -130,7 +130,7 @@ fn main() {
 #[inline(never)]
 fn in_process(client: &Client, card: &P2peCard<'_>, answer: &[u8], body: &mut Vec<u8>) {
     let request = Request::tokenize_p2pe(None, card).unwrap();
-    client.with_fields(&request, |fields| nvp::encode_into(fields, body)).unwrap();
+    client.with_fields(&request, |fields| fields.encode_into(body)).unwrap();
     black_box(&body);
     // Wiped as a slice: zeroize wipes a slice whole, a `Vec` byte by byte.
     body.as_mut_slice().zeroize();

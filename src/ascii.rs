@@ -19,6 +19,13 @@ pub(crate) const fn in_range(word: u64, low: u8, high: u8) -> u64 {
     at_least_low & !above_high & HIGH_BITS
 }
 
+/// Whether the form encoding (`application/x-www-form-urlencoded`) writes
+/// `byte` as it is: `A-Z a-z 0-9 * - . _`. The one definition: the codec's
+/// table and the rules' "needs no escaping" are built from it.
+pub(crate) const fn is_form_plain(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_')
+}
+
 #[inline(always)]
 fn hex_word(word: u64) -> u64 {
     in_range(word, b'0', b'9') | in_range(word | CASE, b'a', b'f')

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use crate::config::{Authentication, Config, LogLevel};
 use crate::error::{Error, Kind, Result};
 use crate::masking::{masked, redact};
+use crate::nvp;
 use crate::request::Request;
 use crate::response::{NotAnAnswer, Response};
 use crate::retry::{self, Repeat, Setback};
@@ -39,6 +40,10 @@ pub struct Client {
     /// `merchant`), per operation in the order of [`Operation::ALL`]:
     /// looked up by name once, not per call.
     envelope_rows: [u64; Operation::ALL.len()],
+    /// Which of gw's own pairs (`apiOperation`, `merchant`, `apiUsername`,
+    /// `apiPassword`: bits 0 to 3) the form encoding writes as they are,
+    /// found once: the encoder then does not read them per call.
+    own_form_plain: u64,
     transport: Transport,
 }
 
@@ -107,7 +112,29 @@ impl Client {
                 rules::rows_named(op, "apiOperation") | rules::rows_named(op, "merchant")
             }
         });
-        Ok(Client { config: config.clone(), endpoint, information, api_username, envelope_rows, transport })
+        let password = match &config.authentication {
+            Some(Authentication::Password(password)) => password.as_str(),
+            _ => "",
+        };
+        let own = [
+            ("apiOperation", Operation::ALL.iter().all(|op| nvp::is_plain(op.name()))),
+            ("merchant", nvp::is_plain(merchant)),
+            ("apiUsername", api_username.as_deref().is_some_and(nvp::is_plain)),
+            ("apiPassword", nvp::is_plain(password)),
+        ];
+        let own_form_plain = own
+            .iter()
+            .enumerate()
+            .fold(0, |mask, (i, &(name, value))| mask | u64::from(nvp::is_plain(name) && value) << i);
+        Ok(Client {
+            config: config.clone(),
+            endpoint,
+            information,
+            api_username,
+            envelope_rows,
+            own_form_plain,
+            transport,
+        })
     }
 
     /// The endpoint requests go to: `{base}/api/nvp/version/{N}`.
@@ -144,7 +171,7 @@ impl Client {
     /// values need no check per call: `apiOperation` is the operation's
     /// name, the `merchant` was checked by [`Client::new`], and the
     /// credentials are in no operation's rules.
-    pub fn with_fields<T>(&self, request: &Request, f: impl FnOnce(&[(&str, &str)]) -> T) -> Result<T> {
+    pub fn with_fields<T>(&self, request: &Request, f: impl FnOnce(&nvp::Form<'_>) -> T) -> Result<T> {
         let operation = request.operation();
         let version = self.config.api_version;
         request.check_at(version)?;
@@ -174,11 +201,13 @@ impl Client {
         };
         let present = self.envelope_rows[operation as usize] | request.named_rows();
         rules::check_complete_rows(operation, version, present, fields, request.completeness())?;
-        Ok(f(fields))
+        let own_plain = self.own_form_plain & ((1 << own_len) - 1);
+        let plain = own_plain | request.form_plain_fields().checked_shl(own_len as u32).unwrap_or(0);
+        Ok(f(&nvp::Form::with_known_plain(fields, plain)))
     }
 
     /// [`Client::execute`] once the fields are laid out and checked.
-    fn execute_checked(&self, request: &Request, fields: &[(&str, &str)]) -> Result<Response> {
+    fn execute_checked(&self, request: &Request, fields: &nvp::Form<'_>) -> Result<Response> {
         let operation = request.operation().name();
         self.log(LogLevel::Debug, || format!("{operation} request: {}", masked(fields)));
 
@@ -214,7 +243,7 @@ impl Client {
     ///
     /// Every attempt sends the same body: a retry is a repeat of the request,
     /// which is what the policy table judges.
-    fn send(&self, request: &Request, fields: &[(&str, &str)], started: Instant) -> (Ended, u32, bool) {
+    fn send(&self, request: &Request, fields: &nvp::Form<'_>, started: Instant) -> (Ended, u32, bool) {
         let operation = request.operation().name();
         let repeat = Repeat::of(request, self.config.token_repository_unique_card);
         let retries = retry::retries_for(request.operation(), self.config.retries);
@@ -456,6 +485,18 @@ mod tests {
             format!("{P2PE}.payload={}", "AB".repeat(16)),
         ];
         assert_eq!(sent.unwrap(), expected);
+        // Known plain by the rules (not read again by the encoder): gw's own
+        // four here ("pass-word" is plain), the token (alphanumeric), the KSN
+        // and payload (hex); not `sourceOfFunds.type` (an enumeration).
+        let known = client(50).with_fields(&request, |fields| fields.known_plain()).unwrap();
+        assert_eq!(known, 0b1101_1111, "{known:b}");
+        let mut odd = Config::new();
+        odd.set_base_url("http://127.0.0.1:9").unwrap();
+        odd.set_merchant("M1").unwrap();
+        odd.set_api_password("p&ss w=rd").unwrap();
+        let odd = Client::new(&odd).unwrap();
+        let known = odd.with_fields(&request, |fields| fields.known_plain()).unwrap();
+        assert_eq!(known, 0b1101_0111, "the password is read and escaped: {known:b}");
         // CHECK_GATEWAY sends nothing, not even credentials.
         let none = client(50).with_fields(&Request::new(Operation::CheckGateway), |fields| fields.len());
         assert_eq!(none.unwrap(), 0);

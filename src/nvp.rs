@@ -106,16 +106,32 @@ pub fn encode<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
 /// allocator would wipe the old block anyway; the caller wipes `out` itself
 /// when it is done with the body.)
 pub fn encode_into<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)], out: &mut Vec<u8>) {
-    // Sizing reads every byte; it also notes which of the first 64 pairs
-    // are plain whole (a hex payload, field names), so that writing them is
-    // a copy, not a second read.
+    encode_known_into(pairs, 0, out);
+}
+
+/// [`encode_into`], with the pairs whose name and value are known to be
+/// plain whole (bit `i` for pair `i`): those are not read for sizing.
+fn encode_known_into<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)], known_plain: u64, out: &mut Vec<u8>) {
+    // Sizing reads every byte not known plain; it also notes which of the
+    // first 64 pairs are plain whole (a hex payload, field names), so that
+    // writing them is a copy, not a second read.
     let mut plain_pairs = 0u64;
     let mut size = (2 * pairs.len()).saturating_sub(1); // n '=' and n - 1 '&'
     for (i, (name, value)) in pairs.iter().enumerate() {
-        let (name, value) = (escaped_len(name.as_ref()), escaped_len(value.as_ref()));
+        let bit = 1u64.checked_shl(i as u32).unwrap_or(0);
+        let (name, value) = (name.as_ref(), value.as_ref());
+        if known_plain & bit != 0 {
+            // Checked where the tests run: a value wrongly marked plain
+            // would be sent unescaped.
+            debug_assert!(is_plain(name) && is_plain(value), "pair {i} marked plain");
+            size += name.len() + value.len();
+            plain_pairs |= bit;
+            continue;
+        }
+        let (name, value) = (escaped_len(name), escaped_len(value));
         size += name.0 + value.0;
         if name.1 && value.1 {
-            plain_pairs |= 1u64.checked_shl(i as u32).unwrap_or(0);
+            plain_pairs |= bit;
         }
     }
     out.reserve_exact(size);
@@ -136,6 +152,55 @@ pub fn encode_into<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)], out: &mut Vec
     }
 }
 
+/// Whether the form encoding writes every byte of `text` as it is.
+pub fn is_plain(text: &str) -> bool {
+    plain_len(text.as_bytes()) == text.len()
+}
+
+/// A request's pairs, in order, and which of them are known to be written
+/// as they are (their values passed a field rule whose characters the form
+/// encoding never escapes: hexadecimal, digits, letters and digits), so the
+/// encoder does not read them a second time: a card's payload is up to 1,024
+/// hex digits, already read once by its rule. It reads as the slice of pairs.
+#[derive(Clone, Copy)]
+pub struct Form<'a> {
+    pairs: &'a [(&'a str, &'a str)],
+    known_plain: u64,
+}
+
+impl<'a> Form<'a> {
+    /// Pairs of which none is known plain: every byte is read.
+    pub fn new(pairs: &'a [(&'a str, &'a str)]) -> Form<'a> {
+        Form { pairs, known_plain: 0 }
+    }
+
+    /// Pairs with bit `i` of `known_plain` set when pair `i`'s name and
+    /// value are plain whole: the caller's word, from the field rules
+    /// (checked by a debug assertion where the tests run).
+    pub(crate) fn with_known_plain(pairs: &'a [(&'a str, &'a str)], known_plain: u64) -> Form<'a> {
+        Form { pairs, known_plain }
+    }
+
+    /// Bit `i` set when pair `i` is known plain.
+    #[cfg(test)]
+    pub(crate) fn known_plain(&self) -> u64 {
+        self.known_plain
+    }
+
+    /// Appends the form body to `out`, as [`encode_into`] does.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        encode_known_into(self.pairs, self.known_plain, out);
+    }
+}
+
+impl<'a> std::ops::Deref for Form<'a> {
+    type Target = [(&'a str, &'a str)];
+
+    fn deref(&self) -> &Self::Target {
+        self.pairs
+    }
+}
+
 /// How the form encoding writes each byte: as it is, as `+`, or `%XX`. A
 /// table, because every byte of every value is looked up (a card's payload
 /// is up to 1,024 of them).
@@ -147,7 +212,7 @@ static ENCODED_AS: [u8; 256] = {
     let mut byte = 0;
     while byte < 256 {
         let b = byte as u8;
-        if b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_') {
+        if ascii::is_form_plain(b) {
             table[byte] = PLAIN;
         } else if b == b' ' {
             table[byte] = PLUS;
@@ -476,6 +541,27 @@ mod tests {
         encode_into(&pairs, &mut reused);
         assert_eq!((reused.as_ptr(), reused.capacity()), (before, 256));
         assert_eq!(reused, expected.as_bytes());
+    }
+
+    /// Pairs known plain are copied, not read: the body is the same.
+    #[test]
+    fn a_form_known_plain_encodes_as_the_encoder_does() {
+        let pairs = [("sourceOfFunds.type", "CARD"), ("apiPassword", "p&ss w=rd%"), ("payload", "0A1B")];
+        for known in 0..8 {
+            let known = known & 0b101; // never the password
+            let mut body = Vec::new();
+            Form::with_known_plain(&pairs, known).encode_into(&mut body);
+            assert_eq!(body, encode(&pairs).into_bytes(), "{known:b}");
+        }
+    }
+
+    /// A pair wrongly marked plain would go out unescaped: where the tests
+    /// run, the encoder refuses it.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "marked plain")]
+    fn a_pair_wrongly_marked_plain_is_caught() {
+        Form::with_known_plain(&[("apiPassword", "p&ss")], 1).encode_into(&mut Vec::new());
     }
 
     /// The decoded text, each pair's (name, value, end) offsets, and whether a NUL was decoded.

@@ -125,7 +125,7 @@ mod tests {
         let mut call = || {
             let before = crate::wipe::allocations();
             let request = Request::tokenize_p2pe(None, &card).unwrap();
-            client.with_fields(&request, |fields| nvp::encode_into(fields, &mut body)).unwrap();
+            client.with_fields(&request, |fields| fields.encode_into(&mut body)).unwrap();
             body.clear();
             let summary = Operation::Tokenize.summary_fields();
             let response =

@@ -97,6 +97,16 @@ impl Request {
         Ok(())
     }
 
+    /// Bit `i` set when field `i`'s name and value are written by the form
+    /// encoding as they are, as their rule rows say (see
+    /// [`rules::Accepted::form_plain`]): no value is read for it.
+    pub(crate) fn form_plain_fields(&self) -> u64 {
+        self.fields.iter().enumerate().fold(0, |mask, (i, field)| {
+            let plain = field.accepted.form_plain(self.operation);
+            mask | u64::from(plain).checked_shl(i as u32).unwrap_or(0)
+        })
+    }
+
     /// Removes a field; `true` when it was set.
     pub fn unset(&mut self, name: &str) -> bool {
         let before = self.fields.len();

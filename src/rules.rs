@@ -181,6 +181,18 @@ pub enum Charset {
     Group,
 }
 
+impl Charset {
+    /// Whether every value of this charset is written by the form encoding
+    /// as it is (no byte escaped): what lets the encoder skip reading a
+    /// value its rule already read.
+    pub fn is_form_plain(self) -> bool {
+        matches!(
+            self,
+            Charset::Hex | Charset::Digits | Charset::Alphanumeric | Charset::UpperAlpha | Charset::Number { .. }
+        )
+    }
+}
+
 /// The REQUIRED / OPTIONAL / FIXED marker of a field or group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Presence {
@@ -436,6 +448,12 @@ impl Accepted {
         row_index(op).same_name.get(row).copied().unwrap_or(0)
     }
 
+    /// Whether every row that accepted the value makes it, and the field's
+    /// name, plain for the form encoding: the encoder need not read it again.
+    pub fn form_plain(self, op: Operation) -> bool {
+        self.0 != 0 && self.0 & !row_index(op).form_plain == 0
+    }
+
     /// The first row that accepted the value (the field's row): `None` for
     /// an empty set.
     pub fn rule(self, op: Operation) -> Option<&'static FieldRule> {
@@ -599,6 +617,9 @@ struct RowIndex {
     inside: Vec<u64>,
     /// The rows named as one of row `i`'s enclosing groups.
     enclosing: Vec<u64>,
+    /// The rows whose name and every accepted value the form encoding
+    /// writes as they are ([`Charset::is_form_plain`]).
+    form_plain: u64,
 }
 
 impl RowIndex {
@@ -614,6 +635,7 @@ impl RowIndex {
         RowIndex {
             same_name: rules.iter().map(|row| rows(&|rule| rule.name == row.name)).collect(),
             inside: rules.iter().map(|row| rows(&inside(row.name))).collect(),
+            form_plain: rows(&|rule| rule.charset.is_form_plain() && rule.name.bytes().all(ascii::is_form_plain)),
             enclosing: rules
                 .iter()
                 .map(|row| rows(&|rule| enclosing_groups(row.name).any(|group| group == rule.name)))

@@ -235,7 +235,7 @@ impl Transport {
     pub fn post<T>(
         &self,
         url: &str,
-        fields: &[(&str, &str)],
+        fields: &nvp::Form<'_>,
         budget: Duration,
         read: impl FnOnce(Answer<'_>) -> T,
     ) -> std::result::Result<T, Failure> {

@@ -27,7 +27,7 @@ const MAX_REQUEST_HEAD: usize = 1536;
 pub(crate) fn exchange<T>(
     conn: &mut Conn,
     template: &Request<()>,
-    fields: &[(&str, &str)],
+    fields: &nvp::Form<'_>,
     deadline: Deadline,
     progress: &mut Progress,
     read: impl FnOnce(Answer<'_>) -> T,
@@ -36,7 +36,7 @@ pub(crate) fn exchange<T>(
     // length is the Content-Length), then the head (no secret in it) moved
     // in front of it: one buffer, one write.
     conn.output.clear();
-    nvp::encode_into(fields, &mut conn.output);
+    fields.encode_into(&mut conn.output);
     let body_len = conn.output.len();
     let mut call = Call::new(template.clone()).map_err(Fault::Http)?;
     call.header(header::CONTENT_LENGTH, body_len).map_err(Fault::Http)?;
