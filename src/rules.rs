@@ -1324,6 +1324,7 @@ mod tests {
     /// every set of up to three of an operation's fields with gw's own
     /// (and without them), at each version, complete or from a session.
     #[test]
+    #[cfg_attr(miri, ignore = "exhaustive logic with no unsafe code: runs natively (Miri is ~1,000 times slower)")]
     fn the_rows_decide_completeness_as_the_names_do() {
         assert!(Operation::ALL.iter().enumerate().all(|(i, &op)| op as usize == i));
         for op in Operation::ALL {
@@ -1366,6 +1367,7 @@ mod tests {
     /// What a request remembers at `set` decides at each version exactly as
     /// a fresh check of the value at that version would.
     #[test]
+    #[cfg_attr(miri, ignore = "exhaustive logic with no unsafe code: runs natively (Miri is ~1,000 times slower)")]
     fn the_remembered_check_is_the_versions_check() {
         let aes_ksn = "40F000000000000000000001";
         let values = ["", "CARD", "0123456789ABCDEF", "0123456789abcdef0123", aes_ksn, "411111", "x y", "12"];
