@@ -425,7 +425,9 @@ fn describe(fault: &Fault) -> String {
         Fault::Tls(tls) => tls.to_string(),
         Fault::TlsOther(why) => (*why).to_owned(),
         Fault::Http(http) => format!("the answer is not HTTP/1.1 as expected: {http}"),
-        Fault::HeadTooLarge => format!("the answer's head is larger than {MAX_ANSWER_HEAD} bytes"),
+        Fault::HeadTooLarge => {
+            format!("a line of the answer (its head, or a chunk's size line) runs past {MAX_ANSWER_HEAD} bytes")
+        }
         Fault::SpeaksTls => "the answer is a TLS record".to_owned(),
         Fault::HostNotFound(_) => "not found".to_owned(),
         Fault::Timeout(_) => "timed out".to_owned(),

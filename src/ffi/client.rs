@@ -83,13 +83,8 @@ fn deliver(outcome: Result<Response>, out: &mut *mut gw_response) -> Result<()> 
 /// `client` is a live `gw_client`; `out` points to writable storage.
 #[no_mangle]
 pub unsafe extern "C" fn gw_create_session(client: *const gw_client, out: *mut *mut gw_response) -> gw_status {
-    status_boundary(|| {
-        // SAFETY: the caller guarantees the pointers.
-        let out = unsafe { out_arg(out, "out") }?;
-        // SAFETY: as above.
-        let client = unsafe { ref_arg(client, "client") }?;
-        deliver(client.client.create_session(), out)
-    })
+    // SAFETY: the caller guarantees the pointers, as `plain_call` needs.
+    unsafe { plain_call(client, out, Client::create_session) }
 }
 
 /// TOKENIZE with a card encrypted by the terminal (TDES or AES DUKPT P2PE);
@@ -151,13 +146,8 @@ pub unsafe extern "C" fn gw_tokenize_p2pe(
 /// `client` is a live `gw_client`; `out` points to writable storage.
 #[no_mangle]
 pub unsafe extern "C" fn gw_check_gateway(client: *const gw_client, out: *mut *mut gw_response) -> gw_status {
-    status_boundary(|| {
-        // SAFETY: the caller guarantees the pointers.
-        let out = unsafe { out_arg(out, "out") }?;
-        // SAFETY: as above.
-        let client = unsafe { ref_arg(client, "client") }?;
-        deliver(client.client.check_gateway(), out)
-    })
+    // SAFETY: the caller guarantees the pointers, as `plain_call` needs.
+    unsafe { plain_call(client, out, Client::check_gateway) }
 }
 
 /// RETRIEVE_TOKEN: what the gateway holds under `token` (1–40 of 0-9 a-z
@@ -204,6 +194,25 @@ pub unsafe extern "C" fn gw_delete_token(
 ) -> gw_status {
     // SAFETY: the caller guarantees the pointers, as `token_call` needs.
     unsafe { token_call(client, token, out, Client::delete_token) }
+}
+
+/// The body of the calls with no argument but the client: converts the
+/// arguments and runs `call` inside the panic boundary.
+///
+/// # Safety
+/// `client` is a live `gw_client`; `out` points to writable storage.
+unsafe fn plain_call(
+    client: *const gw_client,
+    out: *mut *mut gw_response,
+    call: fn(&Client) -> Result<Response>,
+) -> gw_status {
+    status_boundary(|| {
+        // SAFETY: the caller guarantees the pointers.
+        let out = unsafe { out_arg(out, "out") }?;
+        // SAFETY: as above.
+        let client = unsafe { ref_arg(client, "client") }?;
+        deliver(call(&client.client), out)
+    })
 }
 
 /// The body of the calls that name one token: converts the arguments and

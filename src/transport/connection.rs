@@ -120,7 +120,8 @@ pub(crate) enum Fault {
     /// The answer is not HTTP/1.1 as ureq-proto reads it (a bad chunk size,
     /// a malformed head, too many headers).
     Http(ureq_proto::Error),
-    /// The answer's head is larger than [`MAX_ANSWER_HEAD`].
+    /// The answer's head (or, in a chunked body, a chunk's size line) is
+    /// larger than [`MAX_ANSWER_HEAD`]: unconsumed input past the limit.
     HeadTooLarge,
     /// The answer's body is larger than `MAX_ANSWER_BYTES`.
     AnswerTooLarge(u64),
