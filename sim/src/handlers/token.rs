@@ -234,7 +234,7 @@ impl Gateway {
 
     /// The card number (and a track's expiry) from the P2PE payload, the
     /// clear card number, or `sourceOfFunds.token`.
-    fn card_from(
+    pub(super) fn card_from(
         &self,
         fields: &[(String, String)],
         has_p2pe: bool,
