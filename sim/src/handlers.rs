@@ -601,6 +601,29 @@ impl Gateway {
         Self::check_merchant(fields, merchant)
     }
 
+    /// A request of `op` that may complete itself from a session
+    /// (`session.id`: "Values provided in the request will override values
+    /// contained in the session", tokenize.nvp-v50.txt:63): checked by the
+    /// shared rules (complete once merged) and for `merchant`. The merged
+    /// fields when a session was used, else `None` (the request is complete).
+    fn complete_request(
+        &self,
+        op: Operation,
+        version: u32,
+        request: &[(String, String)],
+        merchant: &str,
+    ) -> Result<Option<Fields>, NvpError> {
+        let session_id = get(request, "session.id");
+        let completeness = if session_id.is_some() { Completeness::MayUseSession } else { Completeness::Complete };
+        rules::check_request(op, version, request, completeness)?;
+        Self::check_merchant(request, merchant)?;
+        let Some(id) = session_id else { return Ok(None) };
+        let s = self.sessions.usable(merchant, id, get(request, "session.version")).map_err(session_error)?;
+        let merged = Fields(crate::sessions::merge(s.fields(), request));
+        rules::check_request(op, version, &merged.0, Completeness::Complete)?;
+        Ok(Some(merged))
+    }
+
     fn check_merchant(fields: &[(String, String)], merchant: &str) -> Result<(), NvpError> {
         match get(fields, "merchant") {
             Some(m) if m == merchant => Ok(()),

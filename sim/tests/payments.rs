@@ -210,7 +210,10 @@ fn identical_resubmission_moves_no_money_other_content_is_refused() {
 #[test]
 fn a_lost_answer_after_the_money_moved_then_the_identical_resubmission() {
     let sim = start(config());
-    let req = with(pay("PAY", "l1", "t1", "30.00", &track(VISA, "0139")), &[("correlationId", "gw-sim:fault=lost-then-ok=1")]);
+    let req = with(
+        pay("PAY", "l1", "t1", "30.00", &track(VISA, "0139")),
+        &[("correlationId", "gw-sim:fault=lost-then-ok=1")],
+    );
     let mut c = Client::connect(sim.addr());
     let lost = c.request(
         "POST",
@@ -245,7 +248,10 @@ fn authorize_capture_refund_void_and_the_batch() {
     assert_field_error(&send(&sim, &follow_up("CAPTURE", "m1", "c2", "1.001")), 400, "transaction.amount", "INVALID");
     // Close the day's batch: the capture can no longer be voided; a refund can.
     let r = Client::connect(sim.addr()).request("POST", "/admin/close-batch", None, b"").unwrap();
-    assert_eq!(String::from_utf8(r.body).unwrap(), format!("{{\"batches\":[{{\"merchant\":\"{MERCHANT}\",\"batch\":1}}]}}\n"));
+    assert_eq!(
+        String::from_utf8(r.body).unwrap(),
+        format!("{{\"batches\":[{{\"merchant\":\"{MERCHANT}\",\"batch\":1}}]}}\n")
+    );
     assert_field_error(&send(&sim, &void("m1", "v2", "c1")), 400, "transaction.targetTransactionId", "INVALID");
     let f = ok(&send(&sim, &follow_up("REFUND", "m1", "r2", "60.00")));
     assert_eq!(f["order.status"], "REFUNDED");
@@ -292,7 +298,10 @@ fn a_pending_acquirer_settles_later() {
     assert_eq!((f["result"].as_str(), f["response.gatewayCode"].as_str()), ("PENDING", "PENDING"), "{f:?}");
     assert_eq!(f["order.status"], "INITIATED");
     assert_eq!(fields(&send(&sim, &retrieve("s1", Some("t1"))))["result"], "PENDING");
-    assert_eq!(fields(&send(&sim, &pay("PAY", "s1", "t2", "7.00", &track(VISA, "0139"))))["response.gatewayCode"], "LOCK_FAILURE");
+    assert_eq!(
+        fields(&send(&sim, &pay("PAY", "s1", "t2", "7.00", &track(VISA, "0139"))))["response.gatewayCode"],
+        "LOCK_FAILURE"
+    );
     assert_eq!(approved(&sim, "PAYMENT"), 0);
     std::thread::sleep(Duration::from_millis(800));
     assert_eq!(ok(&send(&sim, &retrieve("s1", Some("t1"))))["response.gatewayCode"], "APPROVED");
@@ -321,7 +330,10 @@ fn retrieve_unknown_ids_and_an_order() {
     ok(&send(&sim, &follow_up("CAPTURE", "q1", "c", "50.00")));
     assert_field_error(&send(&sim, &retrieve("q1", Some("nope"))), 400, "transaction.id", "INVALID");
     let f = ok(&send(&sim, &retrieve("q1", None)));
-    assert_eq!((f["id"].as_str(), f["status"].as_str(), f["totalCapturedAmount"].as_str()), ("q1", "CAPTURED", "50.00"));
+    assert_eq!(
+        (f["id"].as_str(), f["status"].as_str(), f["totalCapturedAmount"].as_str()),
+        ("q1", "CAPTURED", "50.00")
+    );
     assert_eq!(f["transaction[0].transaction.type"], "AUTHORIZATION");
     assert_eq!(f["transaction[1].transaction.type"], "CAPTURE");
     assert!(!f.contains_key("transaction[2].transaction.id"));

@@ -34,11 +34,14 @@ impl Gateway {
         version: u32,
         fault: Option<Fault>,
     ) -> Result<BTreeMap<String, String>, NvpError> {
-        Self::check_complete(op, version, request, merchant)?;
-        rules::check_cross_fields(op, request, None)?;
+        // A PAY or AUTHORIZE may take the card from a session; the
+        // resubmission's content is the request's own fields.
+        let merged = self.complete_request(op, version, request, merchant)?;
+        let fields: &[(String, String)] = merged.as_ref().map_or(request, |m| &m.0);
+        rules::check_cross_fields(op, fields, None)?;
         let order_id = required(request, "order.id")?;
         let transaction_id = required(request, "transaction.id")?;
-        let (amount, currency) = amount_of(kind, request)?;
+        let (amount, currency) = amount_of(kind, fields)?;
         let ticket = match self.ledger.begin(merchant, order_id, transaction_id, ledger::fingerprint(request)) {
             // spec/payments.md §3.1 (S6): "The re-submitted identical
             // transaction will return the same response as the first." gw-sim
@@ -61,7 +64,7 @@ impl Gateway {
         };
         let (card, outcome) = match kind {
             Kind::Pay | Kind::Authorize | Kind::Verify => {
-                let (card, outcome) = self.card_outcome(request)?;
+                let (card, outcome) = self.card_outcome(fields)?;
                 (Some(card), outcome)
             }
             // CAPTURE, REFUND and VOID carry no card: the acquirer approves
@@ -81,10 +84,10 @@ impl Gateway {
             kind,
             amount,
             currency,
-            target: get(request, "transaction.targetTransactionId").map(str::to_owned),
-            source: get(request, "transaction.source").map(str::to_owned),
-            order_reference: get(request, "order.reference").map(str::to_owned),
-            reference: get(request, "transaction.reference").map(str::to_owned),
+            target: get(fields, "transaction.targetTransactionId").map(str::to_owned),
+            source: get(fields, "transaction.source").map(str::to_owned),
+            order_reference: get(fields, "order.reference").map(str::to_owned),
+            reference: get(fields, "transaction.reference").map(str::to_owned),
             card,
             gateway_code,
             settles,
