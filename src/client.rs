@@ -39,7 +39,7 @@ pub struct Client {
     /// The rule rows of the fields gw lays out itself (`apiOperation`,
     /// `merchant`), per operation in the order of [`Operation::ALL`]:
     /// looked up by name once, not per call.
-    envelope_rows: [u64; Operation::ALL.len()],
+    envelope_rows: [rules::RowMask; Operation::ALL.len()],
     /// Which of gw's own pairs (`apiOperation`, `merchant`, `apiUsername`,
     /// `apiPassword`: bits 0 to 3) the form encoding writes as they are,
     /// found once: the encoder then does not read them per call.

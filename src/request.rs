@@ -137,7 +137,7 @@ impl Request {
     /// Every rule row named as one of the request's fields, at every
     /// version (for [`rules::check_complete_rows`]): remembered by each
     /// field since it was set, so no name is compared.
-    pub fn named_rows(&self) -> u64 {
+    pub fn named_rows(&self) -> rules::RowMask {
         self.fields.iter().fold(0, |rows, field| rows | field.accepted.named_rows(self.operation))
     }
 

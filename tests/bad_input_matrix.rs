@@ -347,7 +347,7 @@ fn boundary_values(rule: &gw::rules::FieldRule) -> Vec<Value> {
     }
     let fill = match rule.charset {
         Charset::Hex => "0",
-        Charset::Digits => "1",
+        Charset::Digits | Charset::Decimal => "1",
         Charset::UpperAlpha => "A",
         _ => "a",
     };
