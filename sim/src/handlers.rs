@@ -449,15 +449,12 @@ impl Gateway {
             Some(Operation::RetrieveSession) => self.retrieve_session(fields, &merchant, version)?,
             Some(Operation::RetrieveToken) => self.retrieve_token(fields, &merchant, version)?,
             Some(Operation::DeleteToken) => self.delete_token(fields, &merchant, version)?,
-            // The payment operations are the `money-sim` branch's (gw-sim's
-            // ledger); until it lands they are refused here as unknown.
-            Some(Operation::CheckGateway) | None | Some(_) => {
-                let known: Vec<&str> = Operation::ALL
-                    .iter()
-                    .filter(|op| !op.is_unauthenticated() && !op.is_transaction())
-                    .filter(|op| !matches!(op, Operation::RetrieveTransaction | Operation::RetrieveOrder))
-                    .map(|op| op.name())
-                    .collect();
+            Some(op) if op.is_transaction() => self.payment(op, fields, &merchant, version, fault)?,
+            Some(op @ Operation::RetrieveTransaction) => self.retrieve_transaction(op, fields, &merchant, version)?,
+            Some(op @ Operation::RetrieveOrder) => self.retrieve_order(op, fields, &merchant, version)?,
+            Some(Operation::CheckGateway) | Some(_) | None => {
+                let known: Vec<&str> =
+                    Operation::ALL.iter().filter(|op| !op.is_unauthenticated()).map(|op| op.name()).collect();
                 return Err(NvpError::field(
                     "apiOperation",
                     ValidationType::Invalid,

@@ -17,24 +17,11 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// The digits after the decimal point of a currency's amounts (ISO 4217).
-/// Most currencies have 2; these are the exceptions.
+/// The digits after the decimal point of a currency's amounts: the core's
+/// ISO 4217 table (`gw::rules::minor_units`); 2 for a currency it does not
+/// list (gw-sim's choice: most currencies have 2).
 pub fn minor_units(currency: &str) -> u32 {
-    const ZERO: &[&str] = &[
-        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF",
-        "XPF",
-    ];
-    const THREE: &[&str] = &["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"];
-    const FOUR: &[&str] = &["CLF", "UYW"];
-    if ZERO.contains(&currency) {
-        0
-    } else if THREE.contains(&currency) {
-        3
-    } else if FOUR.contains(&currency) {
-        4
-    } else {
-        2
-    }
+    gw::rules::minor_units(currency).unwrap_or(2)
 }
 
 /// An amount in minor units from its decimal text (`"12.5"` or `"12.50"`

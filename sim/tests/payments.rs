@@ -331,7 +331,7 @@ fn retrieve_unknown_ids_and_an_order() {
     assert_field_error(&send(&sim, &retrieve("q1", Some("nope"))), 400, "transaction.id", "INVALID");
     let f = ok(&send(&sim, &retrieve("q1", None)));
     assert_eq!(
-        (f["id"].as_str(), f["status"].as_str(), f["totalCapturedAmount"].as_str()),
+        (f["order.id"].as_str(), f["order.status"].as_str(), f["order.totalCapturedAmount"].as_str()),
         ("q1", "CAPTURED", "50.00")
     );
     assert_eq!(f["transaction[0].transaction.type"], "AUTHORIZATION");

@@ -22,13 +22,12 @@ use std::collections::BTreeMap;
 const ACQUIRER_ID: &str = "GWSIM_ACQUIRER";
 
 impl Gateway {
-    /// PAY, AUTHORIZE, CAPTURE, REFUND, VOID or VERIFY (`op`, of `kind`) at
-    /// API `version`, with the request's `fault` (the `acquirer-*` faults
-    /// act here).
+    /// PAY, AUTHORIZE, CAPTURE, REFUND, VOID or VERIFY (`op`) at API
+    /// `version`, with the request's `fault` (the `acquirer-*` faults act
+    /// here).
     pub(super) fn payment(
         &self,
         op: Operation,
-        kind: Kind,
         request: &[(String, String)],
         merchant: &str,
         version: u32,
@@ -39,6 +38,14 @@ impl Gateway {
         let merged = self.complete_request(op, version, request, merchant)?;
         let fields: &[(String, String)] = merged.as_ref().map_or(request, |m| &m.0);
         rules::check_cross_fields(op, fields, None)?;
+        let kind = match op {
+            Operation::Pay => Kind::Pay,
+            Operation::Authorize => Kind::Authorize,
+            Operation::Capture => Kind::Capture,
+            Operation::Refund => Kind::Refund,
+            Operation::Void => Kind::Void,
+            _ => Kind::Verify,
+        };
         let order_id = required(request, "order.id")?;
         let transaction_id = required(request, "transaction.id")?;
         let (amount, currency) = amount_of(kind, fields)?;
@@ -145,10 +152,11 @@ impl Gateway {
         Ok(transaction_answer(merchant, &order, id))
     }
 
-    /// RETRIEVE_ORDER: the order's fields and its transactions, in the
-    /// shape of the REST Retrieve Order answer flattened (top-level order
-    /// fields, `transaction[N].` before each transaction's answer): no NVP
-    /// page for it was found (spec §1.3, §7 item 1).
+    /// RETRIEVE_ORDER: the order's `order.*` fields and each transaction's
+    /// answer under `transaction[N].` (N from 0), as the core's answer table
+    /// (`gw::rules::ORDER_RESPONSE`) lists them: the REST Retrieve Order
+    /// answer's list of transactions, flattened; no NVP page for it was
+    /// found (spec §1.3, §7 item 1).
     pub(super) fn retrieve_order(
         &self,
         op: Operation,
@@ -158,10 +166,7 @@ impl Gateway {
     ) -> Result<BTreeMap<String, String>, NvpError> {
         Self::check_complete(op, version, fields, merchant)?;
         let order = self.known_order(fields, merchant)?;
-        let mut out = BTreeMap::new();
-        for (name, value) in order_fields(&order) {
-            out.insert(name.trim_start_matches("order.").to_owned(), value);
-        }
+        let mut out = order_fields(&order);
         out.insert("merchant".into(), merchant.into());
         out.insert("result".into(), "SUCCESS".into());
         for (i, t) in order.transactions.iter().enumerate() {
