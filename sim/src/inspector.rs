@@ -214,10 +214,10 @@ fn ledger_html(out: &mut String, ledger: &crate::ledger::Ledger) {
                 (Some(target), None) => format!("on {target}"),
                 (None, None) => String::new(),
             };
-            let _ = write!(
+            let _ = writeln!(
                 out,
                 "<tr class=\"{}\"><td>{} ({batch})</td><td>{}</td><td>{}</td><td>{} / {} / {} {}</td><td>{}</td>\
-                 <td>{}</td><td>{} {}</td><td class=\"outcome\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                 <td>{}</td><td>{} {}</td><td class=\"outcome\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 t.result(),
                 html_escape(merchant),
                 html_escape(&o.id),
