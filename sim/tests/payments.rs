@@ -358,3 +358,72 @@ fn a_pay_with_a_token_uses_its_stored_card() {
     assert_eq!((a["response.gatewayCode"].as_str(), a["sourceOfFunds.token"].as_str()), ("DECLINED", token.as_str()));
     assert_eq!(approved(&sim, "PAYMENT"), 0);
 }
+
+/// Every field of every payment answer — approval, decline, PENDING,
+/// LOCK_FAILURE, each operation, RETRIEVE_ORDER's list — is one the core's
+/// answer table lists (`gw::rules::TRANSACTION_RESPONSE`, `ORDER_RESPONSE`,
+/// indexed names read unindexed), so the library knows each and masks the
+/// sensitive ones; and the inspector shows the card number masked only.
+#[test]
+fn every_answer_field_is_in_the_core_answer_table() {
+    use gw::rules::{unindexed, Operation, ERROR_FIELDS};
+    let sim = start(config());
+    let card = track(VISA, "0139");
+    let slow = with(pay("PAY", "f9", "1", "1.00", &card), &[("correlationId", "gw-sim:fault=acquirer-delay,ms=800")]);
+    let addr = sim.addr();
+    let busy = std::thread::spawn(move || Client::connect(addr).post_version(V, &slow));
+    std::thread::sleep(Duration::from_millis(300));
+    let locked = send(&sim, &pay("PAY", "f9", "2", "1.00", &card));
+    busy.join().unwrap();
+    let cases: Vec<(Operation, HttpResponse)> = vec![
+        (Operation::Pay, locked),
+        (
+            Operation::Authorize,
+            send(
+                &sim,
+                &with(
+                    pay("AUTHORIZE", "f1", "a", "10.00", &card),
+                    &[("order.reference", "r-1"), ("transaction.reference", "t-1"), ("correlationId", "c")],
+                ),
+            ),
+        ),
+        (Operation::Capture, send(&sim, &follow_up("CAPTURE", "f1", "c", "4.00"))),
+        (Operation::Refund, send(&sim, &follow_up("REFUND", "f1", "r", "1.00"))),
+        (Operation::Void, send(&sim, &void("f1", "v", "r"))),
+        (Operation::Pay, send(&sim, &pay("PAY", "f2", "1", "3.00", &track(VISA, "0539")))),
+        (
+            Operation::Pay,
+            send(
+                &sim,
+                &with(
+                    pay("PAY", "f3", "1", "3.00", &card),
+                    &[("correlationId", "gw-sim:fault=acquirer-pending,ms=60000")],
+                ),
+            ),
+        ),
+        (Operation::Verify, send(&sim, &pay("VERIFY", "f4", "1", "", &card))),
+        (Operation::Pay, send(&sim, &pay("PAY", "f2", "1", "4.00", &card))),
+        (Operation::RetrieveTransaction, send(&sim, &retrieve("f1", Some("c")))),
+        (Operation::RetrieveOrder, send(&sim, &retrieve("f1", None))),
+    ];
+    let mut results = Vec::new();
+    for (op, r) in &cases {
+        let answer = r.fields();
+        results.push(answer["result"].clone());
+        for name in answer.keys() {
+            let listed = op.response_fields().iter().chain(ERROR_FIELDS).any(|f| f.name == unindexed(name));
+            assert!(listed, "{op:?} answers '{name}', which the core's answer table does not list");
+        }
+    }
+    assert_eq!(
+        results,
+        [
+            "FAILURE", "SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS", "FAILURE", "PENDING", "SUCCESS", "ERROR", "SUCCESS",
+            "SUCCESS"
+        ]
+    );
+    // The inspector: the request's payload masked, the answer's number 6.4 at most.
+    let json = String::from_utf8(Client::connect(sim.addr()).request("GET", "/requests.json", None, b"").unwrap().body)
+        .unwrap();
+    assert!(!json.contains(&card.payload) && !json.contains(VISA), "card data in the inspector");
+}
