@@ -427,3 +427,45 @@ fn every_answer_field_is_in_the_core_answer_table() {
         .unwrap();
     assert!(!json.contains(&card.payload) && !json.contains(VISA), "card data in the inspector");
 }
+
+/// The faults gw-sim had before payments apply to them, chosen per request
+/// as for every operation: those in front of the gateway move no money; a
+/// per-run fault too.
+#[test]
+fn the_existing_faults_apply_to_payments() {
+    let sim = start(config());
+    let card = track(VISA, "0139");
+    for fault in
+        ["server-busy", "server-failed", "request-rejected", "http500-html", "result-pending", "busy-then-ok=1"]
+    {
+        let r = send(
+            &sim,
+            &with(pay("PAY", "x1", "t1", "1.00", &card), &[("correlationId", &format!("gw-sim:fault={fault}"))]),
+        );
+        if fault == "result-pending" {
+            // The gateway's "in progress" answer, given in front of it: nothing reached the acquirer.
+            assert_eq!((r.status, r.get("result").as_deref()), (200, Some("PENDING")), "{fault}");
+        } else {
+            assert!(r.status >= 400, "{fault}: HTTP {}", r.status);
+        }
+        assert_eq!(transactions(&sim), 0, "{fault} moved money");
+    }
+    for fault in ["reset", "truncate", "garbage"] {
+        let req = with(pay("PAY", "x1", "t1", "1.00", &card), &[("correlationId", &format!("gw-sim:fault={fault}"))]);
+        let _ = Client::connect(sim.addr()).request(
+            "POST",
+            &format!("/api/nvp/version/{V}"),
+            None,
+            gw::nvp::encode(&req).as_bytes(),
+        );
+        assert_eq!(transactions(&sim), 0, "{fault} moved money");
+    }
+    // A per-run fault: every PAY is recorded PENDING and settles later.
+    let run = start(config().fault(gw_sim::Fault::AcquirerPending(Duration::from_millis(100))));
+    let f = fields(&Client::connect(run.addr()).post_version(V, &pay("PAY", "y", "1", "2.00", &card)));
+    assert_eq!(f["result"], "PENDING");
+    // Other operations are not touched by it.
+    ok(&Client::connect(run.addr()).post_version(V, &base("CREATE_SESSION")));
+    std::thread::sleep(Duration::from_millis(150));
+    assert_eq!(approved(&run, "PAYMENT"), 1);
+}
