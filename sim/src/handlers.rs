@@ -450,8 +450,9 @@ impl Gateway {
             Some(Operation::RetrieveToken) => self.retrieve_token(fields, &merchant, version)?,
             Some(Operation::DeleteToken) => self.delete_token(fields, &merchant, version)?,
             Some(op) if op.is_transaction() => self.payment(op, fields, &merchant, version, fault)?,
-            Some(op @ Operation::RetrieveTransaction) => self.retrieve_transaction(op, fields, &merchant, version)?,
-            Some(op @ Operation::RetrieveOrder) => self.retrieve_order(op, fields, &merchant, version)?,
+            Some(op @ (Operation::RetrieveTransaction | Operation::RetrieveOrder)) => {
+                self.retrieve(op, fields, &merchant, version)?
+            }
             Some(Operation::CheckGateway) | Some(_) | None => {
                 let known: Vec<&str> =
                     Operation::ALL.iter().filter(|op| !op.is_unauthenticated()).map(|op| op.name()).collect();

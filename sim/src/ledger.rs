@@ -10,6 +10,7 @@
 //! decide what the acquirer answers; the ledger records it and says what
 //! the order looks like after.
 
+use gw::rules::Operation;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -56,17 +57,6 @@ pub fn format_amount(minor: u64, currency: &str) -> String {
     }
     let scale = 10u64.pow(digits);
     format!("{}.{:0width$}", minor / scale, minor % scale, width = digits as usize)
-}
-
-/// The kind of a request that makes a transaction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
-    Pay,
-    Authorize,
-    Capture,
-    Refund,
-    Void,
-    Verify,
 }
 
 /// `transaction.type` (spec/payments.md §1.4, the names the reference gives).
@@ -153,7 +143,7 @@ struct Settlement {
 #[derive(Clone, Debug)]
 pub struct Transaction {
     pub id: String,
-    pub kind: Kind,
+    pub kind: Operation,
     pub txn_type: TxnType,
     /// Minor units (0 for a VERIFICATION).
     pub amount: u64,
@@ -297,7 +287,8 @@ impl Order {
 /// part and the acquirer's answer.
 #[derive(Clone, Debug)]
 pub struct NewTransaction {
-    pub kind: Kind,
+    /// PAY, AUTHORIZE, CAPTURE, REFUND, VOID or VERIFY (`Operation::TRANSACTIONS`).
+    pub kind: Operation,
     /// `order.amount` (PAY, AUTHORIZE; VERIFY: none) or `transaction.amount`
     /// (CAPTURE, REFUND) in minor units; a VOID takes its target's.
     pub amount: Option<u64>,
@@ -370,7 +361,7 @@ impl Ticket<'_> {
             updated: now.clone(),
             transactions: Vec::new(),
         });
-        if matches!(new.kind, Kind::Pay | Kind::Authorize) {
+        if matches!(new.kind, Operation::Pay | Operation::Authorize) {
             order.amount = amount;
         }
         if new.order_reference.is_some() {
@@ -430,7 +421,7 @@ fn check(order: Option<&Order>, new: &NewTransaction, batch: u32) -> Result<(u64
     };
     let existing = |field| order.ok_or(RuleError { field, explanation: "No order of this id exists".into() });
     match new.kind {
-        Kind::Pay | Kind::Authorize | Kind::Verify => {
+        Operation::Pay | Operation::Authorize | Operation::Verify => {
             let currency = currency_of("order.currency")?;
             if let Some(first) = order.and_then(Order::initial) {
                 return refuse(
@@ -444,13 +435,13 @@ fn check(order: Option<&Order>, new: &NewTransaction, batch: u32) -> Result<(u64
                 );
             }
             let txn_type = match new.kind {
-                Kind::Pay => TxnType::Payment,
-                Kind::Authorize => TxnType::Authorization,
+                Operation::Pay => TxnType::Payment,
+                Operation::Authorize => TxnType::Authorization,
                 _ => TxnType::Verification,
             };
             Ok((new.amount.unwrap_or(0), currency, txn_type))
         }
-        Kind::Capture => {
+        Operation::Capture => {
             let o = existing("order.id")?;
             let currency = currency_of("transaction.currency")?;
             let amount = new.amount.unwrap_or(0);
@@ -470,7 +461,7 @@ fn check(order: Option<&Order>, new: &NewTransaction, batch: u32) -> Result<(u64
             }
             Ok((amount, currency, TxnType::Capture))
         }
-        Kind::Refund => {
+        Operation::Refund => {
             let o = existing("order.id")?;
             let currency = currency_of("transaction.currency")?;
             let amount = new.amount.unwrap_or(0);
@@ -498,7 +489,7 @@ fn check(order: Option<&Order>, new: &NewTransaction, batch: u32) -> Result<(u64
             }
             Ok((amount, currency, TxnType::Refund))
         }
-        Kind::Void => {
+        Operation::Void => {
             const F: &str = "transaction.targetTransactionId";
             let o = existing("order.id")?;
             let Some(target) = new.target.as_deref().and_then(|id| o.transaction(id)) else {
@@ -524,6 +515,7 @@ fn check(order: Option<&Order>, new: &NewTransaction, batch: u32) -> Result<(u64
             }
             Ok((target.amount, target.currency.clone(), void_type))
         }
+        other => refuse("apiOperation", format!("{other} makes no transaction")),
     }
 }
 
@@ -726,7 +718,7 @@ mod tests {
 
     const M: &str = "M1";
 
-    fn new(kind: Kind, amount: Option<u64>, target: Option<&str>) -> NewTransaction {
+    fn new(kind: Operation, amount: Option<u64>, target: Option<&str>) -> NewTransaction {
         NewTransaction {
             kind,
             amount,
@@ -786,35 +778,38 @@ mod tests {
     #[test]
     fn authorize_capture_refund_void() {
         let l = Ledger::default();
-        let o = go(&l, "o1", "a", new(Kind::Authorize, Some(1000), None)).unwrap();
+        let o = go(&l, "o1", "a", new(Operation::Authorize, Some(1000), None)).unwrap();
         assert_eq!((o.status(), o.total_authorized(), o.total_captured()), ("AUTHORIZED", 1000, 0));
         // Capture at most what is authorized.
-        let e = go(&l, "o1", "c0", new(Kind::Capture, Some(1001), None)).unwrap_err();
+        let e = go(&l, "o1", "c0", new(Operation::Capture, Some(1001), None)).unwrap_err();
         assert_eq!(e.field, "transaction.amount");
-        let o = go(&l, "o1", "c1", new(Kind::Capture, Some(600), None)).unwrap();
+        let o = go(&l, "o1", "c1", new(Operation::Capture, Some(600), None)).unwrap();
         assert_eq!((o.status(), o.total_captured()), ("PARTIALLY_CAPTURED", 600));
-        assert!(go(&l, "o1", "c2", new(Kind::Capture, Some(401), None)).is_err());
-        let o = go(&l, "o1", "c2", new(Kind::Capture, Some(400), None)).unwrap();
+        assert!(go(&l, "o1", "c2", new(Operation::Capture, Some(401), None)).is_err());
+        let o = go(&l, "o1", "c2", new(Operation::Capture, Some(400), None)).unwrap();
         assert_eq!(o.status(), "CAPTURED");
         // Refund at most what is captured.
-        assert_eq!(go(&l, "o1", "r0", new(Kind::Refund, Some(1001), None)).unwrap_err().field, "transaction.amount");
-        let o = go(&l, "o1", "r1", new(Kind::Refund, Some(300), None)).unwrap();
+        assert_eq!(
+            go(&l, "o1", "r0", new(Operation::Refund, Some(1001), None)).unwrap_err().field,
+            "transaction.amount"
+        );
+        let o = go(&l, "o1", "r1", new(Operation::Refund, Some(300), None)).unwrap();
         assert_eq!((o.status(), o.total_refunded()), ("PARTIALLY_REFUNDED", 300));
         // Void the refund: the money is back.
-        let o = go(&l, "o1", "v1", new(Kind::Void, None, Some("r1"))).unwrap();
+        let o = go(&l, "o1", "v1", new(Operation::Void, None, Some("r1"))).unwrap();
         assert_eq!(o.transaction("v1").unwrap().txn_type, TxnType::VoidRefund);
         assert_eq!((o.status(), o.total_refunded()), ("CAPTURED", 0));
         // No second void of the same target; no void of a void.
-        assert!(go(&l, "o1", "v2", new(Kind::Void, None, Some("r1"))).is_err());
-        assert!(go(&l, "o1", "v3", new(Kind::Void, None, Some("v1"))).is_err());
+        assert!(go(&l, "o1", "v2", new(Operation::Void, None, Some("r1"))).is_err());
+        assert!(go(&l, "o1", "v3", new(Operation::Void, None, Some("v1"))).is_err());
         // An authorization with captures is not voided.
-        assert!(go(&l, "o1", "v4", new(Kind::Void, None, Some("a"))).is_err());
-        let o = go(&l, "o1", "r2", new(Kind::Refund, Some(1000), None)).unwrap();
+        assert!(go(&l, "o1", "v4", new(Operation::Void, None, Some("a"))).is_err());
+        let o = go(&l, "o1", "r2", new(Operation::Refund, Some(1000), None)).unwrap();
         assert_eq!(o.status(), "REFUNDED");
-        assert!(go(&l, "o1", "r3", new(Kind::Refund, Some(1), None)).is_err());
+        assert!(go(&l, "o1", "r3", new(Operation::Refund, Some(1), None)).is_err());
         // No capture on an order without authorization; a wrong currency.
-        assert_eq!(go(&l, "nope", "c", new(Kind::Capture, Some(1), None)).unwrap_err().field, "order.id");
-        let mut eur = new(Kind::Refund, Some(1), None);
+        assert_eq!(go(&l, "nope", "c", new(Operation::Capture, Some(1), None)).unwrap_err().field, "order.id");
+        let mut eur = new(Operation::Refund, Some(1), None);
         eur.currency = Some("EUR".into());
         assert_eq!(go(&l, "o1", "r4", eur).unwrap_err().field, "transaction.currency");
     }
@@ -822,30 +817,30 @@ mod tests {
     #[test]
     fn pay_then_void_cancels_until_the_batch_closes() {
         let l = Ledger::default();
-        let o = go(&l, "p", "1", new(Kind::Pay, Some(500), None)).unwrap();
+        let o = go(&l, "p", "1", new(Operation::Pay, Some(500), None)).unwrap();
         assert_eq!((o.status(), o.total_captured()), ("CAPTURED", 500));
-        let o = go(&l, "p", "2", new(Kind::Void, None, Some("1"))).unwrap();
+        let o = go(&l, "p", "2", new(Operation::Void, None, Some("1"))).unwrap();
         assert_eq!(o.transaction("2").unwrap().txn_type, TxnType::VoidPayment);
         assert_eq!((o.status(), o.total_captured()), ("CANCELLED", 0));
         // After the batch closes: no void, a refund instead.
-        go(&l, "q", "1", new(Kind::Pay, Some(500), None)).unwrap();
+        go(&l, "q", "1", new(Operation::Pay, Some(500), None)).unwrap();
         assert_eq!(l.close_batch(M), 1);
-        let e = go(&l, "q", "2", new(Kind::Void, None, Some("1"))).unwrap_err();
+        let e = go(&l, "q", "2", new(Operation::Void, None, Some("1"))).unwrap_err();
         assert!(e.explanation.contains("batch"), "{e:?}");
-        go(&l, "q", "3", new(Kind::Refund, Some(500), Some("1"))).unwrap();
+        go(&l, "q", "3", new(Operation::Refund, Some(500), Some("1"))).unwrap();
         // A second PAY on a paid order needs a new order.
-        assert_eq!(go(&l, "q", "4", new(Kind::Pay, Some(1), None)).unwrap_err().field, "order.id");
+        assert_eq!(go(&l, "q", "4", new(Operation::Pay, Some(1), None)).unwrap_err().field, "order.id");
     }
 
     #[test]
     fn a_declined_pay_moves_no_money_and_the_retry_takes_a_new_id() {
         let l = Ledger::default();
-        let mut declined = new(Kind::Pay, Some(700), None);
+        let mut declined = new(Operation::Pay, Some(700), None);
         declined.gateway_code = "DECLINED";
         let o = go(&l, "d", "1", declined).unwrap();
         assert_eq!((o.status(), o.total_captured()), ("FAILED", 0));
         assert!(o.transaction("1").unwrap().authorization_code.is_none());
-        let o = go(&l, "d", "2", new(Kind::Pay, Some(700), None)).unwrap();
+        let o = go(&l, "d", "2", new(Operation::Pay, Some(700), None)).unwrap();
         assert_eq!((o.status(), o.total_captured()), ("CAPTURED", 700));
     }
 
@@ -860,7 +855,7 @@ mod tests {
         assert!(matches!(l.begin(M, "o", "u", 1), Begin::Locked));
         // Other orders are not.
         assert!(matches!(l.begin(M, "other", "t", fp), Begin::Go(_)));
-        t.commit(new(Kind::Pay, Some(100), None)).unwrap();
+        t.commit(new(Operation::Pay, Some(100), None)).unwrap();
         assert!(matches!(l.begin(M, "o", "t", fp), Begin::Replay { .. }));
         assert!(matches!(l.begin(M, "o", "t", fingerprint(&fields("2.00"))), Begin::Conflict));
         assert_eq!(l.order(M, "o").unwrap().transactions.len(), 1);
@@ -871,14 +866,14 @@ mod tests {
         assert_eq!(fingerprint(&with_extra), fp);
         // A refused commit unlocks and records nothing.
         let Begin::Go(t) = l.begin(M, "o", "c", 7) else { panic!() };
-        assert!(t.commit(new(Kind::Capture, Some(1), None)).is_err());
+        assert!(t.commit(new(Operation::Capture, Some(1), None)).is_err());
         assert!(matches!(l.begin(M, "o", "c", 7), Begin::Go(_)));
     }
 
     #[test]
     fn pending_settles_later_and_locks_the_order_meanwhile() {
         let l = Ledger::default();
-        let mut pending = new(Kind::Pay, Some(900), None);
+        let mut pending = new(Operation::Pay, Some(900), None);
         pending.gateway_code = "PENDING";
         pending.settles = Some((Duration::from_millis(150), "APPROVED"));
         let o = go(&l, "s", "1", pending).unwrap();
@@ -892,7 +887,7 @@ mod tests {
         );
         assert!(l.json().contains("\"approved\":{\"PAYMENT\":1}"), "{}", l.json());
 
-        let mut unknown = new(Kind::Pay, Some(900), None);
+        let mut unknown = new(Operation::Pay, Some(900), None);
         unknown.gateway_code = "UNKNOWN";
         unknown.settles = Some((Duration::from_millis(100), "DECLINED"));
         go(&l, "u", "1", unknown).unwrap();

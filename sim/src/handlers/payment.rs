@@ -14,7 +14,7 @@
 use super::{get, request_expiry, Gateway, NvpError, F_STATE, P2PE};
 use crate::cards;
 use crate::faults::Fault;
-use crate::ledger::{self, Begin, CardSummary, Kind, NewTransaction, Order, RuleError, Transaction};
+use crate::ledger::{self, Begin, CardSummary, NewTransaction, Order, RuleError, Transaction};
 use gw::rules::{self, Operation, ValidationType};
 use std::collections::BTreeMap;
 
@@ -38,17 +38,9 @@ impl Gateway {
         let merged = self.complete_request(op, version, request, merchant)?;
         let fields: &[(String, String)] = merged.as_ref().map_or(request, |m| &m.0);
         rules::check_cross_fields(op, fields, None)?;
-        let kind = match op {
-            Operation::Pay => Kind::Pay,
-            Operation::Authorize => Kind::Authorize,
-            Operation::Capture => Kind::Capture,
-            Operation::Refund => Kind::Refund,
-            Operation::Void => Kind::Void,
-            _ => Kind::Verify,
-        };
         let order_id = required(request, "order.id")?;
         let transaction_id = required(request, "transaction.id")?;
-        let (amount, currency) = amount_of(kind, fields)?;
+        let (amount, currency) = amount_of(op, fields)?;
         let ticket = match self.ledger.begin(merchant, order_id, transaction_id, ledger::fingerprint(request)) {
             // spec/payments.md §3.1 (S6): "The re-submitted identical
             // transaction will return the same response as the first." gw-sim
@@ -69,14 +61,14 @@ impl Gateway {
             Begin::Locked => return Ok(lock_failure(merchant, order_id, transaction_id)),
             Begin::Go(ticket) => ticket,
         };
-        let (card, outcome) = match kind {
-            Kind::Pay | Kind::Authorize | Kind::Verify => {
+        let (card, outcome) = match op {
+            Operation::Pay | Operation::Authorize | Operation::Verify => {
                 let (card, outcome) = self.card_outcome(fields)?;
                 (Some(card), outcome)
             }
             // CAPTURE, REFUND and VOID carry no card: the acquirer approves
             // what the order's rules allow.
-            Kind::Capture | Kind::Refund | Kind::Void => (None, "APPROVED"),
+            _ => (None, "APPROVED"),
         };
         if let Some(Fault::AcquirerDelay(d)) = fault {
             // The order stays locked while the acquirer takes its time.
@@ -88,7 +80,7 @@ impl Gateway {
             _ => (outcome, None),
         };
         let new = NewTransaction {
-            kind,
+            kind: op,
             amount,
             currency,
             target: get(fields, "transaction.targetTransactionId").map(str::to_owned),
@@ -127,12 +119,20 @@ impl Gateway {
         Ok((card, outcome))
     }
 
-    /// RETRIEVE_TRANSACTION: the transaction's answer, as a PAY answers it
+    /// RETRIEVE_TRANSACTION or RETRIEVE_ORDER (`op`).
+    ///
+    /// RETRIEVE_TRANSACTION answers the transaction as a PAY answers it
     /// (S4: "Response parameters are the same as Transaction: Retrieve
-    /// Transaction"). Ids gw-sim never saw: INVALID_REQUEST on `order.id`
-    /// (no such order) or `transaction.id` — the reference does not say
-    /// what the gateway answers (spec §3.5, §7 item 3): gw-sim's choice.
-    pub(super) fn retrieve_transaction(
+    /// Transaction"). RETRIEVE_ORDER answers the order's `order.*` fields and
+    /// each transaction's answer under `transaction[N].` (N from 0), as the
+    /// core's answer table (`gw::rules::ORDER_RESPONSE`) lists them: the
+    /// REST Retrieve Order answer's list of transactions, flattened; no NVP
+    /// page for it was found (spec §1.3, §7 item 1).
+    ///
+    /// Ids gw-sim never saw: INVALID_REQUEST on `order.id` (no such order)
+    /// or `transaction.id` — the reference does not say what the gateway
+    /// answers (spec §3.5, §7 item 3): gw-sim's choice.
+    pub(super) fn retrieve(
         &self,
         op: Operation,
         fields: &[(String, String)],
@@ -141,31 +141,17 @@ impl Gateway {
     ) -> Result<BTreeMap<String, String>, NvpError> {
         Self::check_complete(op, version, fields, merchant)?;
         let order = self.known_order(fields, merchant)?;
-        let id = required(fields, "transaction.id")?;
-        if order.transaction(id).is_none() {
-            return Err(NvpError::field(
-                "transaction.id",
-                ValidationType::Invalid,
-                "No transaction of this id exists on the order (gw-sim's answer: the reference is silent)",
-            ));
+        if op == Operation::RetrieveTransaction {
+            let id = required(fields, "transaction.id")?;
+            if order.transaction(id).is_none() {
+                return Err(NvpError::field(
+                    "transaction.id",
+                    ValidationType::Invalid,
+                    "No transaction of this id exists on the order (gw-sim's answer: the reference is silent)",
+                ));
+            }
+            return Ok(transaction_answer(merchant, &order, id));
         }
-        Ok(transaction_answer(merchant, &order, id))
-    }
-
-    /// RETRIEVE_ORDER: the order's `order.*` fields and each transaction's
-    /// answer under `transaction[N].` (N from 0), as the core's answer table
-    /// (`gw::rules::ORDER_RESPONSE`) lists them: the REST Retrieve Order
-    /// answer's list of transactions, flattened; no NVP page for it was
-    /// found (spec §1.3, §7 item 1).
-    pub(super) fn retrieve_order(
-        &self,
-        op: Operation,
-        fields: &[(String, String)],
-        merchant: &str,
-        version: u32,
-    ) -> Result<BTreeMap<String, String>, NvpError> {
-        Self::check_complete(op, version, fields, merchant)?;
-        let order = self.known_order(fields, merchant)?;
         let mut out = order_fields(&order);
         out.insert("merchant".into(), merchant.into());
         out.insert("result".into(), "SUCCESS".into());
@@ -197,15 +183,15 @@ fn required<'a>(fields: &'a [(String, String)], name: &str) -> Result<&'a str, N
 /// The amount (minor units) and currency a request of `kind` names:
 /// `order.*` for PAY, AUTHORIZE and VERIFY, `transaction.*` for CAPTURE and
 /// REFUND; a VOID takes its target's.
-fn amount_of(kind: Kind, fields: &[(String, String)]) -> Result<(Option<u64>, Option<String>), NvpError> {
-    let (amount_field, currency_field) = match kind {
-        Kind::Pay | Kind::Authorize | Kind::Verify => ("order.amount", "order.currency"),
-        Kind::Capture | Kind::Refund => ("transaction.amount", "transaction.currency"),
-        Kind::Void => return Ok((None, None)),
+fn amount_of(op: Operation, fields: &[(String, String)]) -> Result<(Option<u64>, Option<String>), NvpError> {
+    let (amount_field, currency_field) = match op {
+        Operation::Capture | Operation::Refund => ("transaction.amount", "transaction.currency"),
+        Operation::Void => return Ok((None, None)),
+        _ => ("order.amount", "order.currency"),
     };
     let currency = get(fields, currency_field).map(str::to_owned);
-    let amount = match (get(fields, amount_field), kind) {
-        (None, Kind::Verify) => None,
+    let amount = match (get(fields, amount_field), op) {
+        (None, Operation::Verify) => None,
         (None, _) => return Err(required(fields, amount_field).unwrap_err()),
         (Some(text), _) => {
             let currency = currency.as_deref().ok_or_else(|| required(fields, currency_field).unwrap_err())?;
@@ -286,7 +272,7 @@ fn transaction_fields(merchant: &str, o: &Order, t: &Transaction) -> BTreeMap<St
     put("timeOfLastUpdate", &t.updated);
     put("transaction.id", &t.id);
     put("transaction.type", t.txn_type.as_str());
-    if t.kind != Kind::Verify {
+    if t.kind != Operation::Verify {
         put("transaction.amount", &ledger::format_amount(t.amount, &t.currency));
     }
     put("transaction.currency", &t.currency);
