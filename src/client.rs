@@ -207,6 +207,13 @@ impl Client {
     }
 
     /// [`Client::execute`] once the fields are laid out and checked.
+    ///
+    /// Every error says whether the call is in doubt ([`Error::in_doubt`]):
+    /// the last attempt's own doubt (a failure after the first request byte
+    /// went out, an answer gw cannot read, a not-final answer,
+    /// SERVER_FAILED), or an earlier attempt's, unless the gateway answered
+    /// the repeat of the same request with what happened (any answer but
+    /// SERVER_BUSY, which says only that the repeat was not processed).
     fn execute_checked(&self, request: &Request, fields: &nvp::Form<'_>) -> Result<Response> {
         let operation = request.operation().name();
         self.log(LogLevel::Debug, || format!("{operation} request: {}", masked(fields)));
@@ -220,13 +227,22 @@ impl Client {
                     self.log(LogLevel::Warn, || format!("{operation}: done ({why})"));
                     Ok(answer)
                 }
-                None => self.interpret(answer, fields),
+                None => {
+                    let busy = answer.get("error.cause") == Some("SERVER_BUSY");
+                    self.interpret(request.operation(), answer, fields)
+                        .map_err(|error| error.or_in_doubt(earlier_in_doubt && busy))
+                }
             },
             Ended::NotAnAnswer(not) => {
                 let message = format!("{}: {}", self.transport.host(), redact(&not.message(), fields));
-                Err(Error::new(Kind::Protocol, message).with_http_status(not.http_status()))
+                // Something answered, but not with what the gateway says
+                // happened: the request may have been processed.
+                Err(Error::new(Kind::Protocol, message).with_http_status(not.http_status()).with_in_doubt(true))
             }
-            Ended::Failed(failure) => Err(failure.error),
+            Ended::Failed(failure) => {
+                let in_doubt = failure.phase.in_doubt() || earlier_in_doubt;
+                Err(failure.error.with_in_doubt(in_doubt))
+            }
         };
         outcome.map_err(|error| {
             let error = error.after_attempts(attempts, started.elapsed());
@@ -331,8 +347,13 @@ impl Client {
         Some(delay)
     }
 
-    /// Maps a decoded answer to the call's result.
-    fn interpret(&self, response: Response, sent: &[(&str, &str)]) -> Result<Response> {
+    /// Maps a decoded answer to the call's result: for the operations whose
+    /// answer is a transaction's ([`Operation::answers_a_transaction`]) by
+    /// the table in [`crate::outcome`] (`result` × `response.gatewayCode`),
+    /// for the others by `result`; `result=ERROR` the same for every
+    /// operation (in doubt only for `error.cause=SERVER_FAILED`: "an
+    /// internal system failure" while processing).
+    fn interpret(&self, operation: Operation, response: Response, sent: &[(&str, &str)]) -> Result<Response> {
         let host = self.transport.host();
         self.log(LogLevel::Debug, || {
             let pairs: Vec<(&str, &str)> = response.iter().collect();
@@ -356,24 +377,40 @@ impl Client {
             }
             message
         };
-        let (kind, message) = match result {
+        let code = || response.get("response.gatewayCode").map_or("absent".to_owned(), |code| redact(code, sent));
+        let transaction = operation.answers_a_transaction() && (200..300).contains(&status);
+        let (kind, message, in_doubt) = match result {
             _ if status == 401 => {
-                (Kind::Authentication, format!("{} (check the merchant ID and API password)", gateway_error()))
+                (Kind::Authentication, format!("{} (check the merchant ID and API password)", gateway_error()), false)
             }
+            "ERROR" => (Kind::Gateway, gateway_error(), response.get("error.cause") == Some("SERVER_FAILED")),
+            _ if transaction => match crate::outcome::of(&response) {
+                Some(outcome) => match outcome.kind {
+                    None => return Ok(response),
+                    Some(kind) => (
+                        kind,
+                        format!(
+                            "gateway {host}: {operation} result={}, response.gatewayCode={}: {}",
+                            redact(result, sent),
+                            code(),
+                            outcome.why
+                        ),
+                        outcome.in_doubt,
+                    ),
+                },
+                None => (Kind::Gateway, gateway_error(), false),
+            },
             "SUCCESS" if (200..300).contains(&status) => return Ok(response),
-            "SUCCESS" => (Kind::Protocol, format!("gateway {host} answered result=SUCCESS with HTTP {status}")),
-            "ERROR" => (Kind::Gateway, gateway_error()),
+            "SUCCESS" => (Kind::Protocol, format!("gateway {host} answered result=SUCCESS with HTTP {status}"), true),
             "FAILURE" => (
                 Kind::Declined,
-                format!(
-                    "gateway {host} declined the operation (result=FAILURE, response.gatewayCode={})",
-                    response.get("response.gatewayCode").unwrap_or("absent")
-                ),
+                format!("gateway {host} declined the operation (result=FAILURE, response.gatewayCode={})", code()),
+                false,
             ),
-            "PENDING" => (Kind::Pending, format!("gateway {host} answered result=PENDING")),
-            other => (Kind::UnknownResult, format!("gateway {host} answered result={}", redact(other, sent))),
+            "PENDING" => (Kind::Pending, format!("gateway {host} answered result=PENDING"), true),
+            other => (Kind::UnknownResult, format!("gateway {host} answered result={}", redact(other, sent)), true),
         };
-        let mut error = Error::new(kind, message);
+        let mut error = Error::new(kind, message).with_in_doubt(in_doubt);
         if let Some(field) = response.get("error.field") {
             error = error.with_field(field);
         }
@@ -391,7 +428,7 @@ impl Client {
                 Kind::GatewayShutdown,
                 format!("gateway {host} answered status=SHUTDOWN: it is not accepting requests"),
             ),
-            _ if response.get("error.cause").is_some() => return self.interpret(response, &[]),
+            _ if response.get("error.cause").is_some() => return self.interpret(Operation::CheckGateway, response, &[]),
             (status, state) => (
                 Kind::Protocol,
                 format!(
@@ -400,7 +437,9 @@ impl Client {
                 ),
             ),
         };
-        Err(Error::new(kind, message).with_response(response))
+        // An answer that is neither state is unreadable: in doubt, as any other.
+        let in_doubt = kind == Kind::Protocol;
+        Err(Error::new(kind, message).with_in_doubt(in_doubt).with_response(response))
     }
 
     /// One `Info` line per attempt: operation, attempt number, where to, and

@@ -467,7 +467,7 @@ static void set_known_last_error(void) {
 }
 
 /* One line per case: id, status (or -), outs all NULL, last error kept,
-   the field, the message's length and its start. */
+   in doubt, the field, the message's length and its start. */
 static void report(int id, long status, int outs_null) {
     const char *err = gw_last_error();
     const char *field = gw_last_error_field();
@@ -476,8 +476,8 @@ static void report(int id, long status, int outs_null) {
     snprintf(start, sizeof start, "%s", err);
     snprintf(field_start, sizeof field_start, "%s", field ? field : "-");
     for (char *p = start; *p; p++) if (*p == '\n' || *p == '\t') *p = ' ';
-    printf("case\t%d\t%ld\t%d\t%d\t%s\t%zu\t%zu\t%s\n", id, status, outs_null, kept, field_start,
-           field ? strlen(field) : 0, strlen(err), start);
+    printf("case\t%d\t%ld\t%d\t%d\t%u\t%s\t%zu\t%zu\t%s\n", id, status, outs_null, kept,
+           (unsigned)gw_last_error_in_doubt(), field_start, field ? strlen(field) : 0, strlen(err), start);
     fflush(stdout);
     release();
 }
@@ -742,6 +742,8 @@ struct Outcome {
     status: Option<u32>,
     outs_null: bool,
     kept: bool,
+    /// `gw_last_error_in_doubt()` after the call: a column of its own.
+    in_doubt: bool,
     field: Option<String>,
     field_len: usize,
     message_len: usize,
@@ -753,16 +755,17 @@ fn parse_outcomes(stdout: &str) -> BTreeMap<usize, Outcome> {
         .lines()
         .filter_map(|line| line.strip_prefix("case\t"))
         .map(|line| {
-            let parts: Vec<&str> = line.splitn(8, '\t').collect();
+            let parts: Vec<&str> = line.splitn(9, '\t').collect();
             let status: i64 = parts[1].parse().unwrap();
             let outcome = Outcome {
                 status: u32::try_from(status).ok(),
                 outs_null: parts[2] == "1",
                 kept: parts[3] == "1",
-                field: (parts[4] != "-").then(|| parts[4].to_owned()),
-                field_len: parts[5].parse().unwrap(),
-                message_len: parts[6].parse().unwrap(),
-                message: parts[7].to_owned(),
+                in_doubt: parts[4] == "1",
+                field: (parts[5] != "-").then(|| parts[5].to_owned()),
+                field_len: parts[6].parse().unwrap(),
+                message_len: parts[7].parse().unwrap(),
+                message: parts[8].to_owned(),
             };
             (parts[0].parse().unwrap(), outcome)
         })
@@ -781,6 +784,11 @@ fn check(case: &Case, outcome: &Outcome) -> Vec<String> {
     }
     if status.is_none() && !outcome.kept {
         problems.push("a call without status changed the thread's last error".into());
+    }
+    // Nothing is ever sent here (gw-sim counts zero requests): no call can
+    // be in doubt, and one that keeps the last error keeps the 0 before it.
+    if outcome.in_doubt {
+        problems.push("gw_last_error_in_doubt() is 1, yet nothing was sent".into());
     }
     if status.is_some_and(|s| s != GW_OK) && outcome.message_len == 0 {
         problems.push("no message".into());
