@@ -49,8 +49,9 @@ int main(int argc, char **argv) {
     const char *currency = example_env("CURRENCY");
     const char *order_env = example_env("ORDER_ID");
     char order_id[41];
-    char pay_id[48];
-    char refund_id[48];
+    /* A transaction.id is unique within its order: the order.id tells sales apart. */
+    const char *pay_id = "pay-1";
+    const char *refund_id = "refund-1";
     gw_status status;
 
     if (!example_card_load(&card, argc, argv)) {
@@ -64,8 +65,6 @@ int main(int argc, char **argv) {
     } else {
         snprintf(order_id, sizeof order_id, "sale-%lu-%lu", (unsigned long)time(NULL), (unsigned long)clock());
     }
-    snprintf(pay_id, sizeof pay_id, "%s-pay", order_id);
-    snprintf(refund_id, sizeof refund_id, "%s-refund-1", order_id);
 
     client = example_client_from_env();
     if (client == NULL) {

@@ -520,11 +520,16 @@ fn check(order: Option<&Order>, new: &NewTransaction, batch: u32) -> Result<(u64
 }
 
 /// One merchant's books.
-#[derive(Default)]
 struct Books {
     orders: BTreeMap<String, Order>,
-    /// The open batch; transactions of earlier batches cannot be voided.
+    /// The open batch (from 1); transactions of earlier batches cannot be voided.
     batch: u32,
+}
+
+impl Default for Books {
+    fn default() -> Books {
+        Books { orders: BTreeMap::new(), batch: 1 }
+    }
 }
 
 #[derive(Default)]
@@ -824,7 +829,7 @@ mod tests {
         assert_eq!((o.status(), o.total_captured()), ("CANCELLED", 0));
         // After the batch closes: no void, a refund instead.
         go(&l, "q", "1", new(Operation::Pay, Some(500), None)).unwrap();
-        assert_eq!(l.close_batch(M), 1);
+        assert_eq!(l.close_batch(M), 2);
         let e = go(&l, "q", "2", new(Operation::Void, None, Some("1"))).unwrap_err();
         assert!(e.explanation.contains("batch"), "{e:?}");
         go(&l, "q", "3", new(Operation::Refund, Some(500), Some("1"))).unwrap();

@@ -250,12 +250,12 @@ fn authorize_capture_refund_void_and_the_batch() {
     let r = Client::connect(sim.addr()).request("POST", "/admin/close-batch", None, b"").unwrap();
     assert_eq!(
         String::from_utf8(r.body).unwrap(),
-        format!("{{\"batches\":[{{\"merchant\":\"{MERCHANT}\",\"batch\":1}}]}}\n")
+        format!("{{\"batches\":[{{\"merchant\":\"{MERCHANT}\",\"batch\":2}}]}}\n")
     );
     assert_field_error(&send(&sim, &void("m1", "v2", "c1")), 400, "transaction.targetTransactionId", "INVALID");
     let f = ok(&send(&sim, &follow_up("REFUND", "m1", "r2", "60.00")));
     assert_eq!(f["order.status"], "REFUNDED");
-    assert_eq!(f["transaction.acquirer.batch"], "1");
+    assert_eq!(f["transaction.acquirer.batch"], "2");
     // A PAY voided the same day is cancelled; nothing stays charged.
     ok(&send(&sim, &pay("PAY", "m2", "p", "5.00", &track(VISA, "0139"))));
     let f = ok(&send(&sim, &void("m2", "v", "p")));
