@@ -370,6 +370,7 @@ impl Ticket<'_> {
         order.updated = now.clone();
         let approved = result_of(new.gateway_code) == "SUCCESS";
         let settlement = new.settles.map(|(after, code)| Settlement { at: Instant::now() + after, code });
+        let owed = settlement.is_some();
         if txn_type.is_void() && (approved || settlement.is_some()) {
             // A void reverses its target at once; a void the acquirer has
             // not answered yet reserves it (no second void, no capture).
@@ -398,7 +399,11 @@ impl Ticket<'_> {
             fingerprint: self.fingerprint,
             settlement,
         });
-        Ok((order.clone(), self.transaction_id.clone()))
+        let answer = (order.clone(), self.transaction_id.clone());
+        if owed {
+            inner.unsettled.insert((self.merchant.clone(), self.order_id.clone()));
+        }
+        Ok(answer)
     }
 }
 
@@ -537,29 +542,38 @@ struct Inner {
     merchants: HashMap<String, Books>,
     /// (merchant, order.id) with a transaction in progress.
     in_progress: HashSet<(String, String)>,
+    /// (merchant, order.id) with a settlement still owed: only these are
+    /// looked at when settling (a run of thousands of orders stays cheap).
+    unsettled: HashSet<(String, String)>,
 }
 
 impl Inner {
     /// Applies every settlement that is due (the acquirer's late answers).
     fn settle(&mut self) {
+        if self.unsettled.is_empty() {
+            return;
+        }
         let now = Instant::now();
-        for books in self.merchants.values_mut() {
-            for order in books.orders.values_mut() {
-                let mut declined_voids = Vec::new();
-                for t in order.transactions.iter_mut().filter(|t| t.settlement.is_some()) {
-                    t.settle(now);
-                    if t.txn_type.is_void() && t.settlement.is_none() && !t.approved() {
-                        declined_voids.push(t.id.clone());
-                    }
-                }
-                // A void the acquirer declined in the end gives its target back.
-                for t in &mut order.transactions {
-                    if t.voided_by.as_ref().is_some_and(|v| declined_voids.contains(v)) {
-                        t.voided_by = None;
-                    }
+        let merchants = &mut self.merchants;
+        self.unsettled.retain(|(merchant, order_id)| {
+            let Some(order) = merchants.get_mut(merchant).and_then(|b| b.orders.get_mut(order_id)) else {
+                return false;
+            };
+            let mut declined_voids = Vec::new();
+            for t in order.transactions.iter_mut().filter(|t| t.settlement.is_some()) {
+                t.settle(now);
+                if t.txn_type.is_void() && t.settlement.is_none() && !t.approved() {
+                    declined_voids.push(t.id.clone());
                 }
             }
-        }
+            // A void the acquirer declined in the end gives its target back.
+            for t in &mut order.transactions {
+                if t.voided_by.as_ref().is_some_and(|v| declined_voids.contains(v)) {
+                    t.voided_by = None;
+                }
+            }
+            order.transactions.iter().any(|t| t.settlement.is_some())
+        });
     }
 }
 
