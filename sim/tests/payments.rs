@@ -469,3 +469,27 @@ fn the_existing_faults_apply_to_payments() {
     std::thread::sleep(Duration::from_millis(150));
     assert_eq!(approved(&run, "PAYMENT"), 1);
 }
+
+/// A PAY may take its card from a session (UPDATE_SESSION stored it); the
+/// resubmission's content is the PAY request's own fields.
+#[test]
+fn a_pay_with_the_card_in_a_session() {
+    let sim = start(config());
+    let session = ok(&send(&sim, &base("CREATE_SESSION")))["session.id"].clone();
+    let mut update = with(base("UPDATE_SESSION"), &[("session.id", &session)]);
+    update.extend(track(VISA, "0427").fields());
+    ok(&send(&sim, &update));
+    let mut f = base("PAY");
+    f.extend(pairs(&[
+        ("order.id", "se1"),
+        ("order.amount", "4.00"),
+        ("order.currency", "USD"),
+        ("transaction.id", "1"),
+        ("sourceOfFunds.type", "CARD"),
+        ("session.id", &session),
+    ]));
+    let a = fields(&send(&sim, &f));
+    assert_eq!((a["result"].as_str(), a["response.gatewayCode"].as_str()), ("FAILURE", "EXPIRED_CARD"), "{a:?}");
+    assert_eq!(fields(&send(&sim, &f))["transaction.receipt"], a["transaction.receipt"]);
+    assert_eq!(transactions(&sim), 1);
+}
