@@ -418,13 +418,7 @@ impl Gateway {
         *operation = get(fields, "apiOperation").filter(|op| Operation::from_name(op).is_some()).map(str::to_string);
 
         // Faults come first: they simulate trouble in front of the gateway.
-        let (fault, per_request) = match correlation_id.as_deref().and_then(Fault::from_correlation_id) {
-            Some(Ok(f)) => (Some(f), true),
-            Some(Err(msg)) => {
-                return Err(NvpError::field("correlationId", ValidationType::Invalid, format!("gw-sim fault: {msg}")))
-            }
-            None => (self.cfg.fault, false),
-        };
+        let (fault, per_request) = self.choose_fault(correlation_id.as_deref())?;
         if let Some(f) = fault {
             if let Some(reply) = self.apply_fault(f, per_request.then_some(correlation_id.as_deref()).flatten()) {
                 let what = operation.as_deref().unwrap_or(&req.path);
@@ -473,8 +467,29 @@ impl Gateway {
             }
         }
         let result = out.get("result").cloned().unwrap_or_default();
-        self.log(op_name, 200, &result);
+        match fault {
+            Some(f @ (Fault::AcquirerPending(_) | Fault::AcquirerUnknown(_) | Fault::AcquirerDelay(_)))
+                if Operation::from_name(op_name).is_some_and(Operation::is_transaction) =>
+            {
+                self.log_line(format_args!("{op_name} -> 200 {result} (fault {})", f.name()))
+            }
+            _ => self.log(op_name, 200, &result),
+        }
         Ok(Reply::Respond(nvp_response(200, out, correlation_id.as_deref())))
+    }
+
+    /// The fault a request meets, and whether the request chose it
+    /// (`correlationId=gw-sim:fault=...`) rather than the run
+    /// (`SimConfig::fault`): the one place a fault is chosen (a seeded
+    /// schedule of faults would choose here too).
+    fn choose_fault(&self, correlation_id: Option<&str>) -> Result<(Option<Fault>, bool), NvpError> {
+        match correlation_id.and_then(Fault::from_correlation_id) {
+            Some(Ok(f)) => Ok((Some(f), true)),
+            Some(Err(msg)) => {
+                Err(NvpError::field("correlationId", ValidationType::Invalid, format!("gw-sim fault: {msg}")))
+            }
+            None => Ok((self.cfg.fault, false)),
+        }
     }
 
     /// Carries out a fault; `None` means: go on and answer normally.
