@@ -540,8 +540,8 @@ impl Default for Books {
 #[derive(Default)]
 struct Inner {
     merchants: HashMap<String, Books>,
-    /// (merchant, order.id) with a transaction in progress.
-    in_progress: HashSet<(String, String)>,
+    /// (merchant, order.id) with a transaction in progress: its transaction.id.
+    in_progress: HashMap<(String, String), String>,
     /// (merchant, order.id) with a settlement still owed: only these are
     /// looked at when settling (a run of thousands of orders stays cheap).
     unsettled: HashSet<(String, String)>,
@@ -611,7 +611,7 @@ impl Ledger {
     pub fn begin(&self, merchant: &str, order_id: &str, transaction_id: &str, fingerprint: u64) -> Begin<'_> {
         let mut inner = self.lock();
         let key = (merchant.to_owned(), order_id.to_owned());
-        if inner.in_progress.contains(&key) {
+        if inner.in_progress.contains_key(&key) {
             return Begin::Locked;
         }
         let order = inner.merchants.get(merchant).and_then(|b| b.orders.get(order_id));
@@ -628,7 +628,7 @@ impl Ledger {
                 return Begin::Locked;
             }
         }
-        inner.in_progress.insert(key);
+        inner.in_progress.insert(key, transaction_id.to_owned());
         Begin::Go(Ticket {
             ledger: self,
             merchant: merchant.to_owned(),
@@ -636,6 +636,13 @@ impl Ledger {
             transaction_id: transaction_id.to_owned(),
             fingerprint,
         })
+    }
+
+    /// Whether `transaction_id` is being processed on the order now (begun,
+    /// not yet recorded).
+    pub fn in_progress(&self, merchant: &str, order_id: &str, transaction_id: &str) -> bool {
+        let key = (merchant.to_owned(), order_id.to_owned());
+        self.lock().in_progress.get(&key).is_some_and(|t| t == transaction_id)
     }
 
     /// The order, as it is now (settlements applied).
@@ -874,6 +881,7 @@ mod tests {
         assert!(matches!(l.begin(M, "o", "u", 1), Begin::Locked));
         // Other orders are not.
         assert!(matches!(l.begin(M, "other", "t", fp), Begin::Go(_)));
+        assert!(l.in_progress(M, "o", "t") && !l.in_progress(M, "o", "u") && !l.in_progress(M, "other", "t"));
         t.commit(new(Operation::Pay, Some(100), None)).unwrap();
         assert!(matches!(l.begin(M, "o", "t", fp), Begin::Replay { .. }));
         assert!(matches!(l.begin(M, "o", "t", fingerprint(&fields("2.00"))), Begin::Conflict));

@@ -279,6 +279,10 @@ fn lock_failure_while_a_transaction_on_the_order_is_in_progress() {
         let f = fields(&send(&sim, &req));
         assert_eq!((f["result"].as_str(), f["response.gatewayCode"].as_str()), ("FAILURE", "LOCK_FAILURE"), "{f:?}");
     }
+    // A retrieve meanwhile: created in the gateway, the acquirer's answer not yet known.
+    let f = fields(&send(&sim, &retrieve("k1", Some("t1"))));
+    assert_eq!((f["result"].as_str(), f["response.gatewayCode"].as_str()), ("PENDING", "SUBMITTED"), "{f:?}");
+    assert_field_error(&send(&sim, &retrieve("k1", Some("t2"))), 400, "order.id", "INVALID");
     // Another order is not locked.
     ok(&send(&sim, &pay("PAY", "k2", "t1", "1.00", &card)));
     assert_eq!(ok(&first.join().unwrap())["response.gatewayCode"], "APPROVED");

@@ -129,6 +129,13 @@ impl Gateway {
     /// REST Retrieve Order answer's list of transactions, flattened; no NVP
     /// page for it was found (spec §1.3, §7 item 1).
     ///
+    /// A transaction still being processed (the acquirer has not answered:
+    /// `acquirer-delay`) answers `result=PENDING`,
+    /// `response.gatewayCode=SUBMITTED` ("The transaction has successfully
+    /// been created in the gateway. It is either awaiting submission to the
+    /// acquirer or has been submitted to the acquirer but the gateway has
+    /// not yet received a response", spec §3.3), with its ids.
+    ///
     /// Ids gw-sim never saw: INVALID_REQUEST on `order.id` (no such order)
     /// or `transaction.id` — the reference does not say what the gateway
     /// answers (spec §3.5, §7 item 3): gw-sim's choice.
@@ -140,6 +147,18 @@ impl Gateway {
         version: u32,
     ) -> Result<BTreeMap<String, String>, NvpError> {
         Self::check_complete(op, version, fields, merchant)?;
+        if op == Operation::RetrieveTransaction {
+            let (order_id, id) = (required(fields, "order.id")?, required(fields, "transaction.id")?);
+            if self.ledger.in_progress(merchant, order_id, id) {
+                return Ok(BTreeMap::from([
+                    ("merchant".to_owned(), merchant.to_owned()),
+                    ("order.id".to_owned(), order_id.to_owned()),
+                    ("response.gatewayCode".to_owned(), "SUBMITTED".to_owned()),
+                    ("result".to_owned(), "PENDING".to_owned()),
+                    ("transaction.id".to_owned(), id.to_owned()),
+                ]));
+            }
+        }
         let order = self.known_order(fields, merchant)?;
         if op == Operation::RetrieveTransaction {
             let id = required(fields, "transaction.id")?;
