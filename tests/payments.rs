@@ -103,6 +103,14 @@ fn a_pending_payment_is_in_doubt_until_retrieved() {
     assert_eq!(response.get("result").as_deref(), Some("PENDING"));
     assert_eq!(client.retrieve_transaction("p1", "1").0, GW_PENDING);
     assert!(last_error_in_doubt());
+    // Another payment on the order meanwhile: LOCK_FAILURE is no decline,
+    // the order's outcome is not final.
+    let (status, request) = CRequest::pay_p2pe("PAY", ["p1", "2", "12.50", "USD"], &card("0139"));
+    assert_eq!(status, GW_OK);
+    let (status, locked) = client.execute(&request);
+    assert_eq!(status, GW_PENDING, "{}", last_error());
+    assert_eq!(locked.get("response.gatewayCode").as_deref(), Some("LOCK_FAILURE"));
+    assert!(last_error_in_doubt());
     std::thread::sleep(std::time::Duration::from_millis(450));
     let (status, answer) = client.retrieve_transaction("p1", "1");
     assert_eq!(status, GW_OK, "{}", last_error());
