@@ -74,9 +74,14 @@ pub fn code(gateway_code: Option<&str>) -> (Code, &'static str) {
         ),
         "ACQUIRER_SYSTEM_ERROR" => (Code::Declined, "the acquirer's system failed: not approved"),
         "SYSTEM_ERROR" => (Code::Declined, "the gateway's system failed: not approved"),
+        // Not this request's decline: the order is busy with a transaction
+        // whose outcome is not known yet, possibly this very payment's first
+        // attempt (an identical resubmission meets its own original). The
+        // till must neither print a receipt nor pay again: not final.
         "LOCK_FAILURE" => (
-            Code::Declined,
-            "another transaction is in progress on the order: this one was not processed",
+            Code::Pending,
+            "another transaction on the order is in progress (perhaps this payment's own first attempt): \
+             not final, retrieve the transaction later",
         ),
         "ABORTED" | "AUTHENTICATION_FAILED" | "BLOCKED" | "CANCELLED" | "DECLINED" | "DECLINED_AVS"
         | "DECLINED_AVS_CSC" | "DECLINED_CSC" | "DECLINED_DO_NOT_CONTACT" | "DECLINED_INVALID_PIN"
@@ -203,7 +208,9 @@ mod tests {
             assert_ne!(why, "a gateway code gw does not know", "{gateway_code}");
             let expected = match gateway_code {
                 c if c.starts_with("APPROVED") || c == "PARTIALLY_APPROVED" => Code::Approved,
-                "PENDING" | "SUBMITTED" | "DEFERRED_TRANSACTION_RECEIVED" | "AUTHENTICATION_IN_PROGRESS" => Code::Pending,
+                "PENDING" | "SUBMITTED" | "DEFERRED_TRANSACTION_RECEIVED" | "AUTHENTICATION_IN_PROGRESS" | "LOCK_FAILURE" => {
+                    Code::Pending
+                }
                 "UNKNOWN" => Code::Unknown,
                 "BALANCE_AVAILABLE" | "BALANCE_UNKNOWN" => Code::Unreadable,
                 _ => Code::Declined,

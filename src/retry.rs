@@ -190,21 +190,22 @@ mod tests {
     /// The table as docs/production.md states it, cell by cell.
     #[test]
     fn the_documented_table() {
-        use Repeat::{Harmless, SecondEffect};
+        use Repeat::{Harmless, MovesMoney, SecondEffect};
         let cells = [
-            (Setback::Failed(Phase::Resolve), [true, true]),
-            (Setback::Failed(Phase::Connect), [true, true]),
-            (Setback::Lasting(Phase::Connect), [false, false]),
-            (Setback::Lasting(Phase::Tls), [false, false]),
-            (Setback::Failed(Phase::Send), [true, false]),
-            (Setback::Failed(Phase::Receive), [true, false]),
-            (Setback::Lasting(Phase::Receive), [false, false]),
-            (Setback::ServerBusy, [true, true]),
-            (Setback::ServerFailed, [true, false]),
+            (Setback::Failed(Phase::Resolve), [true, true, true]),
+            (Setback::Failed(Phase::Connect), [true, true, true]),
+            (Setback::Lasting(Phase::Connect), [false, false, false]),
+            (Setback::Lasting(Phase::Tls), [false, false, false]),
+            (Setback::Failed(Phase::Send), [true, false, false]),
+            (Setback::Failed(Phase::Receive), [true, false, false]),
+            (Setback::Lasting(Phase::Receive), [false, false, false]),
+            (Setback::ServerBusy, [true, true, true]),
+            (Setback::ServerFailed, [true, false, false]),
         ];
-        for (setback, [harmless, second_effect]) in cells {
+        for (setback, [harmless, second_effect, moves_money]) in cells {
             assert_eq!(decide(Harmless, setback).retry, harmless, "{setback:?}");
             assert_eq!(decide(SecondEffect, setback).retry, second_effect, "{setback:?}");
+            assert_eq!(decide(MovesMoney, setback).retry, moves_money, "{setback:?}");
         }
     }
 
@@ -222,8 +223,13 @@ mod tests {
             Operation::DeleteToken,
             Operation::UpdateSession,
             Operation::RetrieveSession,
+            Operation::RetrieveTransaction,
+            Operation::RetrieveOrder,
         ] {
             assert_eq!(Repeat::of(&Request::new(op), false), Repeat::Harmless, "{op}");
+        }
+        for op in Operation::TRANSACTIONS {
+            assert_eq!(Repeat::of(&Request::new(op), true), Repeat::MovesMoney, "{op}");
         }
         assert_eq!(retries_for(Operation::CheckGateway, 2), 0);
         assert_eq!(retries_for(Operation::RetrieveToken, 2), 2);

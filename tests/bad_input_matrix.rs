@@ -8,7 +8,8 @@
 //! - every number argument 0, its type's maximum and the documented bounds;
 //! - every field of every operation (the table `gw::rules::Operation::rules()`)
 //!   at each boundary of its rule, through `gw_request_set`, and the fields
-//!   `gw_tokenize_p2pe` takes as arguments at their invalid boundaries.
+//!   `gw_tokenize_p2pe`, the payment helpers and `gw_retrieve_transaction`
+//!   take as arguments at their invalid boundaries.
 //!
 //! Each case must give its documented status (and name the argument or the
 //! field), never `GW_ERR_INTERNAL`, never a crash; out-parameters are NULL
@@ -332,9 +333,21 @@ fn field_of(function: &str, param: &str) -> Option<&'static str> {
         ("initialization_vector", "sourceOfFunds.provided.card.p2pe.initializationVector"),
         ("card_bin", "sourceOfFunds.provided.card.p2pe.cardBin"),
     ];
-    matches!(function, "gw_tokenize_p2pe" | "gw_request_tokenize_p2pe")
-        .then(|| P2PE.iter().find(|(p, _)| *p == param).map(|(_, f)| *f))
-        .flatten()
+    const PAYMENT: [(&str, &str); 4] = [
+        ("order_id", "order.id"),
+        ("transaction_id", "transaction.id"),
+        ("amount", "order.amount"),
+        ("currency", "order.currency"),
+    ];
+    let find = |list: &[(&'static str, &'static str)]| list.iter().find(|(p, _)| *p == param).map(|(_, f)| *f);
+    match function {
+        "gw_tokenize_p2pe" | "gw_request_tokenize_p2pe" => find(&P2PE),
+        "gw_request_pay_p2pe" if param != "token" => find(&P2PE).or_else(|| find(&PAYMENT)),
+        "gw_request_pay_token" if param == "token" => Some("sourceOfFunds.token"),
+        "gw_request_pay_token" => find(&PAYMENT),
+        "gw_retrieve_transaction" => find(&PAYMENT[..2]),
+        _ => None,
+    }
 }
 
 /// Values at each boundary of a field's rule (and a character outside its set).
@@ -545,9 +558,15 @@ fn generate(functions: &[Function]) -> Matrix {
                 let big = if stored_unchecked(&function.name, &param.name) { Expect::Accepted } else { refused };
                 variants.push((Value::Repeat("a", BIG).c(), "1 MiB".into(), big));
                 if let Some(field) = field {
-                    let rule = Operation::Tokenize.rule(field).expect("a field of TOKENIZE");
+                    let op = match function.name.as_str() {
+                        "gw_request_pay_p2pe" | "gw_request_pay_token" => Operation::Pay,
+                        "gw_retrieve_transaction" => Operation::RetrieveTransaction,
+                        _ => Operation::Tokenize,
+                    };
+                    // The newest row of the field (P2PE payments have rows from version 84 only).
+                    let rule = op.rules().iter().rev().find(|rule| rule.name == field).expect("a field of the operation");
                     for value in boundary_values(rule) {
-                        let expect = oracle(Operation::Tokenize, field, &value);
+                        let expect = oracle(op, field, &value);
                         // Valid values would send a request: the matrix sends none.
                         if expect != Expect::Accepted {
                             variants.push((value.c(), format!("{field} = {}", value.describe()), expect));
@@ -643,7 +662,10 @@ fn valid_string(function: &str, param: &str) -> &'static str {
         ("gw_config_set_proxy", "url") => "\"http://127.0.0.1:9\"",
         (_, "merchant_id") => "merchant",
         (_, "password") => "password",
+        ("gw_request_pay_p2pe", "api_operation") => "\"PAY\"",
         (_, "api_operation") => "\"CREATE_SESSION\"",
+        (_, "amount") => "\"12.50\"",
+        (_, "currency") => "\"USD\"",
         ("gw_request_set", "name") => "\"correlationId\"",
         ("gw_request_set", "value") => "\"gw-matrix\"",
         ("gw_response_get", "name") => "\"result\"",
