@@ -180,12 +180,12 @@ impl Operation {
             Operation::UpdateSession => UPDATE_SESSION.as_slice(),
             Operation::RetrieveSession => RETRIEVE_SESSION,
             Operation::Pay | Operation::Authorize => PAY.as_slice(),
-            Operation::Capture => CAPTURE,
-            Operation::Refund => REFUND,
-            Operation::Void => VOID,
+            Operation::Capture => CAPTURE.as_slice(),
+            Operation::Refund => REFUND.as_slice(),
+            Operation::Void => VOID.as_slice(),
             Operation::Verify => VERIFY.as_slice(),
-            Operation::RetrieveTransaction => RETRIEVE_TRANSACTION,
-            Operation::RetrieveOrder => RETRIEVE_ORDER,
+            Operation::RetrieveTransaction => RETRIEVE_TRANSACTION.as_slice(),
+            Operation::RetrieveOrder => RETRIEVE_ORDER.as_slice(),
         }
     }
 
@@ -1384,6 +1384,15 @@ const fn reference_rows() -> [FieldRule; 2] {
 /// An amount: "Decimal", 1–14 characters ([`REFUND_PAGE_REST_V100`]).
 const AMOUNT: (Charset, usize, usize) = (Decimal, 1, 14);
 
+/// A follow-up transaction's amount and currency, REQUIRED (CAPTURE, REFUND:
+/// [`REFUND_PAGE_REST_V100`]): Decimal 1–14, A-Z 3.
+const fn amount_rows() -> [FieldRule; 2] {
+    [
+        field("transaction.amount", AMOUNT.0, AMOUNT.1, AMOUNT.2, Required),
+        field("transaction.currency", UpperAlpha, 3, 3, Required),
+    ]
+}
+
 /// `transaction.source` ([`REFUND_PAGE_REST_V100`]; "You can only set the
 /// transaction source on the initial transaction on an order").
 const TRANSACTION_SOURCES: Charset = Enumeration(&[
@@ -1583,19 +1592,8 @@ static VERIFY: LazyLock<Vec<FieldRule>> = LazyLock::new(|| {
 /// for CAPTURE and REFUND: no NVP page of CAPTURE was found. Card-present
 /// "Capture only" (an offline chip approval with its card data) is not a
 /// row: gw's CAPTURE takes an earlier AUTHORIZE's money.
-static CAPTURE: &[FieldRule] = &[
-    envelope_rows()[0],
-    envelope_rows()[1],
-    envelope_rows()[2],
-    order_and_transaction_ids()[0],
-    order_and_transaction_ids()[1],
-    order_and_transaction_ids()[2],
-    order_and_transaction_ids()[3],
-    reference_rows()[0],
-    reference_rows()[1],
-    field("transaction.amount", AMOUNT.0, AMOUNT.1, AMOUNT.2, Required),
-    field("transaction.currency", UpperAlpha, 3, 3, Required),
-];
+static CAPTURE: LazyLock<Vec<FieldRule>> =
+    LazyLock::new(|| [&envelope_rows()[..], &order_and_transaction_ids(), &reference_rows(), &amount_rows()].concat());
 
 /// Refund ([`REFUND_PAGE_REST_V100`], REST version 100; derived: no NVP
 /// page of REFUND was found): the original `order.id`, a new
@@ -1604,60 +1602,31 @@ static CAPTURE: &[FieldRule] = &[
 /// you do not provide a target transaction ID the gateway will try to
 /// identify a transaction"). No `sourceOfFunds`: "you must NOT provide
 /// sourceOfFunds" (a standalone refund is another operation).
-static REFUND: &[FieldRule] = &[
-    envelope_rows()[0],
-    envelope_rows()[1],
-    envelope_rows()[2],
-    order_and_transaction_ids()[0],
-    order_and_transaction_ids()[1],
-    order_and_transaction_ids()[2],
-    order_and_transaction_ids()[3],
-    reference_rows()[0],
-    reference_rows()[1],
-    field("transaction.amount", AMOUNT.0, AMOUNT.1, AMOUNT.2, Required),
-    field("transaction.currency", UpperAlpha, 3, 3, Required),
-    field("transaction.targetTransactionId", Any, 1, 40, Optional),
-];
+static REFUND: LazyLock<Vec<FieldRule>> = LazyLock::new(|| {
+    let target = field("transaction.targetTransactionId", Any, 1, 40, Optional);
+    [&envelope_rows()[..], &order_and_transaction_ids(), &reference_rows(), &amount_rows(), &[target]].concat()
+});
 
 /// Void ([`VOID_PAGE`], NVP version 83; [`VOID_PAGE_REST`] for the
 /// COMPULSORY `transaction.targetTransactionId`, String 1–40): a new
 /// `transaction.id` on the order, naming the transaction it voids.
-static VOID: &[FieldRule] = &[
-    envelope_rows()[0],
-    envelope_rows()[1],
-    envelope_rows()[2],
-    order_and_transaction_ids()[0],
-    order_and_transaction_ids()[1],
-    order_and_transaction_ids()[2],
-    order_and_transaction_ids()[3],
-    reference_rows()[1],
-    field("transaction.targetTransactionId", Any, 1, 40, Required),
-];
+static VOID: LazyLock<Vec<FieldRule>> = LazyLock::new(|| {
+    let target = field("transaction.targetTransactionId", Any, 1, 40, Required);
+    [&envelope_rows()[..], &order_and_transaction_ids(), &reference_rows()[1..], &[target]].concat()
+});
 
 /// Retrieve Transaction: `order.id` and `transaction.id`, REQUIRED (REST
 /// `GET .../order/{orderid}/transaction/{transactionid}`, the ids in the
 /// body for NVP as [`REFUND_PAGE_REST_V100`] says of every id). Derived: no
 /// NVP page of RETRIEVE_TRANSACTION was found (an old NVP version 2 page
 /// shows both ids as REQUIRED body fields).
-static RETRIEVE_TRANSACTION: &[FieldRule] = &[
-    envelope_rows()[0],
-    envelope_rows()[1],
-    envelope_rows()[2],
-    order_and_transaction_ids()[0],
-    order_and_transaction_ids()[1],
-    order_and_transaction_ids()[2],
-    order_and_transaction_ids()[3],
-];
+static RETRIEVE_TRANSACTION: LazyLock<Vec<FieldRule>> =
+    LazyLock::new(|| [&envelope_rows()[..], &order_and_transaction_ids()].concat());
 
 /// Retrieve Order: `order.id`, REQUIRED (REST `GET .../order/{orderid}`).
 /// Derived: no NVP page of RETRIEVE_ORDER was found.
-static RETRIEVE_ORDER: &[FieldRule] = &[
-    envelope_rows()[0],
-    envelope_rows()[1],
-    envelope_rows()[2],
-    order_and_transaction_ids()[0],
-    order_and_transaction_ids()[1],
-];
+static RETRIEVE_ORDER: LazyLock<Vec<FieldRule>> =
+    LazyLock::new(|| [&envelope_rows()[..], &order_and_transaction_ids()[..2]].concat());
 
 // ---------------------------------------------------------------------------
 // Cross-field rules: requirements the reference states in prose rather than

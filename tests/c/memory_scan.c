@@ -101,27 +101,37 @@ static unsigned count_copies(const char *reversed) {
     return found;
 }
 
-int main(int argc, char **argv) {
-    gw_config *config;
-    gw_client *client = NULL;
-    gw_request *request = NULL;
-    gw_response *response = NULL;
-    char *password, *pan, *cvc, *payload;
-    char token[41] = "", masked_rev[20];
-
-    CHECK(argc == 10 || argc == 13);
-    config = gw_config_new();
+/* A client of argv's gateway (base URL, merchant, CA file or "-", the
+   reversed password) at API `version`; the password is turned around only
+   for the call and wiped. 0 with the client in *client; 1 (CHECK's) on failure. */
+static int scan_client(char **argv, uint32_t version, gw_client **client) {
+    gw_config *config = gw_config_new();
+    char *password;
     CHECK(config != NULL);
     CHECK(gw_config_set_base_url(config, argv[1]) == GW_OK);
     CHECK(gw_config_set_merchant(config, argv[2]) == GW_OK);
+    CHECK(gw_config_set_api_version(config, version) == GW_OK);
     if (strcmp(argv[3], "-") != 0) {
         CHECK(gw_config_set_ca_bundle(config, argv[3]) == GW_OK);
     }
     password = unreverse(argv[4]);
     CHECK(gw_config_set_api_password(config, password) == GW_OK);
     wipe(password);
-    CHECK(gw_client_new(config, &client) == GW_OK);
+    CHECK(gw_client_new(config, client) == GW_OK);
     gw_config_free(config);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    gw_config *config;
+    gw_client *client = NULL;
+    gw_request *request = NULL;
+    gw_response *response = NULL;
+    char *pan, *cvc, *payload;
+    char token[41] = "", masked_rev[20];
+
+    CHECK(argc == 10 || argc == 13);
+    CHECK(scan_client(argv, 50, &client) == 0);
 
     /* TOKENIZE with a clear card number and security code. */
     pan = unreverse(argv[5]);
@@ -168,19 +178,7 @@ int main(int argc, char **argv) {
     /* Payments (issue 26), at API version 100: a PAY with the clear card and
        a P2PE PAY, then a RETRIEVE_TRANSACTION whose answer holds the card
        masked, wiped when freed. */
-    config = gw_config_new();
-    CHECK(config != NULL);
-    CHECK(gw_config_set_base_url(config, argv[1]) == GW_OK);
-    CHECK(gw_config_set_merchant(config, argv[2]) == GW_OK);
-    CHECK(gw_config_set_api_version(config, 100) == GW_OK);
-    if (strcmp(argv[3], "-") != 0) {
-        CHECK(gw_config_set_ca_bundle(config, argv[3]) == GW_OK);
-    }
-    password = unreverse(argv[4]);
-    CHECK(gw_config_set_api_password(config, password) == GW_OK);
-    wipe(password);
-    CHECK(gw_client_new(config, &client) == GW_OK);
-    gw_config_free(config);
+    CHECK(scan_client(argv, 100, &client) == 0);
     pan = unreverse(argv[5]);
     cvc = unreverse(argv[6]);
     CHECK(gw_request_new("PAY", &request) == GW_OK);

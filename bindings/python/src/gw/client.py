@@ -357,10 +357,7 @@ class Client:
         """
         args = (
             _bytes(operation, "operation"),
-            _bytes(order_id, "order_id"),
-            _bytes(transaction_id, "transaction_id"),
-            _bytes(amount, "amount"),
-            _bytes(currency, "currency"),
+            *_payment(order_id, transaction_id, amount, currency),
             _bytes(key_serial_number, "key_serial_number"),
             _bytes(payload, "payload"),
             _bytes(initialization_vector, "initialization_vector", required=False),
@@ -383,13 +380,7 @@ class Client:
     ) -> Response:
         """PAY with the card the gateway holds under ``token``; the other
         arguments, the result and the exceptions as for :meth:`pay_p2pe`."""
-        args = (
-            _bytes(order_id, "order_id"),
-            _bytes(transaction_id, "transaction_id"),
-            _bytes(amount, "amount"),
-            _bytes(currency, "currency"),
-            _bytes(token, "token"),
-        )
+        args = (*_payment(order_id, transaction_id, amount, currency), _bytes(token, "token"))
         extra = self._extra(fields, correlation_id)
         lib = _native.lib()
         return self._send(lambda out: lib.gw_request_pay_token(*args, out), extra, _PAYMENT_ARGUMENT_OF_FIELD)
@@ -461,6 +452,12 @@ class Client:
                 if status != OK:
                     raise _error(status, None, argument_of_field)
             return self._call(lib.gw_execute, request.pointer, argument_of_field=argument_of_field)
+
+
+def _payment(order_id: str, transaction_id: str, amount: str, currency: str) -> tuple:
+    """A payment's ids, amount (a decimal string, never a float) and currency for C."""
+    return (_bytes(order_id, "order_id"), _bytes(transaction_id, "transaction_id"), _bytes(amount, "amount"),
+            _bytes(currency, "currency"))
 
 
 def _pairs(fields: Fields) -> list:
