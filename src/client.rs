@@ -360,7 +360,10 @@ impl Client {
             format!("response: {}", redact(&masked(&pairs), sent))
         });
         let status = response.http_status();
-        let result = response.result().unwrap_or_default();
+        // The session reads' pages show no `result` in the answer: one
+        // without it (decoding found `session.id` there) is their success.
+        let session_read = matches!(operation, Operation::RetrieveSession | Operation::UpdateSession);
+        let result = response.result().unwrap_or(if session_read { "SUCCESS" } else { "" });
         let gateway_error = || {
             let cause = response.get("error.cause").unwrap_or("no error.cause");
             let mut message = format!("gateway {host} answered HTTP {status} result=ERROR, {cause}");
@@ -578,6 +581,27 @@ mod tests {
         partial.set(&format!("{P2PE}.cardBin"), "411111").unwrap();
         let err = client(50).execute(&partial).unwrap_err();
         assert_eq!(err.field(), Some("sourceOfFunds.provided.card.p2pe.keySerialNumber"));
+    }
+
+    /// The session reads need no `result` (no page shows one there): an
+    /// answer with `session.id` is their success; without either it is no
+    /// NVP answer. Every other operation needs `result`.
+    #[test]
+    fn a_session_read_needs_no_result() {
+        let answer = |op: Operation, body: &[u8]| {
+            let form = Some(nvp::FORM_CONTENT_TYPE);
+            Response::from_http_with(200, form, body, Duration::ZERO, op.summary_fields())
+        };
+        let body = b"merchant=M1&session.id=SESSION0002123456789012345678901&session.version=1a2b3c4d5e";
+        for op in [Operation::RetrieveSession, Operation::UpdateSession] {
+            let response = answer(op, body).expect("an NVP answer");
+            let response = client(50).interpret(op, response, &[]).expect("a success");
+            assert_eq!(response.get("session.version"), Some("1a2b3c4d5e"));
+            assert!(answer(op, b"merchant=M1").is_err(), "{op}: neither result nor session.id");
+        }
+        for op in [Operation::CreateSession, Operation::Pay, Operation::RetrieveToken] {
+            assert!(answer(op, body).is_err(), "{op} needs result");
+        }
     }
 
     #[test]

@@ -49,7 +49,9 @@ impl Request {
 
     /// An empty request of the operation named as in `apiOperation`
     /// (`CREATE_SESSION`, `TOKENIZE`, `CHECK_GATEWAY`, `RETRIEVE_TOKEN`,
-    /// `DELETE_TOKEN`, `UPDATE_SESSION`, `RETRIEVE_SESSION`).
+    /// `DELETE_TOKEN`, `UPDATE_SESSION`, `RETRIEVE_SESSION`, `PAY`,
+    /// `AUTHORIZE`, `CAPTURE`, `REFUND`, `VOID`, `VERIFY`,
+    /// `RETRIEVE_TRANSACTION`, `RETRIEVE_ORDER`: [`Operation::ALL`]).
     pub fn for_operation_name(name: &str) -> Result<Request> {
         Operation::from_name(name).map(Request::new).ok_or_else(|| {
             let known: Vec<&str> = Operation::ALL.iter().map(|op| op.name()).collect();
