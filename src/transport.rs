@@ -53,6 +53,8 @@ use zeroize::Zeroizing;
 
 mod connection;
 mod exchange;
+mod proxy;
+mod tls;
 
 use connection::{Conn, Connector, Deadline, Fault, Limit, Progress, Route, MAX_ANSWER_HEAD};
 
@@ -259,7 +261,7 @@ impl Transport {
                 &fresh
             }
         };
-        let mut conn = match self.pooled() {
+        let mut conn = match self.pooled(deadline) {
             Some(conn) => conn,
             None => {
                 // The connect timeout bounds everything before the request.
@@ -285,11 +287,11 @@ impl Transport {
 
     /// The most recently used idle connection that is still usable; the
     /// ones that are not are dropped on the way.
-    fn pooled(&self) -> Option<Conn> {
+    fn pooled(&self, deadline: Deadline) -> Option<Conn> {
         loop {
             let mut conn = self.pool.lock().ok()?.pop()?;
-            // The peek runs outside the lock.
-            if conn.usable(MAX_IDLE_AGE) {
+            // The check runs outside the lock.
+            if conn.usable(MAX_IDLE_AGE, deadline) {
                 return Some(conn);
             }
         }

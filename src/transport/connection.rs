@@ -44,12 +44,13 @@ use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, ClientConnection};
+use rustls::ClientConfig;
 use zeroize::Zeroizing;
 
 use crate::wipe::{wipe_bytes, wipe_vec};
 
+use super::proxy;
+use super::tls::Tls;
 use super::Phase;
 
 /// How far an exchange got, and what its first answer bytes said about the
@@ -174,10 +175,6 @@ pub(crate) fn forks() -> u64 {
     0
 }
 
-/// The largest answer head a proxy may send to a CONNECT: proxies answer
-/// with a status line and a few headers.
-pub(crate) const MAX_PROXY_HEAD: usize = 16 * 1024;
-
 /// The largest answer head gw reads from the gateway (ureq's limit, which
 /// gw had before it spoke HTTP/1.1 through ureq-proto itself): the
 /// gateway's heads are a few hundred bytes.
@@ -210,19 +207,19 @@ impl fmt::Debug for Connector {
 }
 
 /// A socket timeout expired (the OS says `WouldBlock` or `TimedOut`).
-fn is_timeout(err: &io::Error) -> bool {
+pub(super) fn is_timeout(err: &io::Error) -> bool {
     matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
 }
 
 /// Whether an operation that failed with `err` is simply tried again
 /// (after the deadline is checked).
-fn again(err: &io::Error) -> bool {
+pub(super) fn again(err: &io::Error) -> bool {
     is_timeout(err) || err.kind() == io::ErrorKind::Interrupted
 }
 
 /// Both socket timeouts set to what is left (cold path: each handshake and
 /// tunnel step pays the two calls; a warm call sets none).
-fn arm(tcp: &TcpStream, deadline: Deadline) -> Result<(), Fault> {
+pub(super) fn arm(tcp: &TcpStream, deadline: Deadline) -> Result<(), Fault> {
     let value = Some(deadline.left()?.max(MIN_TIMEOUT));
     tcp.set_read_timeout(value)?;
     tcp.set_write_timeout(value)?;
@@ -250,10 +247,12 @@ impl Connector {
         progress.phase = Phase::Connect;
         let tcp = connect_tcp(&addrs, deadline)?;
         if let Some((_, _, authorization)) = &route.proxy {
-            self.tunnel(authorization.as_ref().map(|value| value.as_str()), &tcp, deadline)?;
+            let authorization = authorization.as_ref().map(|value| value.as_str());
+            proxy::tunnel(&route.host, route.port, self.user_agent, authorization, &tcp, deadline)?;
         }
         let (stream, timeouts) = if route.tls {
-            (Stream::Tls(Box::new(self.handshake(tcp, deadline, progress)?)), SocketTimeouts::UNKNOWN)
+            let tls = Tls::handshake(&self.tls, &route.host, tcp, deadline, progress)?;
+            (Stream::Tls(Box::new(tls)), SocketTimeouts::UNKNOWN)
         } else {
             (Stream::Tcp(Socket(tcp)), SocketTimeouts::NONE)
         };
@@ -270,115 +269,6 @@ impl Connector {
             forks: forks(),
             idle_since: Instant::now(),
         })
-    }
-
-    /// Opens the proxy's tunnel to the gateway (`CONNECT host:port`), within
-    /// the deadline, reading at most [`MAX_PROXY_HEAD`] bytes of answer.
-    /// The answer is parsed by ureq-proto, ureq's own HTTP/1.1 code.
-    fn tunnel(&self, authorization: Option<&str>, tcp: &TcpStream, deadline: Deadline) -> Result<(), Fault> {
-        let failed = |why: &str| Fault::Proxy { refused: false, why: why.to_owned() };
-        let (host, port) = (&self.route.host, self.route.port);
-        let host = if host.contains(':') { format!("[{host}]") } else { host.clone() };
-        let mut request = Zeroizing::new(format!(
-            "CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: {}\r\n",
-            self.user_agent
-        ));
-        if let Some(authorization) = authorization {
-            request.push_str("Proxy-Authorization: ");
-            request.push_str(authorization);
-            request.push_str("\r\n");
-        }
-        request.push_str("\r\n");
-        // std's `send` on a TcpStream passes MSG_NOSIGNAL.
-        let mut socket = tcp;
-        let mut written = 0;
-        while written < request.len() {
-            arm(tcp, deadline)?;
-            match socket.write(&request.as_bytes()[written..]) {
-                Ok(n) => written += n,
-                Err(err) if again(&err) => {}
-                Err(err) => return Err(err.into()),
-            }
-        }
-        let mut head = Zeroizing::new(vec![0u8; MAX_PROXY_HEAD]);
-        let mut filled = 0;
-        loop {
-            if filled == head.len() {
-                return Err(failed(&format!("its answer head is larger than {MAX_PROXY_HEAD} bytes")));
-            }
-            arm(tcp, deadline)?;
-            let n = match socket.read(&mut head[filled..]) {
-                Ok(0) => return Err(failed("it closed the connection without answering")),
-                Ok(n) => n,
-                Err(err) if again(&err) => continue,
-                Err(err) => return Err(err.into()),
-            };
-            filled += n;
-            let parsed = ureq_proto::parser::try_parse_response::<64>(&head[..filled])
-                .map_err(|err| failed(&format!("its answer is not HTTP ({err})")))?;
-            let Some((used, response)) = parsed else { continue };
-            let status = response.status();
-            if !status.is_success() {
-                let reason = status.canonical_reason().unwrap_or("");
-                let why = format!("it answered HTTP {} {reason}", status.as_u16());
-                return Err(Fault::Proxy { refused: true, why });
-            }
-            if used != filled {
-                // The gateway speaks only after the ClientHello: these bytes
-                // are the proxy's, and nobody asked for them.
-                return Err(failed("it sent bytes after its answer"));
-            }
-            return Ok(());
-        }
-    }
-
-    /// The TLS handshake over `tcp`, with the client's one configuration,
-    /// each step within what is left of the deadline.
-    fn handshake(&self, tcp: TcpStream, deadline: Deadline, progress: &mut Progress) -> Result<Tls, Fault> {
-        progress.phase = Phase::Tls;
-        let name =
-            ServerName::try_from(self.route.host.clone()).map_err(|_| Fault::TlsOther("invalid TLS server name"))?;
-        let conn = ClientConnection::new(self.tls.clone(), name)?;
-        let mut tls = Tls { conn, socket: Socket(tcp) };
-        let mut first_read = true;
-        while tls.conn.is_handshaking() {
-            arm(&tls.socket.0, deadline)?;
-            let step = if tls.conn.wants_write() {
-                tls.conn.write_tls(&mut tls.socket).map(|_| ())
-            } else {
-                if first_read {
-                    match tls.answers_in_http()? {
-                        // Nothing yet: back to the deadline check.
-                        None => continue,
-                        Some(true) => {
-                            progress.speaks_http = true;
-                            return Err(Fault::TlsOther("the server answered the TLS handshake with plain HTTP"));
-                        }
-                        Some(false) => first_read = false,
-                    }
-                }
-                match tls.conn.read_tls(&mut tls.socket) {
-                    Ok(0) => {
-                        return Err(Fault::Io(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            "the server closed the connection during the TLS handshake",
-                        )))
-                    }
-                    Ok(_) => tls
-                        .conn
-                        .process_new_packets()
-                        .map(|_| ())
-                        .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err)),
-                    Err(err) => Err(err),
-                }
-            };
-            match step {
-                Ok(()) => {}
-                Err(err) if again(&err) => {}
-                Err(err) => return Err(err.into()),
-            }
-        }
-        Ok(tls)
     }
 }
 
@@ -426,7 +316,7 @@ fn connect_tcp(addrs: &[SocketAddr], deadline: Deadline) -> Result<TcpStream, Fa
 /// A TCP socket whose writes never raise `SIGPIPE`: std's `write` sends
 /// with `MSG_NOSIGNAL`, but its `write_vectored` (what rustls writes
 /// records with) is a `writev`, which has no such flag.
-struct Socket(TcpStream);
+pub(super) struct Socket(pub(super) TcpStream);
 
 impl Read for Socket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -464,7 +354,7 @@ impl Write for Socket {
 
 /// What a non-blocking look at an idle connection found.
 #[derive(Debug, PartialEq, Eq)]
-enum Idle {
+pub(super) enum Idle {
     /// Nothing waiting: usable.
     Quiet,
     /// Bytes waiting that nobody asked for.
@@ -476,7 +366,7 @@ enum Idle {
 impl Socket {
     /// Reads what is already there, never waiting: `WouldBlock` when nothing is.
     #[cfg(unix)]
-    fn recv_now(&self, buf: &mut [u8], peek: bool) -> io::Result<usize> {
+    pub(super) fn recv_now(&self, buf: &mut [u8], peek: bool) -> io::Result<usize> {
         use std::os::fd::AsRawFd;
         let flags = libc::MSG_DONTWAIT | if peek { libc::MSG_PEEK } else { 0 };
         loop {
@@ -494,7 +384,7 @@ impl Socket {
     }
 
     #[cfg(not(unix))]
-    fn recv_now(&self, buf: &mut [u8], peek: bool) -> io::Result<usize> {
+    pub(super) fn recv_now(&self, buf: &mut [u8], peek: bool) -> io::Result<usize> {
         self.0.set_nonblocking(true)?;
         let result = if peek { self.0.peek(buf) } else { (&self.0).read(buf) };
         self.0.set_nonblocking(false)?;
@@ -502,108 +392,12 @@ impl Socket {
     }
 
     /// One system call: is the idle connection still quiet?
-    fn idle(&self) -> Idle {
+    pub(super) fn idle(&self) -> Idle {
         match self.recv_now(&mut [0u8; 1], true) {
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => Idle::Quiet,
             Ok(0) | Err(_) => Idle::Gone,
             Ok(_) => Idle::Bytes,
         }
-    }
-}
-
-/// Reads through [`Socket::recv_now`]: what rustls reads an idle
-/// connection's waiting records with.
-struct NoWait<'a>(&'a Socket);
-
-impl Read for NoWait<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.recv_now(buf, false)
-    }
-}
-
-/// Wipes what rustls hands it to read into (its receive buffer's free
-/// part, where decrypted records were left) and reads nothing.
-struct Wiper;
-
-impl Read for Wiper {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        wipe_bytes(buf);
-        Err(io::ErrorKind::WouldBlock.into())
-    }
-}
-
-/// A TLS connection over a [`Socket`]. rustls' own `Stream` is not used:
-/// it loops on reads without a deadline, and after a failed write it
-/// swallows the error and writes again.
-struct Tls {
-    conn: ClientConnection,
-    socket: Socket,
-}
-
-impl Tls {
-    /// Whether the server's first bytes are `HTTP/`: a plain-HTTP port.
-    /// Waits (within the armed socket timeout) for the first bytes; `None`
-    /// when none came in that time.
-    fn answers_in_http(&self) -> Result<Option<bool>, Fault> {
-        let mut first = [0u8; 5];
-        match self.socket.0.peek(&mut first) {
-            Ok(n) => Ok(Some(n > 0 && first[..n] == b"HTTP/"[..n])),
-            Err(err) if is_timeout(&err) || err.kind() == io::ErrorKind::Interrupted => Ok(None),
-            Err(err) => Err(err.into()),
-        }
-    }
-
-    /// Plaintext already decrypted, or one read of records: a `WouldBlock`
-    /// when no whole record has arrived yet, so that the caller checks its
-    /// deadline between any two reads.
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self.conn.reader().read(buf) {
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
-            other => return other,
-        }
-        self.conn.read_tls(&mut self.socket)?;
-        self.conn.process_new_packets().map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err))?;
-        match self.conn.reader().read(buf) {
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                Err(io::Error::new(io::ErrorKind::WouldBlock, "no whole TLS record yet"))
-            }
-            other => other,
-        }
-    }
-
-    /// Sends every record rustls holds; the first failure ends it.
-    fn flush(&mut self) -> io::Result<()> {
-        while self.conn.wants_write() {
-            self.conn.write_tls(&mut self.socket)?;
-        }
-        Ok(())
-    }
-
-    /// Whether an idle connection is still usable: records that arrived
-    /// while it was idle are read without waiting; handshake messages
-    /// (session tickets, key updates) are fine, application data or a
-    /// close is not.
-    fn idle_usable(&mut self) -> bool {
-        loop {
-            match self.socket.idle() {
-                Idle::Quiet => return true,
-                Idle::Gone => return false,
-                Idle::Bytes => {}
-            }
-            if !matches!(self.conn.read_tls(&mut NoWait(&self.socket)), Ok(n) if n > 0) {
-                return false;
-            }
-            match self.conn.process_new_packets() {
-                Ok(state) if state.plaintext_bytes_to_read() == 0 && !state.peer_has_closed() => {}
-                _ => return false,
-            }
-        }
-    }
-
-    /// Wipes rustls' receive buffer, where records are decrypted in place
-    /// and stay until overwritten: called when an exchange is over.
-    fn wipe_received(&mut self) {
-        let _ = self.conn.read_tls(&mut Wiper);
     }
 }
 
@@ -634,14 +428,7 @@ impl Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Stream::Tcp(socket) => socket.write(buf),
-            Stream::Tls(tls) => match tls.conn.writer().write(buf)? {
-                // rustls' send buffer is full (64 KiB): send it, then take more.
-                0 if !buf.is_empty() => {
-                    tls.flush()?;
-                    tls.conn.writer().write(buf)
-                }
-                taken => Ok(taken),
-            },
+            Stream::Tls(tls) => tls.write(buf),
         }
     }
 
@@ -724,17 +511,37 @@ impl fmt::Debug for Conn {
 }
 
 impl Conn {
+    /// Whether anything is pending at any layer above the socket: bytes in
+    /// gw's input buffer, or anything rustls holds ([`Tls::pending`]:
+    /// plaintext not read, a record it wants to send, the server's
+    /// close_notify). The one test of "is anything pending?": a connection
+    /// that holds something is never pooled after an exchange, nor reused
+    /// from the pool, since whatever it holds would be taken as the next
+    /// answer or would go out in front of the next request.
+    fn pending(&mut self) -> bool {
+        self.start != self.end
+            || match &mut self.stream {
+                Stream::Tcp(_) => false,
+                Stream::Tls(tls) => tls.pending(),
+            }
+    }
+
     /// Whether a pooled connection can carry the next request: opened by
-    /// this process, idle for at most `max_idle`, and, by one non-blocking
-    /// peek, neither closed nor holding bytes nobody asked for.
-    pub(crate) fn usable(&mut self, max_idle: Duration) -> bool {
+    /// this process, idle for at most `max_idle`, the socket quiet (one
+    /// non-blocking peek; over TLS, records that arrived while it was idle
+    /// are read and processed first, within bounds and `deadline`, see
+    /// [`Tls::catch_up`]), and nothing pending ([`Conn::pending`]). A
+    /// connection that fails this is dropped: the request goes out on a
+    /// fresh one, nothing in doubt.
+    pub(crate) fn usable(&mut self, max_idle: Duration, deadline: Deadline) -> bool {
         if self.forks != forks() || self.idle_since.elapsed() > max_idle {
             return false;
         }
-        match &mut self.stream {
-            Stream::Tcp(socket) => socket.idle() == Idle::Quiet,
-            Stream::Tls(tls) => tls.idle_usable(),
-        }
+        let idle = match &mut self.stream {
+            Stream::Tcp(socket) => socket.idle(),
+            Stream::Tls(tls) => tls.catch_up(deadline),
+        };
+        idle == Idle::Quiet && !self.pending()
     }
 
     /// Runs `op` until it completes, within `deadline`: the socket's
@@ -886,7 +693,8 @@ impl Conn {
 
     /// Ends an exchange: the decoded body and rustls' receive buffer (where
     /// records are decrypted in place) wiped, and the idle clock started.
-    /// `true` when the connection holds nothing more and may be pooled.
+    /// `true` when nothing is pending ([`Conn::pending`]) and the
+    /// connection may be pooled; the socket is looked at before reuse.
     pub(crate) fn end_exchange(&mut self) -> bool {
         wipe_bytes(&mut self.body[..self.body_len]);
         self.body_len = 0;
@@ -894,7 +702,7 @@ impl Conn {
             tls.wipe_received();
         }
         self.idle_since = Instant::now();
-        self.start == self.end
+        !self.pending()
     }
 }
 

@@ -640,6 +640,24 @@ impl Conn {
     }
 }
 
+impl Conn {
+    /// Writes `bytes` in one system call (over TLS, as records), so that
+    /// they arrive together, as one write of a server does.
+    fn write_at_once(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Conn::Plain(tcp) => tcp.write_all(bytes),
+            Conn::Tls(tls) => {
+                tls.conn.writer().write_all(bytes)?;
+                let mut records = Vec::new();
+                while tls.conn.wants_write() {
+                    tls.conn.write_tls(&mut records)?;
+                }
+                tls.sock.0.write_all(&records)
+            }
+        }
+    }
+}
+
 impl Read for Conn {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
@@ -729,7 +747,7 @@ fn serve(tcp: TcpStream, mode: Mode, tls: Option<Arc<rustls::ServerConfig>>, sha
                 let head = ok_head(body.len()).replacen("\r\n", &format!("\r\nX-Padding: {padding}\r\n"), 1);
                 let answer = format!("{head}{body}");
                 assert_eq!(answer.len(), FULL_RECORD);
-                conn.write_all(format!("{answer}{}", forged_answer()).as_bytes())
+                conn.write_at_once(format!("{answer}{}", forged_answer()).as_bytes())
             }
             Mode::Chunked => {
                 let (first, rest) = body.split_at(body.len() / 2);
