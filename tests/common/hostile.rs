@@ -124,6 +124,11 @@ pub enum Mode {
     /// TLS 1.3: answers request 0, then sends session tickets on the idle
     /// connection without end.
     TicketFlood,
+    /// TLS 1.3: answers request 0; the next request on that connection (the
+    /// pooled one's) gets a fatal `handshake_failure` alert instead of an
+    /// answer, long after the handshake; requests on fresh connections are
+    /// answered.
+    AlertPooled,
     /// `100 Continue`, then the answer.
     Continue100,
     /// `103 Early Hints` with a header, then the answer.
@@ -154,6 +159,7 @@ impl Mode {
                 | Mode::RenegotiateIdle
                 | Mode::RenegotiateMidAnswer
                 | Mode::TicketFlood
+                | Mode::AlertPooled
         )
     }
 
@@ -167,7 +173,10 @@ impl Mode {
     pub fn two_calls(self) -> bool {
         match self {
             Mode::Close(when) | Mode::Reset(when) => when.pooled(),
-            Mode::ShortContentLength | Mode::FullRecordUnsolicited | Mode::RenegotiateMidAnswer => true,
+            Mode::ShortContentLength
+            | Mode::FullRecordUnsolicited
+            | Mode::RenegotiateMidAnswer
+            | Mode::AlertPooled => true,
             mode => mode.is_idle(),
         }
     }
@@ -321,7 +330,11 @@ impl Hostile {
         let server_mode = if mode.is_proxy() { Mode::Normal } else { mode };
         let tls_config = tls.then(|| {
             let identity = identity();
-            if mode == Mode::TicketFlood { identity.extracting.clone() } else { identity.config.clone() }
+            if matches!(mode, Mode::TicketFlood | Mode::AlertPooled) {
+                identity.extracting.clone()
+            } else {
+                identity.config.clone()
+            }
         });
         let (server, openssl) = if mode.renegotiates() {
             assert!(tls, "{mode:?} is TLS 1.2");
@@ -489,22 +502,48 @@ fn whole_request(seen: &[u8]) -> Option<(Vec<u8>, usize)> {
     (seen.len() >= end).then(|| (seen[start..end].to_vec(), end))
 }
 
+/// The server's side of `tls` from here on, records made by hand: its
+/// traffic key (secret extraction is on in [`Identity::extracting`]) and
+/// the next sequence number. For records rustls' server API never sends.
+struct HandMade {
+    encrypter: Box<dyn rustls::crypto::cipher::MessageEncrypter>,
+    sequence: u64,
+}
+
+impl HandMade {
+    fn take_over(tls: ServerConnection) -> Option<HandMade> {
+        use rustls::{ConnectionTrafficSecrets as S, SupportedCipherSuite};
+        let suite = tls.negotiated_cipher_suite()?;
+        let secrets = tls.dangerous_extract_secrets().ok()?;
+        let (sequence, (key, iv)) = match secrets.tx {
+            (sequence, S::Aes128Gcm { key, iv } | S::Aes256Gcm { key, iv } | S::Chacha20Poly1305 { key, iv }) => {
+                (sequence, (key, iv))
+            }
+            _ => return None,
+        };
+        let encrypter = match suite {
+            SupportedCipherSuite::Tls13(suite) => suite.aead_alg.encrypter(key, iv),
+            SupportedCipherSuite::Tls12(_) => return None,
+        };
+        Some(HandMade { encrypter, sequence })
+    }
+
+    /// One record of type `typ` holding `payload`, encrypted.
+    fn record(&mut self, typ: rustls::ContentType, payload: &[u8]) -> Vec<u8> {
+        use rustls::crypto::cipher::{OutboundChunks, OutboundPlainMessage};
+        let plain =
+            OutboundPlainMessage { typ, version: rustls::ProtocolVersion::TLSv1_2, payload: OutboundChunks::Single(payload) };
+        let record = self.encrypter.encrypt(plain, self.sequence).expect("a record encrypts");
+        self.sequence += 1;
+        record.encode()
+    }
+}
+
 /// Sends TLS 1.3 session tickets on the idle connection until gw goes away
 /// (or the server stops): rustls' server sends tickets only at the end of a
-/// handshake, so the records are made here, with the connection's own
-/// traffic key (secret extraction is on in [`Identity::extracting`]).
+/// handshake.
 fn flood_tickets(tls: ServerConnection, mut tcp: TcpStream, shared: &Shared) {
-    use rustls::crypto::cipher::{OutboundChunks, OutboundPlainMessage};
-    use rustls::{ConnectionTrafficSecrets as S, ContentType, ProtocolVersion, SupportedCipherSuite};
-    let Some(SupportedCipherSuite::Tls13(suite)) = tls.negotiated_cipher_suite() else { return };
-    let Ok(secrets) = tls.dangerous_extract_secrets() else { return };
-    let (mut sequence, (key, iv)) = match secrets.tx {
-        (sequence, S::Aes128Gcm { key, iv } | S::Aes256Gcm { key, iv } | S::Chacha20Poly1305 { key, iv }) => {
-            (sequence, (key, iv))
-        }
-        _ => return,
-    };
-    let mut encrypter = suite.aead_alg.encrypter(key, iv);
+    let Some(mut hand) = HandMade::take_over(tls) else { return };
     // NewSessionTicket: lifetime 3600 s, an age offset, a one-byte nonce,
     // 32 bytes of ticket, no extension.
     let mut ticket = vec![4, 0, 0, 46, 0, 0, 0x0e, 0x10, 1, 2, 3, 4, 1, 0, 0, 32];
@@ -514,21 +553,23 @@ fn flood_tickets(tls: ServerConnection, mut tcp: TcpStream, shared: &Shared) {
     while !shared.stopped() && started.elapsed() < LONGEST {
         let mut burst = Vec::new();
         for _ in 0..64 {
-            ticket[13] = sequence as u8;
-            let plain = OutboundPlainMessage {
-                typ: ContentType::Handshake,
-                version: ProtocolVersion::TLSv1_2,
-                payload: OutboundChunks::Single(&ticket),
-            };
-            let Ok(record) = encrypter.encrypt(plain, sequence) else { return };
-            burst.extend(record.encode());
-            sequence += 1;
+            ticket[13] = hand.sequence as u8;
+            burst.extend(hand.record(rustls::ContentType::Handshake, &ticket));
         }
         if tcp.write_all(&burst).is_err() {
             return;
         }
         shared.idle_done.store(true, Ordering::SeqCst);
     }
+}
+
+/// Sends a fatal `handshake_failure` alert, long after the handshake, and
+/// closes: a failure of a pooled connection, not a refused handshake.
+fn late_alert(tls: ServerConnection, mut tcp: TcpStream) {
+    let Some(mut hand) = HandMade::take_over(tls) else { return };
+    let _ = tcp.write_all(&hand.record(rustls::ContentType::Alert, &[2, 40]));
+    // Let gw read it before the close.
+    let _ = tcp.read(&mut [0u8; 256]);
 }
 
 /// A loopback listener running `handle` on each connection in a thread of
@@ -721,6 +762,13 @@ fn serve(tcp: TcpStream, mode: Mode, tls: Option<Arc<rustls::ServerConfig>>, sha
             Mode::TrickleBody => {
                 let head = format!("HTTP/1.1 200 OK\r\n{CONTENT_TYPE}Content-Length: 1000\r\n\r\nresult=SUCCESS");
                 return trickle(&mut conn, head.as_bytes(), b'a', shared);
+            }
+            Mode::AlertPooled if served_on_this_connection == 2 => {
+                if let Conn::Tls(tls) = conn {
+                    let StreamOwned { conn: tls, sock: Socket(tcp) } = *tls;
+                    late_alert(tls, tcp);
+                }
+                return;
             }
             Mode::CorruptRecord => {
                 let mut record = vec![0x17, 0x03, 0x03, 0x00, 0x40];
