@@ -262,7 +262,10 @@ impl Transport {
             }
         };
         let mut conn = match self.pooled(deadline) {
-            Some(conn) => conn,
+            Some(conn) => {
+                progress.pooled = true;
+                conn
+            }
             None => {
                 // The connect timeout bounds everything before the request.
                 let connect_by = started + self.connect_timeout;
@@ -316,8 +319,10 @@ impl Transport {
             Fault::HostNotFound(_) => Phase::Resolve,
             // The server refused the handshake, even when (TLS 1.3, client
             // certificate refused) its alert arrives after the request was
-            // written: it refused the connection and processed nothing.
-            Fault::Tls(tls) if is_refusal(tls) => Phase::Tls,
+            // written: it refused the connection and processed nothing. Not
+            // on a pooled connection, whose handshake finished long before:
+            // there an alert is a failure like any other, by phase.
+            Fault::Tls(tls) if is_refusal(tls) && !progress.pooled => Phase::Tls,
             // Any other TLS failure is classified by the phase reached like
             // every failure: a record that cannot be decrypted after the
             // request was written is a damaged answer, in doubt.

@@ -65,11 +65,14 @@ pub(crate) struct Progress {
     pub speaks_http: bool,
     /// The HTTP status, once the answer's head was read.
     pub status: Option<u16>,
+    /// The exchange runs on a pooled connection: its handshake finished
+    /// long before, so no alert on it is a refused handshake.
+    pub pooled: bool,
 }
 
 impl Progress {
     pub(crate) const START: Progress =
-        Progress { phase: Phase::Resolve, speaks_tls: false, speaks_http: false, status: None };
+        Progress { phase: Phase::Resolve, speaks_tls: false, speaks_http: false, status: None, pooled: false };
 }
 
 /// Which limit a [`Deadline`] is: for messages that say which ran out.
