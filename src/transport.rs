@@ -54,9 +54,11 @@ use zeroize::Zeroizing;
 mod connection;
 mod exchange;
 mod proxy;
+mod socket;
 mod tls;
 
-use connection::{Conn, Connector, Deadline, Fault, Limit, Progress, Route, MAX_ANSWER_HEAD};
+use connection::{Conn, Connector, Route, MAX_ANSWER_HEAD};
+use socket::{Deadline, Fault, Limit, Progress};
 
 use crate::config::{parse_proxy, Authentication, Config, Trust};
 use crate::error::{Error, Kind, Result};

@@ -10,7 +10,8 @@ use ureq_proto::client::{Call, RecvBodyResult, RecvResponseResult, SendRequestRe
 use ureq_proto::http::{header, Request};
 use ureq_proto::BodyMode;
 
-use super::connection::{Conn, Deadline, Fault, Progress, MAX_ANSWER_HEAD};
+use super::connection::{Conn, MAX_ANSWER_HEAD};
+use super::socket::{Deadline, Fault, Progress};
 use super::{Answer, MAX_ANSWER_BYTES};
 use crate::nvp;
 

@@ -8,7 +8,7 @@ use std::net::TcpStream;
 
 use zeroize::Zeroizing;
 
-use super::connection::{again, arm, Deadline, Fault};
+use super::socket::{again, arm, Deadline, Fault};
 
 /// The largest answer head a proxy may send to a CONNECT: proxies answer
 /// with a status line and a few headers.

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection};
 
-use super::connection::{again, arm, is_timeout, Deadline, Fault, Idle, Progress, Socket};
+use super::socket::{again, arm, is_timeout, Deadline, Fault, Idle, Progress, Socket};
 use super::Phase;
 use crate::wipe::wipe_bytes;
 
