@@ -10,12 +10,16 @@
 //!
 //! HTTP/1.1 is ureq-proto's (`exchange.rs`: the sans-IO state machine ureq
 //! itself is built on, so gw parses no HTTP of its own); the connections are
-//! gw's (`connection.rs`): names resolved, TCP, the proxy's tunnel and TLS
-//! within the call's one deadline, one rustls configuration per client (TLS
-//! session resumption), the request (head and body) written in one write
-//! from a buffer each connection reuses and wipes, a pooled connection checked
-//! by one non-blocking peek before a request is written on it, writes that
-//! never raise `SIGPIPE`, connections never shared with a forked child.
+//! gw's, in layers that import only downward: `socket.rs` (the deadline,
+//! the faults, names resolved, TCP, writes that never raise `SIGPIPE`, the
+//! idle peek), `proxy.rs` (the proxy's tunnel) and `tls.rs` (TLS within the
+//! call's one deadline, one rustls configuration per client for session
+//! resumption, what rustls holds between exchanges), `connection.rs` (the
+//! buffers each connection reuses and wipes, the request written in one
+//! write, and `Conn::pending`, the one test of whether anything is pending
+//! at any layer: a connection is pooled and reused only when nothing is,
+//! and a pooled one is checked by one non-blocking peek before a request is
+//! written on it), connections never shared with a forked child.
 //! ureq's agent is not used: its general request path (header maps,
 //! middleware, four layers of body readers) cost more than the rest of a
 //! call. `docs/transport.md` has the rules and the figures.
@@ -232,10 +236,10 @@ impl Transport {
     ///
     /// The request is written at most once: a failure is returned with the
     /// phase it reached, and only the client's retry table decides whether
-    /// the call makes another attempt. A pooled connection is used only if a
-    /// non-blocking peek finds it quiet (see `connection.rs`), so a
-    /// connection the server closed while it was idle costs a new connection,
-    /// not a request in doubt.
+    /// the call makes another attempt. A pooled connection is used only if
+    /// its idle check finds it quiet with nothing pending (`Conn::usable`),
+    /// so a connection the server closed, or wrote to, while it was idle
+    /// costs a new connection, not a request in doubt.
     pub fn post<T>(
         &self,
         url: &str,

@@ -1,5 +1,9 @@
-//! The hostile-server matrix (issue 17): every mode of the loopback hostile
-//! gateway (`tests/common/hostile.rs`) × CREATE_SESSION, TOKENIZE with a
+//! The hostile-server matrix (issue 17; the TLS-level modes of issue 24,
+//! where gw's buffers meet rustls': a close-delimited answer cut without
+//! close_notify, an unsolicited answer behind a full-record one, a
+//! HelloRequest idle and mid-answer from `openssl s_server`, a ticket flood
+//! on an idle connection, an alert on a pooled one): every mode of the
+//! loopback hostile gateway (`tests/common/hostile.rs`) × CREATE_SESSION, TOKENIZE with a
 //! merchant's `token` (a repeat is harmless), TOKENIZE without one (a repeat
 //! stores the card under a second token), the latter also with no retries
 //! configured × HTTP, HTTPS and HTTPS through a CONNECT proxy, through the C

@@ -141,6 +141,9 @@ fn no_module_directory_has_an_import_circle() {
         }
         let circle: Vec<String> = left.iter().map(|(name, used)| format!("{name} -> {used:?}")).collect();
         assert!(circle.is_empty(), "src/{directory} has an import circle among:\n{}", circle.join("\n"));
-        assert!(graph.iter().any(|(_, used)| !used.is_empty()), "src/{directory}: no import found, the check reads nothing");
+        assert!(
+            graph.iter().any(|(_, used)| !used.is_empty()),
+            "src/{directory}: no import found, the check reads nothing"
+        );
     }
 }

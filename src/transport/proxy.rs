@@ -27,8 +27,9 @@ pub(super) fn tunnel(
 ) -> Result<(), Fault> {
     let failed = |why: &str| Fault::Proxy { refused: false, why: why.to_owned() };
     let host = if host.contains(':') { format!("[{host}]") } else { host.to_owned() };
-    let mut request =
-        Zeroizing::new(format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: {user_agent}\r\n"));
+    let mut request = Zeroizing::new(format!(
+        "CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: {user_agent}\r\n"
+    ));
     if let Some(authorization) = authorization {
         request.push_str("Proxy-Authorization: ");
         request.push_str(authorization);

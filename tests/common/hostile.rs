@@ -6,6 +6,12 @@
 //! the complete requests (head and body) it has read: the one figure that
 //! shows whether gw sent a TOKENIZE without a token twice.
 //!
+//! The renegotiating modes (TLS 1.2 HelloRequest, which rustls' server never
+//! sends) are served by `openssl s_server` instead, driven through its
+//! input and output; the modes that need TLS records rustls' server API
+//! does not make (a ticket flood, a late alert) write them with the
+//! connection's own traffic key.
+//!
 //! Kept plain: a request is read up to `\r\n\r\n` and its Content-Length,
 //! nothing more is parsed. Every connection has a thread of its own; the
 //! slow and flooding modes stop when the server is dropped (or after a
@@ -173,10 +179,9 @@ impl Mode {
     pub fn two_calls(self) -> bool {
         match self {
             Mode::Close(when) | Mode::Reset(when) => when.pooled(),
-            Mode::ShortContentLength
-            | Mode::FullRecordUnsolicited
-            | Mode::RenegotiateMidAnswer
-            | Mode::AlertPooled => true,
+            Mode::ShortContentLength | Mode::FullRecordUnsolicited | Mode::RenegotiateMidAnswer | Mode::AlertPooled => {
+                true
+            }
             mode => mode.is_idle(),
         }
     }
@@ -296,13 +301,7 @@ fn identity() -> &'static Identity {
         std::fs::write(&cert_der, &identity.cert_chain[0]).expect("write the leaf");
         std::fs::write(&key_der, identity.key.secret_der()).expect("write the key");
         let path = |path: std::path::PathBuf| path.to_str().expect("UTF-8 path").to_owned();
-        Identity {
-            config,
-            extracting: Arc::new(extracting),
-            ca_file,
-            cert_der: path(cert_der),
-            key_der: path(key_der),
-        }
+        Identity { config, extracting: Arc::new(extracting), ca_file, cert_der: path(cert_der), key_der: path(key_der) }
     })
 }
 
@@ -465,7 +464,12 @@ fn answer_through_openssl(mut output: impl Read, mut input: impl Write, mode: Mo
                 // Cut before a '&': a piece beginning with certain letters
                 // would be one of s_server's commands.
                 let (first, rest) = answer.split_at(answer.rfind('&').expect("two fields"));
-                input.write_all(first.as_bytes()).map(|()| pause()).and_then(|()| input.write_all(b"R\n")).map(|()| pause()).and_then(|()| input.write_all(rest.as_bytes()))
+                input
+                    .write_all(first.as_bytes())
+                    .map(|()| pause())
+                    .and_then(|()| input.write_all(b"R\n"))
+                    .map(|()| pause())
+                    .and_then(|()| input.write_all(rest.as_bytes()))
             } else {
                 input.write_all(answer.as_bytes())
             };
@@ -531,8 +535,11 @@ impl HandMade {
     /// One record of type `typ` holding `payload`, encrypted.
     fn record(&mut self, typ: rustls::ContentType, payload: &[u8]) -> Vec<u8> {
         use rustls::crypto::cipher::{OutboundChunks, OutboundPlainMessage};
-        let plain =
-            OutboundPlainMessage { typ, version: rustls::ProtocolVersion::TLSv1_2, payload: OutboundChunks::Single(payload) };
+        let plain = OutboundPlainMessage {
+            typ,
+            version: rustls::ProtocolVersion::TLSv1_2,
+            payload: OutboundChunks::Single(payload),
+        };
         let record = self.encrypter.encrypt(plain, self.sequence).expect("a record encrypts");
         self.sequence += 1;
         record.encode()
