@@ -449,9 +449,8 @@ fn renegotiating_server(mode: Mode, shared: Arc<Shared>) -> (SocketAddr, Child) 
 
 /// Reads the requests `openssl s_server` prints and gives it the answers,
 /// with the HelloRequest of `mode` (s_server takes one read of its input as
-/// one command or one piece of data: hence the pauses between them).
+/// one command or one piece of data).
 fn answer_through_openssl(mut output: impl Read, mut input: impl Write, mode: Mode, shared: &Shared) {
-    let pause = || thread::sleep(Duration::from_millis(50));
     let mut seen = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
@@ -460,21 +459,23 @@ fn answer_through_openssl(mut output: impl Read, mut input: impl Write, mode: Mo
             let index = shared.requests.fetch_add(1, Ordering::SeqCst);
             let body = answer_body(&request, index);
             let answer = format!("{}{body}", ok_head(body.len()));
-            let written = if mode == Mode::RenegotiateMidAnswer && index == 0 {
-                // Cut before a '&': a piece beginning with certain letters
-                // would be one of s_server's commands.
+            // The pieces s_server gets, each in a read of its own (hence the
+            // pauses). Mid-answer, the HelloRequest (`R`) goes between two
+            // pieces cut before a '&': a piece beginning with certain
+            // letters would be one of s_server's commands.
+            let pieces: Vec<&[u8]> = if mode == Mode::RenegotiateMidAnswer && index == 0 {
                 let (first, rest) = answer.split_at(answer.rfind('&').expect("two fields"));
-                input
-                    .write_all(first.as_bytes())
-                    .map(|()| pause())
-                    .and_then(|()| input.write_all(b"R\n"))
-                    .map(|()| pause())
-                    .and_then(|()| input.write_all(rest.as_bytes()))
+                vec![first.as_bytes(), b"R\n", rest.as_bytes()]
             } else {
-                input.write_all(answer.as_bytes())
+                vec![answer.as_bytes()]
             };
-            if written.is_err() {
-                return;
+            for (at, piece) in pieces.into_iter().enumerate() {
+                if at > 0 {
+                    thread::sleep(Duration::from_millis(50));
+                }
+                if input.write_all(piece).is_err() {
+                    return;
+                }
             }
             if mode == Mode::RenegotiateIdle && index == 0 {
                 thread::sleep(Duration::from_millis(100));
