@@ -39,7 +39,8 @@ if [ "$part" = test ]; then
   command -v arm-linux-gnueabihf-gcc >/dev/null || need_apt+=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
   command -v qemu-aarch64 >/dev/null || need_apt+=(qemu-user)
   command -v g++ >/dev/null || need_apt+=(g++)
-  # TLS session resumption against a standard server (tests/transport_phases.rs).
+  # TLS session resumption against a standard server (tests/transport_phases.rs);
+  # openssl s_server is also the hostile matrix's renegotiating TLS 1.2 server.
   [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
   command -v openssl >/dev/null || need_apt+=(openssl)
   # gw-sim's request inspector page is tested in headless chromium (sim/tests/inspector.rs).

@@ -15,7 +15,7 @@ use crate::rules::FieldError;
 /// Defines [`Kind`] and its table from one row per status: the doc comment
 /// of the variant, the variant, its stable number, its C name and the
 /// description `gw_status_str` gives. The header's `GW_*` constants
-/// (`src/ffi/status.rs`, for cbindgen), the Python exception classes and the
+/// (`src/ffi/codes.rs`, for cbindgen), the Python exception classes and the
 /// C++ test's list are checked against this table by `tests/status_table.rs`.
 macro_rules! status_table {
     ($($(#[doc = $doc:literal])* $kind:ident = $number:literal, $name:literal, $description:literal;)*) => {

@@ -19,6 +19,10 @@
 mod wipe;
 
 /// Every block the library's Rust code frees is wiped first (`src/wipe.rs`).
+/// The `wipe-on-free` feature (on by default, and always in the C library)
+/// installs it; a Rust program with a global allocator of its own turns the
+/// feature off (`docs/transport.md`, "Memory").
+#[cfg(feature = "wipe-on-free")]
 #[global_allocator]
 static ALLOCATOR: wipe::WipeOnFree = wipe::WipeOnFree;
 

@@ -10,12 +10,16 @@
 //!
 //! HTTP/1.1 is ureq-proto's (`exchange.rs`: the sans-IO state machine ureq
 //! itself is built on, so gw parses no HTTP of its own); the connections are
-//! gw's (`connection.rs`): names resolved, TCP, the proxy's tunnel and TLS
-//! within the call's one deadline, one rustls configuration per client (TLS
-//! session resumption), the request (head and body) written in one write
-//! from a buffer each connection reuses and wipes, a pooled connection checked
-//! by one non-blocking peek before a request is written on it, writes that
-//! never raise `SIGPIPE`, connections never shared with a forked child.
+//! gw's, in layers that import only downward: `socket.rs` (the deadline,
+//! the faults, names resolved, TCP, writes that never raise `SIGPIPE`, the
+//! idle peek), `proxy.rs` (the proxy's tunnel) and `tls.rs` (TLS within the
+//! call's one deadline, one rustls configuration per client for session
+//! resumption, what rustls holds between exchanges), `connection.rs` (the
+//! buffers each connection reuses and wipes, the request written in one
+//! write, and `Conn::pending`, the one test of whether anything is pending
+//! at any layer: a connection is pooled and reused only when nothing is,
+//! and a pooled one is checked by one non-blocking peek before a request is
+//! written on it), connections never shared with a forked child.
 //! ureq's agent is not used: its general request path (header maps,
 //! middleware, four layers of body readers) cost more than the rest of a
 //! call. `docs/transport.md` has the rules and the figures.
@@ -53,8 +57,12 @@ use zeroize::Zeroizing;
 
 mod connection;
 mod exchange;
+mod proxy;
+mod socket;
+mod tls;
 
-use connection::{Conn, Connector, Deadline, Fault, Limit, Progress, Route, MAX_ANSWER_HEAD};
+use connection::{Conn, Connector, Route, MAX_ANSWER_HEAD};
+use socket::{Deadline, Fault, Limit, Progress};
 
 use crate::config::{parse_proxy, Authentication, Config, Trust};
 use crate::error::{Error, Kind, Result};
@@ -228,10 +236,10 @@ impl Transport {
     ///
     /// The request is written at most once: a failure is returned with the
     /// phase it reached, and only the client's retry table decides whether
-    /// the call makes another attempt. A pooled connection is used only if a
-    /// non-blocking peek finds it quiet (see `connection.rs`), so a
-    /// connection the server closed while it was idle costs a new connection,
-    /// not a request in doubt.
+    /// the call makes another attempt. A pooled connection is used only if
+    /// its idle check finds it quiet with nothing pending (`Conn::usable`),
+    /// so a connection the server closed, or wrote to, while it was idle
+    /// costs a new connection, not a request in doubt.
     pub fn post<T>(
         &self,
         url: &str,
@@ -259,8 +267,11 @@ impl Transport {
                 &fresh
             }
         };
-        let mut conn = match self.pooled() {
-            Some(conn) => conn,
+        let mut conn = match self.pooled(deadline) {
+            Some(conn) => {
+                progress.pooled = true;
+                conn
+            }
             None => {
                 // The connect timeout bounds everything before the request.
                 let connect_by = started + self.connect_timeout;
@@ -285,11 +296,11 @@ impl Transport {
 
     /// The most recently used idle connection that is still usable; the
     /// ones that are not are dropped on the way.
-    fn pooled(&self) -> Option<Conn> {
+    fn pooled(&self, deadline: Deadline) -> Option<Conn> {
         loop {
             let mut conn = self.pool.lock().ok()?.pop()?;
-            // The peek runs outside the lock.
-            if conn.usable(MAX_IDLE_AGE) {
+            // The check runs outside the lock.
+            if conn.usable(MAX_IDLE_AGE, deadline) {
                 return Some(conn);
             }
         }
@@ -314,8 +325,10 @@ impl Transport {
             Fault::HostNotFound(_) => Phase::Resolve,
             // The server refused the handshake, even when (TLS 1.3, client
             // certificate refused) its alert arrives after the request was
-            // written: it refused the connection and processed nothing.
-            Fault::Tls(tls) if is_refusal(tls) => Phase::Tls,
+            // written: it refused the connection and processed nothing. Not
+            // on a pooled connection, whose handshake finished long before:
+            // there an alert is a failure like any other, by phase.
+            Fault::Tls(tls) if is_refusal(tls) && !progress.pooled => Phase::Tls,
             // Any other TLS failure is classified by the phase reached like
             // every failure: a record that cannot be decrypted after the
             // request was written is a damaged answer, in doubt.

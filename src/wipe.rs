@@ -12,14 +12,17 @@
 //! code freed it.
 //!
 //! This is the allocator of the Rust code in `libgw.so` / `gw.dll` /
-//! `libgw.a` (and of a Rust program that links the `gw` crate); the host's
-//! own `malloc` is not affected. The cost is one `memset` per freed byte,
-//! measured in BENCHMARKS.md.
+//! `libgw.a` (and of a Rust program that links the `gw` crate with its
+//! default `wipe-on-free` feature, which installs it in `lib.rs`); the
+//! host's own `malloc` is not affected. The cost is one `memset` per freed
+//! byte, measured in BENCHMARKS.md.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{compiler_fence, Ordering};
 
-/// The system allocator, wiping each block before it frees it.
+/// The system allocator, wiping each block before it frees it (unused when
+/// the `wipe-on-free` feature is off).
+#[cfg_attr(not(feature = "wipe-on-free"), allow(dead_code))]
 pub struct WipeOnFree;
 
 #[cfg(test)]
@@ -37,6 +40,7 @@ pub(crate) fn allocations() -> u64 {
 }
 
 /// Counts one allocation of this thread (test builds only).
+#[cfg_attr(not(feature = "wipe-on-free"), allow(dead_code))]
 fn counted() {
     #[cfg(test)]
     let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));

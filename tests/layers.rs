@@ -81,3 +81,69 @@ fn every_module_uses_only_the_layers_before_it() {
     }
     assert!(problems.is_empty(), "layers {layers:?}:\n{}", problems.join("\n"));
 }
+
+/// The sibling modules a file of a module directory refers to
+/// (`super::NAME`), comments and its unit tests (`mod tests`) excluded.
+fn sibling_references(source: &str, siblings: &BTreeSet<String>) -> BTreeSet<String> {
+    let code: String = source
+        .lines()
+        .take_while(|line| !line.trim_start().starts_with("mod tests"))
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut used = BTreeSet::new();
+    for (index, _) in code.match_indices("super::") {
+        let rest = &code[index + "super::".len()..];
+        let names: Vec<&str> = match rest.strip_prefix('{') {
+            // `use super::{a, b::C}` names several.
+            Some(group) => group.split('}').next().unwrap_or("").split(',').collect(),
+            None => vec![rest],
+        };
+        for name in names {
+            let first = name.trim().split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or("");
+            if siblings.contains(first) {
+                used.insert(first.to_owned());
+            }
+        }
+    }
+    used
+}
+
+/// Within each module directory (the C API's files, the transport's), the
+/// files import one another without a circle, so that each layer boundary
+/// is one way (issue 24: the panic boundary and the status numbers once
+/// imported each other).
+#[test]
+fn no_module_directory_has_an_import_circle() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for directory in ["ffi", "transport"] {
+        let mut sources = Vec::new();
+        for entry in fs::read_dir(src.join(directory)).expect("a module directory") {
+            let path = entry.expect("an entry").path();
+            let name = path.file_stem().and_then(|stem| stem.to_str()).unwrap_or("").to_owned();
+            if path.extension().is_some_and(|ext| ext == "rs") && name != "mod" {
+                sources.push((name, fs::read_to_string(&path).expect("a source file")));
+            }
+        }
+        let siblings: BTreeSet<String> = sources.iter().map(|(name, _)| name.clone()).collect();
+        let graph: Vec<(String, BTreeSet<String>)> = sources
+            .iter()
+            .map(|(name, source)| {
+                let mut used = sibling_references(source, &siblings);
+                used.remove(name);
+                (name.clone(), used)
+            })
+            .collect();
+        // Peel off the files that import no file left; a circle is what stays.
+        let mut left = graph.clone();
+        while let Some(at) = left.iter().position(|(_, used)| used.iter().all(|u| !left.iter().any(|(n, _)| n == u))) {
+            left.remove(at);
+        }
+        let circle: Vec<String> = left.iter().map(|(name, used)| format!("{name} -> {used:?}")).collect();
+        assert!(circle.is_empty(), "src/{directory} has an import circle among:\n{}", circle.join("\n"));
+        assert!(
+            graph.iter().any(|(_, used)| !used.is_empty()),
+            "src/{directory}: no import found, the check reads nothing"
+        );
+    }
+}

@@ -9,6 +9,7 @@
 #![allow(non_camel_case_types)]
 
 pub(crate) mod cast;
+pub(crate) mod codes;
 pub(crate) mod last_error;
 pub(crate) mod panic;
 

@@ -6,8 +6,8 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use super::codes::{gw_status, GW_ERR_INTERNAL, GW_OK};
 use super::last_error::record;
-use super::status::{gw_status, GW_ERR_INTERNAL, GW_OK};
 use crate::error::{Error, Kind, Result};
 
 fn internal() -> Error {

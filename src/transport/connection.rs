@@ -1,6 +1,8 @@
-//! gw's connections: name resolution, TCP, the proxy's CONNECT tunnel, TLS
-//! with the client's one rustls configuration, and the buffers an HTTP/1.1
-//! exchange (`exchange.rs`) reads and writes through.
+//! gw's connections: a connection opened (through the proxy's tunnel,
+//! `proxy.rs`, and TLS, `tls.rs`, over the socket of `socket.rs`), the
+//! buffers an HTTP/1.1 exchange (`exchange.rs`) reads and writes through,
+//! and the one test of whether a connection holds anything
+//! ([`Conn::pending`]).
 //!
 //! Why gw has its own connections:
 //!
@@ -9,19 +11,23 @@
 //!   what is left of the call's deadline ([`Deadline`]), never a renewed
 //!   timeout: a server (or proxy) that trickles a byte at a time cannot hold
 //!   the till past it. The proxy's answer head is also bounded in size
-//!   ([`MAX_PROXY_HEAD`]).
+//!   (`proxy::MAX_PROXY_HEAD`).
 //! - **No signal in the host.** Every write goes out with `MSG_NOSIGNAL`
 //!   (std's `send` has it, `writev` does not, so vectored writes use
-//!   `sendmsg`), and no write follows a failed one: a reset connection is an
-//!   error, never a `SIGPIPE` that ends the till.
-//! - **A pooled connection is checked before a request is written on it**:
-//!   one non-blocking peek ([`Conn::usable`]). A connection the server
-//!   closed or reset while it was idle, or holding bytes nobody asked for (an
-//!   unsolicited `408`), is dropped and the request goes out on a fresh one,
-//!   so no request is written where it can fail for a reason that was
-//!   already there, and bytes that were waiting before the request are never
-//!   taken as its answer. Every operation pays the peek: the second rule
-//!   protects all of them.
+//!   `sendmsg`: `socket.rs`), and no write follows a failed one: a reset
+//!   connection is an error, never a `SIGPIPE` that ends the till.
+//! - **A connection is pooled and reused only when nothing is pending at
+//!   any layer** ([`Conn::pending`]: gw's input buffer, rustls' plaintext,
+//!   records rustls wants to send, a close_notify), and a pooled one is
+//!   checked before a request is written on it ([`Conn::usable`]): one
+//!   non-blocking peek, over TLS with the records that arrived while idle
+//!   processed first, within bounds. A connection the server closed or
+//!   reset while it was idle, or holding anything nobody asked for (an
+//!   unsolicited `408`, an answer inside rustls, an alert rustls wants to
+//!   send), is dropped and the request goes out on a fresh one, so no
+//!   request is written where it can fail for a reason that was already
+//!   there, and nothing that was waiting before the request is ever taken
+//!   as its answer. Every operation pays the peek.
 //! - **fork().** A connection belongs to the process that opened it: a
 //!   forked child never reads, writes or closes (TLS `close_notify`) one of
 //!   its parent's, it opens its own ([`forks`]).
@@ -39,111 +45,19 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::{mpsc, Arc};
-use std::thread;
+use std::net::TcpStream;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, ClientConnection};
+use rustls::ClientConfig;
 use zeroize::Zeroizing;
 
 use crate::wipe::{wipe_bytes, wipe_vec};
 
+use super::proxy;
+use super::socket::{again, connect_tcp, resolve, Deadline, Fault, Idle, Progress, Socket, MIN_TIMEOUT};
+use super::tls::Tls;
 use super::Phase;
-
-/// How far an exchange got, and what its first answer bytes said about the
-/// server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Progress {
-    /// The phase the exchange is in (or failed in).
-    pub phase: Phase,
-    /// The answer to a plain-http request began with a TLS record.
-    pub speaks_tls: bool,
-    /// The answer to a TLS ClientHello began with `HTTP/`.
-    pub speaks_http: bool,
-    /// The HTTP status, once the answer's head was read.
-    pub status: Option<u16>,
-}
-
-impl Progress {
-    pub(crate) const START: Progress =
-        Progress { phase: Phase::Resolve, speaks_tls: false, speaks_http: false, status: None };
-}
-
-/// Which limit a [`Deadline`] is: for messages that say which ran out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Limit {
-    /// The connect timeout (lookup to the end of the TLS handshake).
-    Connect,
-    /// The call's timeout.
-    Call,
-}
-
-/// When a phase must be over, and which limit that is.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Deadline {
-    pub at: Instant,
-    pub limit: Limit,
-}
-
-impl Deadline {
-    /// What is left, or the time-out once nothing is.
-    fn left(self) -> Result<Duration, Fault> {
-        let left = self.at.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            Err(Fault::Timeout(self.limit))
-        } else {
-            Ok(left)
-        }
-    }
-}
-
-/// Why an exchange failed; `Transport::classify` turns it into gw's error
-/// with the phase it happened in.
-#[derive(Debug)]
-pub(crate) enum Fault {
-    /// The name did not resolve (with the lookup's error, when it gave one).
-    HostNotFound(Option<io::Error>),
-    /// A deadline passed.
-    Timeout(Limit),
-    /// The socket failed or closed.
-    Io(io::Error),
-    /// TLS failed (a certificate, an alert, a record that cannot be decrypted).
-    Tls(rustls::Error),
-    /// Something about TLS that is not a rustls error: an invalid server
-    /// name, an answer in plain HTTP to the ClientHello.
-    TlsOther(&'static str),
-    /// The proxy refused the tunnel (`refused`: it answered with an error
-    /// status) or could not open it.
-    Proxy { refused: bool, why: String },
-    /// The answer is not HTTP/1.1 as ureq-proto reads it (a bad chunk size,
-    /// a malformed head, too many headers).
-    Http(ureq_proto::Error),
-    /// The answer's head (or, in a chunked body, a chunk's size line) is
-    /// larger than [`MAX_ANSWER_HEAD`]: unconsumed input past the limit.
-    HeadTooLarge,
-    /// The answer's body is larger than `MAX_ANSWER_BYTES`.
-    AnswerTooLarge(u64),
-    /// The first bytes of a plain-HTTP answer were a TLS record.
-    SpeaksTls,
-}
-
-impl From<io::Error> for Fault {
-    /// An I/O error, or the rustls error gw's TLS layer wrapped in one.
-    fn from(err: io::Error) -> Fault {
-        match err.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
-            Some(tls) => Fault::Tls(tls.clone()),
-            None => Fault::Io(err),
-        }
-    }
-}
-
-impl From<rustls::Error> for Fault {
-    fn from(err: rustls::Error) -> Fault {
-        Fault::Tls(err)
-    }
-}
 
 /// How many times this process is a forked child of a process that loaded
 /// gw: a connection opened under another count belongs to an ancestor.
@@ -173,10 +87,6 @@ pub(crate) fn forks() -> u64 {
 pub(crate) fn forks() -> u64 {
     0
 }
-
-/// The largest answer head a proxy may send to a CONNECT: proxies answer
-/// with a status line and a few headers.
-pub(crate) const MAX_PROXY_HEAD: usize = 16 * 1024;
 
 /// The largest answer head gw reads from the gateway (ureq's limit, which
 /// gw had before it spoke HTTP/1.1 through ureq-proto itself): the
@@ -209,26 +119,6 @@ impl fmt::Debug for Connector {
     }
 }
 
-/// A socket timeout expired (the OS says `WouldBlock` or `TimedOut`).
-fn is_timeout(err: &io::Error) -> bool {
-    matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
-}
-
-/// Whether an operation that failed with `err` is simply tried again
-/// (after the deadline is checked).
-fn again(err: &io::Error) -> bool {
-    is_timeout(err) || err.kind() == io::ErrorKind::Interrupted
-}
-
-/// Both socket timeouts set to what is left (cold path: each handshake and
-/// tunnel step pays the two calls; a warm call sets none).
-fn arm(tcp: &TcpStream, deadline: Deadline) -> Result<(), Fault> {
-    let value = Some(deadline.left()?.max(MIN_TIMEOUT));
-    tcp.set_read_timeout(value)?;
-    tcp.set_write_timeout(value)?;
-    Ok(())
-}
-
 impl Connector {
     pub(crate) fn new(tls: Arc<ClientConfig>, route: Route, user_agent: &'static str) -> Connector {
         Connector { tls, route, user_agent }
@@ -250,10 +140,12 @@ impl Connector {
         progress.phase = Phase::Connect;
         let tcp = connect_tcp(&addrs, deadline)?;
         if let Some((_, _, authorization)) = &route.proxy {
-            self.tunnel(authorization.as_ref().map(|value| value.as_str()), &tcp, deadline)?;
+            let authorization = authorization.as_ref().map(|value| value.as_str());
+            proxy::tunnel(&route.host, route.port, self.user_agent, authorization, &tcp, deadline)?;
         }
         let (stream, timeouts) = if route.tls {
-            (Stream::Tls(Box::new(self.handshake(tcp, deadline, progress)?)), SocketTimeouts::UNKNOWN)
+            let tls = Tls::handshake(&self.tls, &route.host, tcp, deadline, progress)?;
+            (Stream::Tls(Box::new(tls)), SocketTimeouts::UNKNOWN)
         } else {
             (Stream::Tcp(Socket(tcp)), SocketTimeouts::NONE)
         };
@@ -270,340 +162,6 @@ impl Connector {
             forks: forks(),
             idle_since: Instant::now(),
         })
-    }
-
-    /// Opens the proxy's tunnel to the gateway (`CONNECT host:port`), within
-    /// the deadline, reading at most [`MAX_PROXY_HEAD`] bytes of answer.
-    /// The answer is parsed by ureq-proto, ureq's own HTTP/1.1 code.
-    fn tunnel(&self, authorization: Option<&str>, tcp: &TcpStream, deadline: Deadline) -> Result<(), Fault> {
-        let failed = |why: &str| Fault::Proxy { refused: false, why: why.to_owned() };
-        let (host, port) = (&self.route.host, self.route.port);
-        let host = if host.contains(':') { format!("[{host}]") } else { host.clone() };
-        let mut request = Zeroizing::new(format!(
-            "CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: {}\r\n",
-            self.user_agent
-        ));
-        if let Some(authorization) = authorization {
-            request.push_str("Proxy-Authorization: ");
-            request.push_str(authorization);
-            request.push_str("\r\n");
-        }
-        request.push_str("\r\n");
-        // std's `send` on a TcpStream passes MSG_NOSIGNAL.
-        let mut socket = tcp;
-        let mut written = 0;
-        while written < request.len() {
-            arm(tcp, deadline)?;
-            match socket.write(&request.as_bytes()[written..]) {
-                Ok(n) => written += n,
-                Err(err) if again(&err) => {}
-                Err(err) => return Err(err.into()),
-            }
-        }
-        let mut head = Zeroizing::new(vec![0u8; MAX_PROXY_HEAD]);
-        let mut filled = 0;
-        loop {
-            if filled == head.len() {
-                return Err(failed(&format!("its answer head is larger than {MAX_PROXY_HEAD} bytes")));
-            }
-            arm(tcp, deadline)?;
-            let n = match socket.read(&mut head[filled..]) {
-                Ok(0) => return Err(failed("it closed the connection without answering")),
-                Ok(n) => n,
-                Err(err) if again(&err) => continue,
-                Err(err) => return Err(err.into()),
-            };
-            filled += n;
-            let parsed = ureq_proto::parser::try_parse_response::<64>(&head[..filled])
-                .map_err(|err| failed(&format!("its answer is not HTTP ({err})")))?;
-            let Some((used, response)) = parsed else { continue };
-            let status = response.status();
-            if !status.is_success() {
-                let reason = status.canonical_reason().unwrap_or("");
-                let why = format!("it answered HTTP {} {reason}", status.as_u16());
-                return Err(Fault::Proxy { refused: true, why });
-            }
-            if used != filled {
-                // The gateway speaks only after the ClientHello: these bytes
-                // are the proxy's, and nobody asked for them.
-                return Err(failed("it sent bytes after its answer"));
-            }
-            return Ok(());
-        }
-    }
-
-    /// The TLS handshake over `tcp`, with the client's one configuration,
-    /// each step within what is left of the deadline.
-    fn handshake(&self, tcp: TcpStream, deadline: Deadline, progress: &mut Progress) -> Result<Tls, Fault> {
-        progress.phase = Phase::Tls;
-        let name =
-            ServerName::try_from(self.route.host.clone()).map_err(|_| Fault::TlsOther("invalid TLS server name"))?;
-        let conn = ClientConnection::new(self.tls.clone(), name)?;
-        let mut tls = Tls { conn, socket: Socket(tcp) };
-        let mut first_read = true;
-        while tls.conn.is_handshaking() {
-            arm(&tls.socket.0, deadline)?;
-            let step = if tls.conn.wants_write() {
-                tls.conn.write_tls(&mut tls.socket).map(|_| ())
-            } else {
-                if first_read {
-                    match tls.answers_in_http()? {
-                        // Nothing yet: back to the deadline check.
-                        None => continue,
-                        Some(true) => {
-                            progress.speaks_http = true;
-                            return Err(Fault::TlsOther("the server answered the TLS handshake with plain HTTP"));
-                        }
-                        Some(false) => first_read = false,
-                    }
-                }
-                match tls.conn.read_tls(&mut tls.socket) {
-                    Ok(0) => {
-                        return Err(Fault::Io(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            "the server closed the connection during the TLS handshake",
-                        )))
-                    }
-                    Ok(_) => tls
-                        .conn
-                        .process_new_packets()
-                        .map(|_| ())
-                        .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err)),
-                    Err(err) => Err(err),
-                }
-            };
-            match step {
-                Ok(()) => {}
-                Err(err) if again(&err) => {}
-                Err(err) => return Err(err.into()),
-            }
-        }
-        Ok(tls)
-    }
-}
-
-/// The addresses of `host`: an IP literal as it is; a name looked up within
-/// the deadline, on a helper thread that is left to finish by itself if the
-/// deadline passes first (`getaddrinfo` cannot be interrupted).
-fn resolve(host: &str, port: u16, deadline: Deadline) -> Result<Vec<SocketAddr>, Fault> {
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, port)]);
-    }
-    let left = deadline.left()?;
-    let (tx, rx) = mpsc::channel();
-    let name = (host.to_owned(), port);
-    thread::Builder::new()
-        .name("gw-resolve".into())
-        .spawn(move || tx.send(name.to_socket_addrs().map(Iterator::collect::<Vec<_>>)))
-        .map_err(Fault::Io)?;
-    match rx.recv_timeout(left) {
-        Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
-        Ok(Ok(_)) => Err(Fault::HostNotFound(None)),
-        Ok(Err(err)) => Err(Fault::HostNotFound(Some(err))),
-        Err(_) => Err(Fault::Timeout(deadline.limit)),
-    }
-}
-
-/// The shortest socket timeout gw sets (a zero one means "none" to the OS).
-const MIN_TIMEOUT: Duration = Duration::from_millis(1);
-
-/// TCP to the first of `addrs` that accepts, within the deadline.
-fn connect_tcp(addrs: &[SocketAddr], deadline: Deadline) -> Result<TcpStream, Fault> {
-    let mut last = None;
-    for addr in addrs {
-        match TcpStream::connect_timeout(addr, deadline.left()?) {
-            Ok(tcp) => {
-                tcp.set_nodelay(true)?;
-                return Ok(tcp);
-            }
-            Err(err) if is_timeout(&err) => last = Some(Fault::Timeout(deadline.limit)),
-            Err(err) => last = Some(err.into()),
-        }
-    }
-    Err(last.unwrap_or(Fault::HostNotFound(None)))
-}
-
-/// A TCP socket whose writes never raise `SIGPIPE`: std's `write` sends
-/// with `MSG_NOSIGNAL`, but its `write_vectored` (what rustls writes
-/// records with) is a `writev`, which has no such flag.
-struct Socket(TcpStream);
-
-impl Read for Socket {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl Write for Socket {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
-    }
-
-    #[cfg(unix)]
-    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
-        use std::os::fd::AsRawFd;
-        // SAFETY: an all-zero msghdr is valid (no name, no control data).
-        let mut message: libc::msghdr = unsafe { std::mem::zeroed() };
-        // `IoSlice` is ABI-compatible with `iovec` on unix (std documents it).
-        message.msg_iov = bufs.as_ptr() as *mut libc::iovec;
-        message.msg_iovlen = bufs.len().min(libc::c_int::MAX as usize) as _;
-        // SAFETY: the descriptor is this socket's own; the iovecs point into
-        // `bufs`, which outlives the call, and sendmsg only reads them.
-        let sent = unsafe { libc::sendmsg(self.0.as_raw_fd(), &message, libc::MSG_NOSIGNAL) };
-        if sent < 0 {
-            Err(io::Error::last_os_error())
-        } else {
-            Ok(sent as usize)
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// What a non-blocking look at an idle connection found.
-#[derive(Debug, PartialEq, Eq)]
-enum Idle {
-    /// Nothing waiting: usable.
-    Quiet,
-    /// Bytes waiting that nobody asked for.
-    Bytes,
-    /// The peer closed it (EOF) or it failed (a reset).
-    Gone,
-}
-
-impl Socket {
-    /// Reads what is already there, never waiting: `WouldBlock` when nothing is.
-    #[cfg(unix)]
-    fn recv_now(&self, buf: &mut [u8], peek: bool) -> io::Result<usize> {
-        use std::os::fd::AsRawFd;
-        let flags = libc::MSG_DONTWAIT | if peek { libc::MSG_PEEK } else { 0 };
-        loop {
-            // SAFETY: the descriptor is this socket's own and `buf` is
-            // writable for its whole length.
-            let n = unsafe { libc::recv(self.0.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags) };
-            if n >= 0 {
-                return Ok(n as usize);
-            }
-            let err = io::Error::last_os_error();
-            if err.kind() != io::ErrorKind::Interrupted {
-                return Err(err);
-            }
-        }
-    }
-
-    #[cfg(not(unix))]
-    fn recv_now(&self, buf: &mut [u8], peek: bool) -> io::Result<usize> {
-        self.0.set_nonblocking(true)?;
-        let result = if peek { self.0.peek(buf) } else { (&self.0).read(buf) };
-        self.0.set_nonblocking(false)?;
-        result
-    }
-
-    /// One system call: is the idle connection still quiet?
-    fn idle(&self) -> Idle {
-        match self.recv_now(&mut [0u8; 1], true) {
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => Idle::Quiet,
-            Ok(0) | Err(_) => Idle::Gone,
-            Ok(_) => Idle::Bytes,
-        }
-    }
-}
-
-/// Reads through [`Socket::recv_now`]: what rustls reads an idle
-/// connection's waiting records with.
-struct NoWait<'a>(&'a Socket);
-
-impl Read for NoWait<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.recv_now(buf, false)
-    }
-}
-
-/// Wipes what rustls hands it to read into (its receive buffer's free
-/// part, where decrypted records were left) and reads nothing.
-struct Wiper;
-
-impl Read for Wiper {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        wipe_bytes(buf);
-        Err(io::ErrorKind::WouldBlock.into())
-    }
-}
-
-/// A TLS connection over a [`Socket`]. rustls' own `Stream` is not used:
-/// it loops on reads without a deadline, and after a failed write it
-/// swallows the error and writes again.
-struct Tls {
-    conn: ClientConnection,
-    socket: Socket,
-}
-
-impl Tls {
-    /// Whether the server's first bytes are `HTTP/`: a plain-HTTP port.
-    /// Waits (within the armed socket timeout) for the first bytes; `None`
-    /// when none came in that time.
-    fn answers_in_http(&self) -> Result<Option<bool>, Fault> {
-        let mut first = [0u8; 5];
-        match self.socket.0.peek(&mut first) {
-            Ok(n) => Ok(Some(n > 0 && first[..n] == b"HTTP/"[..n])),
-            Err(err) if is_timeout(&err) || err.kind() == io::ErrorKind::Interrupted => Ok(None),
-            Err(err) => Err(err.into()),
-        }
-    }
-
-    /// Plaintext already decrypted, or one read of records: a `WouldBlock`
-    /// when no whole record has arrived yet, so that the caller checks its
-    /// deadline between any two reads.
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self.conn.reader().read(buf) {
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
-            other => return other,
-        }
-        self.conn.read_tls(&mut self.socket)?;
-        self.conn.process_new_packets().map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err))?;
-        match self.conn.reader().read(buf) {
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                Err(io::Error::new(io::ErrorKind::WouldBlock, "no whole TLS record yet"))
-            }
-            other => other,
-        }
-    }
-
-    /// Sends every record rustls holds; the first failure ends it.
-    fn flush(&mut self) -> io::Result<()> {
-        while self.conn.wants_write() {
-            self.conn.write_tls(&mut self.socket)?;
-        }
-        Ok(())
-    }
-
-    /// Whether an idle connection is still usable: records that arrived
-    /// while it was idle are read without waiting; handshake messages
-    /// (session tickets, key updates) are fine, application data or a
-    /// close is not.
-    fn idle_usable(&mut self) -> bool {
-        loop {
-            match self.socket.idle() {
-                Idle::Quiet => return true,
-                Idle::Gone => return false,
-                Idle::Bytes => {}
-            }
-            if !matches!(self.conn.read_tls(&mut NoWait(&self.socket)), Ok(n) if n > 0) {
-                return false;
-            }
-            match self.conn.process_new_packets() {
-                Ok(state) if state.plaintext_bytes_to_read() == 0 && !state.peer_has_closed() => {}
-                _ => return false,
-            }
-        }
-    }
-
-    /// Wipes rustls' receive buffer, where records are decrypted in place
-    /// and stay until overwritten: called when an exchange is over.
-    fn wipe_received(&mut self) {
-        let _ = self.conn.read_tls(&mut Wiper);
     }
 }
 
@@ -634,14 +192,7 @@ impl Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Stream::Tcp(socket) => socket.write(buf),
-            Stream::Tls(tls) => match tls.conn.writer().write(buf)? {
-                // rustls' send buffer is full (64 KiB): send it, then take more.
-                0 if !buf.is_empty() => {
-                    tls.flush()?;
-                    tls.conn.writer().write(buf)
-                }
-                taken => Ok(taken),
-            },
+            Stream::Tls(tls) => tls.write(buf),
         }
     }
 
@@ -724,17 +275,37 @@ impl fmt::Debug for Conn {
 }
 
 impl Conn {
+    /// Whether anything is pending at any layer above the socket: bytes in
+    /// gw's input buffer, or anything rustls holds ([`Tls::pending`]:
+    /// plaintext not read, a record it wants to send, the server's
+    /// close_notify). The one test of "is anything pending?": a connection
+    /// that holds something is never pooled after an exchange, nor reused
+    /// from the pool, since whatever it holds would be taken as the next
+    /// answer or would go out in front of the next request.
+    fn pending(&mut self) -> bool {
+        self.start != self.end
+            || match &mut self.stream {
+                Stream::Tcp(_) => false,
+                Stream::Tls(tls) => tls.pending(),
+            }
+    }
+
     /// Whether a pooled connection can carry the next request: opened by
-    /// this process, idle for at most `max_idle`, and, by one non-blocking
-    /// peek, neither closed nor holding bytes nobody asked for.
-    pub(crate) fn usable(&mut self, max_idle: Duration) -> bool {
+    /// this process, idle for at most `max_idle`, the socket quiet (one
+    /// non-blocking peek; over TLS, records that arrived while it was idle
+    /// are read and processed first, within bounds and `deadline`, see
+    /// [`Tls::catch_up`]), and nothing pending ([`Conn::pending`]). A
+    /// connection that fails this is dropped: the request goes out on a
+    /// fresh one, nothing in doubt.
+    pub(crate) fn usable(&mut self, max_idle: Duration, deadline: Deadline) -> bool {
         if self.forks != forks() || self.idle_since.elapsed() > max_idle {
             return false;
         }
-        match &mut self.stream {
-            Stream::Tcp(socket) => socket.idle() == Idle::Quiet,
-            Stream::Tls(tls) => tls.idle_usable(),
-        }
+        let idle = match &mut self.stream {
+            Stream::Tcp(socket) => socket.idle(),
+            Stream::Tls(tls) => tls.catch_up(deadline),
+        };
+        idle == Idle::Quiet && !self.pending()
     }
 
     /// Runs `op` until it completes, within `deadline`: the socket's
@@ -886,7 +457,8 @@ impl Conn {
 
     /// Ends an exchange: the decoded body and rustls' receive buffer (where
     /// records are decrypted in place) wiped, and the idle clock started.
-    /// `true` when the connection holds nothing more and may be pooled.
+    /// `true` when nothing is pending ([`Conn::pending`]) and the
+    /// connection may be pooled; the socket is looked at before reuse.
     pub(crate) fn end_exchange(&mut self) -> bool {
         wipe_bytes(&mut self.body[..self.body_len]);
         self.body_len = 0;
@@ -894,7 +466,7 @@ impl Conn {
             tls.wipe_received();
         }
         self.idle_since = Instant::now();
-        self.start == self.end
+        !self.pending()
     }
 }
 
@@ -909,74 +481,5 @@ impl Drop for Conn {
         wipe_vec(&mut self.input);
         wipe_vec(&mut self.output);
         wipe_vec(&mut self.body);
-    }
-}
-
-#[cfg(all(test, unix))]
-mod tests {
-    use super::*;
-    use std::net::TcpListener;
-
-    /// Closes with a reset (SO_LINGER 0), as a load balancer does.
-    fn reset(socket: TcpStream) {
-        use std::os::fd::AsRawFd;
-        let linger = libc::linger { l_onoff: 1, l_linger: 0 };
-        // SAFETY: the descriptor is the test's own socket and `linger` is the
-        // option's documented type and size.
-        unsafe {
-            libc::setsockopt(
-                socket.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_LINGER,
-                (&linger as *const libc::linger).cast(),
-                std::mem::size_of::<libc::linger>() as libc::socklen_t,
-            )
-        };
-    }
-
-    /// A write on a connection the peer reset fails with an error, and the
-    /// process gets no SIGPIPE, with the default disposition, through the
-    /// vectored path rustls uses (a plain `writev` would end the process).
-    #[test]
-    #[cfg_attr(miri, ignore = "sockets: Miri runs no system calls")]
-    fn vectored_writes_raise_no_sigpipe() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let (server, _) = listener.accept().unwrap();
-        reset(server);
-        std::thread::sleep(Duration::from_millis(50));
-        // SAFETY: restores the default action for SIGPIPE (the Rust runtime
-        // ignores it); the test then proves no write raises it.
-        let previous = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-        let mut socket = Socket(client);
-        let data = [io::IoSlice::new(b"GET / HTTP/1.1\r\n"), io::IoSlice::new(b"\r\n")];
-        let first = socket.write_vectored(&data);
-        let second = socket.write_vectored(&data);
-        // SAFETY: puts back the disposition the test found.
-        unsafe { libc::signal(libc::SIGPIPE, previous) };
-        assert!(first.is_err() || second.is_err(), "{first:?} {second:?}");
-        assert!(second.is_err(), "{second:?}");
-    }
-
-    /// The peek tells a quiet idle connection from a closed one and from
-    /// one holding bytes nobody asked for.
-    #[test]
-    #[cfg_attr(miri, ignore = "sockets: Miri runs no system calls")]
-    fn the_idle_peek() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let pair = || {
-            let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-            (Socket(client), listener.accept().unwrap().0)
-        };
-        let (quiet, _server) = pair();
-        assert_eq!(quiet.idle(), Idle::Quiet);
-        let (unsolicited, mut server) = pair();
-        server.write_all(b"HTTP/1.1 408 Request Timeout\r\n\r\n").unwrap();
-        std::thread::sleep(Duration::from_millis(50));
-        assert_eq!(unsolicited.idle(), Idle::Bytes);
-        let (closed, server) = pair();
-        drop(server);
-        std::thread::sleep(Duration::from_millis(50));
-        assert_eq!(closed.idle(), Idle::Gone);
     }
 }

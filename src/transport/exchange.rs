@@ -10,7 +10,8 @@ use ureq_proto::client::{Call, RecvBodyResult, RecvResponseResult, SendRequestRe
 use ureq_proto::http::{header, Request};
 use ureq_proto::BodyMode;
 
-use super::connection::{Conn, Deadline, Fault, Progress, MAX_ANSWER_HEAD};
+use super::connection::{Conn, MAX_ANSWER_HEAD};
+use super::socket::{Deadline, Fault, Progress};
 use super::{Answer, MAX_ANSWER_BYTES};
 use crate::nvp;
 
@@ -108,14 +109,11 @@ pub(crate) fn exchange<T>(
                         continue;
                     }
                 }
-                let received = match conn.receive(deadline, MAX_ANSWER_HEAD, progress) {
-                    // A close-delimited body over TLS is often ended by the
-                    // TCP close alone, without TLS's close_notify (what ureq
-                    // accepted too).
-                    Err(Fault::Io(err)) if until_close && err.kind() == std::io::ErrorKind::UnexpectedEof => 0,
-                    other => other?,
-                };
-                if received == 0 {
+                // Over TLS `0` means close_notify: a TCP end without it is
+                // an error (the answer may be cut anywhere), never the end
+                // of a close-delimited body. Over plain HTTP a cut cannot be
+                // told from the end (docs/transport.md).
+                if conn.receive(deadline, MAX_ANSWER_HEAD, progress)? == 0 {
                     if until_close {
                         closed_by_server = true;
                         break;

@@ -6,6 +6,12 @@
 //! the complete requests (head and body) it has read: the one figure that
 //! shows whether gw sent a TOKENIZE without a token twice.
 //!
+//! The renegotiating modes (TLS 1.2 HelloRequest, which rustls' server never
+//! sends) are served by `openssl s_server` instead, driven through its
+//! input and output; the modes that need TLS records rustls' server API
+//! does not make (a ticket flood, a late alert) write them with the
+//! connection's own traffic key.
+//!
 //! Kept plain: a request is read up to `\r\n\r\n` and its Content-Length,
 //! nothing more is parsed. Every connection has a thread of its own; the
 //! slow and flooding modes stop when the server is dropped (or after a
@@ -13,6 +19,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread;
@@ -103,8 +110,31 @@ pub enum Mode {
     ShortContentLength,
     /// A well-formed chunked answer.
     Chunked,
-    /// An `HTTP/1.0` answer without Content-Length, ended by the close.
+    /// An `HTTP/1.0` answer without Content-Length, ended by the close (over
+    /// TLS by close_notify, then the close: a whole answer).
     Http10,
+    /// TLS: the same answer cut in the middle of its body by a TCP close
+    /// without close_notify, what anyone dropping packets between till and
+    /// gateway can make of it (issue 24).
+    Http10Cut,
+    /// A keep-alive answer of exactly one full TLS record (16 KiB, which is
+    /// also gw's read buffer), and in the same write a second, unsolicited
+    /// answer (issue 24: over TLS it stayed inside rustls).
+    FullRecordUnsolicited,
+    /// TLS 1.2 (`openssl s_server`): answers request 0, then asks for a
+    /// renegotiation (HelloRequest) on the idle connection.
+    RenegotiateIdle,
+    /// TLS 1.2 (`openssl s_server`): a HelloRequest in the middle of the
+    /// answer to request 0.
+    RenegotiateMidAnswer,
+    /// TLS 1.3: answers request 0, then sends session tickets on the idle
+    /// connection without end.
+    TicketFlood,
+    /// TLS 1.3: answers request 0; the next request on that connection (the
+    /// pooled one's) gets a fatal `handshake_failure` alert instead of an
+    /// answer, long after the handshake; requests on fresh connections are
+    /// answered.
+    AlertPooled,
     /// `100 Continue`, then the answer.
     Continue100,
     /// `103 Early Hints` with a header, then the answer.
@@ -126,7 +156,22 @@ impl Mode {
 
     /// Whether the mode needs TLS (its misbehaviour is a TLS record).
     pub fn is_tls(self) -> bool {
-        matches!(self, Mode::TrickleHandshake | Mode::CorruptRecord | Mode::IdleCloseNotify)
+        matches!(
+            self,
+            Mode::TrickleHandshake
+                | Mode::CorruptRecord
+                | Mode::IdleCloseNotify
+                | Mode::Http10Cut
+                | Mode::RenegotiateIdle
+                | Mode::RenegotiateMidAnswer
+                | Mode::TicketFlood
+                | Mode::AlertPooled
+        )
+    }
+
+    /// Whether the server is `openssl s_server` (TLS 1.2 renegotiation).
+    pub fn renegotiates(self) -> bool {
+        matches!(self, Mode::RenegotiateIdle | Mode::RenegotiateMidAnswer)
     }
 
     /// Whether the call under test follows a first call that is answered
@@ -134,7 +179,9 @@ impl Mode {
     pub fn two_calls(self) -> bool {
         match self {
             Mode::Close(when) | Mode::Reset(when) => when.pooled(),
-            Mode::ShortContentLength => true,
+            Mode::ShortContentLength | Mode::FullRecordUnsolicited | Mode::RenegotiateMidAnswer | Mode::AlertPooled => {
+                true
+            }
             mode => mode.is_idle(),
         }
     }
@@ -142,7 +189,15 @@ impl Mode {
     /// Whether the mode acts on the idle pooled connection after answering
     /// request 0.
     pub fn is_idle(self) -> bool {
-        matches!(self, Mode::IdleClose | Mode::IdleReset | Mode::IdleCloseNotify | Mode::Unsolicited { .. })
+        matches!(
+            self,
+            Mode::IdleClose
+                | Mode::IdleReset
+                | Mode::IdleCloseNotify
+                | Mode::Unsolicited { .. }
+                | Mode::RenegotiateIdle
+                | Mode::TicketFlood
+        )
     }
 }
 
@@ -173,6 +228,13 @@ fn answer_body(request: &[u8], index: usize) -> String {
     }
 }
 
+/// A forged second answer, sent after the one asked for: its session id is
+/// [`FORGED_SESSION`], its token `9999999999999999`.
+fn forged_answer() -> String {
+    let forged = format!("merchant=TESTGWMERCHANT&result=SUCCESS&session.id={FORGED_SESSION}&token=9999999999999999");
+    format!("{}{forged}", ok_head(forged.len()))
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|window| window == needle)
 }
@@ -182,6 +244,9 @@ const CONTENT_TYPE: &str = "Content-Type: application/x-www-form-urlencoded;char
 fn ok_head(length: usize) -> String {
     format!("HTTP/1.1 200 OK\r\n{CONTENT_TYPE}Content-Length: {length}\r\n\r\n")
 }
+
+/// One full TLS record's plaintext.
+const FULL_RECORD: usize = 16 * 1024;
 
 /// How long a slow or flooding mode goes on at most, if never stopped.
 const LONGEST: Duration = Duration::from_secs(60);
@@ -210,14 +275,33 @@ impl Shared {
 }
 
 /// The TLS identity every hostile server uses (generated once: key
-/// generation is the slow part), and its CA's PEM file.
-fn identity() -> &'static (Arc<rustls::ServerConfig>, String) {
-    static IDENTITY: OnceLock<(Arc<rustls::ServerConfig>, String)> = OnceLock::new();
+/// generation is the slow part).
+struct Identity {
+    config: Arc<rustls::ServerConfig>,
+    /// The same with secret extraction on, for [`Mode::TicketFlood`], which
+    /// writes its records itself.
+    extracting: Arc<rustls::ServerConfig>,
+    /// The CA's PEM file, for gw.
+    ca_file: String,
+    /// The leaf certificate and its key, DER files, for `openssl s_server`.
+    cert_der: String,
+    key_der: String,
+}
+
+fn identity() -> &'static Identity {
+    static IDENTITY: OnceLock<Identity> = OnceLock::new();
     IDENTITY.get_or_init(|| {
         let identity = gw_sim::pki::ServerIdentity::generate().expect("a server identity");
         let config = gw_sim::pki::server_config(&identity, None).expect("a TLS server configuration");
-        let ca_file = write(&scratch_dir("hostile"), "ca.pem", identity.ca_pem.as_deref().expect("a generated CA"));
-        (config, ca_file)
+        let mut extracting = (*config).clone();
+        extracting.enable_secret_extraction = true;
+        let dir = scratch_dir("hostile");
+        let ca_file = write(&dir, "ca.pem", identity.ca_pem.as_deref().expect("a generated CA"));
+        let (cert_der, key_der) = (dir.join("leaf.der"), dir.join("key.der"));
+        std::fs::write(&cert_der, &identity.cert_chain[0]).expect("write the leaf");
+        std::fs::write(&key_der, identity.key.secret_der()).expect("write the key");
+        let path = |path: std::path::PathBuf| path.to_str().expect("UTF-8 path").to_owned();
+        Identity { config, extracting: Arc::new(extracting), ca_file, cert_der: path(cert_der), key_der: path(key_der) }
     })
 }
 
@@ -232,6 +316,8 @@ pub struct Hostile {
     pub proxy_url: Option<String>,
     shared: Arc<Shared>,
     listeners: Vec<SocketAddr>,
+    /// `openssl s_server`, for the renegotiating modes.
+    openssl: Option<Child>,
 }
 
 impl Hostile {
@@ -241,16 +327,30 @@ impl Hostile {
     pub fn start(mode: Mode, tls: bool, proxied: bool) -> Hostile {
         let shared = Arc::new(Shared::default());
         let server_mode = if mode.is_proxy() { Mode::Normal } else { mode };
-        let tls_config = tls.then(|| identity().0.clone());
-        let server = listen(shared.clone(), move |tcp, shared| serve(tcp, server_mode, tls_config.clone(), &shared));
+        let tls_config = tls.then(|| {
+            let identity = identity();
+            if matches!(mode, Mode::TicketFlood | Mode::AlertPooled) {
+                identity.extracting.clone()
+            } else {
+                identity.config.clone()
+            }
+        });
+        let (server, openssl) = if mode.renegotiates() {
+            assert!(tls, "{mode:?} is TLS 1.2");
+            let (server, child) = renegotiating_server(mode, shared.clone());
+            (server, Some(child))
+        } else {
+            (listen(shared.clone(), move |tcp, shared| serve(tcp, server_mode, tls_config.clone(), &shared)), None)
+        };
         let scheme = if tls { "https" } else { "http" };
         let mut hostile = Hostile {
             mode,
             base_url: format!("{scheme}://{server}"),
-            ca_file: tls.then(|| identity().1.clone()),
+            ca_file: tls.then(|| identity().ca_file.clone()),
             proxy_url: None,
             shared: shared.clone(),
-            listeners: vec![server],
+            listeners: if openssl.is_some() { vec![] } else { vec![server] },
+            openssl,
         };
         if proxied {
             let proxy = listen(shared, move |tcp, shared| proxy(tcp, server, mode, &shared));
@@ -309,7 +409,175 @@ impl Drop for Hostile {
         for addr in &self.listeners {
             let _ = TcpStream::connect_timeout(addr, Duration::from_secs(1));
         }
+        if let Some(mut child) = self.openssl.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
+}
+
+/// A TLS 1.2 server that renegotiates: `openssl s_server` (rustls' server
+/// side never sends HelloRequest), which prints what it receives and sends
+/// what it is given on its input, where a line `R` asks the client to
+/// renegotiate. It serves one connection at a time. Its port, and the
+/// process (killed when the [`Hostile`] is dropped).
+fn renegotiating_server(mode: Mode, shared: Arc<Shared>) -> (SocketAddr, Child) {
+    let identity = identity();
+    let mut child = Command::new("openssl")
+        .args(["s_server", "-accept", "127.0.0.1:0", "-tls1_2", "-certform", "DER", "-keyform", "DER"])
+        .args(["-cert", &identity.cert_der, "-key", &identity.key_der])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_server starts (scripts/setup.sh test installs openssl)");
+    let (mut output, input) = (child.stdout.take().expect("its output"), child.stdin.take().expect("its input"));
+    // It says `ACCEPT 127.0.0.1:PORT` once it listens.
+    let mut said = Vec::new();
+    let addr = loop {
+        let mut byte = [0u8; 1];
+        assert_eq!(output.read(&mut byte).ok(), Some(1), "openssl s_server ended before it listened");
+        said.push(byte[0]);
+        let text = String::from_utf8_lossy(&said);
+        if let Some(line) = text.lines().find(|line| line.starts_with("ACCEPT ")).filter(|_| text.ends_with('\n')) {
+            break line["ACCEPT ".len()..].trim().parse().expect("ACCEPT host:port");
+        }
+    };
+    thread::spawn(move || answer_through_openssl(output, input, mode, &shared));
+    (addr, child)
+}
+
+/// Reads the requests `openssl s_server` prints and gives it the answers,
+/// with the HelloRequest of `mode` (s_server takes one read of its input as
+/// one command or one piece of data).
+fn answer_through_openssl(mut output: impl Read, mut input: impl Write, mode: Mode, shared: &Shared) {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        while let Some((request, end)) = whole_request(&seen) {
+            seen.drain(..end);
+            let index = shared.requests.fetch_add(1, Ordering::SeqCst);
+            let body = answer_body(&request, index);
+            let answer = format!("{}{body}", ok_head(body.len()));
+            // The pieces s_server gets, each in a read of its own (hence the
+            // pauses). Mid-answer, the HelloRequest (`R`) goes between two
+            // pieces cut before a '&': a piece beginning with certain
+            // letters would be one of s_server's commands.
+            let pieces: Vec<&[u8]> = if mode == Mode::RenegotiateMidAnswer && index == 0 {
+                let (first, rest) = answer.split_at(answer.rfind('&').expect("two fields"));
+                vec![first.as_bytes(), b"R\n", rest.as_bytes()]
+            } else {
+                vec![answer.as_bytes()]
+            };
+            for (at, piece) in pieces.into_iter().enumerate() {
+                if at > 0 {
+                    thread::sleep(Duration::from_millis(50));
+                }
+                if input.write_all(piece).is_err() {
+                    return;
+                }
+            }
+            if mode == Mode::RenegotiateIdle && index == 0 {
+                thread::sleep(Duration::from_millis(100));
+                if input.write_all(b"R\n").is_err() {
+                    return;
+                }
+                shared.idle_done.store(true, Ordering::SeqCst);
+            }
+        }
+        match output.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// The first whole request (`POST` head and its Content-Length body) in
+/// what s_server printed, and where it ends; its own lines around the
+/// connections are skipped.
+fn whole_request(seen: &[u8]) -> Option<(Vec<u8>, usize)> {
+    let start = seen.windows(5).position(|window| window == b"POST ")?;
+    let head_len = seen[start..].windows(4).position(|window| window == b"\r\n\r\n")? + 4;
+    let head = String::from_utf8_lossy(&seen[start..start + head_len]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .map_or(0, |value| value.trim().parse().unwrap_or(0));
+    let end = start + head_len + length;
+    (seen.len() >= end).then(|| (seen[start..end].to_vec(), end))
+}
+
+/// The server's side of `tls` from here on, records made by hand: its
+/// traffic key (secret extraction is on in [`Identity::extracting`]) and
+/// the next sequence number. For records rustls' server API never sends.
+struct HandMade {
+    encrypter: Box<dyn rustls::crypto::cipher::MessageEncrypter>,
+    sequence: u64,
+}
+
+impl HandMade {
+    fn take_over(tls: ServerConnection) -> Option<HandMade> {
+        use rustls::{ConnectionTrafficSecrets as S, SupportedCipherSuite};
+        let suite = tls.negotiated_cipher_suite()?;
+        let secrets = tls.dangerous_extract_secrets().ok()?;
+        let (sequence, (key, iv)) = match secrets.tx {
+            (sequence, S::Aes128Gcm { key, iv } | S::Aes256Gcm { key, iv } | S::Chacha20Poly1305 { key, iv }) => {
+                (sequence, (key, iv))
+            }
+            _ => return None,
+        };
+        let encrypter = match suite {
+            SupportedCipherSuite::Tls13(suite) => suite.aead_alg.encrypter(key, iv),
+            SupportedCipherSuite::Tls12(_) => return None,
+        };
+        Some(HandMade { encrypter, sequence })
+    }
+
+    /// One record of type `typ` holding `payload`, encrypted.
+    fn record(&mut self, typ: rustls::ContentType, payload: &[u8]) -> Vec<u8> {
+        use rustls::crypto::cipher::{OutboundChunks, OutboundPlainMessage};
+        let plain = OutboundPlainMessage {
+            typ,
+            version: rustls::ProtocolVersion::TLSv1_2,
+            payload: OutboundChunks::Single(payload),
+        };
+        let record = self.encrypter.encrypt(plain, self.sequence).expect("a record encrypts");
+        self.sequence += 1;
+        record.encode()
+    }
+}
+
+/// Sends TLS 1.3 session tickets on the idle connection until gw goes away
+/// (or the server stops): rustls' server sends tickets only at the end of a
+/// handshake.
+fn flood_tickets(tls: ServerConnection, mut tcp: TcpStream, shared: &Shared) {
+    let Some(mut hand) = HandMade::take_over(tls) else { return };
+    // NewSessionTicket: lifetime 3600 s, an age offset, a one-byte nonce,
+    // 32 bytes of ticket, no extension.
+    let mut ticket = vec![4, 0, 0, 46, 0, 0, 0x0e, 0x10, 1, 2, 3, 4, 1, 0, 0, 32];
+    ticket.extend([7u8; 32]);
+    ticket.extend([0, 0]);
+    let started = Instant::now();
+    while !shared.stopped() && started.elapsed() < LONGEST {
+        let mut burst = Vec::new();
+        for _ in 0..64 {
+            ticket[13] = hand.sequence as u8;
+            burst.extend(hand.record(rustls::ContentType::Handshake, &ticket));
+        }
+        if tcp.write_all(&burst).is_err() {
+            return;
+        }
+        shared.idle_done.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Sends a fatal `handshake_failure` alert, long after the handshake, and
+/// closes: a failure of a pooled connection, not a refused handshake.
+fn late_alert(tls: ServerConnection, mut tcp: TcpStream) {
+    let Some(mut hand) = HandMade::take_over(tls) else { return };
+    let _ = tcp.write_all(&hand.record(rustls::ContentType::Alert, &[2, 40]));
+    // Let gw read it before the close.
+    let _ = tcp.read(&mut [0u8; 256]);
 }
 
 /// A loopback listener running `handle` on each connection in a thread of
@@ -421,6 +689,24 @@ impl Conn {
     }
 }
 
+impl Conn {
+    /// Writes `bytes` in one system call (over TLS, as records), so that
+    /// they arrive together, as one write of a server does.
+    fn write_at_once(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Conn::Plain(tcp) => tcp.write_all(bytes),
+            Conn::Tls(tls) => {
+                tls.conn.writer().write_all(bytes)?;
+                let mut records = Vec::new();
+                while tls.conn.wants_write() {
+                    tls.conn.write_tls(&mut records)?;
+                }
+                tls.sock.0.write_all(&records)
+            }
+        }
+    }
+}
+
 impl Read for Conn {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
@@ -485,6 +771,13 @@ fn serve(tcp: TcpStream, mode: Mode, tls: Option<Arc<rustls::ServerConfig>>, sha
                 let head = format!("HTTP/1.1 200 OK\r\n{CONTENT_TYPE}Content-Length: 1000\r\n\r\nresult=SUCCESS");
                 return trickle(&mut conn, head.as_bytes(), b'a', shared);
             }
+            Mode::AlertPooled if served_on_this_connection == 2 => {
+                if let Conn::Tls(tls) = conn {
+                    let StreamOwned { conn: tls, sock: Socket(tcp) } = *tls;
+                    late_alert(tls, tcp);
+                }
+                return;
+            }
             Mode::CorruptRecord => {
                 let mut record = vec![0x17, 0x03, 0x03, 0x00, 0x40];
                 record.extend((0..64u8).map(|i| i.wrapping_mul(97).wrapping_add(index as u8)));
@@ -501,11 +794,16 @@ fn serve(tcp: TcpStream, mode: Mode, tls: Option<Arc<rustls::ServerConfig>>, sha
                 return;
             }
             Mode::ShortContentLength => {
-                let forged = format!(
-                    "merchant=TESTGWMERCHANT&result=SUCCESS&session.id={FORGED_SESSION}&token=9999999999999999"
-                );
-                let text = format!("{}{body}{}{forged}", ok_head(body.len()), ok_head(forged.len()));
-                conn.write_all(text.as_bytes())
+                conn.write_all(format!("{}{body}{}", ok_head(body.len()), forged_answer()).as_bytes())
+            }
+            Mode::FullRecordUnsolicited => {
+                // Padded so that head and body fill one TLS record exactly.
+                let unpadded = format!("X-Padding: \r\n{}{body}", ok_head(body.len()));
+                let padding = "p".repeat(FULL_RECORD - unpadded.len());
+                let head = ok_head(body.len()).replacen("\r\n", &format!("\r\nX-Padding: {padding}\r\n"), 1);
+                let answer = format!("{head}{body}");
+                assert_eq!(answer.len(), FULL_RECORD);
+                conn.write_at_once(format!("{answer}{}", forged_answer()).as_bytes())
             }
             Mode::Chunked => {
                 let (first, rest) = body.split_at(body.len() / 2);
@@ -518,7 +816,20 @@ fn serve(tcp: TcpStream, mode: Mode, tls: Option<Arc<rustls::ServerConfig>>, sha
             }
             Mode::Http10 => {
                 let _ = conn.write_all(format!("HTTP/1.0 200 OK\r\n{CONTENT_TYPE}\r\n{body}").as_bytes());
+                // Over TLS the answer's end is said by close_notify.
+                if let Conn::Tls(tls) = &mut conn {
+                    tls.conn.send_close_notify();
+                }
                 let _ = conn.flush();
+                return;
+            }
+            Mode::Http10Cut => {
+                // Inside the last field's value: the token or session's
+                // last value arrives shortened.
+                let cut = &body[..body.len() - 10];
+                let _ = conn.write_all(format!("HTTP/1.0 200 OK\r\n{CONTENT_TYPE}\r\n{cut}").as_bytes());
+                let _ = conn.flush();
+                // The TCP close alone, no close_notify.
                 return;
             }
             Mode::Continue100 => {
@@ -570,6 +881,13 @@ fn serve(tcp: TcpStream, mode: Mode, tls: Option<Arc<rustls::ServerConfig>>, sha
                         let _ = tls.flush();
                     }
                     shared.idle_done.store(true, Ordering::SeqCst);
+                    return;
+                }
+                Mode::TicketFlood => {
+                    if let Conn::Tls(tls) = conn {
+                        let StreamOwned { conn: tls, sock: Socket(tcp) } = *tls;
+                        flood_tickets(tls, tcp, shared);
+                    }
                     return;
                 }
                 Mode::Unsolicited { close } => {
