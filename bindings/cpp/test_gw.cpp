@@ -2,12 +2,13 @@
 // failed check. Needs GW_BASE_URL, GW_MERCHANT, GW_API_PASSWORD, GW_P2PE_KSN,
 // GW_P2PE_PAYLOAD, GW_P2PE_IV, GW_P2PE_CARD_BIN (a Visa card), GW_CLOSED_URL.
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
-#include <ctime>
 #include <functional>
 #include <iostream>
 #include <iterator>
 #include <mutex>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -328,7 +329,9 @@ int main() {
         gw::Config pay_config = config(url, password);
         pay_config.api_version(100);
         const gw::Client payments(pay_config);
-        const std::string order = "cpp-" + std::to_string(std::rand()) + "-" + std::to_string(std::time(nullptr));
+        // A new order per run: the plain, ASan and valgrind runs share one gw-sim.
+        const std::string order = "cpp-" + std::to_string(std::random_device{}()) + "-" +
+                                  std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
         gw::Request pay = gw::Request::pay_p2pe({order, "1", "12.50", "USD"}, card);
         pay.set("posTerminal.lane", "Kiosk_76");
         const gw::Response approved = payments.execute(pay);
