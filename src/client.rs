@@ -431,7 +431,9 @@ impl Client {
                 Kind::GatewayShutdown,
                 format!("gateway {host} answered status=SHUTDOWN: it is not accepting requests"),
             ),
-            _ if response.get("error.cause").is_some() => return self.interpret(Operation::CheckGateway, response, &[]),
+            _ if response.get("error.cause").is_some() => {
+                return self.interpret(Operation::CheckGateway, response, &[])
+            }
             (status, state) => (
                 Kind::Protocol,
                 format!(

@@ -58,20 +58,18 @@ pub fn code(gateway_code: Option<&str>) -> (Code, &'static str) {
              (order.acceptPartialAmount is no row of gw's)",
         ),
         "PENDING" => (Code::Pending, "the transaction is pending"),
-        "SUBMITTED" => (
-            Code::Pending,
-            "created in the gateway, awaiting the acquirer's answer or not yet submitted to it",
-        ),
+        "SUBMITTED" => {
+            (Code::Pending, "created in the gateway, awaiting the acquirer's answer or not yet submitted to it")
+        }
         "DEFERRED_TRANSACTION_RECEIVED" => (Code::Pending, "received for deferred processing"),
         "AUTHENTICATION_IN_PROGRESS" => (Code::Pending, "the payer's authentication is in progress"),
         "UNKNOWN" => (
             Code::Unknown,
             "submitted to the acquirer, whose answer the gateway did not learn; it may update the code later",
         ),
-        "TIMED_OUT" => (
-            Code::Declined,
-            "the gateway timed out the request to the acquirer (result=FAILURE): not approved",
-        ),
+        "TIMED_OUT" => {
+            (Code::Declined, "the gateway timed out the request to the acquirer (result=FAILURE): not approved")
+        }
         "ACQUIRER_SYSTEM_ERROR" => (Code::Declined, "the acquirer's system failed: not approved"),
         "SYSTEM_ERROR" => (Code::Declined, "the gateway's system failed: not approved"),
         // Not this request's decline: the order is busy with a transaction
@@ -83,11 +81,28 @@ pub fn code(gateway_code: Option<&str>) -> (Code, &'static str) {
             "another transaction on the order is in progress (perhaps this payment's own first attempt): \
              not final, retrieve the transaction later",
         ),
-        "ABORTED" | "AUTHENTICATION_FAILED" | "BLOCKED" | "CANCELLED" | "DECLINED" | "DECLINED_AVS"
-        | "DECLINED_AVS_CSC" | "DECLINED_CSC" | "DECLINED_DO_NOT_CONTACT" | "DECLINED_INVALID_PIN"
-        | "DECLINED_PAYMENT_PLAN" | "DECLINED_PIN_REQUIRED" | "DUPLICATE_BATCH" | "EXCEEDED_RETRY_LIMIT"
-        | "EXPIRED_CARD" | "INSUFFICIENT_FUNDS" | "INVALID_CSC" | "NOT_ENROLLED_3D_SECURE" | "NOT_SUPPORTED"
-        | "NO_BALANCE" | "REFERRED" | "UNSPECIFIED_FAILURE" => (Code::Declined, "declined"),
+        "ABORTED"
+        | "AUTHENTICATION_FAILED"
+        | "BLOCKED"
+        | "CANCELLED"
+        | "DECLINED"
+        | "DECLINED_AVS"
+        | "DECLINED_AVS_CSC"
+        | "DECLINED_CSC"
+        | "DECLINED_DO_NOT_CONTACT"
+        | "DECLINED_INVALID_PIN"
+        | "DECLINED_PAYMENT_PLAN"
+        | "DECLINED_PIN_REQUIRED"
+        | "DUPLICATE_BATCH"
+        | "EXCEEDED_RETRY_LIMIT"
+        | "EXPIRED_CARD"
+        | "INSUFFICIENT_FUNDS"
+        | "INVALID_CSC"
+        | "NOT_ENROLLED_3D_SECURE"
+        | "NOT_SUPPORTED"
+        | "NO_BALANCE"
+        | "REFERRED"
+        | "UNSPECIFIED_FAILURE" => (Code::Declined, "declined"),
         "BALANCE_AVAILABLE" | "BALANCE_UNKNOWN" => {
             (Code::Unreadable, "a balance inquiry's code, which says nothing about a payment")
         }
@@ -177,8 +192,26 @@ mod tests {
             (outcome.kind.map_or("GW_OK", |kind| kind.name().to_str().unwrap_or_default()), outcome.in_doubt)
         };
         let cells = [
-            ("SUCCESS", [("GW_OK", false), ("GW_UNKNOWN_RESULT", true), ("GW_PENDING", true), ("GW_UNKNOWN_RESULT", true), ("GW_UNKNOWN_RESULT", true)]),
-            ("FAILURE", [("GW_UNKNOWN_RESULT", true), ("GW_DECLINED", false), ("GW_PENDING", true), ("GW_UNKNOWN_RESULT", true), ("GW_DECLINED", false)]),
+            (
+                "SUCCESS",
+                [
+                    ("GW_OK", false),
+                    ("GW_UNKNOWN_RESULT", true),
+                    ("GW_PENDING", true),
+                    ("GW_UNKNOWN_RESULT", true),
+                    ("GW_UNKNOWN_RESULT", true),
+                ],
+            ),
+            (
+                "FAILURE",
+                [
+                    ("GW_UNKNOWN_RESULT", true),
+                    ("GW_DECLINED", false),
+                    ("GW_PENDING", true),
+                    ("GW_UNKNOWN_RESULT", true),
+                    ("GW_DECLINED", false),
+                ],
+            ),
             ("PENDING", [("GW_PENDING", true); 5]),
             ("UNKNOWN", [("GW_UNKNOWN_RESULT", true); 5]),
             ("SURPRISE", [("GW_UNKNOWN_RESULT", true); 5]),
@@ -208,9 +241,11 @@ mod tests {
             assert_ne!(why, "a gateway code gw does not know", "{gateway_code}");
             let expected = match gateway_code {
                 c if c.starts_with("APPROVED") || c == "PARTIALLY_APPROVED" => Code::Approved,
-                "PENDING" | "SUBMITTED" | "DEFERRED_TRANSACTION_RECEIVED" | "AUTHENTICATION_IN_PROGRESS" | "LOCK_FAILURE" => {
-                    Code::Pending
-                }
+                "PENDING"
+                | "SUBMITTED"
+                | "DEFERRED_TRANSACTION_RECEIVED"
+                | "AUTHENTICATION_IN_PROGRESS"
+                | "LOCK_FAILURE" => Code::Pending,
                 "UNKNOWN" => Code::Unknown,
                 "BALANCE_AVAILABLE" | "BALANCE_UNKNOWN" => Code::Unreadable,
                 _ => Code::Declined,

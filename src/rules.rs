@@ -1285,7 +1285,8 @@ static UPDATE_SESSION: LazyLock<Vec<FieldRule>> = LazyLock::new(|| {
         | "transaction.id" => FieldRule { presence: Optional, ..*rule },
         _ => *rule,
     });
-    let mut rows: Vec<FieldRule> = RETRIEVE_SESSION.iter().filter(|rule| !own_response_control(rule)).copied().collect();
+    let mut rows: Vec<FieldRule> =
+        RETRIEVE_SESSION.iter().filter(|rule| !own_response_control(rule)).copied().collect();
     rows.extend(envelope);
     rows.extend(stored);
     rows.extend(PAY.iter().filter(|rule| rule.name == "posTerminal").copied());
@@ -1543,9 +1544,10 @@ static PAY: LazyLock<Vec<FieldRule>> = LazyLock::new(|| {
         field("sourceOfFunds.provided.card.sequenceNumber", Number { min: 0, max: 999 }, 1, 3, Optional).since(chp),
     ]);
     rows.extend(
-        TOKENIZE.iter().filter(|rule| rule.name.starts_with("sourceOfFunds.provided.card.p2pe")).map(|rule| {
-            FieldRule { since: rule.since.max(AES), ..*rule }
-        }),
+        TOKENIZE
+            .iter()
+            .filter(|rule| rule.name.starts_with("sourceOfFunds.provided.card.p2pe"))
+            .map(|rule| FieldRule { since: rule.since.max(AES), ..*rule }),
     );
     rows.retain(|rule| rule.holds_at(rule.since) && rule.since <= rule.until);
     rows.extend([
@@ -1553,18 +1555,15 @@ static PAY: LazyLock<Vec<FieldRule>> = LazyLock::new(|| {
         field("posTerminal.attended", Enumeration(ATTENDED), 0, ANY_LENGTH, Optional).since(chp),
         field("posTerminal.cardPresenceCapability", Enumeration(CARD_PRESENCE_CAPABILITY), 0, ANY_LENGTH, Optional)
             .since(chp),
-        field("posTerminal.cardholderActivated", Enumeration(CARDHOLDER_ACTIVATED), 0, ANY_LENGTH, Optional)
-            .since(chp),
+        field("posTerminal.cardholderActivated", Enumeration(CARDHOLDER_ACTIVATED), 0, ANY_LENGTH, Optional).since(chp),
         field("posTerminal.inputCapability", Enumeration(INPUT_CAPABILITY), 0, ANY_LENGTH, Optional).since(chp),
         field("posTerminal.lane", Any, 1, 8, Optional).since(chp),
         field("posTerminal.location", Enumeration(LOCATION), 0, ANY_LENGTH, Optional).since(chp),
         group("posTerminal.mobile", Optional).since(chp),
-        field("posTerminal.mobile.cardInputDevice", Enumeration(CARD_INPUT_DEVICE), 0, ANY_LENGTH, Optional)
-            .since(chp),
+        field("posTerminal.mobile.cardInputDevice", Enumeration(CARD_INPUT_DEVICE), 0, ANY_LENGTH, Optional).since(chp),
         field("posTerminal.onlineReasonCode", Enumeration(ONLINE_REASON_CODE), 0, ANY_LENGTH, Optional).since(chp),
         field("posTerminal.panEntryMode", Enumeration(PAN_ENTRY_MODE), 0, ANY_LENGTH, Optional).since(chp),
-        field("posTerminal.pinEntryCapability", Enumeration(PIN_ENTRY_CAPABILITY), 0, ANY_LENGTH, Optional)
-            .since(chp),
+        field("posTerminal.pinEntryCapability", Enumeration(PIN_ENTRY_CAPABILITY), 0, ANY_LENGTH, Optional).since(chp),
         field("posTerminal.pinLengthCapability", Number { min: 4, max: 12 }, 1, 2, Optional).since(chp),
         field("posTerminal.serialNumber", Ascii, 1, 16, Optional).since(AES),
     ]);
@@ -2240,7 +2239,10 @@ mod tests {
         assert!(unsupported(Operation::Refund, 100, "sourceOfFunds.type", "CARD"));
         let void = pairs(&[("apiOperation", "VOID"), ("merchant", "M1"), ("order.id", "o1"), ("transaction.id", "t2")]);
         let err = check_request(Operation::Void, 83, &void, Completeness::Complete).unwrap_err();
-        assert_eq!((err.field.as_str(), err.validation_type), ("transaction.targetTransactionId", ValidationType::Missing));
+        assert_eq!(
+            (err.field.as_str(), err.validation_type),
+            ("transaction.targetTransactionId", ValidationType::Missing)
+        );
         let retrieve = pairs(&[("apiOperation", "RETRIEVE_TRANSACTION"), ("merchant", "M1"), ("order.id", "o1")]);
         let err = check_request(Operation::RetrieveTransaction, 100, &retrieve, Completeness::Complete).unwrap_err();
         assert_eq!(err.field, "transaction.id");
@@ -2268,7 +2270,10 @@ mod tests {
         assert_eq!(check("10.123", "XYZ"), Ok(()), "a currency gw has no minor units for is the gateway's to judge");
         let err = check("10.001", "USD").unwrap_err();
         assert_eq!(err.to_string(), "field 'order.amount' invalid: has 3 decimal places; USD has at most 2 decimal places (ISO 4217 minor units)");
-        assert_eq!(check("100.5", "JPY").unwrap_err().rule, "has 1 decimal place; JPY has no decimal places (ISO 4217 minor units)");
+        assert_eq!(
+            check("100.5", "JPY").unwrap_err().rule,
+            "has 1 decimal place; JPY has no decimal places (ISO 4217 minor units)"
+        );
         let refund = pairs(&[("transaction.amount", "1.0001"), ("transaction.currency", "KWD")]);
         assert_eq!(check_amounts(&refund).unwrap_err().field, "transaction.amount");
     }
@@ -2276,7 +2281,10 @@ mod tests {
     #[test]
     fn a_name_no_version_has_says_so_at_set() {
         let err = check_field_any_version(Operation::RetrieveSession, "order.amount", "1").unwrap_err();
-        assert_eq!(err.to_string(), "field 'order.amount' unsupported: is not a field of RETRIEVE_SESSION at any API version");
+        assert_eq!(
+            err.to_string(),
+            "field 'order.amount' unsupported: is not a field of RETRIEVE_SESSION at any API version"
+        );
         // A name some versions have is accepted at `set`; the configured version decides at execution.
         assert!(check_field_any_version(Operation::Pay, "posTerminal.lane", "L1").is_ok());
     }

@@ -564,7 +564,8 @@ fn generate(functions: &[Function]) -> Matrix {
                         _ => Operation::Tokenize,
                     };
                     // The newest row of the field (P2PE payments have rows from version 84 only).
-                    let rule = op.rules().iter().rev().find(|rule| rule.name == field).expect("a field of the operation");
+                    let rule =
+                        op.rules().iter().rev().find(|rule| rule.name == field).expect("a field of the operation");
                     for value in boundary_values(rule) {
                         let expect = oracle(op, field, &value);
                         // Valid values would send a request: the matrix sends none.

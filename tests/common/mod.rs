@@ -465,7 +465,8 @@ impl CClient {
     pub fn retrieve_transaction(&self, order_id: &str, transaction_id: &str) -> (gw_status, CResponse) {
         let mut out = ptr::null_mut();
         // SAFETY: a live client, C strings alive for the call, a writable out pointer.
-        let status = unsafe { gw_retrieve_transaction(self.0, c(order_id).as_ptr(), c(transaction_id).as_ptr(), &mut out) };
+        let status =
+            unsafe { gw_retrieve_transaction(self.0, c(order_id).as_ptr(), c(transaction_id).as_ptr(), &mut out) };
         (status, CResponse(out))
     }
 
