@@ -82,6 +82,7 @@ int main() {
         STATUS(GW_ERR_PROTOCOL), STATUS(GW_ERR_AUTHENTICATION), STATUS(GW_ERR_GATEWAY), STATUS(GW_DECLINED),
         STATUS(GW_PENDING), STATUS(GW_UNKNOWN_RESULT), STATUS(GW_ERR_INTERNAL), STATUS(GW_ERR_OUT_OF_RANGE),
         STATUS(GW_GATEWAY_SHUTDOWN),
+        STATUS(GW_ERR_JOURNAL),
     };
 #undef STATUS
     for (gw_status status = 0; status < std::size(statuses); ++status) {

@@ -195,6 +195,12 @@ class GatewayShutdown(GatewayError):
     not accepting requests; ``.response`` is its answer."""
 
 
+class JournalError(Error):
+    """The payment journal (``journal=`` of the configuration) could not be
+    opened, written or read; a payment whose intent could not be recorded
+    was not sent."""
+
+
 class InternalError(Error):
     """A bug in gw (a caught panic), or a status this binding does not know."""
 
@@ -220,6 +226,7 @@ CLASS_BY_NAME: Dict[str, Type[Error]] = {
     "GW_ERR_INTERNAL": InternalError,
     "GW_ERR_OUT_OF_RANGE": InternalError,
     "GW_GATEWAY_SHUTDOWN": GatewayShutdown,
+    "GW_ERR_JOURNAL": JournalError,
 }
 
 
