@@ -13,7 +13,7 @@
 //! and the request's identity (chaos.rs), the harness draws the cards and
 //! the kill points from the same seed. `GW_CHAOS_SEED=N` replays a run (the
 //! seed is printed first, and in every failure); `GW_CHAOS_SALES=N` sets
-//! the size (default 300: `make test`; `make chaos` runs 3000).
+//! the size (default 250: `make test`, about 45 s on the 2-core machine; `make chaos` runs 3000).
 
 mod common;
 
@@ -56,7 +56,7 @@ fn every_sale_is_charged_once_or_not_at_all_and_the_till_agrees_with_the_ledger(
     let seed: u64 = std::env::var("GW_CHAOS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 % 1_000_000
     });
-    let n_sales: usize = std::env::var("GW_CHAOS_SALES").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
+    let n_sales: usize = std::env::var("GW_CHAOS_SALES").ok().and_then(|s| s.parse().ok()).unwrap_or(250);
     eprintln!("chaos: seed={seed} sales={n_sales} (replay: GW_CHAOS_SEED={seed} GW_CHAOS_SALES={n_sales})");
     let started = Instant::now();
     let mut draws = Draws(seed);
@@ -135,6 +135,11 @@ fn every_sale_is_charged_once_or_not_at_all_and_the_till_agrees_with_the_ledger(
                 }
             } else if line.starts_with("retrieve ") {
                 counts.retrieves += 1;
+            } else if let Some(rest) = line.strip_prefix("recovered ") {
+                let outcome = rest.rsplit(' ').next().unwrap_or("");
+                *counts.recovered.entry(outcome.to_owned()).or_insert(0) += 1;
+            } else if let Some(rest) = line.strip_prefix("recover ") {
+                assert!(rest.starts_with("GW_OK "), "seed {seed}: gw_journal_recover: {rest}");
             } else if let Some(n) = line.strip_prefix("done ") {
                 done = Some(n.to_owned());
             }
@@ -177,6 +182,21 @@ fn every_sale_is_charged_once_or_not_at_all_and_the_till_agrees_with_the_ledger(
             break;
         }
         std::thread::sleep(Duration::from_millis(LATE_MS));
+    }
+
+    // The journal survived the kills; it holds no card data nor credentials.
+    let payloads: Vec<String> = std::fs::read_to_string(&sales_path)
+        .unwrap()
+        .lines()
+        .map(|l| l.split(' ').nth(4).unwrap().to_owned())
+        .collect();
+    for suffix in ["", "-wal", "-shm"] {
+        let file = format!("{}{suffix}", journal_path.display());
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in [common::PAN, PASSWORD].into_iter().chain(payloads.iter().map(String::as_str)) {
+            assert!(!text.contains(secret), "seed {seed}: {file} holds card data or the password");
+        }
     }
 
     // The comparison, from the ledger.
@@ -241,7 +261,8 @@ fn every_sale_is_charged_once_or_not_at_all_and_the_till_agrees_with_the_ledger(
     eprintln!(
         "chaos: seed={seed} sales={n_sales} in {:.1}s: faults {} (of {} connections); kills={kills} till runs={runs}; \
          {} of them mid-payment; PAY requests={pay_requests} resubmissions={resubmissions} \
-         RETRIEVE_TRANSACTION={retrieves} (the till's own calls: {} pays, {} retrieves); charges={charges} double charges={doubles} \
+         RETRIEVE_TRANSACTION={retrieves} (the till's own calls: {} pays, {} retrieves); journal recoveries \
+         (1 approved, 2 declined, 3 not sent, 4 not final): {:?}; charges={charges} double charges={doubles} \
          lost sales={lost} disagreements={disagreements} unresolved={unresolved}",
         started.elapsed().as_secs_f64(),
         faults.join(" "),
@@ -249,6 +270,7 @@ fn every_sale_is_charged_once_or_not_at_all_and_the_till_agrees_with_the_ledger(
         counts.mid_payment_kills,
         counts.pays,
         counts.retrieves,
+        counts.recovered,
     );
     assert!(
         doubles == 0 && lost == 0 && disagreements == 0,
@@ -265,6 +287,8 @@ struct TillCounts {
     retrieves: u64,
     /// Kills that came between a PAY's start and its recorded outcome.
     mid_payment_kills: u64,
+    /// gw_journal_recover's outcomes (GW_RECOVERED_*), by number.
+    recovered: BTreeMap<String, u64>,
 }
 
 /// The till's final view: the last line of each sale in its view file.

@@ -6,6 +6,10 @@
  *
  *   chaos_till BASE_URL MERCHANT PASSWORD SALES VIEW MODE [JOURNAL]
  *
+ * JOURNAL: gw's payment journal (gw_config_set_journal); at start the till
+ * calls gw_journal_recover and takes each recovered outcome as its view
+ * (NOT_SENT: the sale is paid again with the same ids).
+ *
  * SALES: one sale a line, "ORDER_ID TRANSACTION_ID AMOUNT KSN PAYLOAD CARD_BIN"
  * (the harness plays the terminal: the same ciphertext for every attempt of a
  * sale, as a till holds the card read until the sale is final).
@@ -24,7 +28,8 @@
  * identically, never paid again under new ids.
  *
  * Stdout: one line per event, for the harness to count and to time kills:
- * "pay ORDER", "retrieve ORDER", "view ORDER VIEW", "done N_FINAL N_OPEN".
+ * "pay ORDER", "retrieve ORDER", "view ORDER VIEW", "recover STATUS STILL_RUNNING",
+ * "recovered ORDER OUTCOME", "done N_FINAL N_OPEN".
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -168,6 +173,36 @@ static int retrieve(const gw_client *client, sale *s) {
     return unknown;
 }
 
+/* gw_journal_recover's callback: the journal's word on a sale the till may
+ * have been paying when it died. */
+static void recovered(void *userdata, uint32_t outcome, const char *operation, const char *order_id,
+                      const char *transaction_id, const char *amount, const char *currency, uint64_t recorded_at_ms,
+                      const gw_response *response) {
+    sale *s = find_sale(order_id);
+    const char *code = gw_response_get(response, "response.gatewayCode");
+    (void)userdata, (void)operation, (void)amount, (void)currency, (void)recorded_at_ms;
+    if (s == NULL || strcmp(s->txn_id, transaction_id) != 0) {
+        return;
+    }
+    printf("recovered %s %u\n", order_id, (unsigned)outcome);
+    fflush(stdout);
+    switch (outcome) {
+    case GW_RECOVERED_APPROVED:
+        record(s, "APPROVED", code);
+        break;
+    case GW_RECOVERED_DECLINED:
+        record(s, "DECLINED", code);
+        break;
+    case GW_RECOVERED_NOT_SENT:
+        /* Never reached the gateway: pay again with the SAME ids. */
+        record(s, "NOTSENT", "recovered");
+        break;
+    default:
+        record(s, "OPEN", "recovered-not-final");
+        break;
+    }
+}
+
 int main(int argc, char **argv) {
     gw_config *config;
     gw_client *client = NULL;
@@ -188,11 +223,20 @@ int main(int argc, char **argv) {
         gw_config_set_api_version(config, 100) != GW_OK ||
         gw_config_set_timeout_ms(config, (uint32_t)atoi(getenv("CHAOS_TIMEOUT_MS") ? getenv("CHAOS_TIMEOUT_MS") : "800")) != GW_OK ||
         gw_config_set_connect_timeout_ms(config, 500) != GW_OK || gw_config_set_retries(config, 2) != GW_OK ||
-        gw_client_new(config, &client) != GW_OK) {
+        gw_config_set_backoff_ms(config, 50, 400) != GW_OK ||
+        (argc > 7 && gw_config_set_journal(config, argv[7]) != GW_OK) || gw_client_new(config, &client) != GW_OK) {
         fprintf(stderr, "setup failed: %s\n", gw_last_error());
         return 1;
     }
     gw_config_free(config);
+
+    /* After a crash: what happened to the payments the last run left open. */
+    if (argc > 7) {
+        uint32_t still_running = 0;
+        gw_status status = gw_journal_recover(client, recovered, NULL, &still_running);
+        printf("recover %s %u\n", gw_status_name(status), (unsigned)still_running);
+        fflush(stdout);
+    }
 
     for (pass = 0; pass < 3; pass++) {
         for (i = 0; i < n_sales; i++) {
