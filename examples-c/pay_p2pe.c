@@ -1,7 +1,8 @@
 /*
  * pay_p2pe.c: take a card-present payment at a till. Check the gateway, PAY
  * with the card a P2PE terminal encrypted, read the approval, then refund
- * part of it; the payment is read back with gw_retrieve_transaction.
+ * part of it; the payment is read back with gw_retrieve_transaction. Then a
+ * sale whose answer is lost after the money moved, resolved by gw (step 5).
  *
  *   ./pay_p2pe KSN PAYLOAD [IV|- [CARD_BIN|-]]   the terminal's fields as arguments
  *   gw-sim terminal --pan ... | ./pay_p2pe -     its NAME=value lines on stdin (or a FILE)
@@ -16,6 +17,13 @@
  * ids with gw_retrieve_transaction tell what happened). A receipt is printed
  * only on GW_OK, the gateway's final approval. After a decline (GW_DECLINED)
  * a new attempt needs a new transaction.id.
+ *
+ * 5. The lost answer: a second sale whose answer is lost after the money
+ * moved (against gw-sim, its correlationId asks for the lost-then-ok fault;
+ * a real gateway just echoes it). gw resends the identical request — the
+ * same ids, the same ciphertext — and the gateway answers the payment it
+ * recorded without charging again: GW_OK, charged once. Had gw run out of
+ * budget, the status would say in doubt and the ids would resolve it later.
  *
  * The payload is card data: it is never printed, and gw never puts it in a
  * message. The answer carries the card number masked (6 first, 4 last).
@@ -149,6 +157,50 @@ int main(int argc, char **argv) {
         if (status == GW_OK) {
             printf("retrieved %s: %s\n", gw_response_get(response, "transaction.type"),
                    gw_response_get(response, "response.gatewayCode"));
+        } else {
+            report_payment("RETRIEVE_TRANSACTION", status, response);
+        }
+        gw_response_free(response);
+        response = NULL;
+    }
+
+    /* 5. Lose the answer of a PAY after the money moved; see gw resolve it. */
+    if (status == GW_OK) {
+        char lost_order[48];
+        char correlation[96];
+        snprintf(lost_order, sizeof lost_order, "%s-L", order_id);
+        /* gw-sim processes the request, then cuts the answer off (a TCP reset). */
+        snprintf(correlation, sizeof correlation, "gw-sim:fault=lost-then-ok=1,tag=%s", lost_order);
+        status = gw_request_pay_p2pe("PAY", lost_order, pay_id, amount, currency, card.ksn, card.payload,
+                                     example_or_null(card.iv), example_or_null(card.card_bin), &request);
+        if (status == GW_OK) {
+            status = gw_request_set(request, "correlationId", correlation);
+        }
+        if (status == GW_OK) {
+            status = gw_execute(client, request, &response);
+        }
+        gw_request_free(request);
+        request = NULL;
+        if (status == GW_OK) {
+            /* The identical resubmission found the recorded approval. */
+            printf("lost answer resolved: %s %s, order captured=%s\n", gw_response_get(response, "transaction.type"),
+                   gw_response_get(response, "response.gatewayCode"),
+                   gw_response_get(response, "order.totalCapturedAmount"));
+        } else {
+            report_payment("PAY (lost answer)", status, response);
+        }
+        gw_response_free(response);
+        response = NULL;
+    }
+    if (status == GW_OK) {
+        /* What the gateway holds: one payment, charged once. */
+        char lost_order[48];
+        snprintf(lost_order, sizeof lost_order, "%s-L", order_id);
+        status = gw_retrieve_transaction(client, lost_order, pay_id, &response);
+        if (status == GW_OK) {
+            printf("retrieved lost-answer sale: %s %s captured=%s\n", gw_response_get(response, "transaction.type"),
+                   gw_response_get(response, "response.gatewayCode"),
+                   gw_response_get(response, "order.totalCapturedAmount"));
         } else {
             report_payment("RETRIEVE_TRANSACTION", status, response);
         }
