@@ -369,8 +369,7 @@ impl Json {
 fn parse_json(text: &str) -> Json {
     let chars: Vec<char> = text.chars().collect();
     let mut at = 0;
-    let v = value(&chars, &mut at);
-    v
+    value(&chars, &mut at)
 }
 
 fn skip(c: &[char], at: &mut usize) {
