@@ -47,6 +47,30 @@ static void report_payment(const char *what, gw_status status, const gw_response
     example_report(what, status, response);
 }
 
+/* PAY with the card the terminal encrypted, from the till's lane; a
+ * correlationId when given. The request (and its payload) is freed and
+ * zeroized before returning. */
+static gw_status pay(const gw_client *client, const example_card *card, const char *order_id, const char *pay_id,
+                     const char *amount, const char *currency, const char *correlation_id, gw_response **response) {
+    gw_request *request = NULL;
+    gw_status status = gw_request_pay_p2pe("PAY", order_id, pay_id, amount, currency, card->ksn, card->payload,
+                                           example_or_null(card->iv), example_or_null(card->card_bin), &request);
+    if (status == GW_OK) {
+        status = gw_request_set(request, "posTerminal.lane", "Kiosk_76");
+    }
+    if (status == GW_OK) {
+        status = gw_request_set(request, "posTerminal.attended", "UNATTENDED");
+    }
+    if (status == GW_OK && correlation_id != NULL) {
+        status = gw_request_set(request, "correlationId", correlation_id);
+    }
+    if (status == GW_OK) {
+        status = gw_execute(client, request, response);
+    }
+    gw_request_free(request); /* zeroizes the payload */
+    return status;
+}
+
 int main(int argc, char **argv) {
     example_card card;
     gw_client *client;
@@ -57,6 +81,7 @@ int main(int argc, char **argv) {
     const char *currency = example_env("CURRENCY");
     const char *order_env = example_env("ORDER_ID");
     char order_id[41];
+    char lost_order[48];
     /* A transaction.id is unique within its order: the order.id tells sales apart. */
     const char *pay_id = "pay-1";
     const char *refund_id = "refund-1";
@@ -91,19 +116,7 @@ int main(int argc, char **argv) {
 
     /* 2. PAY: the card as the terminal encrypted it, the till's lane. */
     if (status == GW_OK) {
-        status = gw_request_pay_p2pe("PAY", order_id, pay_id, amount, currency, card.ksn, card.payload,
-                                     example_or_null(card.iv), example_or_null(card.card_bin), &request);
-        if (status == GW_OK) {
-            status = gw_request_set(request, "posTerminal.lane", "Kiosk_76");
-        }
-        if (status == GW_OK) {
-            status = gw_request_set(request, "posTerminal.attended", "UNATTENDED");
-        }
-        if (status == GW_OK) {
-            status = gw_execute(client, request, &response);
-        }
-        gw_request_free(request); /* zeroizes the payload */
-        request = NULL;
+        status = pay(client, &card, order_id, pay_id, amount, currency, NULL, &response);
         if (status == GW_OK) {
             /* Final approval: the receipt may print. */
             printf("approved: %s %s %s authorizationCode=%s card=%s %s\n",
@@ -166,21 +179,11 @@ int main(int argc, char **argv) {
 
     /* 5. Lose the answer of a PAY after the money moved; see gw resolve it. */
     if (status == GW_OK) {
-        char lost_order[48];
         char correlation[96];
         snprintf(lost_order, sizeof lost_order, "%s-L", order_id);
         /* gw-sim processes the request, then cuts the answer off (a TCP reset). */
         snprintf(correlation, sizeof correlation, "gw-sim:fault=lost-then-ok=1,tag=%s", lost_order);
-        status = gw_request_pay_p2pe("PAY", lost_order, pay_id, amount, currency, card.ksn, card.payload,
-                                     example_or_null(card.iv), example_or_null(card.card_bin), &request);
-        if (status == GW_OK) {
-            status = gw_request_set(request, "correlationId", correlation);
-        }
-        if (status == GW_OK) {
-            status = gw_execute(client, request, &response);
-        }
-        gw_request_free(request);
-        request = NULL;
+        status = pay(client, &card, lost_order, pay_id, amount, currency, correlation, &response);
         if (status == GW_OK) {
             /* The identical resubmission found the recorded approval. */
             printf("lost answer resolved: %s %s, order captured=%s\n", gw_response_get(response, "transaction.type"),
@@ -194,8 +197,6 @@ int main(int argc, char **argv) {
     }
     if (status == GW_OK) {
         /* What the gateway holds: one payment, charged once. */
-        char lost_order[48];
-        snprintf(lost_order, sizeof lost_order, "%s-L", order_id);
         status = gw_retrieve_transaction(client, lost_order, pay_id, &response);
         if (status == GW_OK) {
             printf("retrieved lost-answer sale: %s %s captured=%s\n", gw_response_get(response, "transaction.type"),
