@@ -10,10 +10,16 @@
 //! all, and the till's final view of it equal to the ledger.
 //!
 //! Deterministic per seed: gw-sim draws each request's fault from the seed
-//! and the request's identity (chaos.rs), the harness draws the cards and
-//! the kill points from the same seed. `GW_CHAOS_SEED=N` replays a run (the
+//! and the request's identity (sim/src/chaos.rs), the harness draws the
+//! cards, amounts, which PAY a kill follows and how long after it from the
+//! same seed. What timing still moves in a replay: where in the till's work
+//! a kill lands, gw's backoff jitter, when a late answer or a settlement
+//! overtakes a resubmission; the same request meets the same fault.
+//! `GW_CHAOS_SEED=N` replays a run (the
 //! seed is printed first, and in every failure); `GW_CHAOS_SALES=N` sets
 //! the size (default 250: `make test`, about 45 s on the 2-core machine; `make chaos` runs 3000).
+//! The counts are printed (`--nocapture`), in every failure, and written to
+//! `target/tmp/chaos-summary.txt`.
 
 mod common;
 
@@ -258,7 +264,7 @@ fn every_sale_is_charged_once_or_not_at_all_and_the_till_agrees_with_the_ledger(
     // Every PAY of a sale after its first is an identical resubmission.
     let resubmissions = both("repeats", "PAY");
     let retrieves = both("requests", "RETRIEVE_TRANSACTION");
-    eprintln!(
+    let summary = format!(
         "chaos: seed={seed} sales={n_sales} in {:.1}s: faults {} (of {} connections); kills={kills} till runs={runs}; \
          {} of them mid-payment; PAY requests={pay_requests} resubmissions={resubmissions} \
          RETRIEVE_TRANSACTION={retrieves} (the till's own calls: {} pays, {} retrieves); journal recoveries \
@@ -272,10 +278,13 @@ fn every_sale_is_charged_once_or_not_at_all_and_the_till_agrees_with_the_ledger(
         counts.retrieves,
         counts.recovered,
     );
+    // Shown with --nocapture (make chaos); the last run's stays in a file.
+    eprintln!("{summary}");
+    let _ = std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join("chaos-summary.txt"), format!("{summary}\n"));
     assert!(
         doubles == 0 && lost == 0 && disagreements == 0,
         "seed {seed} (replay: GW_CHAOS_SEED={seed} GW_CHAOS_SALES={n_sales}): {doubles} double charges, {lost} lost sales, \
-         {disagreements} disagreements ({unresolved} unresolved):\n{}",
+         {disagreements} disagreements ({unresolved} unresolved):\n{}\n{summary}",
         problems.join("\n")
     );
 }
