@@ -342,3 +342,37 @@ fn the_journal_files_hold_no_card_data_or_credentials() {
     drop(client);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A till that forks after a journaled payment: parent and child each pay
+/// with the same client at once (the child's journal opens its own SQLite
+/// connection: SQLite forbids using one across fork()), each payment is
+/// charged once and none is left open.
+#[test]
+#[cfg(unix)]
+fn a_forked_child_and_its_parent_both_journal_their_payments() {
+    let sim = start(sim_config());
+    let dir = journal_dir("fork");
+    let client = CConfig::for_url(&sim.base_url()).api_version(V).journal(&dir.join("till.db")).client();
+    let card = card();
+    assert_eq!(pay(&client, "fk0", &card, None).0, GW_OK, "{}", last_error());
+    // SAFETY: the child only pays through gw and leaves with _exit.
+    let child = unsafe { libc::fork() };
+    assert!(child >= 0, "fork");
+    if child == 0 {
+        let ok = (0..3).all(|i| pay(&client, &format!("fk-child-{i}"), &card, None).0 == GW_OK);
+        // SAFETY: ends the child at once, running no destructor of the parent's state.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    for i in 0..3 {
+        assert_eq!(pay(&client, &format!("fk-parent-{i}"), &card, None).0, GW_OK, "{}", last_error());
+    }
+    let mut status = 0;
+    // SAFETY: waits for our own child.
+    assert_eq!(unsafe { libc::waitpid(child, &mut status, 0) }, child);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "the child's payments failed: {status}");
+    assert_eq!(charges(&sim), 7);
+    let (status, handed, running) = recover(&client);
+    assert_eq!((status, handed.len(), running), (GW_OK, 0, 0), "{handed:?}");
+    drop(client);
+    let _ = std::fs::remove_dir_all(&dir);
+}
