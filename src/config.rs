@@ -288,9 +288,17 @@ impl Config {
     /// money-moving request goes out its intent is recorded durably, and
     /// its outcome once final; `Client::recover_journal` resolves what a
     /// crash left open. Opened by [`crate::Client::new`]. `None`: no journal
-    /// (the default).
-    pub fn set_journal(&mut self, path: Option<&Path>) {
+    /// (the default). An empty path, or one longer than 4096 bytes (Linux's
+    /// PATH_MAX), is refused.
+    pub fn set_journal(&mut self, path: Option<&Path>) -> Result<()> {
+        if let Some(path) = path {
+            let length = path.as_os_str().len();
+            if length == 0 || length > 4096 {
+                return Err(config_error(format!("the journal's path must be 1 to 4096 bytes long, not {length}")));
+            }
+        }
         self.journal = path.map(Path::to_path_buf);
+        Ok(())
     }
 
     /// Says that the merchant's token repository keeps one token per card:
