@@ -313,10 +313,7 @@ class Client:
         """
         args = (
             _bytes(token, "token", required=False),
-            _bytes(key_serial_number, "key_serial_number"),
-            _bytes(payload, "payload"),
-            _bytes(initialization_vector, "initialization_vector", required=False),
-            _bytes(card_bin, "card_bin", required=False),
+            *_card(key_serial_number, payload, initialization_vector, card_bin),
         )
         extra = self._extra(fields, correlation_id)
         lib = _native.lib()
@@ -358,10 +355,7 @@ class Client:
         args = (
             _bytes(operation, "operation"),
             *_payment(order_id, transaction_id, amount, currency),
-            _bytes(key_serial_number, "key_serial_number"),
-            _bytes(payload, "payload"),
-            _bytes(initialization_vector, "initialization_vector", required=False),
-            _bytes(card_bin, "card_bin", required=False),
+            *_card(key_serial_number, payload, initialization_vector, card_bin),
         )
         extra = self._extra(fields, correlation_id)
         lib = _native.lib()
@@ -452,6 +446,14 @@ class Client:
                 if status != OK:
                     raise _error(status, None, argument_of_field)
             return self._call(lib.gw_execute, request.pointer, argument_of_field=argument_of_field)
+
+
+def _card(key_serial_number: str, payload: str, initialization_vector: Optional[str],
+          card_bin: Optional[str]) -> tuple:
+    """A P2PE card's KSN, payload, IV and BIN for C (the last two may be None)."""
+    return (_bytes(key_serial_number, "key_serial_number"), _bytes(payload, "payload"),
+            _bytes(initialization_vector, "initialization_vector", required=False),
+            _bytes(card_bin, "card_bin", required=False))
 
 
 def _payment(order_id: str, transaction_id: str, amount: str, currency: str) -> tuple:
