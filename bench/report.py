@@ -360,6 +360,10 @@ def main():
                                  ("https-warm", "HTTPS (nginx, TLS 1.3)", ["gw", "libcurl"]),
                                  ("gw-sim-http", "plain HTTP to gw-sim (real DUKPT decrypt per call)", ["gw", "libcurl"])]:
         md += ["", f"{title}:", "", table(cols, rows(case, clients))]
+    pay_rows = [[case] + r for case in ("gw-sim-http", "gw-sim-pay") for r in rows(case, ["gw"])]
+    if pay_rows:
+        md += ["", "Warm P2PE PAY beside TOKENIZE, gw from C against gw-sim (a new order per PAY; both decrypt the "
+               "DUKPT payload, PAY also records the sale in gw-sim's ledger):", "", table(["case"] + cols, pay_rows)]
     md += ["", "Ratios (same run): CPU per call, calls/s, median latency.", ""]
     ratio_rows = []
     for case, a, b in [("http-warm", "gw", "libcurl"), ("https-warm", "gw", "libcurl"), ("http-warm", "gw", "raw"),

@@ -17,7 +17,7 @@
 # answer: plain HTTP and HTTPS keep-alive, and two servers that close each
 # connection (TLS 1.2 only with tickets, TLS 1.3 only), with a CA and a leaf
 # made here by openssl. gw-sim (release) answers real TOKENIZE calls (DUKPT
-# decrypt). Clients, alternating within each round (the order rotates every
+# decrypt) and real P2PE PAY calls (decrypt, the ledger; gw only). Clients, alternating within each round (the order rotates every
 # round): gw from C (bench/clients/gw_client.c), libcurl from C
 # (curl_client.c), a raw socket (raw_client.c, the floor), gw from Python and
 # requests.Session (py_client.py). A WAN-like link: nginx in a network
@@ -239,6 +239,9 @@ for ((round = 1; round <= rounds; round++)); do
   done
   opts=(--url "http://127.0.0.1:$p_sim" --calls $((calls / 5 + 1)) --warmup 20 "${sim_card[@]}")
   alternate gw-sim-http "$round" -- -- gw libcurl
+  # A warm card-present sale beside TOKENIZE: a P2PE PAY (API version 100) of a new order each call, on gw-sim's ledger.
+  opts=(--url "http://127.0.0.1:$p_sim" --calls $((calls / 5 + 1)) --warmup 20 "${sim_card[@]}" --op pay)
+  alternate gw-sim-pay "$round" -- -- gw
   for v in 12 13; do
     p=$([ $v = 12 ] && echo "$p_cold12" || echo "$p_cold13")
     opts=(--url "https://127.0.0.1:$p" --ca "$ca" --calls "$cold_calls" --warmup 1)

@@ -7,7 +7,9 @@
  *   a _free function that accepts NULL.
  * - Fallible calls return gw_status (uint32_t): GW_OK (0) or a stable code;
  *   gw_status_str() describes it, gw_last_error() says what failed on this thread.
- *   GW_OK from an operation means result=SUCCESS and nothing else.
+ *   GW_OK from an operation means result=SUCCESS and nothing else; for a payment
+ *   (and gw_retrieve_transaction) it means a final approval, GW_DECLINED a final
+ *   decline, GW_PENDING / GW_UNKNOWN_RESULT an outcome not final (docs/payments.md).
  * - Out-parameters (T **out) come last. Each one that is not NULL is set to NULL
  *   on entry, before any other argument is checked, so it is never left holding
  *   an old or dangling value; it receives a handle or string only as documented
@@ -22,7 +24,7 @@
  *       that sets the last error;
  *     a log callback's message: during the callback only.
  * - The thread's last error (gw_last_error, gw_last_error_field,
- *   gw_last_error_http_status) is set by every call that returns a gw_status
+ *   gw_last_error_http_status, gw_last_error_in_doubt) is set by every call that returns a gw_status
  *   other than GW_OK, and by gw_config_new when it returns NULL. Every other
  *   call keeps it: calls returning GW_OK, the response accessors (gw_response_get,
  *   _result, _http_status, _duration_ms, _len: they accept NULL and return
@@ -123,7 +125,9 @@ typedef struct gw_client gw_client;
 typedef struct gw_config gw_config;
 
 // A request of one operation (CREATE_SESSION, TOKENIZE, CHECK_GATEWAY,
-// RETRIEVE_TOKEN, DELETE_TOKEN, UPDATE_SESSION or RETRIEVE_SESSION), for any
+// RETRIEVE_TOKEN, DELETE_TOKEN, UPDATE_SESSION, RETRIEVE_SESSION, PAY,
+// AUTHORIZE, CAPTURE, REFUND, VOID, VERIFY, RETRIEVE_TRANSACTION or
+// RETRIEVE_ORDER), for any
 // field the gateway's reference lists at the configured API version. Belongs to one thread at a time. Values
 // are zeroized when it is freed.
 typedef struct gw_request gw_request;
@@ -327,6 +331,27 @@ GW_API GW_CALL
 gw_status gw_delete_token(const gw_client *client,
                           const char *token,
                           gw_response **out);
+
+// RETRIEVE_TRANSACTION: what happened to `transaction_id` of `order_id`
+// (each 1–40 characters, validated before anything is sent). The answer
+// maps to a status as a payment's own does (docs/payments.md): `GW_OK`
+// for a final approval, `GW_DECLINED` for a final decline (read
+// "response.gatewayCode"), `GW_PENDING` / `GW_UNKNOWN_RESULT` for one not
+// final (`gw_last_error_in_doubt()` is 1: ask again later). Ids the
+// gateway does not know are its error answer, `GW_ERR_GATEWAY` (with
+// `error.field`), never `GW_OK` or `GW_DECLINED`. Read "result",
+// "response.gatewayCode", "transaction.amount", "order.status", ... The
+// response holds the masked card: gw masks it in logs and wipes it when
+// freed. `*out` as for `gw_create_session`. A read: retried as reads are.
+//
+// # Safety
+// `client` is a live `gw_client`; `order_id`, `transaction_id`
+// NUL-terminated strings; `out` points to writable storage.
+GW_API GW_CALL
+gw_status gw_retrieve_transaction(const gw_client *client,
+                                  const char *order_id,
+                                  const char *transaction_id,
+                                  gw_response **out);
 
 // Executes a request built with `gw_request_new` / `gw_request_set`. The
 // request is validated whole first (REQUIRED fields: `GW_ERR_INVALID_FIELD`),
@@ -541,10 +566,35 @@ const char *gw_last_error_field(void);
 GW_API GW_CALL
 uint16_t gw_last_error_http_status(void);
 
+// Whether this thread's last failing call may have had an effect at the
+// gateway that gw could not learn: 1 when the request may have been
+// processed and no answer came (a connection that broke or timed out after
+// the request went out), or a cut or unreadable one (`GW_ERR_PROTOCOL`),
+// or an answer that says the outcome is not final (`GW_PENDING`,
+// `GW_UNKNOWN_RESULT`, `GW_ERR_GATEWAY` with `error.cause=SERVER_FAILED`).
+// 0 when nothing was sent (local validation, a refused connection, a
+// NULL argument) or the gateway's answer says what happened (a decline,
+// `GW_ERR_GATEWAY` with another cause, `GW_ERR_AUTHENTICATION`); 0 when
+// no call has failed on this thread yet.
+//
+// Set by every failing call, for every operation. For a payment in doubt
+// the till must not pay again with a new `transaction.id`: it resolves the
+// first with `gw_retrieve_transaction` (docs/payments.md). A status the
+// till can read without parsing the message. Thread-safe; each thread has
+// its own, kept by the same calls as `gw_last_error`.
+GW_API GW_CALL
+uint32_t gw_last_error_in_doubt(void);
+
 // Creates an empty request of `api_operation`: "CREATE_SESSION",
 // "TOKENIZE", "CHECK_GATEWAY" (no fields: its reference lists none),
 // "RETRIEVE_TOKEN", "DELETE_TOKEN" (set "token"), "UPDATE_SESSION" or
-// "RETRIEVE_SESSION" (set "session.id"). gw sets `apiOperation`,
+// "RETRIEVE_SESSION" (set "session.id"), the payments "PAY", "AUTHORIZE",
+// "VERIFY" (set "order.id", "transaction.id", "order.amount",
+// "order.currency" and the card), "CAPTURE", "REFUND" (set "order.id", a
+// new "transaction.id", "transaction.amount", "transaction.currency"),
+// "VOID" (and "transaction.targetTransactionId"), "RETRIEVE_TRANSACTION"
+// ("order.id", "transaction.id") and "RETRIEVE_ORDER" ("order.id"). A
+// payment's answer maps to a status as docs/payments.md says. gw sets `apiOperation`,
 // `merchant` and the authentication fields itself (none for
 // CHECK_GATEWAY, which sends no credentials). On success `*out` receives the request, to free with
 // `gw_request_free`; else `*out` is NULL (`GW_ERR_INVALID_FIELD` naming
@@ -580,6 +630,59 @@ gw_status gw_request_tokenize_p2pe(const char *token,
                                    const char *initialization_vector,
                                    const char *card_bin,
                                    gw_request **out);
+
+// Creates a PAY or an AUTHORIZE (`api_operation`: "PAY" or "AUTHORIZE")
+// of a card encrypted by the terminal (TDES or AES DUKPT P2PE; API version
+// 84 and later), to extend with `gw_request_set` ("posTerminal.lane",
+// "posTerminal.attended", "order.reference", "correlationId", any field of
+// the operation at the API version) and send with `gw_execute`.
+//
+// - `order_id`, `transaction_id`: the merchant's ids (1–40 characters);
+//   keep them: they resolve a payment in doubt (`gw_retrieve_transaction`).
+//   A new attempt after a decline needs a new `transaction_id`.
+// - `amount`: a decimal string ("12.50"; digits, at most one '.', within
+//   the currency's minor units); `currency`: ISO 4217 ("AUD").
+// - the card arguments are those of `gw_tokenize_p2pe`, with its rules:
+//   `initialization_vector` and `card_bin` may be NULL.
+//
+// gw sets `sourceOfFunds.type=CARD` and `transaction.source=CARD_PRESENT`.
+// Every field is validated now: on failure `*out` is NULL and the status is
+// `GW_ERR_INVALID_FIELD` with `gw_last_error_field()` naming the NVP field
+// (or `GW_ERR_NULL_ARGUMENT` / `GW_ERR_INVALID_UTF8` naming the argument).
+// On success `*out` receives the request, to free with `gw_request_free`
+// (which zeroizes the payload). The payload never appears in any message.
+//
+// # Safety
+// Strings are NUL-terminated or NULL where allowed; `out` points to
+// writable storage.
+GW_API GW_CALL
+gw_status gw_request_pay_p2pe(const char *api_operation,
+                              const char *order_id,
+                              const char *transaction_id,
+                              const char *amount,
+                              const char *currency,
+                              const char *key_serial_number,
+                              const char *payload,
+                              const char *initialization_vector,
+                              const char *card_bin,
+                              gw_request **out);
+
+// Creates a PAY with a card the gateway holds under `token` (1–40 of 0-9
+// a-z A-Z, from `gw_tokenize_p2pe`), to extend with `gw_request_set` and
+// send with `gw_execute`. `order_id`, `transaction_id`, `amount` and
+// `currency` as for `gw_request_pay_p2pe`; gw sets
+// `sourceOfFunds.type=CARD`. Validation, `*out` and ownership as for
+// `gw_request_pay_p2pe`.
+//
+// # Safety
+// Strings are NUL-terminated; `out` points to writable storage.
+GW_API GW_CALL
+gw_status gw_request_pay_token(const char *order_id,
+                               const char *transaction_id,
+                               const char *amount,
+                               const char *currency,
+                               const char *token,
+                               gw_request **out);
 
 // Sets field `name` to `value` (both copied), replacing an earlier value.
 // The value is checked against the field's rule now: an unknown field, a

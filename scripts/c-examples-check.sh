@@ -49,6 +49,12 @@ check_c_examples() {
   run token_lifecycle "$@" "$dir/token_lifecycle" "$GW_P2PE_KSN" "$GW_P2PE_PAYLOAD" "$GW_P2PE_IV" "$GW_P2PE_CARD_BIN"
   expect "$out/token_lifecycle.out" '^gateway=OPERATING ' "^$TOKEN$" '^retrieved status=VALID card=476173xxxxxx0010$' \
     '^deleted$' '^after delete: GW_ERR_GATEWAY error\.field=token$'
+  # A card-present PAY (P2PE: API version 84 or later), its approval read, part of it refunded, the payment retrieved.
+  GW_API_VERSION=100 run pay_p2pe "$@" "$dir/pay_p2pe" "$GW_P2PE_KSN" "$GW_P2PE_PAYLOAD" "$GW_P2PE_IV" "$GW_P2PE_CARD_BIN"
+  expect "$out/pay_p2pe.out" '^gateway=OPERATING$' \
+    '^approved: PAYMENT 12\.50 AUD authorizationCode=[0-9]{6} card=VISA 476173xxxxxx0010$' \
+    '^order status=CAPTURED captured=12\.50$' '^refunded 2\.50: order status=PARTIALLY_REFUNDED refunded=2\.50$' \
+    '^retrieved PAYMENT: APPROVED$'
   run threads "$@" "$dir/threads" 8 2
   expect "$out/threads.out" '^8 threads x 2 rounds: 0 failed$'
   [ "$(grep -Ec "^thread [0-7] round [01]: $SESSION token=9[0-9]{15}$" "$out/threads.out" || true)" = 16 ] \
@@ -64,5 +70,5 @@ check_c_examples() {
     '^pending +GW_PENDING' 'HTTP 200 result=PENDING$' '^unknown result +GW_UNKNOWN_RESULT' 'HTTP 200 result=UNKNOWN$' \
     '^0 unexpected$'
   no_secrets "$out"/*
-  echo "ok: $label: 6 examples, 9 runs, output checked, no secret in any output"
+  echo "ok: $label: 7 examples, 10 runs, output checked, no secret in any output"
 }

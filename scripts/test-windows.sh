@@ -166,7 +166,7 @@ step "x64 under Wine: the C examples (MinGW, -Werror) against gw-sim on the host
 examples=$work/examples-x64
 mkdir -p "$examples"
 cp "$work/dist/x64/gw.dll" "$GW_WINE_STANDIN" "$examples/"
-for example in quickstart create_session tokenize_p2pe token_lifecycle threads errors; do
+for example in quickstart create_session tokenize_p2pe token_lifecycle pay_p2pe threads errors; do
   x86_64-w64-mingw32-gcc -std=c99 -Wall -Wextra -Werror -pedantic -O1 -I"$work/dist/x64" "examples-c/$example.c" \
     -o "$examples/$example.exe" -L"$work/dist/x64" -lgw -pthread -static-libgcc -Wl,-Bstatic -lwinpthread -Wl,-Bdynamic
 done

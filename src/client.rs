@@ -39,7 +39,7 @@ pub struct Client {
     /// The rule rows of the fields gw lays out itself (`apiOperation`,
     /// `merchant`), per operation in the order of [`Operation::ALL`]:
     /// looked up by name once, not per call.
-    envelope_rows: [u64; Operation::ALL.len()],
+    envelope_rows: [rules::RowMask; Operation::ALL.len()],
     /// Which of gw's own pairs (`apiOperation`, `merchant`, `apiUsername`,
     /// `apiPassword`: bits 0 to 3) the form encoding writes as they are,
     /// found once: the encoder then does not read them per call.
@@ -207,6 +207,13 @@ impl Client {
     }
 
     /// [`Client::execute`] once the fields are laid out and checked.
+    ///
+    /// Every error says whether the call is in doubt ([`Error::in_doubt`]):
+    /// the last attempt's own doubt (a failure after the first request byte
+    /// went out, an answer gw cannot read, a not-final answer,
+    /// SERVER_FAILED), or an earlier attempt's, unless the gateway answered
+    /// the repeat of the same request with what happened (any answer but
+    /// SERVER_BUSY, which says only that the repeat was not processed).
     fn execute_checked(&self, request: &Request, fields: &nvp::Form<'_>) -> Result<Response> {
         let operation = request.operation().name();
         self.log(LogLevel::Debug, || format!("{operation} request: {}", masked(fields)));
@@ -220,13 +227,22 @@ impl Client {
                     self.log(LogLevel::Warn, || format!("{operation}: done ({why})"));
                     Ok(answer)
                 }
-                None => self.interpret(answer, fields),
+                None => {
+                    let busy = answer.get("error.cause") == Some("SERVER_BUSY");
+                    self.interpret(request.operation(), answer, fields)
+                        .map_err(|error| error.or_in_doubt(earlier_in_doubt && busy))
+                }
             },
             Ended::NotAnAnswer(not) => {
                 let message = format!("{}: {}", self.transport.host(), redact(&not.message(), fields));
-                Err(Error::new(Kind::Protocol, message).with_http_status(not.http_status()))
+                // Something answered, but not with what the gateway says
+                // happened: the request may have been processed.
+                Err(Error::new(Kind::Protocol, message).with_http_status(not.http_status()).with_in_doubt(true))
             }
-            Ended::Failed(failure) => Err(failure.error),
+            Ended::Failed(failure) => {
+                let in_doubt = failure.phase.in_doubt() || earlier_in_doubt;
+                Err(failure.error.with_in_doubt(in_doubt))
+            }
         };
         outcome.map_err(|error| {
             let error = error.after_attempts(attempts, started.elapsed());
@@ -331,15 +347,23 @@ impl Client {
         Some(delay)
     }
 
-    /// Maps a decoded answer to the call's result.
-    fn interpret(&self, response: Response, sent: &[(&str, &str)]) -> Result<Response> {
+    /// Maps a decoded answer to the call's result: for the operations whose
+    /// answer is a transaction's ([`Operation::answers_a_transaction`]) by
+    /// the table in [`crate::outcome`] (`result` × `response.gatewayCode`),
+    /// for the others by `result`; `result=ERROR` the same for every
+    /// operation (in doubt only for `error.cause=SERVER_FAILED`: "an
+    /// internal system failure" while processing).
+    fn interpret(&self, operation: Operation, response: Response, sent: &[(&str, &str)]) -> Result<Response> {
         let host = self.transport.host();
         self.log(LogLevel::Debug, || {
             let pairs: Vec<(&str, &str)> = response.iter().collect();
             format!("response: {}", redact(&masked(&pairs), sent))
         });
         let status = response.http_status();
-        let result = response.result().unwrap_or_default();
+        // The session reads' pages show no `result` in the answer: one
+        // without it (decoding found `session.id` there) is their success.
+        let session_read = matches!(operation, Operation::RetrieveSession | Operation::UpdateSession);
+        let result = response.result().unwrap_or(if session_read { "SUCCESS" } else { "" });
         let gateway_error = || {
             let cause = response.get("error.cause").unwrap_or("no error.cause");
             let mut message = format!("gateway {host} answered HTTP {status} result=ERROR, {cause}");
@@ -356,24 +380,43 @@ impl Client {
             }
             message
         };
-        let (kind, message) = match result {
+        let code = || response.get("response.gatewayCode").map_or("absent".to_owned(), |code| redact(code, sent));
+        // A transaction's answer by the outcome table, whatever its HTTP
+        // status, but a SUCCESS outside 2xx, which is no answer gw trusts.
+        let ok_status = (200..300).contains(&status);
+        let transaction = operation.answers_a_transaction() && (ok_status || result != "SUCCESS");
+        let (kind, message, in_doubt) = match result {
             _ if status == 401 => {
-                (Kind::Authentication, format!("{} (check the merchant ID and API password)", gateway_error()))
+                (Kind::Authentication, format!("{} (check the merchant ID and API password)", gateway_error()), false)
             }
-            "SUCCESS" if (200..300).contains(&status) => return Ok(response),
-            "SUCCESS" => (Kind::Protocol, format!("gateway {host} answered result=SUCCESS with HTTP {status}")),
-            "ERROR" => (Kind::Gateway, gateway_error()),
+            "ERROR" => (Kind::Gateway, gateway_error(), response.get("error.cause") == Some("SERVER_FAILED")),
+            _ if transaction => match crate::outcome::of(&response) {
+                Some(outcome) => match outcome.kind {
+                    None => return Ok(response),
+                    Some(kind) => (
+                        kind,
+                        format!(
+                            "gateway {host}: {operation} result={}, response.gatewayCode={}: {}",
+                            redact(result, sent),
+                            code(),
+                            outcome.why
+                        ),
+                        outcome.in_doubt,
+                    ),
+                },
+                None => (Kind::Gateway, gateway_error(), false),
+            },
+            "SUCCESS" if ok_status => return Ok(response),
+            "SUCCESS" => (Kind::Protocol, format!("gateway {host} answered result=SUCCESS with HTTP {status}"), true),
             "FAILURE" => (
                 Kind::Declined,
-                format!(
-                    "gateway {host} declined the operation (result=FAILURE, response.gatewayCode={})",
-                    response.get("response.gatewayCode").unwrap_or("absent")
-                ),
+                format!("gateway {host} declined the operation (result=FAILURE, response.gatewayCode={})", code()),
+                false,
             ),
-            "PENDING" => (Kind::Pending, format!("gateway {host} answered result=PENDING")),
-            other => (Kind::UnknownResult, format!("gateway {host} answered result={}", redact(other, sent))),
+            "PENDING" => (Kind::Pending, format!("gateway {host} answered result=PENDING"), true),
+            other => (Kind::UnknownResult, format!("gateway {host} answered result={}", redact(other, sent)), true),
         };
-        let mut error = Error::new(kind, message);
+        let mut error = Error::new(kind, message).with_in_doubt(in_doubt);
         if let Some(field) = response.get("error.field") {
             error = error.with_field(field);
         }
@@ -391,7 +434,9 @@ impl Client {
                 Kind::GatewayShutdown,
                 format!("gateway {host} answered status=SHUTDOWN: it is not accepting requests"),
             ),
-            _ if response.get("error.cause").is_some() => return self.interpret(response, &[]),
+            _ if response.get("error.cause").is_some() => {
+                return self.interpret(Operation::CheckGateway, response, &[])
+            }
             (status, state) => (
                 Kind::Protocol,
                 format!(
@@ -400,7 +445,9 @@ impl Client {
                 ),
             ),
         };
-        Err(Error::new(kind, message).with_response(response))
+        // An answer that is neither state is unreadable: in doubt, as any other.
+        let in_doubt = kind == Kind::Protocol;
+        Err(Error::new(kind, message).with_in_doubt(in_doubt).with_response(response))
     }
 
     /// One `Info` line per attempt: operation, attempt number, where to, and
@@ -539,6 +586,55 @@ mod tests {
         partial.set(&format!("{P2PE}.cardBin"), "411111").unwrap();
         let err = client(50).execute(&partial).unwrap_err();
         assert_eq!(err.field(), Some("sourceOfFunds.provided.card.p2pe.keySerialNumber"));
+    }
+
+    /// The session reads need no `result` (no page shows one there): an
+    /// answer with `session.id` is their success; without either it is no
+    /// NVP answer. Every other operation needs `result`.
+    #[test]
+    fn a_session_read_needs_no_result() {
+        let answer = |op: Operation, body: &[u8]| {
+            let form = Some(nvp::FORM_CONTENT_TYPE);
+            Response::from_http_with(200, form, body, Duration::ZERO, op.summary_fields())
+        };
+        let body = b"merchant=M1&session.id=SESSION0002123456789012345678901&session.version=1a2b3c4d5e";
+        for op in [Operation::RetrieveSession, Operation::UpdateSession] {
+            let response = answer(op, body).expect("an NVP answer");
+            let response = client(50).interpret(op, response, &[]).expect("a success");
+            assert_eq!(response.get("session.version"), Some("1a2b3c4d5e"));
+            assert!(answer(op, b"merchant=M1").is_err(), "{op}: neither result nor session.id");
+        }
+        for op in [Operation::CreateSession, Operation::Pay, Operation::RetrieveToken] {
+            assert!(answer(op, body).is_err(), "{op} needs result");
+        }
+    }
+
+    /// A payment's answer maps by the outcome table whatever its HTTP
+    /// status (but a SUCCESS outside 2xx); `result=ERROR` and 401 as for
+    /// every operation; each with its in-doubt flag.
+    #[test]
+    fn a_payment_answer_maps_to_its_status_and_doubt() {
+        let cases: [(u16, &str, Option<Kind>, bool); 9] = [
+            (200, "result=SUCCESS&response.gatewayCode=APPROVED", None, false),
+            (200, "result=SUCCESS&response.gatewayCode=SUBMITTED", Some(Kind::Pending), true),
+            (200, "result=FAILURE&response.gatewayCode=DECLINED", Some(Kind::Declined), false),
+            (409, "result=FAILURE&response.gatewayCode=LOCK_FAILURE", Some(Kind::Pending), true),
+            (200, "result=UNKNOWN&response.gatewayCode=UNKNOWN", Some(Kind::UnknownResult), true),
+            (500, "result=SUCCESS&response.gatewayCode=APPROVED", Some(Kind::Protocol), true),
+            (500, "result=ERROR&error.cause=SERVER_FAILED", Some(Kind::Gateway), true),
+            (400, "result=ERROR&error.cause=INVALID_REQUEST&error.field=order.id", Some(Kind::Gateway), false),
+            (401, "result=ERROR&error.cause=REQUEST_REJECTED", Some(Kind::Authentication), false),
+        ];
+        for op in [Operation::Pay, Operation::RetrieveTransaction] {
+            for (status, body, kind, in_doubt) in cases {
+                let form = Some(nvp::FORM_CONTENT_TYPE);
+                let answer =
+                    Response::from_http_with(status, form, body.as_bytes(), Duration::ZERO, op.summary_fields());
+                let outcome = client(100).interpret(op, answer.unwrap(), &[]);
+                let got = outcome.as_ref().err().map(|err| (err.kind(), err.in_doubt()));
+                assert_eq!(got, kind.map(|kind| (kind, in_doubt)), "{op} HTTP {status} {body}");
+            }
+        }
     }
 
     #[test]

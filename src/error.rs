@@ -114,12 +114,38 @@ pub struct Error {
     field: Option<String>,
     http_status: Option<u16>,
     response: Option<Box<Response>>,
+    in_doubt: bool,
 }
 
 impl Error {
     /// An error of this kind with this message.
     pub fn new(kind: Kind, message: impl Into<String>) -> Error {
-        Error { kind, message: message.into(), field: None, http_status: None, response: None }
+        Error { kind, message: message.into(), field: None, http_status: None, response: None, in_doubt: false }
+    }
+
+    /// Says whether the failed call may have had an effect at the gateway
+    /// that gw could not learn ([`Error::in_doubt`]).
+    pub(crate) fn with_in_doubt(mut self, in_doubt: bool) -> Error {
+        self.in_doubt = in_doubt;
+        self
+    }
+
+    /// Marks the error in doubt when `in_doubt` (keeps it so otherwise).
+    pub(crate) fn or_in_doubt(mut self, in_doubt: bool) -> Error {
+        self.in_doubt |= in_doubt;
+        self
+    }
+
+    /// Whether the failed call may have had an effect at the gateway that
+    /// gw could not learn: the request may have been processed and no
+    /// answer came, or a cut or unreadable one, or an answer that says the
+    /// outcome is not final (`PENDING`, `UNKNOWN`, `SUBMITTED`, or an
+    /// `error.cause=SERVER_FAILED`). `false` when nothing was sent (a
+    /// local validation, a refused connection) or when the gateway's answer
+    /// says what happened (a decline, an error answer). The C API's
+    /// `gw_last_error_in_doubt`.
+    pub fn in_doubt(&self) -> bool {
+        self.in_doubt
     }
 
     /// Names the NVP field concerned.
@@ -208,6 +234,7 @@ impl fmt::Debug for Error {
             .field("message", &self.message)
             .field("field", &self.field)
             .field("http_status", &self.http_status)
+            .field("in_doubt", &self.in_doubt)
             .finish()
     }
 }

@@ -10,8 +10,9 @@
 //! rules) and `masking` (showing fields without their secrets), [`nvp`] (the form codec), `response` (a decoded
 //! answer: plain data, no error type); [`error`] (an error may carry that
 //! answer); [`config`], `transport`; [`request`]; `retry` (the retry policy
-//! table); `client` and `operations`; [`ffi`]. The modules in plain type are
-//! crate-private: their public types ([`Client`], [`P2peCard`],
+//! table) and `outcome` (what a transaction's answer means for the till);
+//! `client` and `operations`; [`ffi`]. The modules in plain type are
+//! crate-private: their public types ([`Client`], [`P2peCard`], [`Payment`],
 //! [`Response`], [`NotAnAnswer`]) are re-exported here.
 
 /// cbindgen:ignore
@@ -49,6 +50,9 @@ pub(crate) mod response;
 mod retry;
 
 /// cbindgen:ignore
+pub mod outcome;
+
+/// cbindgen:ignore
 pub(crate) mod client;
 /// cbindgen:ignore
 pub(crate) mod operations;
@@ -59,7 +63,7 @@ pub use client::Client;
 pub use config::{Config, LogLevel, Trust};
 pub use error::{Error, Kind};
 pub use masking::MASK;
-pub use operations::P2peCard;
+pub use operations::{P2peCard, Payment};
 pub use request::Request;
 pub use response::{NotAnAnswer, Response};
 pub use rules::Operation;

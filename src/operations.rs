@@ -1,10 +1,13 @@
 //! The operations with helpers of their own, built on [`Request`] and
-//! [`Client::execute`]: CREATE_SESSION and TOKENIZE with a P2PE card, and the
-//! token lifecycle (CHECK_GATEWAY, RETRIEVE_TOKEN, DELETE_TOKEN). The session
-//! calls (UPDATE_SESSION, RETRIEVE_SESSION) are requests built field by field.
+//! [`Client::execute`]: CREATE_SESSION and TOKENIZE with a P2PE card, the
+//! token lifecycle (CHECK_GATEWAY, RETRIEVE_TOKEN, DELETE_TOKEN), a PAY or
+//! AUTHORIZE with a P2PE card, a PAY with a token, and RETRIEVE_TRANSACTION.
+//! The session calls (UPDATE_SESSION, RETRIEVE_SESSION) and the other
+//! payment operations (CAPTURE, REFUND, VOID, VERIFY, RETRIEVE_ORDER) are
+//! requests built field by field.
 
 use crate::client::Client;
-use crate::error::Result;
+use crate::error::{Error, Kind, Result};
 use crate::request::Request;
 use crate::response::Response;
 use crate::rules::Operation;
@@ -23,7 +26,91 @@ pub struct P2peCard<'a> {
     pub card_bin: Option<&'a str>,
 }
 
+/// Which payment a PAY or AUTHORIZE is: the merchant's `order.id` and
+/// `transaction.id` (1–40 characters each; a new `transaction.id` for each
+/// attempt after a decline) and the amount, a decimal string such as
+/// `"12.50"` in `currency` (ISO 4217, e.g. `"AUD"`), never a float.
+///
+/// The ids are what a till keeps to resolve a payment in doubt with
+/// RETRIEVE_TRANSACTION (and what an identical resubmission repeats).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Payment<'a> {
+    /// `order.id`.
+    pub order_id: &'a str,
+    /// `transaction.id`.
+    pub transaction_id: &'a str,
+    /// `order.amount`: digits with at most one `.`, within the currency's minor units.
+    pub amount: &'a str,
+    /// `order.currency`: three upper-case letters.
+    pub currency: &'a str,
+}
+
 impl Request {
+    /// Sets a P2PE card's fields (`sourceOfFunds.provided.card.p2pe.*`) and
+    /// `sourceOfFunds.type=CARD`.
+    fn set_p2pe_card(&mut self, card: &P2peCard<'_>) -> Result<()> {
+        self.set("sourceOfFunds.type", "CARD")?;
+        self.set("sourceOfFunds.provided.card.p2pe.keySerialNumber", card.key_serial_number)?;
+        self.set("sourceOfFunds.provided.card.p2pe.payload", card.payload)?;
+        if let Some(iv) = card.initialization_vector {
+            self.set("sourceOfFunds.provided.card.p2pe.initializationVector", iv)?;
+        }
+        if let Some(bin) = card.card_bin {
+            self.set("sourceOfFunds.provided.card.p2pe.cardBin", bin)?;
+        }
+        Ok(())
+    }
+
+    /// A request of a payment `operation` with the order, transaction and
+    /// amount of `payment`.
+    fn payment(operation: Operation, payment: &Payment<'_>, fields: usize) -> Result<Request> {
+        let mut request = Request::with_capacity(operation, 4 + fields);
+        request.set("order.id", payment.order_id)?;
+        request.set("transaction.id", payment.transaction_id)?;
+        request.set("order.amount", payment.amount)?;
+        request.set("order.currency", payment.currency)?;
+        Ok(request)
+    }
+
+    /// A PAY or AUTHORIZE (`operation`) of a card encrypted by the terminal
+    /// (P2PE, API version 84 and later), with `sourceOfFunds.type=CARD` and
+    /// `transaction.source=CARD_PRESENT` (the Cardholder Present guide's
+    /// mandatory fields). Extend it with `posTerminal.*` and any other field
+    /// of the operation. Every field is validated now, the amount against
+    /// its currency's minor units too.
+    pub fn pay_p2pe(operation: Operation, payment: &Payment<'_>, card: &P2peCard<'_>) -> Result<Request> {
+        if !matches!(operation, Operation::Pay | Operation::Authorize) {
+            return Err(Error::new(
+                Kind::InvalidField,
+                format!("field 'apiOperation' unsupported: a P2PE payment is a PAY or an AUTHORIZE, not {operation}"),
+            )
+            .with_field("apiOperation"));
+        }
+        let mut request = Request::payment(operation, payment, 8)?;
+        request.set("transaction.source", "CARD_PRESENT")?;
+        request.set_p2pe_card(card)?;
+        crate::rules::check_amounts(&request.fields().collect::<Vec<_>>())?;
+        Ok(request)
+    }
+
+    /// A PAY with a card the gateway holds under `token`
+    /// (`sourceOfFunds.token`, 1–40 of 0-9 a-z A-Z; `sourceOfFunds.type=CARD`).
+    pub fn pay_token(payment: &Payment<'_>, token: &str) -> Result<Request> {
+        let mut request = Request::payment(Operation::Pay, payment, 2)?;
+        request.set("sourceOfFunds.type", "CARD")?;
+        request.set("sourceOfFunds.token", token)?;
+        crate::rules::check_amounts(&request.fields().collect::<Vec<_>>())?;
+        Ok(request)
+    }
+
+    /// A RETRIEVE_TRANSACTION of one transaction of an order.
+    pub fn retrieve_transaction(order_id: &str, transaction_id: &str) -> Result<Request> {
+        let mut request = Request::with_capacity(Operation::RetrieveTransaction, 2);
+        request.set("order.id", order_id)?;
+        request.set("transaction.id", transaction_id)?;
+        Ok(request)
+    }
+
     /// A CREATE_SESSION request.
     pub fn create_session() -> Request {
         Request::new(Operation::CreateSession)
@@ -41,15 +128,7 @@ impl Request {
         if let Some(token) = token {
             request.set("token", token)?;
         }
-        request.set("sourceOfFunds.type", "CARD")?;
-        request.set("sourceOfFunds.provided.card.p2pe.keySerialNumber", card.key_serial_number)?;
-        request.set("sourceOfFunds.provided.card.p2pe.payload", card.payload)?;
-        if let Some(iv) = card.initialization_vector {
-            request.set("sourceOfFunds.provided.card.p2pe.initializationVector", iv)?;
-        }
-        if let Some(bin) = card.card_bin {
-            request.set("sourceOfFunds.provided.card.p2pe.cardBin", bin)?;
-        }
+        request.set_p2pe_card(card)?;
         Ok(request)
     }
 
@@ -84,6 +163,16 @@ impl Client {
     /// CREATE_SESSION: a new payment session (`session.id`, `session.version`).
     pub fn create_session(&self) -> Result<Response> {
         self.execute(&Request::create_session())
+    }
+
+    /// RETRIEVE_TRANSACTION: what happened to `transaction_id` of
+    /// `order_id`, mapped as the transaction's own answer is
+    /// ([`crate::outcome`]): `Ok` for a final approval,
+    /// [`Kind::Declined`] for a decline, [`Kind::Pending`] /
+    /// [`Kind::UnknownResult`] (in doubt) for one not final; ids the gateway
+    /// does not know are its error answer ([`Kind::Gateway`]), neither.
+    pub fn retrieve_transaction(&self, order_id: &str, transaction_id: &str) -> Result<Response> {
+        self.execute(&Request::retrieve_transaction(order_id, transaction_id)?)
     }
 
     /// TOKENIZE with a P2PE card: see [`Request::tokenize_p2pe`].

@@ -49,7 +49,9 @@ impl Request {
 
     /// An empty request of the operation named as in `apiOperation`
     /// (`CREATE_SESSION`, `TOKENIZE`, `CHECK_GATEWAY`, `RETRIEVE_TOKEN`,
-    /// `DELETE_TOKEN`, `UPDATE_SESSION`, `RETRIEVE_SESSION`).
+    /// `DELETE_TOKEN`, `UPDATE_SESSION`, `RETRIEVE_SESSION`, `PAY`,
+    /// `AUTHORIZE`, `CAPTURE`, `REFUND`, `VOID`, `VERIFY`,
+    /// `RETRIEVE_TRANSACTION`, `RETRIEVE_ORDER`: [`Operation::ALL`]).
     pub fn for_operation_name(name: &str) -> Result<Request> {
         Operation::from_name(name).map(Request::new).ok_or_else(|| {
             let known: Vec<&str> = Operation::ALL.iter().map(|op| op.name()).collect();
@@ -137,7 +139,7 @@ impl Request {
     /// Every rule row named as one of the request's fields, at every
     /// version (for [`rules::check_complete_rows`]): remembered by each
     /// field since it was set, so no name is compared.
-    pub fn named_rows(&self) -> u64 {
+    pub fn named_rows(&self) -> rules::RowMask {
         self.fields.iter().fold(0, |rows, field| rows | field.accepted.named_rows(self.operation))
     }
 

@@ -43,6 +43,14 @@ pub enum Repeat {
     /// generate one, so a repeat can store the card again under a second
     /// token (a Unique Token repository would then hold two).
     SecondEffect,
+    /// Money: PAY, AUTHORIZE, CAPTURE, REFUND, VOID, VERIFY. The gateway
+    /// answers an identical resubmission (same `order.id`, `transaction.id`
+    /// and content) with the first answer and does not repeat the bank
+    /// transaction, but gw does not resubmit yet: a call in doubt ends in
+    /// doubt (`gw_last_error_in_doubt`), and the till resolves it with
+    /// RETRIEVE_TRANSACTION. Only a repeat of a request that was never
+    /// sent, or that the gateway says it did not process, is made.
+    MovesMoney,
 }
 
 impl Repeat {
@@ -55,7 +63,15 @@ impl Repeat {
             | Operation::RetrieveToken
             | Operation::RetrieveSession
             | Operation::UpdateSession
-            | Operation::DeleteToken => Repeat::Harmless,
+            | Operation::DeleteToken
+            | Operation::RetrieveTransaction
+            | Operation::RetrieveOrder => Repeat::Harmless,
+            Operation::Pay
+            | Operation::Authorize
+            | Operation::Capture
+            | Operation::Refund
+            | Operation::Void
+            | Operation::Verify => Repeat::MovesMoney,
             Operation::Tokenize if request.get("token").is_some() || unique_card => Repeat::Harmless,
             Operation::Tokenize => Repeat::SecondEffect,
         }
@@ -143,24 +159,27 @@ pub fn decide(repeat: Repeat, setback: Setback) -> Decision {
     const NOT_SENT: Decision = retry("the request was not sent");
     const IN_DOUBT_HARMLESS: Decision =
         retry("the request may have been processed, but a repeat of this operation has no second effect");
-    let [harmless, second_effect] = match setback {
-        Setback::Lasting(_) => [stop("the cause does not pass by itself, a repeat would fail the same way"); 2],
+    let [harmless, second_effect, moves_money] = match setback {
+        Setback::Lasting(_) => [stop("the cause does not pass by itself, a repeat would fail the same way"); 3],
         // A TLS failure that may pass (its handshake was cut) still precedes
         // the first request byte.
-        Setback::Failed(Phase::Resolve | Phase::Connect | Phase::Tls) => [NOT_SENT; 2],
-        Setback::ServerBusy => [retry("the gateway says it did not process the request"); 2],
+        Setback::Failed(Phase::Resolve | Phase::Connect | Phase::Tls) => [NOT_SENT; 3],
+        Setback::ServerBusy => [retry("the gateway says it did not process the request"); 3],
         Setback::Failed(Phase::Send | Phase::Receive) => [
             IN_DOUBT_HARMLESS,
             stop("the request may have been processed, and a repeat could store the card under a second token"),
+            stop("the request may have been processed and money may have moved: the outcome is in doubt, for RETRIEVE_TRANSACTION to settle"),
         ],
         Setback::ServerFailed => [
             IN_DOUBT_HARMLESS,
             stop("the gateway failed while processing the request, and a repeat could store the card under a second token"),
+            stop("the gateway failed while processing the request and money may have moved: the outcome is in doubt, for RETRIEVE_TRANSACTION to settle"),
         ],
     };
     match repeat {
         Repeat::Harmless => harmless,
         Repeat::SecondEffect => second_effect,
+        Repeat::MovesMoney => moves_money,
     }
 }
 
@@ -171,21 +190,22 @@ mod tests {
     /// The table as docs/production.md states it, cell by cell.
     #[test]
     fn the_documented_table() {
-        use Repeat::{Harmless, SecondEffect};
+        use Repeat::{Harmless, MovesMoney, SecondEffect};
         let cells = [
-            (Setback::Failed(Phase::Resolve), [true, true]),
-            (Setback::Failed(Phase::Connect), [true, true]),
-            (Setback::Lasting(Phase::Connect), [false, false]),
-            (Setback::Lasting(Phase::Tls), [false, false]),
-            (Setback::Failed(Phase::Send), [true, false]),
-            (Setback::Failed(Phase::Receive), [true, false]),
-            (Setback::Lasting(Phase::Receive), [false, false]),
-            (Setback::ServerBusy, [true, true]),
-            (Setback::ServerFailed, [true, false]),
+            (Setback::Failed(Phase::Resolve), [true, true, true]),
+            (Setback::Failed(Phase::Connect), [true, true, true]),
+            (Setback::Lasting(Phase::Connect), [false, false, false]),
+            (Setback::Lasting(Phase::Tls), [false, false, false]),
+            (Setback::Failed(Phase::Send), [true, false, false]),
+            (Setback::Failed(Phase::Receive), [true, false, false]),
+            (Setback::Lasting(Phase::Receive), [false, false, false]),
+            (Setback::ServerBusy, [true, true, true]),
+            (Setback::ServerFailed, [true, false, false]),
         ];
-        for (setback, [harmless, second_effect]) in cells {
+        for (setback, [harmless, second_effect, moves_money]) in cells {
             assert_eq!(decide(Harmless, setback).retry, harmless, "{setback:?}");
             assert_eq!(decide(SecondEffect, setback).retry, second_effect, "{setback:?}");
+            assert_eq!(decide(MovesMoney, setback).retry, moves_money, "{setback:?}");
         }
     }
 
@@ -203,8 +223,13 @@ mod tests {
             Operation::DeleteToken,
             Operation::UpdateSession,
             Operation::RetrieveSession,
+            Operation::RetrieveTransaction,
+            Operation::RetrieveOrder,
         ] {
             assert_eq!(Repeat::of(&Request::new(op), false), Repeat::Harmless, "{op}");
+        }
+        for op in Operation::TRANSACTIONS {
+            assert_eq!(Repeat::of(&Request::new(op), true), Repeat::MovesMoney, "{op}");
         }
         assert_eq!(retries_for(Operation::CheckGateway, 2), 0);
         assert_eq!(retries_for(Operation::RetrieveToken, 2), 2);

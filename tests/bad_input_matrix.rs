@@ -8,7 +8,8 @@
 //! - every number argument 0, its type's maximum and the documented bounds;
 //! - every field of every operation (the table `gw::rules::Operation::rules()`)
 //!   at each boundary of its rule, through `gw_request_set`, and the fields
-//!   `gw_tokenize_p2pe` takes as arguments at their invalid boundaries.
+//!   `gw_tokenize_p2pe`, the payment helpers and `gw_retrieve_transaction`
+//!   take as arguments at their invalid boundaries.
 //!
 //! Each case must give its documented status (and name the argument or the
 //! field), never `GW_ERR_INTERNAL`, never a crash; out-parameters are NULL
@@ -332,9 +333,21 @@ fn field_of(function: &str, param: &str) -> Option<&'static str> {
         ("initialization_vector", "sourceOfFunds.provided.card.p2pe.initializationVector"),
         ("card_bin", "sourceOfFunds.provided.card.p2pe.cardBin"),
     ];
-    matches!(function, "gw_tokenize_p2pe" | "gw_request_tokenize_p2pe")
-        .then(|| P2PE.iter().find(|(p, _)| *p == param).map(|(_, f)| *f))
-        .flatten()
+    const PAYMENT: [(&str, &str); 4] = [
+        ("order_id", "order.id"),
+        ("transaction_id", "transaction.id"),
+        ("amount", "order.amount"),
+        ("currency", "order.currency"),
+    ];
+    let find = |list: &[(&'static str, &'static str)]| list.iter().find(|(p, _)| *p == param).map(|(_, f)| *f);
+    match function {
+        "gw_tokenize_p2pe" | "gw_request_tokenize_p2pe" => find(&P2PE),
+        "gw_request_pay_p2pe" if param != "token" => find(&P2PE).or_else(|| find(&PAYMENT)),
+        "gw_request_pay_token" if param == "token" => Some("sourceOfFunds.token"),
+        "gw_request_pay_token" => find(&PAYMENT),
+        "gw_retrieve_transaction" => find(&PAYMENT[..2]),
+        _ => None,
+    }
 }
 
 /// Values at each boundary of a field's rule (and a character outside its set).
@@ -347,7 +360,7 @@ fn boundary_values(rule: &gw::rules::FieldRule) -> Vec<Value> {
     }
     let fill = match rule.charset {
         Charset::Hex => "0",
-        Charset::Digits => "1",
+        Charset::Digits | Charset::Decimal => "1",
         Charset::UpperAlpha => "A",
         _ => "a",
     };
@@ -467,7 +480,7 @@ static void set_known_last_error(void) {
 }
 
 /* One line per case: id, status (or -), outs all NULL, last error kept,
-   the field, the message's length and its start. */
+   in doubt, the field, the message's length and its start. */
 static void report(int id, long status, int outs_null) {
     const char *err = gw_last_error();
     const char *field = gw_last_error_field();
@@ -476,8 +489,8 @@ static void report(int id, long status, int outs_null) {
     snprintf(start, sizeof start, "%s", err);
     snprintf(field_start, sizeof field_start, "%s", field ? field : "-");
     for (char *p = start; *p; p++) if (*p == '\n' || *p == '\t') *p = ' ';
-    printf("case\t%d\t%ld\t%d\t%d\t%s\t%zu\t%zu\t%s\n", id, status, outs_null, kept, field_start,
-           field ? strlen(field) : 0, strlen(err), start);
+    printf("case\t%d\t%ld\t%d\t%d\t%u\t%s\t%zu\t%zu\t%s\n", id, status, outs_null, kept,
+           (unsigned)gw_last_error_in_doubt(), field_start, field ? strlen(field) : 0, strlen(err), start);
     fflush(stdout);
     release();
 }
@@ -545,9 +558,16 @@ fn generate(functions: &[Function]) -> Matrix {
                 let big = if stored_unchecked(&function.name, &param.name) { Expect::Accepted } else { refused };
                 variants.push((Value::Repeat("a", BIG).c(), "1 MiB".into(), big));
                 if let Some(field) = field {
-                    let rule = Operation::Tokenize.rule(field).expect("a field of TOKENIZE");
+                    let op = match function.name.as_str() {
+                        "gw_request_pay_p2pe" | "gw_request_pay_token" => Operation::Pay,
+                        "gw_retrieve_transaction" => Operation::RetrieveTransaction,
+                        _ => Operation::Tokenize,
+                    };
+                    // The newest row of the field (P2PE payments have rows from version 84 only).
+                    let rule =
+                        op.rules().iter().rev().find(|rule| rule.name == field).expect("a field of the operation");
                     for value in boundary_values(rule) {
-                        let expect = oracle(Operation::Tokenize, field, &value);
+                        let expect = oracle(op, field, &value);
                         // Valid values would send a request: the matrix sends none.
                         if expect != Expect::Accepted {
                             variants.push((value.c(), format!("{field} = {}", value.describe()), expect));
@@ -643,7 +663,10 @@ fn valid_string(function: &str, param: &str) -> &'static str {
         ("gw_config_set_proxy", "url") => "\"http://127.0.0.1:9\"",
         (_, "merchant_id") => "merchant",
         (_, "password") => "password",
+        ("gw_request_pay_p2pe", "api_operation") => "\"PAY\"",
         (_, "api_operation") => "\"CREATE_SESSION\"",
+        (_, "amount") => "\"12.50\"",
+        (_, "currency") => "\"USD\"",
         ("gw_request_set", "name") => "\"correlationId\"",
         ("gw_request_set", "value") => "\"gw-matrix\"",
         ("gw_response_get", "name") => "\"result\"",
@@ -742,6 +765,8 @@ struct Outcome {
     status: Option<u32>,
     outs_null: bool,
     kept: bool,
+    /// `gw_last_error_in_doubt()` after the call: a column of its own.
+    in_doubt: bool,
     field: Option<String>,
     field_len: usize,
     message_len: usize,
@@ -753,16 +778,17 @@ fn parse_outcomes(stdout: &str) -> BTreeMap<usize, Outcome> {
         .lines()
         .filter_map(|line| line.strip_prefix("case\t"))
         .map(|line| {
-            let parts: Vec<&str> = line.splitn(8, '\t').collect();
+            let parts: Vec<&str> = line.splitn(9, '\t').collect();
             let status: i64 = parts[1].parse().unwrap();
             let outcome = Outcome {
                 status: u32::try_from(status).ok(),
                 outs_null: parts[2] == "1",
                 kept: parts[3] == "1",
-                field: (parts[4] != "-").then(|| parts[4].to_owned()),
-                field_len: parts[5].parse().unwrap(),
-                message_len: parts[6].parse().unwrap(),
-                message: parts[7].to_owned(),
+                in_doubt: parts[4] == "1",
+                field: (parts[5] != "-").then(|| parts[5].to_owned()),
+                field_len: parts[6].parse().unwrap(),
+                message_len: parts[7].parse().unwrap(),
+                message: parts[8].to_owned(),
             };
             (parts[0].parse().unwrap(), outcome)
         })
@@ -781,6 +807,11 @@ fn check(case: &Case, outcome: &Outcome) -> Vec<String> {
     }
     if status.is_none() && !outcome.kept {
         problems.push("a call without status changed the thread's last error".into());
+    }
+    // Nothing is ever sent here (gw-sim counts zero requests): no call can
+    // be in doubt, and one that keeps the last error keeps the 0 before it.
+    if outcome.in_doubt {
+        problems.push("gw_last_error_in_doubt() is 1, yet nothing was sent".into());
     }
     if status.is_some_and(|s| s != GW_OK) && outcome.message_len == 0 {
         problems.push("no message".into());

@@ -120,7 +120,7 @@ fn execute_validates_the_whole_request() {
 
     let mut unknown = ptr::null_mut();
     // SAFETY: a valid C string and a writable out pointer.
-    assert_eq!(unsafe { gw_request_new(c("PAY").as_ptr(), &mut unknown) }, GW_ERR_INVALID_FIELD);
+    assert_eq!(unsafe { gw_request_new(c("DISBURSEMENT").as_ptr(), &mut unknown) }, GW_ERR_INVALID_FIELD);
     assert!(unknown.is_null());
     assert_eq!(last_error_field().as_deref(), Some("apiOperation"));
 }
@@ -334,7 +334,7 @@ fn a_log_callback_may_read_the_last_error_and_call_the_same_client() {
     // A failed call first, so the callback has a last error to read.
     let mut request = ptr::null_mut();
     // SAFETY: a valid string and out-pointer.
-    assert_eq!(unsafe { gw_request_new(c("PAY").as_ptr(), &mut request) }, GW_ERR_INVALID_FIELD);
+    assert_eq!(unsafe { gw_request_new(c("DISBURSEMENT").as_ptr(), &mut request) }, GW_ERR_INVALID_FIELD);
     let before = last_error();
     let (status, response) = client.create_session();
     assert_eq!(status, GW_OK, "{}", last_error());

@@ -26,7 +26,7 @@ fn new_request(op: Operation) -> CRequest {
 /// A character every value of the charset may contain.
 fn good_char(charset: Charset) -> char {
     match charset {
-        Charset::Digits => '7',
+        Charset::Digits | Charset::Decimal => '7',
         Charset::UpperAlpha => 'Q',
         _ => 'b',
     }
@@ -38,7 +38,7 @@ fn bad_char(charset: Charset) -> Option<char> {
         Charset::Any => None,
         Charset::Ascii => Some('é'),
         Charset::Hex => Some('g'),
-        Charset::Digits => Some('x'),
+        Charset::Digits | Charset::Decimal => Some('x'),
         Charset::Alphanumeric => Some('-'),
         Charset::AlphanumericPlus(extra) => ['!', '#', '~'].into_iter().find(|c| !extra.contains(*c)),
         Charset::UpperAlpha => Some('q'),
@@ -112,9 +112,9 @@ fn every_field_of_both_operations_at_its_boundaries() {
                     for ok in [min, max] {
                         assert_eq!(request.set(rule.name, &ok.to_string()), GW_OK);
                     }
-                    for bad in
-                        [(min - 1).to_string(), (max + 1).to_string(), "1a".to_owned(), "".to_owned(), "+1".to_owned()]
-                    {
+                    // `min - 1` is no number of 0 to N: "-1" is refused for its character.
+                    let below = min.checked_sub(1).map_or("-1".to_owned(), |n| n.to_string());
+                    for bad in [below, (max + 1).to_string(), "1a".to_owned(), "".to_owned(), "+1".to_owned()] {
                         assert_rejected(&request, rule, &bad, "a number outside the range");
                     }
                 }

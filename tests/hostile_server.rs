@@ -181,10 +181,17 @@ struct Expected {
     attempts: usize,
     /// Requests the server reads during the call.
     requests: usize,
+    /// `gw_last_error_in_doubt()` after a failing call (0 after `GW_OK`).
+    in_doubt: u32,
 }
 
+/// A cell's expectation. In doubt exactly when the call failed after the
+/// server read a request: the request may have been processed and no
+/// readable answer says what happened (every failure of the matrix is a
+/// transport or a protocol one; none is the gateway's own answer).
 const fn expect(status: gw_status, attempts: usize, requests: usize) -> Expected {
-    Expected { status, attempts, requests }
+    let in_doubt = (status != GW_OK && requests > 0) as u32;
+    Expected { status, attempts, requests, in_doubt }
 }
 
 /// Issue 17's expectations, mode by mode, within the call's retries.
@@ -365,15 +372,17 @@ impl Cell {
             status,
             attempts: attempts(&log) - attempts_before,
             requests: hostile.requests() - requests_before,
+            in_doubt: if status == GW_OK { 0 } else { gw::ffi::error::gw_last_error_in_doubt() },
         };
         let wanted = expected(self.mode, self.call);
         let (name, _) = self.call.own_answer(0);
         let got = if status == GW_OK { format!("{name}={:?} ", response.get(name)) } else { String::new() };
         let line = format!(
-            "{self}: status {} attempts {} requests {} {got}in {} ms {message}",
+            "{self}: status {} attempts {} requests {} in doubt {} {got}in {} ms {message}",
             observed.status,
             observed.attempts,
             observed.requests,
+            observed.in_doubt,
             took.as_millis()
         );
         if observed != wanted {

@@ -43,43 +43,47 @@ const CALLS: [Call; 4] =
     [Call::CreateSession, Call::TokenizeWithToken, Call::TokenizeNewToken, Call::TokenizeUniqueCard];
 
 /// One row: a gw-sim fault (or none), the call timeout, the status every
-/// column ends in (`None` for `GW_OK`), and the attempts per column.
+/// column ends in (`None` for `GW_OK`), the attempts per column, and
+/// whether the failure is in doubt (`gw_last_error_in_doubt`, a column of
+/// its own: the same in every column, since every fault here comes after
+/// gw-sim read the request).
 struct Row {
     fault: &'static str,
     timeout_ms: u32,
     status: Option<Kind>,
     attempts: [usize; 4],
+    in_doubt: bool,
 }
 
-const fn row(fault: &'static str, timeout_ms: u32, status: Option<Kind>, attempts: [usize; 4]) -> Row {
-    Row { fault, timeout_ms, status, attempts }
+const fn row(fault: &'static str, timeout_ms: u32, status: Option<Kind>, attempts: [usize; 4], in_doubt: bool) -> Row {
+    Row { fault, timeout_ms, status, attempts, in_doubt }
 }
 
 /// The documented matrix (docs/production.md, "What a failure looks like").
 const MATRIX: [Row; 16] = [
-    row("", QUICK, None, [1, 1, 1, 1]),
-    row("delay,ms=100", QUICK, None, [1, 1, 1, 1]),
+    row("", QUICK, None, [1, 1, 1, 1], false),
+    row("delay,ms=100", QUICK, None, [1, 1, 1, 1], false),
     // The answer never comes in time: the call's whole budget is spent, no
     // retry fits, whatever the operation.
-    row("delay,ms=2000", SHORT, Some(Kind::Timeout), [1, 1, 1, 1]),
-    row("silent", SHORT, Some(Kind::Timeout), [1, 1, 1, 1]),
+    row("delay,ms=2000", SHORT, Some(Kind::Timeout), [1, 1, 1, 1], true),
+    row("silent", SHORT, Some(Kind::Timeout), [1, 1, 1, 1], true),
     // The connection breaks after the request went out: in doubt. Repeated
     // only where a repeat has no second effect.
-    row("reset", QUICK, Some(Kind::Io), [3, 3, 1, 3]),
-    row("truncate", QUICK, Some(Kind::Io), [3, 3, 1, 3]),
-    row("server-failed", QUICK, Some(Kind::Gateway), [3, 3, 1, 3]),
+    row("reset", QUICK, Some(Kind::Io), [3, 3, 1, 3], true),
+    row("truncate", QUICK, Some(Kind::Io), [3, 3, 1, 3], true),
+    row("server-failed", QUICK, Some(Kind::Gateway), [3, 3, 1, 3], true),
     // The gateway says it did not process the request: retried for all.
-    row("server-busy", QUICK, Some(Kind::Gateway), [3, 3, 3, 3]),
-    row("busy-then-ok=1", QUICK, None, [2, 2, 2, 2]),
-    row("busy-then-ok=2", QUICK, None, [3, 3, 3, 3]),
+    row("server-busy", QUICK, Some(Kind::Gateway), [3, 3, 3, 3], false),
+    row("busy-then-ok=1", QUICK, None, [2, 2, 2, 2], false),
+    row("busy-then-ok=2", QUICK, None, [3, 3, 3, 3], false),
     // A shut-down gateway answers every operation SERVER_BUSY (CHECK_GATEWAY: SHUTDOWN).
-    row("shutdown", QUICK, Some(Kind::Gateway), [3, 3, 3, 3]),
+    row("shutdown", QUICK, Some(Kind::Gateway), [3, 3, 3, 3], false),
     // Answers that are not answers, and final results: never retried.
-    row("oversize", QUICK, Some(Kind::Protocol), [1, 1, 1, 1]),
-    row("garbage", QUICK, Some(Kind::Protocol), [1, 1, 1, 1]),
-    row("http500-html", QUICK, Some(Kind::Protocol), [1, 1, 1, 1]),
-    row("result-pending", QUICK, Some(Kind::Pending), [1, 1, 1, 1]),
-    row("result-unknown", QUICK, Some(Kind::UnknownResult), [1, 1, 1, 1]),
+    row("oversize", QUICK, Some(Kind::Protocol), [1, 1, 1, 1], true),
+    row("garbage", QUICK, Some(Kind::Protocol), [1, 1, 1, 1], true),
+    row("http500-html", QUICK, Some(Kind::Protocol), [1, 1, 1, 1], true),
+    row("result-pending", QUICK, Some(Kind::Pending), [1, 1, 1, 1], true),
+    row("result-unknown", QUICK, Some(Kind::UnknownResult), [1, 1, 1, 1], true),
 ];
 
 /// A gateway to run the matrix against.
@@ -95,6 +99,7 @@ struct Outcome {
     attempts: usize,
     took: Duration,
     message: String,
+    in_doubt: bool,
 }
 
 /// Makes one call of `call` to `gateway` with `correlation_id`, through the
@@ -124,9 +129,10 @@ fn call_c(gateway: &Gateway, call: Call, correlation_id: &str, timeout_ms: u32) 
     let took = started.elapsed();
     // The last error is only meaningful after a failure (a success keeps it).
     let message = if status == 0 { String::new() } else { last_error() };
+    let in_doubt = status != 0 && common::last_error_in_doubt();
     let attempts =
         log.lines().iter().filter(|(level, line)| *level == LogLevel::Info && line.contains(" attempt ")).count();
-    Outcome { status, attempts, took, message }
+    Outcome { status, attempts, took, message, in_doubt }
 }
 
 /// Checks one cell; returns a line for the report, or the mismatch.
@@ -135,25 +141,30 @@ fn check(
     outcome: &Outcome,
     status: Option<Kind>,
     attempts: usize,
+    in_doubt: bool,
     timeout_ms: u32,
 ) -> Result<String, String> {
     let expected = status.map_or(0, Kind::status);
     let bound = Duration::from_millis(u64::from(timeout_ms)) + Duration::from_secs(1);
     let line = format!(
-        "{what:<52} status {:>2} attempts {} {:>5} ms  {}",
+        "{what:<52} status {:>2} attempts {} in doubt {} {:>5} ms  {}",
         outcome.status,
         outcome.attempts,
+        u8::from(outcome.in_doubt),
         outcome.took.as_millis(),
         outcome.message
     );
     let says_attempts = outcome.message.contains(&format!("after {attempts} attempts over "));
     if outcome.status != expected
         || outcome.attempts != attempts
+        || outcome.in_doubt != (expected != 0 && in_doubt)
         || outcome.took >= bound
         || (expected != 0 && attempts > 1 && !says_attempts)
         || (attempts == 1 && outcome.message.contains(" attempts over "))
     {
-        return Err(format!("{line}\n    expected status {expected}, {attempts} attempt(s), under {bound:?}"));
+        return Err(format!(
+            "{line}\n    expected status {expected}, {attempts} attempt(s), in doubt {in_doubt}, under {bound:?}"
+        ));
     }
     Ok(line)
 }
@@ -241,7 +252,7 @@ fn every_fault_for_every_operation_over_http_and_https() {
                     what.clone(),
                     Box::new(move || {
                         let outcome = call_c(gateway, call, &id, row.timeout_ms);
-                        check(&what, &outcome, row.status, row.attempts[column], row.timeout_ms)
+                        check(&what, &outcome, row.status, row.attempts[column], row.in_doubt, row.timeout_ms)
                     }),
                 ));
             }
@@ -251,7 +262,8 @@ fn every_fault_for_every_operation_over_http_and_https() {
 }
 
 /// Runs `call` of every column against `base_url` (trusting only the bundled
-/// roots), expecting `status` after `attempts` per column.
+/// roots), expecting `status` after `attempts` per column; nothing is sent
+/// in any of these, so none is in doubt.
 fn every_column(what: &str, base_url: &str, status: Kind, attempts: [usize; 4]) {
     let cells = CALLS
         .into_iter()
@@ -263,7 +275,7 @@ fn every_column(what: &str, base_url: &str, status: Kind, attempts: [usize; 4]) 
                 name.clone(),
                 Box::new(move || {
                     let outcome = call_c(&gateway, call, "till-7-0042", QUICK);
-                    check(&name, &outcome, Some(status), attempts[column], QUICK)
+                    check(&name, &outcome, Some(status), attempts[column], false, QUICK)
                 }),
             )
         })

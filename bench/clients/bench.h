@@ -33,6 +33,7 @@ typedef struct {
     const char *ksn;      /* DUKPT KSN, 20 hex digits */
     const char *payload;  /* encrypted card, hex */
     const char *card_bin; /* 1-6 digits */
+    const char *op;       /* tokenize (every client), or pay (gw_client: a P2PE PAY, API version 100) */
     long calls;           /* timed calls, over all threads */
     long warmup;          /* untimed calls per thread before */
     int threads;
@@ -122,13 +123,14 @@ static int bench_main(int argc, char **argv) {
         .ksn = opt(argc, argv, "--ksn", "FFFF9876543210E00001"),
         .payload = opt(argc, argv, "--payload", "2DA68FDCFD61C04C57CFB20318DCDBB1"),
         .card_bin = opt(argc, argv, "--bin", "476173"),
+        .op = opt(argc, argv, "--op", "tokenize"),
         .calls = atol(opt(argc, argv, "--calls", "1000")),
         .warmup = atol(opt(argc, argv, "--warmup", "50")),
         .threads = atoi(opt(argc, argv, "--threads", "1")),
     };
     if (args.url == NULL || args.calls < 1 || args.threads < 1 || args.warmup < 0) {
         fprintf(stderr, "usage: %s --url URL [--ca FILE] [--calls N] [--warmup N] [--threads N]\n"
-                        "          [--payload HEX] [--ksn HEX] [--bin DIGITS] [--merchant ID] [--password PW]\n",
+                        "          [--payload HEX] [--ksn HEX] [--bin DIGITS] [--merchant ID] [--password PW] [--op tokenize|pay]\n",
                 argv[0]);
         return 2;
     }

@@ -16,13 +16,16 @@
 // - Every status other than GW_OK throws gw::Error, which carries the status,
 //   gw's message (never the password or card data), the field, the HTTP
 //   status (also of an answer that was no NVP answer) and the gateway's
-//   error.* fields, and the Response when the gateway answered. Declines,
-//   pending and unknown results throw too: a call that returns succeeded
-//   (result=SUCCESS).
+//   error.* fields, the Response when the gateway answered, and in_doubt()
+//   (gw_last_error_in_doubt: the call may have had an effect at the gateway
+//   that gw could not learn). Declines, pending and unknown results throw
+//   too: a call that returns succeeded (result=SUCCESS; for a payment, a
+//   final approval: print the receipt).
 // - Config::log takes a std::function; an exception it throws is caught and
 //   dropped by the wrapper (it never reaches gw's C code, never aborts).
-// - Request::tokenize_p2pe is the validated P2PE request to extend
-//   (.set("correlationId", ...)) and send with Client::execute.
+// - Request::tokenize_p2pe, Request::pay_p2pe and Request::pay_token are the
+//   validated requests to extend (.set("correlationId", ...)) and send with
+//   Client::execute.
 //
 // Link with -lgw (or libgw.a and its native libraries: see examples-c/Makefile).
 #ifndef GW_HPP
@@ -145,7 +148,8 @@ public:
           status_(status),
           field_(detail::or_empty(gw_last_error_field())),
           response_(response != nullptr ? std::make_shared<const Response>(std::move(*response)) : nullptr),
-          http_status_(response_ ? response_->http_status() : gw_last_error_http_status()) {}
+          http_status_(response_ ? response_->http_status() : gw_last_error_http_status()),
+          in_doubt_(gw_last_error_in_doubt() != 0) {}
 
     // An error raised by the wrapper itself, before any C call.
     Error(gw_status status, std::string message, std::string field)
@@ -163,6 +167,12 @@ public:
     // when the answer was no NVP answer (GW_ERR_PROTOCOL, e.g. an HTML 500 page).
     // 0 when no answer came (nothing sent, connection failed, timeout, ...).
     std::uint16_t http_status() const noexcept { return http_status_; }
+    // gw_last_error_in_doubt(): true when the call may have had an effect at
+    // the gateway that gw could not learn (no answer, a cut or unreadable
+    // one, a not-final one); false when nothing was sent or the gateway's
+    // answer says what happened. For a payment in doubt, never pay again with
+    // a new transaction id: Client::retrieve_transaction with the same ids.
+    bool in_doubt() const noexcept { return in_doubt_; }
     std::string cause() const { return gateway_field("error.cause"); }
     std::string explanation() const { return gateway_field("error.explanation"); }
     std::string gateway_error_field() const { return gateway_field("error.field"); }
@@ -191,6 +201,7 @@ private:
     std::string field_;
     std::shared_ptr<const Response> response_;
     std::uint16_t http_status_ = 0;
+    bool in_doubt_ = false;
 };
 
 namespace detail {
@@ -344,6 +355,32 @@ struct P2peArgs {
 
 }  // namespace detail
 
+// Which payment a PAY or AUTHORIZE is: the till's order and transaction ids
+// (keep them: they resolve a payment in doubt; a new attempt after a decline
+// needs a new transaction id) and the amount, a decimal string ("12.50",
+// never a float) in `currency` (ISO 4217, "AUD").
+struct Payment {
+    std::string_view order_id;
+    std::string_view transaction_id;
+    std::string_view amount;
+    std::string_view currency;
+};
+
+namespace detail {
+
+// The arguments of gw_request_pay_p2pe and gw_request_pay_token as C strings.
+struct PaymentArgs {
+    explicit PaymentArgs(const Payment &payment)
+        : order_id(c_string(payment.order_id, "order_id")),
+          transaction_id(c_string(payment.transaction_id, "transaction_id")),
+          amount(c_string(payment.amount, "amount")),
+          currency(c_string(payment.currency, "currency")) {}
+
+    std::string order_id, transaction_id, amount, currency;
+};
+
+}  // namespace detail
+
 // A request of one operation for any field of the gateway's reference;
 // each field is validated when set (gw::Error naming it).
 class Request {
@@ -364,6 +401,32 @@ public:
         gw_request *handle = nullptr;
         detail::check(gw_request_tokenize_p2pe(detail::c_ptr(args.token), args.ksn.c_str(), args.payload.c_str(),
                                                detail::c_ptr(args.iv), detail::c_ptr(args.bin), &handle));
+        return Request(handle);
+    }
+
+    // PAY (or api_operation "AUTHORIZE") of a P2PE card (gw_request_pay_p2pe;
+    // API version 84+), every field validated now; gw sets
+    // sourceOfFunds.type=CARD and transaction.source=CARD_PRESENT. Extend it
+    // with set("posTerminal.lane", ...) and send it with Client::execute.
+    static Request pay_p2pe(const Payment &payment, const P2peCard &card, std::string_view api_operation = "PAY") {
+        const std::string operation = detail::c_string(api_operation, "api_operation");
+        const detail::PaymentArgs pay(payment);
+        const detail::P2peArgs args(card, std::nullopt);
+        gw_request *handle = nullptr;
+        detail::check(gw_request_pay_p2pe(operation.c_str(), pay.order_id.c_str(), pay.transaction_id.c_str(),
+                                          pay.amount.c_str(), pay.currency.c_str(), args.ksn.c_str(),
+                                          args.payload.c_str(), detail::c_ptr(args.iv), detail::c_ptr(args.bin),
+                                          &handle));
+        return Request(handle);
+    }
+
+    // PAY with the card stored under `token` (gw_request_pay_token).
+    static Request pay_token(const Payment &payment, std::string_view token) {
+        const detail::PaymentArgs pay(payment);
+        const std::string copy = detail::c_string(token, "token");
+        gw_request *handle = nullptr;
+        detail::check(gw_request_pay_token(pay.order_id.c_str(), pay.transaction_id.c_str(), pay.amount.c_str(),
+                                           pay.currency.c_str(), copy.c_str(), &handle));
         return Request(handle);
     }
 
@@ -440,6 +503,18 @@ public:
         Request request("RETRIEVE_SESSION");
         request.set("session.id", session_id);
         return execute(request);
+    }
+
+    // RETRIEVE_TRANSACTION, mapped as the payment's own answer: returns a
+    // final approval; throws gw::Error with GW_DECLINED (gateway_code()),
+    // GW_PENDING / GW_UNKNOWN_RESULT (in_doubt()), or GW_ERR_GATEWAY for ids
+    // the gateway does not know.
+    Response retrieve_transaction(std::string_view order_id, std::string_view transaction_id) const {
+        const std::string order = detail::c_string(order_id, "order_id");
+        const std::string transaction = detail::c_string(transaction_id, "transaction_id");
+        gw_response *out = nullptr;
+        const gw_status status = gw_retrieve_transaction(handle_.get(), order.c_str(), transaction.c_str(), &out);
+        return detail::response_or_throw(status, out);
     }
 
     // Any request built with gw::Request.

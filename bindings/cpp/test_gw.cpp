@@ -2,11 +2,13 @@
 // failed check. Needs GW_BASE_URL, GW_MERCHANT, GW_API_PASSWORD, GW_P2PE_KSN,
 // GW_P2PE_PAYLOAD, GW_P2PE_IV, GW_P2PE_CARD_BIN (a Visa card), GW_CLOSED_URL.
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <iterator>
 #include <mutex>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -307,6 +309,66 @@ int main() {
             client.execute(gw::Request("CREATE_SESSION").set("correlationId", "gw-sim:fault=server-failed"));
         })) {
         CHECK(err->cause() == "SERVER_FAILED" && !err->support_code().empty());
+    }
+
+    // In doubt: SERVER_FAILED is, a result=ERROR with another cause is not.
+    if (auto err = expect_error(GW_ERR_GATEWAY, [&] {
+            client.execute(gw::Request("CREATE_SESSION").set("correlationId", "gw-sim:fault=server-busy"));
+        })) {
+        CHECK(!err->in_doubt());
+    }
+    if (auto err = expect_error(GW_ERR_GATEWAY, [&] {
+            client.execute(gw::Request("CREATE_SESSION").set("correlationId", "gw-sim:fault=server-failed"));
+        })) {
+        CHECK(err->in_doubt());
+    }
+
+    // Payments (API version 100: P2PE payments from 84). The card's expiry
+    // (12/29) is no test-convention date: gw-sim approves it.
+    {
+        gw::Config pay_config = config(url, password);
+        pay_config.api_version(100);
+        const gw::Client payments(pay_config);
+        // A new order per run: the plain, ASan and valgrind runs share one gw-sim.
+        const std::string order = "cpp-" + std::to_string(std::random_device{}()) + "-" +
+                                  std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+        gw::Request pay = gw::Request::pay_p2pe({order, "1", "12.50", "USD"}, card);
+        pay.set("posTerminal.lane", "Kiosk_76");
+        const gw::Response approved = payments.execute(pay);
+        CHECK(approved.at("response.gatewayCode") == "APPROVED");
+        CHECK(payments.retrieve_transaction(order, "1").at("transaction.type") == "PAYMENT");
+        // A partial refund of it through the generic request.
+        gw::Request refund("REFUND");
+        refund.set("order.id", order).set("transaction.id", "2");
+        refund.set("transaction.amount", "2.50").set("transaction.currency", "USD");
+        CHECK(payments.execute(refund).at("transaction.type") == "REFUND");
+        // Not final: PENDING and UNKNOWN from the acquirer are in doubt.
+        if (auto err = expect_error(GW_PENDING, [&] {
+                gw::Request pending = gw::Request::pay_p2pe({order + "p", "1", "1.00", "USD"}, card);
+                payments.execute(pending.set("correlationId", "gw-sim:fault=acquirer-pending,ms=5000"));
+            })) {
+            CHECK(err->in_doubt() && err->gateway_code() == "PENDING");
+        }
+        if (auto err = expect_error(GW_UNKNOWN_RESULT, [&] {
+                gw::Request unknown = gw::Request::pay_p2pe({order + "u", "1", "1.00", "USD"}, card, "AUTHORIZE");
+                payments.execute(unknown.set("correlationId", "gw-sim:fault=acquirer-unknown,ms=5000"));
+            })) {
+            CHECK(err->in_doubt());
+        }
+        // Ids the gateway does not know: neither approved nor declined, not in doubt.
+        if (auto err = expect_error(GW_ERR_GATEWAY, [&] { payments.retrieve_transaction(order + "x", "1"); })) {
+            CHECK(!err->in_doubt() && err->field() == "order.id");
+        }
+        // Refused locally: nothing sent, not in doubt; an amount is a string, never a float.
+        if (auto err = expect_error(GW_ERR_INVALID_FIELD,
+                                    [&] { gw::Request::pay_p2pe({order + "v", "1", "10.001", "USD"}, card); })) {
+            CHECK(!err->in_doubt() && err->field() == "order.amount");
+        }
+        // A token's card pays as the P2PE card does.
+        const gw::Response tokenized = payments.tokenize_p2pe(card);
+        const std::string token(tokenized.at("token"));
+        CHECK(payments.execute(gw::Request::pay_token({order + "t", "1", "3.00", "USD"}, token))
+                  .at("sourceOfFunds.token") == token);
     }
 
     // 8 threads share the client.

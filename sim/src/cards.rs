@@ -190,6 +190,45 @@ pub fn acquirer_verification(pan: &str, expiry: &str, security_code: Option<&str
     "EXTERNAL_VERIFICATION_SUCCESSFUL"
 }
 
+/// The gateway's test conventions for payments (PAY, AUTHORIZE, VERIFY):
+/// the card's expiry date (MMYY) chooses `response.gatewayCode`
+/// (spec/payments.md §4, "Magic expiry dates", S10). Any other expiry is
+/// approved: the reference lists only these, the rest is gw-sim's choice.
+pub const PAYMENT_EXPIRIES: &[(&str, &str)] = &[
+    ("0139", "APPROVED"),
+    ("0539", "DECLINED"),
+    ("0427", "EXPIRED_CARD"),
+    ("0828", "TIMED_OUT"),
+    ("0137", "ACQUIRER_SYSTEM_ERROR"),
+    ("0237", "UNSPECIFIED_FAILURE"),
+    ("0537", "UNKNOWN"),
+];
+
+/// The simulated acquirer's answer to a payment with this card:
+/// `response.gatewayCode` from [`PAYMENT_EXPIRIES`]; [`DECLINED_PAN`] is
+/// declined whatever its expiry.
+pub fn payment_outcome(pan: &str, expiry: Option<&str>) -> &'static str {
+    if pan == DECLINED_PAN {
+        return "DECLINED";
+    }
+    expiry.and_then(|e| PAYMENT_EXPIRIES.iter().find(|(x, _)| *x == e)).map_or("APPROVED", |(_, code)| code)
+}
+
+/// `response.acquirerCode` and `response.acquirerMessage` for a gateway
+/// code: ISO 8583 response codes as acquirers send them (the reference
+/// shows "00" / "Approved", spec/payments.md §1.4; the others are gw-sim's
+/// choice). `None`: the acquirer sent nothing (TIMED_OUT, UNKNOWN, PENDING).
+pub fn acquirer_response(gateway_code: &str) -> Option<(&'static str, &'static str)> {
+    Some(match gateway_code {
+        "APPROVED" => ("00", "Approved"),
+        "DECLINED" => ("05", "Do not honour"),
+        "EXPIRED_CARD" => ("54", "Expired card"),
+        "ACQUIRER_SYSTEM_ERROR" => ("96", "System malfunction"),
+        "UNSPECIFIED_FAILURE" => ("06", "Error"),
+        _ => return None,
+    })
+}
+
 /// 6.4 masking: first 6 and last 4 digits kept, the middle as `x`
 /// (`400000xxxxxx0002`). Numbers of 10 digits or fewer are fully masked
 /// except the last 4.
@@ -316,6 +355,23 @@ fn expiry_from_yymm(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payment_conventions_by_expiry() {
+        let visa = "4000000000000002";
+        assert_eq!(payment_outcome(visa, Some("0139")), "APPROVED");
+        assert_eq!(payment_outcome(visa, Some("0539")), "DECLINED");
+        assert_eq!(payment_outcome(visa, Some("0427")), "EXPIRED_CARD");
+        assert_eq!(payment_outcome(visa, Some("0828")), "TIMED_OUT");
+        assert_eq!(payment_outcome(visa, Some("0137")), "ACQUIRER_SYSTEM_ERROR");
+        assert_eq!(payment_outcome(visa, Some("0237")), "UNSPECIFIED_FAILURE");
+        assert_eq!(payment_outcome(visa, Some("0537")), "UNKNOWN");
+        assert_eq!(payment_outcome(visa, Some("1249")), "APPROVED");
+        assert_eq!(payment_outcome(visa, None), "APPROVED");
+        assert_eq!(payment_outcome(DECLINED_PAN, Some("0139")), "DECLINED");
+        assert_eq!(acquirer_response("APPROVED"), Some(("00", "Approved")));
+        assert_eq!(acquirer_response("UNKNOWN"), None);
+    }
 
     #[test]
     fn luhn() {

@@ -28,6 +28,9 @@ pub const NAMES: &[&str] = &[
     "result-unknown",
     "shutdown",
     "lost-then-ok=N",
+    "acquirer-pending",
+    "acquirer-unknown",
+    "acquirer-delay",
 ];
 
 /// One fault.
@@ -72,7 +75,27 @@ pub enum Fault {
     /// lost: part of it, and a TCP reset. The client's outcome is in doubt
     /// while the gateway did the work: what a retry must be safe against.
     LostThenOk(u32),
+    /// Payments (PAY, AUTHORIZE, CAPTURE, REFUND, VOID, VERIFY): the
+    /// acquirer answers PENDING (`result=PENDING`,
+    /// `response.gatewayCode=PENDING`); the transaction is recorded and
+    /// settles to its real outcome after `ms` (default [`DEFAULT_SETTLE`]):
+    /// RETRIEVE_TRANSACTION and an identical resubmission show it then.
+    /// Meanwhile the order is locked (`LOCK_FAILURE`). Other operations
+    /// are answered normally.
+    AcquirerPending(Duration),
+    /// As `AcquirerPending`, with `result=UNKNOWN` and
+    /// `response.gatewayCode=UNKNOWN` ("if the gateway subsequently finds
+    /// out ... it will update the response code", spec/payments.md §3.3);
+    /// the order is not locked.
+    AcquirerUnknown(Duration),
+    /// Payments: the acquirer takes `ms` (default [`DEFAULT_DELAY`]) to
+    /// answer; the transaction is in progress meanwhile, and any other
+    /// request for a transaction on the order meets `LOCK_FAILURE`.
+    AcquirerDelay(Duration),
 }
+
+/// When `acquirer-pending` and `acquirer-unknown` settle without `ms`.
+pub const DEFAULT_SETTLE: Duration = Duration::from_millis(1000);
 
 /// The default delay of `delay` without `ms`.
 pub const DEFAULT_DELAY: Duration = Duration::from_millis(1000);
@@ -116,6 +139,9 @@ impl Fault {
             "result-unknown" => Fault::ResultUnknown,
             "shutdown" => Fault::Shutdown,
             "lost-then-ok" => Fault::LostThenOk(n.ok_or("lost-then-ok needs a count: lost-then-ok=N")?),
+            "acquirer-pending" => Fault::AcquirerPending(ms_dur.unwrap_or(DEFAULT_SETTLE)),
+            "acquirer-unknown" => Fault::AcquirerUnknown(ms_dur.unwrap_or(DEFAULT_SETTLE)),
+            "acquirer-delay" => Fault::AcquirerDelay(ms_dur.unwrap_or(DEFAULT_DELAY)),
             _ => return Err(format!("unknown fault '{name}' (one of: {})", NAMES.join(", "))),
         };
         if inline_n.is_some() && !matches!(fault, Fault::BusyThenOk(_) | Fault::LostThenOk(_)) {
@@ -143,6 +169,9 @@ impl Fault {
             Fault::ResultUnknown => "result-unknown",
             Fault::Shutdown => "shutdown",
             Fault::LostThenOk(_) => "lost-then-ok",
+            Fault::AcquirerPending(_) => "acquirer-pending",
+            Fault::AcquirerUnknown(_) => "acquirer-unknown",
+            Fault::AcquirerDelay(_) => "acquirer-delay",
         }
     }
 
@@ -190,6 +219,9 @@ mod tests {
         assert_eq!(Fault::parse("lost-then-ok=1,tag=a"), Ok(Fault::LostThenOk(1)));
         assert!(Fault::parse("lost-then-ok").is_err());
         assert_eq!(Fault::parse("server-failed"), Ok(Fault::ServerFailed));
+        assert_eq!(Fault::parse("acquirer-pending"), Ok(Fault::AcquirerPending(DEFAULT_SETTLE)));
+        assert_eq!(Fault::parse("acquirer-unknown,ms=5"), Ok(Fault::AcquirerUnknown(Duration::from_millis(5))));
+        assert_eq!(Fault::parse("acquirer-delay,ms=7"), Ok(Fault::AcquirerDelay(Duration::from_millis(7))));
         assert_eq!(Fault::parse("request-rejected"), Ok(Fault::RequestRejected));
         assert_eq!(Fault::parse("reset"), Ok(Fault::Reset));
         assert_eq!(Fault::parse("truncate"), Ok(Fault::Truncate));

@@ -1,9 +1,13 @@
 //! The NVP endpoint: routing, authentication, validation with `gw::rules`,
 //! faults; the operations each in the file of their object: `gateway.rs`
 //! (CHECK_GATEWAY), `session.rs` (CREATE_SESSION, UPDATE_SESSION,
-//! RETRIEVE_SESSION), `token.rs` (TOKENIZE, RETRIEVE_TOKEN, DELETE_TOKEN).
+//! RETRIEVE_SESSION), `token.rs` (TOKENIZE, RETRIEVE_TOKEN, DELETE_TOKEN),
+//! `payment.rs` (PAY, AUTHORIZE, CAPTURE, REFUND, VOID, VERIFY,
+//! RETRIEVE_TRANSACTION, RETRIEVE_ORDER on the ledger); the ledger's own
+//! resources (`GET /ledger.json`, `POST /admin/close-batch`).
 
 mod gateway;
+mod payment;
 mod session;
 mod token;
 
@@ -13,6 +17,7 @@ use crate::config::{SimConfig, SUPPORTED_VERSIONS};
 use crate::faults::{BusyCounters, Fault};
 use crate::http::{HttpError, Request, Response, POLL};
 use crate::inspector::{self, Entry, Inspector};
+use crate::ledger::Ledger;
 use crate::sessions::{Session, SessionError, Sessions};
 use crate::tokens::Repository;
 use gw::rules::{self, Completeness, FieldError, Operation, ValidationType};
@@ -222,6 +227,7 @@ pub struct Gateway {
     cfg: SimConfig,
     sessions: Sessions,
     repository: Repository,
+    ledger: Ledger,
     busy: BusyCounters,
     inspector: Inspector,
     shutdown: Arc<AtomicBool>,
@@ -233,6 +239,7 @@ impl Gateway {
         Gateway {
             sessions: Sessions::new(cfg.session_ttl),
             repository: Repository::new(&cfg.repository_id, cfg.token_strategy, cfg.repository_mode),
+            ledger: Ledger::default(),
             busy: BusyCounters::default(),
             inspector: Inspector::default(),
             shutdown,
@@ -243,6 +250,11 @@ impl Gateway {
     /// The token repository (for tests and inspection).
     pub fn repository(&self) -> &Repository {
         &self.repository
+    }
+
+    /// The ledger: every merchant's orders and transactions.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
     /// The request inspector (`GET /`, `GET /requests.json`).
@@ -303,8 +315,9 @@ impl Gateway {
     pub fn handle(&self, req: &Request, client_cn: Option<&str>) -> Reply {
         if req.method == "GET" {
             let page = match req.path.split('?').next().unwrap_or("") {
-                "/" => Some((200, "text/html; charset=UTF-8", self.inspector.html())),
+                "/" => Some((200, "text/html; charset=UTF-8", self.inspector.html(&self.ledger))),
                 "/requests.json" => Some((200, "application/json; charset=UTF-8", self.inspector.json())),
+                "/ledger.json" => Some((200, "application/json; charset=UTF-8", self.ledger.json())),
                 // What a browser asks for beside the page: not a request to
                 // list, nor a 404 to log.
                 "/favicon.ico" => Some((404, "text/plain; charset=UTF-8", "gw-sim has no icon\n".to_owned())),
@@ -320,6 +333,9 @@ impl Gateway {
                     close: false,
                 });
             }
+        }
+        if req.method == "POST" && req.path.split('?').next() == Some("/admin/close-batch") {
+            return Reply::Respond(self.close_batch(req));
         }
         if let Some(reply) = self.information(req) {
             return reply;
@@ -402,13 +418,7 @@ impl Gateway {
         *operation = get(fields, "apiOperation").filter(|op| Operation::from_name(op).is_some()).map(str::to_string);
 
         // Faults come first: they simulate trouble in front of the gateway.
-        let (fault, per_request) = match correlation_id.as_deref().and_then(Fault::from_correlation_id) {
-            Some(Ok(f)) => (Some(f), true),
-            Some(Err(msg)) => {
-                return Err(NvpError::field("correlationId", ValidationType::Invalid, format!("gw-sim fault: {msg}")))
-            }
-            None => (self.cfg.fault, false),
-        };
+        let (fault, per_request) = self.choose_fault(correlation_id.as_deref())?;
         if let Some(f) = fault {
             if let Some(reply) = self.apply_fault(f, per_request.then_some(correlation_id.as_deref()).flatten()) {
                 let what = operation.as_deref().unwrap_or(&req.path);
@@ -433,7 +443,11 @@ impl Gateway {
             Some(Operation::RetrieveSession) => self.retrieve_session(fields, &merchant, version)?,
             Some(Operation::RetrieveToken) => self.retrieve_token(fields, &merchant, version)?,
             Some(Operation::DeleteToken) => self.delete_token(fields, &merchant, version)?,
-            Some(Operation::CheckGateway) | None => {
+            Some(op) if op.is_transaction() => self.payment(op, fields, &merchant, version, fault)?,
+            Some(op @ (Operation::RetrieveTransaction | Operation::RetrieveOrder)) => {
+                self.retrieve(op, fields, &merchant, version)?
+            }
+            Some(Operation::CheckGateway) | Some(_) | None => {
                 let known: Vec<&str> =
                     Operation::ALL.iter().filter(|op| !op.is_unauthenticated()).map(|op| op.name()).collect();
                 return Err(NvpError::field(
@@ -453,8 +467,29 @@ impl Gateway {
             }
         }
         let result = out.get("result").cloned().unwrap_or_default();
-        self.log(op_name, 200, &result);
+        match fault {
+            Some(f @ (Fault::AcquirerPending(_) | Fault::AcquirerUnknown(_) | Fault::AcquirerDelay(_)))
+                if Operation::from_name(op_name).is_some_and(Operation::is_transaction) =>
+            {
+                self.log_line(format_args!("{op_name} -> 200 {result} (fault {})", f.name()))
+            }
+            _ => self.log(op_name, 200, &result),
+        }
         Ok(Reply::Respond(nvp_response(200, out, correlation_id.as_deref())))
+    }
+
+    /// The fault a request meets, and whether the request chose it
+    /// (`correlationId=gw-sim:fault=...`) rather than the run
+    /// (`SimConfig::fault`): the one place a fault is chosen (a seeded
+    /// schedule of faults would choose here too).
+    fn choose_fault(&self, correlation_id: Option<&str>) -> Result<(Option<Fault>, bool), NvpError> {
+        match correlation_id.and_then(Fault::from_correlation_id) {
+            Some(Ok(f)) => Ok((Some(f), true)),
+            Some(Err(msg)) => {
+                Err(NvpError::field("correlationId", ValidationType::Invalid, format!("gw-sim fault: {msg}")))
+            }
+            None => Ok((self.cfg.fault, false)),
+        }
     }
 
     /// Carries out a fault; `None` means: go on and answer normally.
@@ -467,6 +502,9 @@ impl Gateway {
             }
             // Carried out once the request is processed (handle_inner).
             Fault::LostThenOk(_) => None,
+            // Carried out by the payment operations (payment.rs); other
+            // operations answer normally.
+            Fault::AcquirerPending(_) | Fault::AcquirerUnknown(_) | Fault::AcquirerDelay(_) => None,
             Fault::BusyThenOk(n) => {
                 if self.busy.still_busy(n, correlation_id) {
                     respond(NvpError::server_busy())
@@ -496,6 +534,44 @@ impl Gateway {
             Fault::Oversize => Some(Reply::Raw(RawFault::Oversize)),
             Fault::Garbage => Some(Reply::Raw(RawFault::Garbage)),
             Fault::Silent(d) => Some(Reply::Raw(RawFault::Silent(d))),
+        }
+    }
+
+    /// `POST /admin/close-batch[?merchant=ID]`: closes the day's batch of
+    /// the merchant named (in the query or a form body), or of every
+    /// configured merchant; its transactions can no longer be voided. A
+    /// local administration resource of gw-sim (the gateway closes batches
+    /// itself at the end of the day): no credentials. Answers JSON
+    /// `{"batches":[{"merchant":ID,"batch":N}]}`, N the batch now open.
+    fn close_batch(&self, req: &Request) -> Response {
+        let query = req.path.split_once('?').map_or("", |(_, q)| q);
+        let named = gw::nvp::decode(query.as_bytes(), gw::nvp::Charset::Utf8)
+            .unwrap_or_default()
+            .into_iter()
+            .chain(gw::nvp::decode(&req.body, gw::nvp::Charset::Utf8).unwrap_or_default())
+            .find(|(n, _)| n == "merchant")
+            .map(|(_, v)| v);
+        let merchants: Vec<String> = match named {
+            Some(m) => vec![m],
+            None => self.cfg.merchants.iter().map(|m| m.id.clone()).collect(),
+        };
+        let mut body = String::from("{\"batches\":[");
+        for (i, m) in merchants.iter().enumerate() {
+            let batch = self.ledger.close_batch(m);
+            body.push_str(&format!(
+                "{}{{\"merchant\":{},\"batch\":{batch}}}",
+                if i > 0 { "," } else { "" },
+                inspector::json_string(m)
+            ));
+        }
+        body.push_str("]}\n");
+        self.log_line(format_args!("close-batch -> {} merchant(s)", merchants.len()));
+        Response {
+            status: 200,
+            content_type: "application/json; charset=UTF-8",
+            extra_headers: vec![("Cache-Control", "no-store".to_owned())],
+            body: body.into_bytes(),
+            close: false,
         }
     }
 
@@ -542,6 +618,29 @@ impl Gateway {
     ) -> Result<(), NvpError> {
         rules::check_request(op, version, fields, Completeness::Complete)?;
         Self::check_merchant(fields, merchant)
+    }
+
+    /// A request of `op` that may complete itself from a session
+    /// (`session.id`: "Values provided in the request will override values
+    /// contained in the session", tokenize.nvp-v50.txt:63): checked by the
+    /// shared rules (complete once merged) and for `merchant`. The merged
+    /// fields when a session was used, else `None` (the request is complete).
+    fn complete_request(
+        &self,
+        op: Operation,
+        version: u32,
+        request: &[(String, String)],
+        merchant: &str,
+    ) -> Result<Option<Fields>, NvpError> {
+        let session_id = get(request, "session.id");
+        let completeness = if session_id.is_some() { Completeness::MayUseSession } else { Completeness::Complete };
+        rules::check_request(op, version, request, completeness)?;
+        Self::check_merchant(request, merchant)?;
+        let Some(id) = session_id else { return Ok(None) };
+        let s = self.sessions.usable(merchant, id, get(request, "session.version")).map_err(session_error)?;
+        let merged = Fields(crate::sessions::merge(s.fields(), request));
+        rules::check_request(op, version, &merged.0, Completeness::Complete)?;
+        Ok(Some(merged))
     }
 
     fn check_merchant(fields: &[(String, String)], merchant: &str) -> Result<(), NvpError> {

@@ -134,8 +134,9 @@ impl Inspector {
         out
     }
 
-    /// The HTML page of `GET /`: one table row per request, refreshing itself.
-    pub fn html(&self) -> String {
+    /// The HTML page of `GET /`: one table row per request, refreshing
+    /// itself, after the ledger's orders (one row per transaction).
+    pub fn html(&self, ledger: &crate::ledger::Ledger) -> String {
         let entries = self.entries();
         let mut out = format!(
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -153,6 +154,8 @@ impl Inspector {
              This page refreshes every {REFRESH_SECS} s. The same as JSON: \
              <a href=\"/requests.json\">/requests.json</a>.</p>\n"
         );
+        ledger_html(&mut out, ledger);
+        out.push_str("<h2>Requests</h2>\n");
         if entries.is_empty() {
             out.push_str("<p id=\"empty\">No request yet.</p>\n");
         }
@@ -183,6 +186,58 @@ impl Inspector {
         out.push_str("</tbody></table></body></html>\n");
         out
     }
+}
+
+/// The ledger's table: one row per transaction, under its order's status
+/// and totals (the same as JSON: `/ledger.json`).
+fn ledger_html(out: &mut String, ledger: &crate::ledger::Ledger) {
+    let orders = ledger.orders();
+    out.push_str(
+        "<h2>Ledger</h2>\n<p>Orders and transactions per merchant; the same as JSON: \
+         <a href=\"/ledger.json\">/ledger.json</a>. Close the day's batch with \
+         <code>POST /admin/close-batch</code>.</p>\n",
+    );
+    if orders.is_empty() {
+        out.push_str("<p id=\"no-orders\">No order yet.</p>\n");
+        return;
+    }
+    out.push_str(
+        "<table id=\"ledger\"><thead><tr><th>merchant (open batch)</th><th>order</th><th>status</th>\
+         <th>authorized / captured / refunded</th><th>transaction</th><th>type</th><th>amount</th>\
+         <th>result</th><th>gateway code</th><th>batch</th><th>note</th></tr></thead><tbody>\n",
+    );
+    for (merchant, batch, o) in &orders {
+        let money = |m| crate::ledger::format_amount(m, &o.currency);
+        for t in &o.transactions {
+            let note = match (&t.target, &t.voided_by) {
+                (_, Some(v)) => format!("voided by {v}"),
+                (Some(target), None) => format!("on {target}"),
+                (None, None) => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "<tr class=\"{}\"><td>{} ({batch})</td><td>{}</td><td>{}</td><td>{} / {} / {} {}</td><td>{}</td>\
+                 <td>{}</td><td>{} {}</td><td class=\"outcome\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                t.result(),
+                html_escape(merchant),
+                html_escape(&o.id),
+                o.status(),
+                money(o.total_authorized()),
+                money(o.total_captured()),
+                money(o.total_refunded()),
+                html_escape(&o.currency),
+                html_escape(&t.id),
+                t.txn_type.as_str(),
+                crate::ledger::format_amount(t.amount, &t.currency),
+                html_escape(&t.currency),
+                t.result(),
+                t.gateway_code,
+                t.batch,
+                html_escape(&note),
+            );
+        }
+    }
+    out.push_str("</tbody></table>\n");
 }
 
 /// `name=value` pairs, one per line; a name is never broken across lines,
@@ -225,7 +280,7 @@ fn html_escape(s: &str) -> String {
     out
 }
 
-fn json_string(s: &str) -> String {
+pub(crate) fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -281,7 +336,7 @@ mod tests {
         let entries = i.entries();
         assert_eq!(entries.len(), KEPT);
         assert_eq!(entries[0].seq, (KEPT + 3) as u64);
-        let html = i.html();
+        let html = i.html(&crate::ledger::Ledger::default());
         assert!(html.contains("&lt;op52&gt;") && !html.contains("<op52>"));
         assert!(html.contains("a&quot;b&lt;/td&gt;"));
         assert!(i.json().contains(r#""value":"a\"b</td>""#));

@@ -27,6 +27,7 @@ pub mod faults;
 pub mod handlers;
 pub mod http;
 pub mod inspector;
+pub mod ledger;
 pub mod p2pe;
 pub mod pki;
 pub mod rng;

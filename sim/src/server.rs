@@ -141,6 +141,11 @@ impl Sim {
         self.shared.gateway.repository().len()
     }
 
+    /// The ledger (every merchant's orders and transactions).
+    pub fn ledger(&self) -> &crate::ledger::Ledger {
+        self.shared.gateway.ledger()
+    }
+
     /// The last requests as the inspector shows them (values masked), newest first.
     pub fn requests(&self) -> Vec<crate::inspector::Entry> {
         self.shared.gateway.inspector().entries()

@@ -89,7 +89,7 @@ fn validation_errors_use_the_shared_rules() {
     assert_field_error(&r, 400, "sourceOfFunds.provided.card.p2pe.keySerialNumber", "MISSING");
     let r = post(&sim, &without(base("TOKENIZE"), "apiOperation"));
     assert_field_error(&r, 400, "apiOperation", "MISSING");
-    let r = post(&sim, &with(base("TOKENIZE"), &[("apiOperation", "PAY")]));
+    let r = post(&sim, &with(base("TOKENIZE"), &[("apiOperation", "DISBURSEMENT")]));
     assert_field_error(&r, 400, "apiOperation", "INVALID");
 }
 

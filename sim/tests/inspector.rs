@@ -24,12 +24,24 @@ fn make_calls(sim: &gw_sim::Sim) -> Vec<(&'static str, u16, &'static str)> {
     let declined = with(tokenize(&p), &[("sourceOfFunds.provided.card.p2pe.encryptionState", "INVALID")]);
     assert_eq!(c.post(&declined).get("result").as_deref(), Some("FAILURE"));
     assert_eq!(c.post(&with(base("CREATE_SESSION"), &[("apiPassword", WRONG_PASSWORD)])).status, 401);
+    // A card-present PAY (P2PE from API version 84): the ledger above the requests shows it.
+    let mut pay = base("PAY");
+    pay.extend(pairs(&[
+        ("order.id", "inspected-1"),
+        ("order.amount", "12.50"),
+        ("order.currency", "AUD"),
+        ("transaction.id", "pay-1"),
+        ("sourceOfFunds.type", "CARD"),
+    ]));
+    pay.extend(p.fields());
+    assert_eq!(c.post_version(100, &pay).get("result").as_deref(), Some("SUCCESS"));
     vec![
         ("CREATE_SESSION", 200, "SUCCESS"),
         ("TOKENIZE", 200, "SUCCESS"),
         ("TOKENIZE", 400, "ERROR"),
         ("TOKENIZE", 200, "FAILURE"),
         ("CREATE_SESSION", 401, "ERROR"),
+        ("PAY", 200, "SUCCESS"),
     ]
 }
 
@@ -98,8 +110,20 @@ fn the_page_in_headless_chromium() {
     let dom = String::from_utf8(out.stdout).unwrap();
     assert!(std::fs::metadata(&shot).map(|m| m.len() > 1000).unwrap_or(false), "no screenshot at {}", shot.display());
     assert!(dom.contains("http-equiv=\"refresh\""), "the page refreshes itself");
+    // The ledger the browser rendered: the PAY's order and transaction.
+    let table = |id: &str| {
+        let start = format!("<table id=\"{id}\">");
+        let after = dom.split(start.as_str()).nth(1).unwrap_or_else(|| panic!("no table {id}: {dom}"));
+        after.split("<tbody>").nth(1).expect("a table body").split("</tbody>").next().unwrap().to_owned()
+    };
+    let ledger = table("ledger");
+    assert_eq!(ledger.matches("<tr ").count(), 1, "{ledger}");
+    for text in ["inspected-1", "CAPTURED", "pay-1", "PAYMENT", "12.50 AUD", "APPROVED"] {
+        assert!(ledger.contains(text), "{text}: {ledger}");
+    }
     // The rows the browser rendered: newest first.
-    let body = dom.split("<tbody>").nth(1).expect("a table body").split("</tbody>").next().unwrap();
+    let body = table("requests");
+    let body = body.as_str();
     let rows: Vec<&str> = body.split("<tr ").skip(1).collect();
     assert_eq!(rows.len(), calls.len(), "{body}");
     // A cell's text as the browser shows it (tags dropped).
@@ -114,11 +138,17 @@ fn the_page_in_headless_chromium() {
         assert_eq!(cell(row, "outcome"), *outcome, "{row}");
     }
     // The refused TOKENIZE shows the error and the masked card.
-    let refused = rows[2];
+    let refused = rows[3];
     assert!(cell(refused, "error").contains("sourceOfFunds.provided.card.expiry.month"), "{refused}");
     assert!(cell(refused, "fields").contains("sourceOfFunds.provided.card.number=400000xxxxxx0002"), "{refused}");
-    assert!(cell(rows[0], "error").contains("INVALID_REQUEST"));
-    assert!(cell(rows[0], "fields").contains(&format!("apiPassword={}", gw_sim::inspector::MASK)));
+    assert!(cell(rows[1], "error").contains("INVALID_REQUEST"));
+    assert!(cell(rows[1], "fields").contains(&format!("apiPassword={}", gw_sim::inspector::MASK)));
+    // The PAY: its payload and the answer's (masked) card number shown as the
+    // mask (the core's answer table marks both sensitive).
+    let mask = gw_sim::inspector::MASK;
+    assert!(cell(rows[0], "fields").contains(&format!("sourceOfFunds.provided.card.p2pe.payload={mask}")));
+    assert!(cell(rows[0], "answer").contains(&format!("sourceOfFunds.provided.card.number={mask}")), "{}", rows[0]);
+    assert!(cell(rows[0], "answer").contains("response.gatewayCode=APPROVED"), "{}", rows[0]);
     // The oldest row, the first CREATE_SESSION, shows its answer.
     assert!(cell(rows[calls.len() - 1], "answer").contains("session.id=SESSION0002"), "{}", rows[calls.len() - 1]);
     // Names never break across lines; values may.

@@ -196,6 +196,41 @@ pub unsafe extern "C" fn gw_delete_token(
     unsafe { token_call(client, token, out, Client::delete_token) }
 }
 
+/// RETRIEVE_TRANSACTION: what happened to `transaction_id` of `order_id`
+/// (each 1–40 characters, validated before anything is sent). The answer
+/// maps to a status as a payment's own does (docs/payments.md): `GW_OK`
+/// for a final approval, `GW_DECLINED` for a final decline (read
+/// "response.gatewayCode"), `GW_PENDING` / `GW_UNKNOWN_RESULT` for one not
+/// final (`gw_last_error_in_doubt()` is 1: ask again later). Ids the
+/// gateway does not know are its error answer, `GW_ERR_GATEWAY` (with
+/// `error.field`), never `GW_OK` or `GW_DECLINED`. Read "result",
+/// "response.gatewayCode", "transaction.amount", "order.status", ... The
+/// response holds the masked card: gw masks it in logs and wipes it when
+/// freed. `*out` as for `gw_create_session`. A read: retried as reads are.
+///
+/// # Safety
+/// `client` is a live `gw_client`; `order_id`, `transaction_id`
+/// NUL-terminated strings; `out` points to writable storage.
+#[no_mangle]
+pub unsafe extern "C" fn gw_retrieve_transaction(
+    client: *const gw_client,
+    order_id: *const c_char,
+    transaction_id: *const c_char,
+    out: *mut *mut gw_response,
+) -> gw_status {
+    status_boundary(|| {
+        // SAFETY: the caller guarantees the pointers.
+        let out = unsafe { out_arg(out, "out") }?;
+        // SAFETY: as above.
+        let client = unsafe { ref_arg(client, "client") }?;
+        // SAFETY: as above.
+        let order_id = unsafe { str_arg(order_id, "order_id") }?;
+        // SAFETY: as above.
+        let transaction_id = unsafe { str_arg(transaction_id, "transaction_id") }?;
+        deliver(client.client.retrieve_transaction(order_id, transaction_id), out)
+    })
+}
+
 /// The body of the calls with no argument but the client: converts the
 /// arguments and runs `call` inside the panic boundary.
 ///

@@ -1,5 +1,6 @@
 //! The thread's last error, read from C: `gw_last_error`,
-//! `gw_last_error_field`, `gw_last_error_http_status`. The record itself is
+//! `gw_last_error_field`, `gw_last_error_http_status`,
+//! `gw_last_error_in_doubt`. The record itself is
 //! `last_error.rs`, which the panic boundary writes.
 
 use std::ffi::{c_char, CStr};
@@ -43,4 +44,25 @@ pub extern "C" fn gw_last_error_field() -> *const c_char {
 #[no_mangle]
 pub extern "C" fn gw_last_error_http_status() -> u16 {
     guarded(0, || read_last(0, |last| last.map_or(0, |last| last.http_status)))
+}
+
+/// Whether this thread's last failing call may have had an effect at the
+/// gateway that gw could not learn: 1 when the request may have been
+/// processed and no answer came (a connection that broke or timed out after
+/// the request went out), or a cut or unreadable one (`GW_ERR_PROTOCOL`),
+/// or an answer that says the outcome is not final (`GW_PENDING`,
+/// `GW_UNKNOWN_RESULT`, `GW_ERR_GATEWAY` with `error.cause=SERVER_FAILED`).
+/// 0 when nothing was sent (local validation, a refused connection, a
+/// NULL argument) or the gateway's answer says what happened (a decline,
+/// `GW_ERR_GATEWAY` with another cause, `GW_ERR_AUTHENTICATION`); 0 when
+/// no call has failed on this thread yet.
+///
+/// Set by every failing call, for every operation. For a payment in doubt
+/// the till must not pay again with a new `transaction.id`: it resolves the
+/// first with `gw_retrieve_transaction` (docs/payments.md). A status the
+/// till can read without parsing the message. Thread-safe; each thread has
+/// its own, kept by the same calls as `gw_last_error`.
+#[no_mangle]
+pub extern "C" fn gw_last_error_in_doubt() -> u32 {
+    guarded(0, || read_last(0, |last| last.map_or(0, |last| u32::from(last.in_doubt))))
 }

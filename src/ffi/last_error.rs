@@ -17,6 +17,7 @@ pub(crate) struct LastError {
     pub(crate) message: CString,
     pub(crate) field: Option<CString>,
     pub(crate) http_status: u16,
+    pub(crate) in_doubt: bool,
 }
 
 thread_local! {
@@ -35,6 +36,7 @@ pub(crate) fn record(err: Error) -> u32 {
         message: to_c(err.message()),
         field: err.field().map(to_c),
         http_status: err.http_status().unwrap_or(0),
+        in_doubt: err.in_doubt(),
     };
     let _ = LAST_ERROR.try_with(|cell| cell.try_borrow_mut().map(|mut slot| *slot = Some(last)));
     err.status()

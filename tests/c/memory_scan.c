@@ -13,6 +13,10 @@
  * A RETRIEVE_TOKEN of the card (issue 19): its answer's masked card number
  * is in memory once while the response lives, and nowhere once it is freed.
  *
+ * Payments (issue 26): a PAY with the clear card and a P2PE PAY leave no
+ * copy of the card number, security code or payload; a RETRIEVE_TRANSACTION
+ * answer's masked card is in memory once while it lives, nowhere after.
+ *
  * Then (issue 17.8), a CREATE_SESSION against a server whose answer carries
  * `session.aes256Key`: the key may be in memory once while the response is
  * alive (its own copy), and nowhere once it is freed, nor once the client is.
@@ -97,32 +101,32 @@ static unsigned count_copies(const char *reversed) {
     return found;
 }
 
-int main(int argc, char **argv) {
-    gw_config *config;
-    gw_client *client = NULL;
-    gw_request *request = NULL;
-    gw_response *response = NULL;
-    char *password, *pan, *cvc, *payload;
-    char token[41] = "", masked_rev[20];
-
-    CHECK(argc == 10 || argc == 13);
-    config = gw_config_new();
+/* A client of argv's gateway (base URL, merchant, CA file or "-", the
+   reversed password) at API `version`; the password is turned around only
+   for the call and wiped. 0 with the client in *client; 1 (CHECK's) on failure. */
+static int scan_client(char **argv, uint32_t version, gw_client **client) {
+    gw_config *config = gw_config_new();
+    char *password;
     CHECK(config != NULL);
     CHECK(gw_config_set_base_url(config, argv[1]) == GW_OK);
     CHECK(gw_config_set_merchant(config, argv[2]) == GW_OK);
+    CHECK(gw_config_set_api_version(config, version) == GW_OK);
     if (strcmp(argv[3], "-") != 0) {
         CHECK(gw_config_set_ca_bundle(config, argv[3]) == GW_OK);
     }
     password = unreverse(argv[4]);
     CHECK(gw_config_set_api_password(config, password) == GW_OK);
     wipe(password);
-    CHECK(gw_client_new(config, &client) == GW_OK);
+    CHECK(gw_client_new(config, client) == GW_OK);
     gw_config_free(config);
+    return 0;
+}
 
-    /* TOKENIZE with a clear card number and security code. */
-    pan = unreverse(argv[5]);
-    cvc = unreverse(argv[6]);
-    CHECK(gw_request_new("TOKENIZE", &request) == GW_OK);
+/* Sets the clear card of argv (the reversed number and security code, each
+   turned around only for the call and wiped) with the expiry 12/39, and
+   sourceOfFunds.type=CARD. 0, or 1 (CHECK's) on failure. */
+static int set_clear_card(gw_request *request, char **argv) {
+    char *pan = unreverse(argv[5]), *cvc = unreverse(argv[6]);
     CHECK(gw_request_set(request, "sourceOfFunds.type", "CARD") == GW_OK);
     CHECK(gw_request_set(request, "sourceOfFunds.provided.card.number", pan) == GW_OK);
     CHECK(gw_request_set(request, "sourceOfFunds.provided.card.securityCode", cvc) == GW_OK);
@@ -130,6 +134,23 @@ int main(int argc, char **argv) {
     CHECK(gw_request_set(request, "sourceOfFunds.provided.card.expiry.year", "39") == GW_OK);
     wipe(pan);
     wipe(cvc);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    gw_config *config;
+    gw_client *client = NULL;
+    gw_request *request = NULL;
+    gw_response *response = NULL;
+    char *payload;
+    char token[41] = "", masked_rev[20];
+
+    CHECK(argc == 10 || argc == 13);
+    CHECK(scan_client(argv, 50, &client) == 0);
+
+    /* TOKENIZE with a clear card number and security code. */
+    CHECK(gw_request_new("TOKENIZE", &request) == GW_OK);
+    CHECK(set_clear_card(request, argv) == 0);
     CHECK(gw_execute(client, request, &response) == GW_OK);
     strncpy(token, gw_response_get(response, "token"), sizeof token - 1);
     gw_response_free(response);
@@ -159,6 +180,33 @@ int main(int argc, char **argv) {
 
     printf("p2pe: password=%u pan=%u cvc=%u payload=%u\n", count_copies(argv[4]), count_copies(argv[5]),
            count_copies(argv[6]), count_copies(argv[8]));
+    gw_client_free(client);
+
+    /* Payments (issue 26), at API version 100: a PAY with the clear card and
+       a P2PE PAY, then a RETRIEVE_TRANSACTION whose answer holds the card
+       masked, wiped when freed. */
+    CHECK(scan_client(argv, 100, &client) == 0);
+    CHECK(gw_request_new("PAY", &request) == GW_OK);
+    CHECK(gw_request_set(request, "order.id", "scan-1") == GW_OK);
+    CHECK(gw_request_set(request, "transaction.id", "1") == GW_OK);
+    CHECK(gw_request_set(request, "order.amount", "12.50") == GW_OK);
+    CHECK(gw_request_set(request, "order.currency", "USD") == GW_OK);
+    CHECK(set_clear_card(request, argv) == 0);
+    CHECK(gw_execute(client, request, &response) == GW_OK);
+    gw_response_free(response);
+    gw_request_free(request);
+    payload = unreverse(argv[8]);
+    CHECK(gw_request_pay_p2pe("PAY", "scan-2", "1", "3.00", "USD", argv[7], payload, NULL, argv[9], &request) == GW_OK);
+    wipe(payload);
+    CHECK(gw_execute(client, request, &response) == GW_OK);
+    gw_response_free(response);
+    gw_request_free(request);
+    printf("pay: pan=%u cvc=%u payload=%u\n", count_copies(argv[5]), count_copies(argv[6]), count_copies(argv[8]));
+    CHECK(gw_retrieve_transaction(client, "scan-1", "1", &response) == GW_OK);
+    CHECK(gw_response_get(response, "sourceOfFunds.provided.card.number") != NULL);
+    printf("retrieve_pay: masked_alive=%u", count_copies(masked_rev));
+    gw_response_free(response);
+    printf(" masked=%u\n", count_copies(masked_rev));
     gw_client_free(client);
 
     if (argc == 13) {

@@ -34,7 +34,7 @@ static void calls(const char *where) {
     snprintf(what, sizeof what, "%s: gw_last_error never NULL", where);
     check(what, gw_last_error() != NULL);
     snprintf(what, sizeof what, "%s: gw_request_new(PAY) = INVALID_FIELD", where);
-    check(what, gw_request_new("PAY", &request) == GW_ERR_INVALID_FIELD && request == NULL);
+    check(what, gw_request_new("DISBURSEMENT", &request) == GW_ERR_INVALID_FIELD && request == NULL);
     (void)gw_last_error_field();
     (void)gw_last_error_http_status();
     snprintf(what, sizeof what, "%s: status strings and version", where);

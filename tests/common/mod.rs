@@ -31,11 +31,14 @@ use std::time::{Duration, Instant};
 use gw::config::{LogLevel, LogSink};
 use gw::ffi::client::{
     gw_check_gateway, gw_client, gw_client_free, gw_client_new, gw_create_session, gw_delete_token, gw_execute,
-    gw_retrieve_token, gw_tokenize_p2pe,
+    gw_retrieve_token, gw_retrieve_transaction, gw_tokenize_p2pe,
 };
 use gw::ffi::config::*;
 use gw::ffi::error::{gw_last_error, gw_last_error_field};
-use gw::ffi::request::{gw_request, gw_request_free, gw_request_new, gw_request_set, gw_request_tokenize_p2pe};
+use gw::ffi::request::{
+    gw_request, gw_request_free, gw_request_new, gw_request_pay_p2pe, gw_request_pay_token, gw_request_set,
+    gw_request_tokenize_p2pe,
+};
 use gw::ffi::response::{
     gw_response, gw_response_field, gw_response_free, gw_response_get, gw_response_http_status, gw_response_len,
     gw_response_result,
@@ -291,6 +294,11 @@ pub fn last_error_field() -> Option<String> {
     read(gw_last_error_field())
 }
 
+/// `gw_last_error_in_doubt()` as a bool.
+pub fn last_error_in_doubt() -> bool {
+    gw::ffi::error::gw_last_error_in_doubt() == 1
+}
+
 /// A `gw_config`, freed on drop. The setters below assert `GW_OK`; call
 /// the C function on `.0` to test a setter's failure.
 pub struct CConfig(pub *mut gw_config);
@@ -453,6 +461,15 @@ impl CClient {
         (status, CResponse(out))
     }
 
+    /// `gw_retrieve_transaction` of `order_id` / `transaction_id`.
+    pub fn retrieve_transaction(&self, order_id: &str, transaction_id: &str) -> (gw_status, CResponse) {
+        let mut out = ptr::null_mut();
+        // SAFETY: a live client, C strings alive for the call, a writable out pointer.
+        let status =
+            unsafe { gw_retrieve_transaction(self.0, c(order_id).as_ptr(), c(transaction_id).as_ptr(), &mut out) };
+        (status, CResponse(out))
+    }
+
     /// `gw_execute` of `request`.
     pub fn execute(&self, request: &CRequest) -> (gw_status, CResponse) {
         let mut out = ptr::null_mut();
@@ -498,6 +515,53 @@ impl CRequest {
         // SAFETY: C strings (or NULL where allowed) alive for the call, and a
         // writable out pointer.
         let status = unsafe { gw_request_tokenize_p2pe(token, ksn, payload, iv, bin, &mut out) };
+        assert!(status == GW_OK || out.is_null(), "status {status} left *out set");
+        (status, CRequest(out))
+    }
+
+    /// `gw_request_pay_p2pe` of `operation` ("PAY", "AUTHORIZE"):
+    /// `payment` is (order id, transaction id, amount, currency); the card
+    /// is the terminal's KSN and payload. Its status and the request, NULL
+    /// on failure.
+    pub fn pay_p2pe(operation: &str, payment: [&str; 4], card: &gw_sim::terminal::P2pe) -> (gw_status, CRequest) {
+        let [order, transaction, amount, currency] = payment.map(c);
+        let iv = card.iv.as_deref().map(c);
+        let mut out = ptr::NonNull::<gw_request>::dangling().as_ptr();
+        // SAFETY: C strings (or NULL where allowed) alive for the call, and a
+        // writable out pointer.
+        let status = unsafe {
+            gw_request_pay_p2pe(
+                c(operation).as_ptr(),
+                order.as_ptr(),
+                transaction.as_ptr(),
+                amount.as_ptr(),
+                currency.as_ptr(),
+                c(&card.ksn).as_ptr(),
+                c(&card.payload).as_ptr(),
+                iv.as_ref().map_or(ptr::null(), |iv| iv.as_ptr()),
+                ptr::null(),
+                &mut out,
+            )
+        };
+        assert!(status == GW_OK || out.is_null(), "status {status} left *out set");
+        (status, CRequest(out))
+    }
+
+    /// `gw_request_pay_token`: `payment` as for [`CRequest::pay_p2pe`].
+    pub fn pay_token(payment: [&str; 4], token: &str) -> (gw_status, CRequest) {
+        let [order, transaction, amount, currency] = payment.map(c);
+        let mut out = ptr::NonNull::<gw_request>::dangling().as_ptr();
+        // SAFETY: C strings alive for the call, and a writable out pointer.
+        let status = unsafe {
+            gw_request_pay_token(
+                order.as_ptr(),
+                transaction.as_ptr(),
+                amount.as_ptr(),
+                currency.as_ptr(),
+                c(token).as_ptr(),
+                &mut out,
+            )
+        };
         assert!(status == GW_OK || out.is_null(), "status {status} left *out set");
         (status, CRequest(out))
     }

@@ -128,7 +128,7 @@ def test_execute_unknown_field(client):
 
 def test_execute_unknown_operation(client):
     with pytest.raises(gw.ValidationError) as caught:
-        client.execute("PAY", {})
+        client.execute("DISBURSEMENT", {})
     assert caught.value.field == "apiOperation"
 
 

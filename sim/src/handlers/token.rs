@@ -1,12 +1,11 @@
 //! The token operations: TOKENIZE, RETRIEVE_TOKEN, DELETE_TOKEN.
 
 use super::{
-    declined, get, request_expiry, session_error, Fields, Gateway, NvpError, F_BIN, F_IV, F_KSN, F_MONTH, F_NUMBER,
-    F_PAYLOAD, F_STATE, P2PE,
+    declined, get, request_expiry, Gateway, NvpError, F_BIN, F_IV, F_KSN, F_MONTH, F_NUMBER, F_PAYLOAD, F_STATE, P2PE,
 };
 use crate::tokens::{StoreError, TokenRecord};
-use crate::{cards, p2pe, sessions};
-use gw::rules::{self, Completeness, Operation, ValidationType};
+use crate::{cards, p2pe};
+use gw::rules::{self, Operation, ValidationType};
 use std::collections::BTreeMap;
 use zeroize::Zeroizing;
 
@@ -20,20 +19,8 @@ impl Gateway {
         version: u32,
         certificate_auth: bool,
     ) -> Result<BTreeMap<String, String>, NvpError> {
-        let session_id = get(request, "session.id");
-        let completeness = if session_id.is_some() { Completeness::MayUseSession } else { Completeness::Complete };
-        rules::check_request(Operation::Tokenize, version, request, completeness)?;
-        Self::check_merchant(request, merchant)?;
-        let merged;
-        let fields: &[(String, String)] = match session_id {
-            Some(id) => {
-                let s = self.sessions.usable(merchant, id, get(request, "session.version")).map_err(session_error)?;
-                merged = Fields(sessions::merge(s.fields(), request));
-                rules::check_request(Operation::Tokenize, version, &merged.0, Completeness::Complete)?;
-                &merged.0
-            }
-            None => request,
-        };
+        let merged = self.complete_request(Operation::Tokenize, version, request, merchant)?;
+        let fields: &[(String, String)] = merged.as_ref().map_or(request, |m| &m.0);
         // The reference's cross-field rules (shared with the library), with
         // the merchant profile's verification strategy when the request names none.
         rules::check_cross_fields(Operation::Tokenize, fields, Some(self.cfg.default_verification))?;
@@ -234,7 +221,7 @@ impl Gateway {
 
     /// The card number (and a track's expiry) from the P2PE payload, the
     /// clear card number, or `sourceOfFunds.token`.
-    fn card_from(
+    pub(super) fn card_from(
         &self,
         fields: &[(String, String)],
         has_p2pe: bool,

@@ -33,6 +33,20 @@ TOKENIZE_FIELDS = {
     "correlation_id": "correlationId",
 }
 _ARGUMENT_OF_FIELD = {field: argument for argument, field in TOKENIZE_FIELDS.items()}
+#: The NVP field behind each argument of :meth:`Client.pay_p2pe` and :meth:`Client.pay_token`.
+PAYMENT_FIELDS = {
+    "order_id": "order.id",
+    "transaction_id": "transaction.id",
+    "amount": "order.amount",
+    "currency": "order.currency",
+    "key_serial_number": _P2PE + "keySerialNumber",
+    "payload": _P2PE + "payload",
+    "initialization_vector": _P2PE + "initializationVector",
+    "card_bin": _P2PE + "cardBin",
+    "token": "sourceOfFunds.token",
+    "correlation_id": "correlationId",
+}
+_PAYMENT_ARGUMENT_OF_FIELD = {field: argument for argument, field in PAYMENT_FIELDS.items()}
 
 LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG = 1, 2, 3, 4
 _LOG_LEVELS = {"error": LOG_ERROR, "warn": LOG_WARN, "warning": LOG_WARN, "info": LOG_INFO, "debug": LOG_DEBUG}
@@ -101,11 +115,13 @@ def _error(status: int, response: Optional[Response] = None, argument_of_field: 
     # The response's HTTP status when there is one; else the answer's that was
     # no NVP answer (GW_ERR_PROTOCOL), 0 (None) when no answer came.
     http_status = lib.gw_last_error_http_status()
+    in_doubt = lib.gw_last_error_in_doubt() == 1
     cls = error_class(status)
     if cls is ValidationError:
         argument = (argument_of_field or {}).get(field or "")
-        return ValidationError(status, message, field, response, argument=argument, http_status=http_status)
-    return cls(status, message, field, response, http_status)
+        return ValidationError(status, message, field, response, argument=argument, http_status=http_status,
+                               in_doubt=in_doubt)
+    return cls(status, message, field, response, http_status, in_doubt)
 
 
 def _raise(status: int) -> None:
@@ -297,16 +313,87 @@ class Client:
         """
         args = (
             _bytes(token, "token", required=False),
-            _bytes(key_serial_number, "key_serial_number"),
-            _bytes(payload, "payload"),
-            _bytes(initialization_vector, "initialization_vector", required=False),
-            _bytes(card_bin, "card_bin", required=False),
+            *_card(key_serial_number, payload, initialization_vector, card_bin),
         )
+        extra = self._extra(fields, correlation_id)
+        lib = _native.lib()
+        return self._send(lambda out: lib.gw_request_tokenize_p2pe(*args, out), extra, _ARGUMENT_OF_FIELD)
+
+    def pay_p2pe(
+        self,
+        order_id: str,
+        transaction_id: str,
+        amount: str,
+        currency: str,
+        key_serial_number: str,
+        payload: str,
+        initialization_vector: Optional[str] = None,
+        card_bin: Optional[str] = None,
+        *,
+        operation: str = "PAY",
+        correlation_id: Optional[str] = None,
+        fields: Optional[Fields] = None,
+    ) -> Response:
+        """PAY (or ``operation="AUTHORIZE"``) of a card encrypted by a P2PE
+        terminal (API version 84 and later); gw sets ``sourceOfFunds.type=CARD``
+        and ``transaction.source=CARD_PRESENT``.
+
+        ``order_id``, ``transaction_id``: the till's ids (keep them: they
+        resolve a payment in doubt with :meth:`retrieve_transaction`; a new
+        attempt after a decline needs a new ``transaction_id``); ``amount``: a
+        decimal *string* such as ``"12.50"`` (never a float), within the
+        currency's minor units; ``currency``: ISO 4217 (``"AUD"``); the card as
+        for :meth:`tokenize_p2pe`; ``fields``: any other field of the operation
+        (``{"posTerminal.lane": "Kiosk_76"}``).
+
+        Returns only a final approval (print the receipt). Raises
+        :class:`Declined` for a final decline (``.gateway_code``),
+        :class:`Pending` / :class:`UnknownResult` for an answer not final, and
+        any other :class:`Error`; ``.in_doubt`` says whether the payment may
+        have happened without gw learning it.
+        """
+        args = (
+            _bytes(operation, "operation"),
+            *_payment(order_id, transaction_id, amount, currency),
+            *_card(key_serial_number, payload, initialization_vector, card_bin),
+        )
+        extra = self._extra(fields, correlation_id)
+        lib = _native.lib()
+        return self._send(lambda out: lib.gw_request_pay_p2pe(*args, out), extra, _PAYMENT_ARGUMENT_OF_FIELD)
+
+    def pay_token(
+        self,
+        order_id: str,
+        transaction_id: str,
+        amount: str,
+        currency: str,
+        token: str,
+        *,
+        correlation_id: Optional[str] = None,
+        fields: Optional[Fields] = None,
+    ) -> Response:
+        """PAY with the card the gateway holds under ``token``; the other
+        arguments, the result and the exceptions as for :meth:`pay_p2pe`."""
+        args = (*_payment(order_id, transaction_id, amount, currency), _bytes(token, "token"))
+        extra = self._extra(fields, correlation_id)
+        lib = _native.lib()
+        return self._send(lambda out: lib.gw_request_pay_token(*args, out), extra, _PAYMENT_ARGUMENT_OF_FIELD)
+
+    def retrieve_transaction(self, order_id: str, transaction_id: str) -> Response:
+        """RETRIEVE_TRANSACTION: what happened to ``transaction_id`` of
+        ``order_id``, mapped as the payment's own answer: returns a final
+        approval, raises :class:`Declined` for a decline, :class:`Pending` /
+        :class:`UnknownResult` (``.in_doubt`` True) for one not final, and a
+        :class:`GatewayError` for ids the gateway does not know."""
+        return self._call(_native.lib().gw_retrieve_transaction, _bytes(order_id, "order_id"),
+                          _bytes(transaction_id, "transaction_id"), argument_of_field=_PAYMENT_ARGUMENT_OF_FIELD)
+
+    @staticmethod
+    def _extra(fields: Optional[Fields], correlation_id: Optional[str]) -> list:
         extra = _encode_fields(fields if fields is not None else {})
         if correlation_id is not None:
             extra.append((b"correlationId", _bytes(correlation_id, "correlation_id")))
-        lib = _native.lib()
-        return self._send(lambda out: lib.gw_request_tokenize_p2pe(*args, out), extra, _ARGUMENT_OF_FIELD)
+        return extra
 
     def check_gateway(self) -> Response:
         """CHECK_GATEWAY: no credentials sent, one attempt. Returns when the
@@ -336,7 +423,8 @@ class Client:
     def execute(self, operation: str, fields: Fields) -> Response:
         """Any request of ``operation`` ("CREATE_SESSION", "TOKENIZE",
         "CHECK_GATEWAY", "RETRIEVE_TOKEN", "DELETE_TOKEN", "UPDATE_SESSION",
-        "RETRIEVE_SESSION") with
+        "RETRIEVE_SESSION", "PAY", "AUTHORIZE", "CAPTURE", "REFUND", "VOID",
+        "VERIFY", "RETRIEVE_TRANSACTION", "RETRIEVE_ORDER") with
         ``fields`` (a mapping or (name, value) pairs of NVP fields). Each field
         is validated locally; gw adds apiOperation, merchant and authentication.
         """
@@ -358,6 +446,20 @@ class Client:
                 if status != OK:
                     raise _error(status, None, argument_of_field)
             return self._call(lib.gw_execute, request.pointer, argument_of_field=argument_of_field)
+
+
+def _card(key_serial_number: str, payload: str, initialization_vector: Optional[str],
+          card_bin: Optional[str]) -> tuple:
+    """A P2PE card's KSN, payload, IV and BIN for C (the last two may be None)."""
+    return (_bytes(key_serial_number, "key_serial_number"), _bytes(payload, "payload"),
+            _bytes(initialization_vector, "initialization_vector", required=False),
+            _bytes(card_bin, "card_bin", required=False))
+
+
+def _payment(order_id: str, transaction_id: str, amount: str, currency: str) -> tuple:
+    """A payment's ids, amount (a decimal string, never a float) and currency for C."""
+    return (_bytes(order_id, "order_id"), _bytes(transaction_id, "transaction_id"), _bytes(amount, "amount"),
+            _bytes(currency, "currency"))
 
 
 def _pairs(fields: Fields) -> list:

@@ -24,7 +24,12 @@ and rule, the host, the cause; never the API password or card data),
 gateway's answer, a :class:`gw.Response`, when it gave one: gateway errors,
 declines, pending and unknown results, 401s ...; else ``None``) and
 ``.http_status`` (the HTTP status of the answer, also of one that was no NVP
-answer; ``None`` when no answer came).
+answer; ``None`` when no answer came) and ``.in_doubt`` (the library's
+``gw_last_error_in_doubt()``: True when the call may have had an effect at the
+gateway that gw could not learn, e.g. a payment whose answer was lost, or one
+answered PENDING; False when nothing was sent or the gateway's answer says what
+happened). ``.in_doubt`` is the fact to act on: a :class:`Timeout` before the
+request went out is not in doubt, a ``SERVER_FAILED`` :class:`GatewayError` is.
 
 The class of a status is chosen by the name the library gives it
 (:data:`CLASS_BY_NAME`), so this binding keeps no table of status numbers.
@@ -51,13 +56,17 @@ class Error(Exception):
     """A failed gw call: any outcome but ``result=SUCCESS``."""
 
     def __init__(self, status: int, message: str, field: Optional[str] = None,
-                 response: Optional["Response"] = None, http_status: Optional[int] = None) -> None:
+                 response: Optional["Response"] = None, http_status: Optional[int] = None,
+                 in_doubt: bool = False) -> None:
         super().__init__(f"{_name_or_number(status)}: {message}")
         self.status = status
         self.message = message
         self.field = field
         self.response = response
         self._http_status = http_status or None
+        #: ``gw_last_error_in_doubt()`` of the failing call: the request may
+        #: have had an effect at the gateway that gw could not learn.
+        self.in_doubt = in_doubt
 
     def _gateway(self, name: str) -> Optional[str]:
         return self.response.get(name) if self.response is not None else None
@@ -115,8 +124,8 @@ class ValidationError(Error, ValueError):
 
     def __init__(self, status: int, message: str, field: Optional[str] = None,
                  response: Optional["Response"] = None, argument: Optional[str] = None,
-                 http_status: Optional[int] = None) -> None:
-        super().__init__(status, message, field, response, http_status)
+                 http_status: Optional[int] = None, in_doubt: bool = False) -> None:
+        super().__init__(status, message, field, response, http_status, in_doubt)
         self.argument = argument
 
 
@@ -151,11 +160,14 @@ class ProtocolError(InDoubt):
 
 
 class Pending(InDoubt):
-    """The operation is pending (``result=PENDING``)."""
+    """The operation is pending (``result=PENDING``; for a payment also a
+    ``response.gatewayCode`` of PENDING or SUBMITTED): not final."""
 
 
 class UnknownResult(InDoubt):
-    """The result is unknown (``result=UNKNOWN`` or unrecognised)."""
+    """The result is unknown (``result=UNKNOWN`` or unrecognised; for a
+    payment also ``response.gatewayCode=UNKNOWN`` or an answer that
+    contradicts itself): not final."""
 
 
 class GatewayError(Error):
@@ -173,7 +185,9 @@ class AuthenticationError(GatewayError):
 
 
 class Declined(GatewayError):
-    """The gateway declined the operation (``result=FAILURE``); see ``.gateway_code``."""
+    """The gateway declined the operation (``result=FAILURE``), finally; see
+    ``.gateway_code`` (DECLINED, EXPIRED_CARD, TIMED_OUT, ...). A new attempt
+    at a payment needs a new ``transaction.id``."""
 
 
 class GatewayShutdown(GatewayError):
