@@ -328,10 +328,7 @@ class Client:
         """
         args = (
             _bytes(token, "token", required=False),
-            _bytes(key_serial_number, "key_serial_number"),
-            _bytes(payload, "payload"),
-            _bytes(initialization_vector, "initialization_vector", required=False),
-            _bytes(card_bin, "card_bin", required=False),
+            *_card(key_serial_number, payload, initialization_vector, card_bin),
         )
         extra = self._extra(fields, correlation_id)
         lib = _native.lib()
@@ -373,10 +370,7 @@ class Client:
         args = (
             _bytes(operation, "operation"),
             *_payment(order_id, transaction_id, amount, currency),
-            _bytes(key_serial_number, "key_serial_number"),
-            _bytes(payload, "payload"),
-            _bytes(initialization_vector, "initialization_vector", required=False),
-            _bytes(card_bin, "card_bin", required=False),
+            *_card(key_serial_number, payload, initialization_vector, card_bin),
         )
         extra = self._extra(fields, correlation_id)
         lib = _native.lib()
@@ -518,6 +512,14 @@ class Recovered(NamedTuple):
 
 
 _RECOVERED = {1: "approved", 2: "declined", 3: "not_sent", 4: "not_final"}
+
+
+def _card(key_serial_number: str, payload: str, initialization_vector: Optional[str],
+          card_bin: Optional[str]) -> tuple:
+    """A P2PE card's KSN, payload, IV and BIN for C (the last two may be None)."""
+    return (_bytes(key_serial_number, "key_serial_number"), _bytes(payload, "payload"),
+            _bytes(initialization_vector, "initialization_vector", required=False),
+            _bytes(card_bin, "card_bin", required=False))
 
 
 def _payment(order_id: str, transaction_id: str, amount: str, currency: str) -> tuple:
