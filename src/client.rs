@@ -85,7 +85,8 @@ impl Ended {
             Ended::Answer(answer) => match (answer.http_status(), answer.get("error.cause")) {
                 (503, Some("SERVER_BUSY")) => Some(Setback::ServerBusy),
                 (500, Some("SERVER_FAILED")) => Some(Setback::ServerFailed),
-                (200..=299, _) if answer.get("response.gatewayCode") == Some("LOCK_FAILURE") => Some(Setback::Locked),
+                // Whatever the HTTP status (the gateway may say 409).
+                _ if answer.get("response.gatewayCode") == Some("LOCK_FAILURE") => Some(Setback::Locked),
                 _ => None,
             },
             Ended::NotAnAnswer(_) => None,
