@@ -821,6 +821,26 @@ mod tests {
         }
     }
 
+    /// The setbacks the retry table judges, read from answers: LOCK_FAILURE
+    /// whatever its HTTP status, SERVER_BUSY and SERVER_FAILED by theirs.
+    #[test]
+    fn answers_that_are_setbacks() {
+        let cases = [
+            (200, "result=FAILURE&response.gatewayCode=LOCK_FAILURE", Some(Setback::Locked)),
+            (409, "result=FAILURE&response.gatewayCode=LOCK_FAILURE", Some(Setback::Locked)),
+            (503, "result=ERROR&error.cause=SERVER_BUSY", Some(Setback::ServerBusy)),
+            (500, "result=ERROR&error.cause=SERVER_FAILED", Some(Setback::ServerFailed)),
+            (200, "result=FAILURE&response.gatewayCode=DECLINED", None),
+            (200, "result=PENDING&response.gatewayCode=PENDING", None),
+        ];
+        for (status, body, want) in cases {
+            let form = Some(nvp::FORM_CONTENT_TYPE);
+            let summary = Operation::Pay.summary_fields();
+            let answer = Response::from_http_with(status, form, body.as_bytes(), Duration::ZERO, summary).unwrap();
+            assert_eq!(Ended::Answer(answer).setback(), want, "HTTP {status} {body}");
+        }
+    }
+
     #[test]
     fn backoff_grows_with_jitter() {
         for attempt in 1..=4 {
