@@ -253,11 +253,14 @@ impl Config {
     /// `SERVER_BUSY`; after a failure once the request went out, or
     /// `SERVER_FAILED`, for every operation but a `TOKENIZE` without a
     /// `token` (unless [`Config::set_token_repository_unique_card`]).
-    /// CHECK_GATEWAY makes one attempt only. The table, cell by cell, is in
-    /// `docs/production.md` ("Retries") and `src/retry.rs`.
+    /// CHECK_GATEWAY makes one attempt only. A payment is resent
+    /// byte-identical (an identical resubmission, which the gateway answers
+    /// with the first answer) after a failure in doubt or `LOCK_FAILURE`.
+    /// The table, cell by cell, is in `docs/production.md` ("Retries") and
+    /// `src/retry.rs`.
     ///
-    /// Waits 200 ms, 400 ms, 800 ms, ... (capped at 10 s) plus up to 50 %
-    /// random jitter. The whole call, waits included, stays within
+    /// Waits 200 ms, 400 ms, 800 ms, ... (capped at 10 s; see
+    /// [`Config::set_backoff`]) plus up to 50 % random jitter. The whole call, waits included, stays within
     /// [`Config::set_timeout`]: a retry that would not fit is not made.
     pub fn set_retries(&mut self, retries: u32) -> Result<()> {
         if retries > MAX_RETRIES {
