@@ -697,6 +697,12 @@ const char *gw_last_error_transaction_id(void);
 // same time from two of them asks the gateway twice about the same intent
 // (harmless: a read) and records the same outcome.
 //
+// Thread-safe: it may run while other threads pay on the same client or
+// others (their intents, still open, are counted in `*still_running`). It
+// makes one RETRIEVE_TRANSACTION per open intent, each within the
+// configured call timeout, so it takes up to that long per intent when the
+// gateway cannot be reached.
+//
 // `GW_OK` once every intent was handed over; `GW_ERR_CONFIG` when the
 // client has no journal; `GW_ERR_JOURNAL` when the journal cannot be read
 // or written (the intents not handed over stay open).

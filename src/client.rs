@@ -85,7 +85,8 @@ impl Ended {
             Ended::Answer(answer) => match (answer.http_status(), answer.get("error.cause")) {
                 (503, Some("SERVER_BUSY")) => Some(Setback::ServerBusy),
                 (500, Some("SERVER_FAILED")) => Some(Setback::ServerFailed),
-                (200..=299, _) if answer.get("response.gatewayCode") == Some("LOCK_FAILURE") => Some(Setback::Locked),
+                // Whatever the HTTP status (the gateway may say 409).
+                _ if answer.get("response.gatewayCode") == Some("LOCK_FAILURE") => Some(Setback::Locked),
                 _ => None,
             },
             Ended::NotAnAnswer(_) => None,
@@ -541,7 +542,10 @@ impl Client {
             message
         };
         let code = || response.get("response.gatewayCode").map_or("absent".to_owned(), |code| redact(code, sent));
-        let transaction = operation.answers_a_transaction() && (200..300).contains(&status);
+        // A transaction's answer by the outcome table, whatever its HTTP
+        // status, but a SUCCESS outside 2xx, which is no answer gw trusts.
+        let ok_status = (200..300).contains(&status);
+        let transaction = operation.answers_a_transaction() && (ok_status || result != "SUCCESS");
         let (kind, message, in_doubt) = match result {
             _ if status == 401 => {
                 (Kind::Authentication, format!("{} (check the merchant ID and API password)", gateway_error()), false)
@@ -563,7 +567,7 @@ impl Client {
                 },
                 None => (Kind::Gateway, gateway_error(), false),
             },
-            "SUCCESS" if (200..300).contains(&status) => return Ok(response),
+            "SUCCESS" if ok_status => return Ok(response),
             "SUCCESS" => (Kind::Protocol, format!("gateway {host} answered result=SUCCESS with HTTP {status}"), true),
             "FAILURE" => (
                 Kind::Declined,
@@ -786,6 +790,54 @@ mod tests {
         }
         for op in [Operation::CreateSession, Operation::Pay, Operation::RetrieveToken] {
             assert!(answer(op, body).is_err(), "{op} needs result");
+        }
+    }
+
+    /// A payment's answer maps by the outcome table whatever its HTTP
+    /// status (but a SUCCESS outside 2xx); `result=ERROR` and 401 as for
+    /// every operation; each with its in-doubt flag.
+    #[test]
+    fn a_payment_answer_maps_to_its_status_and_doubt() {
+        let cases: [(u16, &str, Option<Kind>, bool); 9] = [
+            (200, "result=SUCCESS&response.gatewayCode=APPROVED", None, false),
+            (200, "result=SUCCESS&response.gatewayCode=SUBMITTED", Some(Kind::Pending), true),
+            (200, "result=FAILURE&response.gatewayCode=DECLINED", Some(Kind::Declined), false),
+            (409, "result=FAILURE&response.gatewayCode=LOCK_FAILURE", Some(Kind::Pending), true),
+            (200, "result=UNKNOWN&response.gatewayCode=UNKNOWN", Some(Kind::UnknownResult), true),
+            (500, "result=SUCCESS&response.gatewayCode=APPROVED", Some(Kind::Protocol), true),
+            (500, "result=ERROR&error.cause=SERVER_FAILED", Some(Kind::Gateway), true),
+            (400, "result=ERROR&error.cause=INVALID_REQUEST&error.field=order.id", Some(Kind::Gateway), false),
+            (401, "result=ERROR&error.cause=REQUEST_REJECTED", Some(Kind::Authentication), false),
+        ];
+        for op in [Operation::Pay, Operation::RetrieveTransaction] {
+            for (status, body, kind, in_doubt) in cases {
+                let form = Some(nvp::FORM_CONTENT_TYPE);
+                let answer =
+                    Response::from_http_with(status, form, body.as_bytes(), Duration::ZERO, op.summary_fields());
+                let outcome = client(100).interpret(op, answer.unwrap(), &[]);
+                let got = outcome.as_ref().err().map(|err| (err.kind(), err.in_doubt()));
+                assert_eq!(got, kind.map(|kind| (kind, in_doubt)), "{op} HTTP {status} {body}");
+            }
+        }
+    }
+
+    /// The setbacks the retry table judges, read from answers: LOCK_FAILURE
+    /// whatever its HTTP status, SERVER_BUSY and SERVER_FAILED by theirs.
+    #[test]
+    fn answers_that_are_setbacks() {
+        let cases = [
+            (200, "result=FAILURE&response.gatewayCode=LOCK_FAILURE", Some(Setback::Locked)),
+            (409, "result=FAILURE&response.gatewayCode=LOCK_FAILURE", Some(Setback::Locked)),
+            (503, "result=ERROR&error.cause=SERVER_BUSY", Some(Setback::ServerBusy)),
+            (500, "result=ERROR&error.cause=SERVER_FAILED", Some(Setback::ServerFailed)),
+            (200, "result=FAILURE&response.gatewayCode=DECLINED", None),
+            (200, "result=PENDING&response.gatewayCode=PENDING", None),
+        ];
+        for (status, body, want) in cases {
+            let form = Some(nvp::FORM_CONTENT_TYPE);
+            let summary = Operation::Pay.summary_fields();
+            let answer = Response::from_http_with(status, form, body.as_bytes(), Duration::ZERO, summary).unwrap();
+            assert_eq!(Ended::Answer(answer).setback(), want, "HTTP {status} {body}");
         }
     }
 

@@ -253,11 +253,14 @@ impl Config {
     /// `SERVER_BUSY`; after a failure once the request went out, or
     /// `SERVER_FAILED`, for every operation but a `TOKENIZE` without a
     /// `token` (unless [`Config::set_token_repository_unique_card`]).
-    /// CHECK_GATEWAY makes one attempt only. The table, cell by cell, is in
-    /// `docs/production.md` ("Retries") and `src/retry.rs`.
+    /// CHECK_GATEWAY makes one attempt only. A payment is resent
+    /// byte-identical (an identical resubmission, which the gateway answers
+    /// with the first answer) after a failure in doubt or `LOCK_FAILURE`.
+    /// The table, cell by cell, is in `docs/production.md` ("Retries") and
+    /// `src/retry.rs`.
     ///
-    /// Waits 200 ms, 400 ms, 800 ms, ... (capped at 10 s) plus up to 50 %
-    /// random jitter. The whole call, waits included, stays within
+    /// Waits 200 ms, 400 ms, 800 ms, ... (capped at 10 s; see
+    /// [`Config::set_backoff`]) plus up to 50 % random jitter. The whole call, waits included, stays within
     /// [`Config::set_timeout`]: a retry that would not fit is not made.
     pub fn set_retries(&mut self, retries: u32) -> Result<()> {
         if retries > MAX_RETRIES {
@@ -288,9 +291,17 @@ impl Config {
     /// money-moving request goes out its intent is recorded durably, and
     /// its outcome once final; `Client::recover_journal` resolves what a
     /// crash left open. Opened by [`crate::Client::new`]. `None`: no journal
-    /// (the default).
-    pub fn set_journal(&mut self, path: Option<&Path>) {
+    /// (the default). An empty path, or one longer than 4096 bytes (Linux's
+    /// PATH_MAX), is refused.
+    pub fn set_journal(&mut self, path: Option<&Path>) -> Result<()> {
+        if let Some(path) = path {
+            let length = path.as_os_str().len();
+            if length == 0 || length > 4096 {
+                return Err(config_error(format!("the journal's path must be 1 to 4096 bytes long, not {length}")));
+            }
+        }
         self.journal = path.map(Path::to_path_buf);
+        Ok(())
     }
 
     /// Says that the merchant's token repository keeps one token per card:

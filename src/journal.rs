@@ -21,7 +21,7 @@
 //! process with this process's id is gone, and on Unix a process id that no
 //! longer exists is gone.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -29,6 +29,7 @@ use rusqlite::{params, Connection, OpenFlags};
 
 use crate::error::{Error, Kind, Result};
 use crate::request::Request;
+use crate::transport::forks;
 
 /// How long a write waits for another client or process that holds the
 /// journal's write lock before the call fails (nothing sent).
@@ -102,7 +103,10 @@ pub struct Intent {
 /// A journal file, opened by a client. `Send + Sync`: the one connection is
 /// behind a mutex, held only for a write or a read.
 pub struct Journal {
-    connection: Mutex<Connection>,
+    path: PathBuf,
+    /// The connection, and the fork count ([`forks`]) of the process that
+    /// opened it.
+    connection: Mutex<(u64, Connection)>,
 }
 
 /// This process's journal identity: its id and a random number drawn once,
@@ -156,6 +160,11 @@ impl Journal {
     /// `synchronous=FULL`, a busy timeout for the other clients and
     /// processes that share it.
     pub fn open(path: &Path) -> Result<Journal> {
+        let connection = Journal::connect(path)?;
+        Ok(Journal { path: path.to_path_buf(), connection: Mutex::new((forks(), connection)) })
+    }
+
+    fn connect(path: &Path) -> Result<Connection> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_FULL_MUTEX
@@ -178,14 +187,22 @@ impl Journal {
             .execute_batch("PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;")
             .map_err(|err| journal_error("settings", err))?;
         connection.execute_batch(SCHEMA).map_err(|err| journal_error(&format!("{shown}: schema"), err))?;
-        Ok(Journal { connection: Mutex::new(connection) })
+        Ok(connection)
     }
 
     fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>, what: &str) -> Result<T> {
         // A panic while holding the lock leaves the connection usable:
         // every statement is one transaction of its own.
-        let connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&connection).map_err(|err| journal_error(what, err))
+        let mut guard = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if guard.0 != forks() {
+            // A forked child: SQLite forbids using a connection across
+            // fork() (its POSIX locks belong to the parent). The child opens
+            // its own and never touches, nor closes, the parent's.
+            let fresh = Journal::connect(&self.path)?;
+            std::mem::forget(std::mem::replace(&mut guard.1, fresh));
+            guard.0 = forks();
+        }
+        f(&guard.1).map_err(|err| journal_error(what, err))
     }
 
     /// Records the intent of `request` for `merchant`, open until

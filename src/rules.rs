@@ -1549,7 +1549,8 @@ static PAY: LazyLock<Vec<FieldRule>> = LazyLock::new(|| {
             .filter(|rule| rule.name.starts_with("sourceOfFunds.provided.card.p2pe"))
             .map(|rule| FieldRule { since: rule.since.max(AES), ..*rule }),
     );
-    rows.retain(|rule| rule.holds_at(rule.since) && rule.since <= rule.until);
+    // TOKENIZE's TDES-only rows (up to 83) hold at no version from 84.
+    rows.retain(|rule| rule.since <= rule.until);
     rows.extend([
         group("posTerminal", Optional).since(chp),
         field("posTerminal.attended", Enumeration(ATTENDED), 0, ANY_LENGTH, Optional).since(chp),

@@ -39,12 +39,28 @@ fn charges(sim: &gw_sim::Sim) -> usize {
     sim.ledger().json().matches("\"gatewayCode\":\"APPROVED\"").count()
 }
 
-/// A fresh directory for one test's journal.
-fn journal_dir(tag: &str) -> PathBuf {
+/// A fresh directory for one test's journal, removed when dropped (after
+/// the clients declared below it).
+struct JournalDir(PathBuf);
+
+impl std::ops::Deref for JournalDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for JournalDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn journal_dir(tag: &str) -> JournalDir {
     let dir = std::env::temp_dir().join(format!("gw-journal-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    JournalDir(dir)
 }
 
 fn pay(
@@ -113,6 +129,12 @@ fn recover(client: &CClient) -> (gw_status, Vec<Handed>, u32) {
         gw_journal_recover(client.0, Some(collect), &mut handed as *mut Vec<Handed> as *mut c_void, &mut running)
     };
     (status, handed, running)
+}
+
+/// Recovery finds nothing open and nothing running.
+fn nothing_open(client: &CClient) {
+    let (status, handed, running) = recover(client);
+    assert_eq!((status, handed.len(), running), (GW_OK, 0, 0), "{handed:?}");
 }
 
 /// The child's part of the SIGKILL tests: when [`CHILD`] is set, pays once
@@ -185,10 +207,7 @@ fn a_payment_killed_mid_flight_is_recovered_by_a_new_process() {
     });
     assert!(seen.iter().all(|&o| o == GW_RECOVERED_NOT_FINAL || o == GW_RECOVERED_APPROVED), "{seen:?}");
     assert_eq!(charges(&sim), 1);
-    let (status, handed, running) = recover(&client);
-    assert_eq!((status, handed.len(), running), (GW_OK, 0, 0), "nothing left open: {handed:?}");
-    drop(client);
-    let _ = std::fs::remove_dir_all(&dir);
+    nothing_open(&client);
 }
 
 /// The request went to a listener that never passes it on (the gateway
@@ -224,8 +243,6 @@ fn a_request_that_never_reached_the_gateway_is_recovered_as_not_sent_with_its_id
     assert_eq!(charges(&sim), 1);
     let (status, handed, _) = recover(&client);
     assert_eq!((status, handed.len()), (GW_OK, 0), "{handed:?}");
-    drop(client);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The journal adds no round trip: a warm PAY is one request. Its intent is
@@ -249,10 +266,7 @@ fn the_warm_happy_path_pay_sends_one_request_and_leaves_nothing_open() {
         .journal(&dir.join("till.db"))
         .client();
     assert_eq!(pay(&refused, "w3", &card, None).0, GW_ERR_CONNECT);
-    let (status, handed, running) = recover(&client);
-    assert_eq!((status, handed.len(), running), (GW_OK, 0, 0), "{handed:?}");
-    drop((client, refused));
-    let _ = std::fs::remove_dir_all(&dir);
+    nothing_open(&client);
 }
 
 /// Two clients (as two tills' processes would) and four threads share one
@@ -282,10 +296,7 @@ fn clients_and_threads_share_one_journal() {
         }
     });
     assert_eq!(charges(&sim), 20);
-    let (status, handed, running) = recover(&clients[1]);
-    assert_eq!((status, handed.len(), running), (GW_OK, 0, 0), "{handed:?}");
-    drop(clients);
-    let _ = std::fs::remove_dir_all(&dir);
+    nothing_open(&clients[1]);
 }
 
 /// A journal that cannot be opened fails the client (`GW_ERR_JOURNAL`);
@@ -339,6 +350,35 @@ fn the_journal_files_hold_no_card_data_or_credentials() {
         }
     }
     assert!(scanned > 4096, "the journal was written: {scanned} bytes");
-    drop(client);
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A till that forks after a journaled payment: parent and child each pay
+/// with the same client at once (the child's journal opens its own SQLite
+/// connection: SQLite forbids using one across fork()), each payment is
+/// charged once and none is left open.
+#[test]
+#[cfg(unix)]
+fn a_forked_child_and_its_parent_both_journal_their_payments() {
+    let sim = start(sim_config());
+    let dir = journal_dir("fork");
+    let client = CConfig::for_url(&sim.base_url()).api_version(V).journal(&dir.join("till.db")).client();
+    let card = card();
+    assert_eq!(pay(&client, "fk0", &card, None).0, GW_OK, "{}", last_error());
+    // SAFETY: the child only pays through gw and leaves with _exit.
+    let child = unsafe { libc::fork() };
+    assert!(child >= 0, "fork");
+    if child == 0 {
+        let ok = (0..3).all(|i| pay(&client, &format!("fk-child-{i}"), &card, None).0 == GW_OK);
+        // SAFETY: ends the child at once, running no destructor of the parent's state.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    for i in 0..3 {
+        assert_eq!(pay(&client, &format!("fk-parent-{i}"), &card, None).0, GW_OK, "{}", last_error());
+    }
+    let mut status = 0;
+    // SAFETY: waits for our own child.
+    assert_eq!(unsafe { libc::waitpid(child, &mut status, 0) }, child);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "the child's payments failed: {status}");
+    assert_eq!(charges(&sim), 7);
+    nothing_open(&client);
 }

@@ -219,6 +219,45 @@ fn a_session_takes_the_p2pe_group_the_version_allows() {
     }
 }
 
+/// The lifecycle mends of issue 26, through the C ABI against gw-sim: a
+/// session stores a PAY's order, amount and terminal fields, and a PAY with
+/// only its ids and the session id then pays; RETRIEVE_SESSION takes
+/// `responseControls.sensitiveData`; a field no version of an operation has
+/// is refused at `gw_request_set` saying so, not naming a version the till
+/// never chose.
+#[test]
+fn a_session_stores_a_payments_fields_and_reads_say_what_they_take() {
+    let sim = sim();
+    // Version 100: a PAY takes P2PE card data (from a session too) from 84.
+    let client = CConfig::for_url(&sim.base_url()).api_version(100).client();
+    let id = client.create_session().1.get("session.id").unwrap();
+    let mut fields = p2pe_fields(&terminal_card(), &[]);
+    fields.extend(pairs(&[
+        ("session.id", &id),
+        ("order.amount", "12.50"),
+        ("order.currency", "USD"),
+        ("posTerminal.lane", "Kiosk_76"),
+    ]));
+    let (status, _) = execute_c(&client, "UPDATE_SESSION", &fields);
+    assert_eq!(status, GW_OK, "{}", last_error());
+    let read = [("session.id", id.as_str()), ("responseControls.sensitiveData", "UNMASK")];
+    let (status, retrieved) = execute_c(&client, "RETRIEVE_SESSION", &read);
+    assert_eq!(status, GW_OK, "{}", last_error());
+    assert_eq!(retrieved.get("order.amount").as_deref(), Some("12.50"));
+    assert_eq!(retrieved.get("posTerminal.lane").as_deref(), Some("Kiosk_76"));
+    // The session pays: a PAY with its ids and the session id only.
+    let pay = [("session.id", id.as_str()), ("order.id", "session-pay"), ("transaction.id", "1")];
+    let (status, paid) = execute_c(&client, "PAY", &pay);
+    assert_eq!(status, GW_OK, "{}", last_error());
+    assert_eq!(paid.get("order.amount").as_deref(), Some("12.50"));
+
+    let request = CRequest::new("RETRIEVE_SESSION");
+    assert_eq!(request.set("order.amount", "12.50"), GW_ERR_INVALID_FIELD);
+    assert_eq!(last_error_field().as_deref(), Some("order.amount"));
+    assert!(last_error().ends_with("is not a field of RETRIEVE_SESSION at any API version"), "{}", last_error());
+    assert!(!last_error().contains("version 39"), "{}", last_error());
+}
+
 /// A loopback server that answers every request with `status_line`,
 /// `content_type` and `body`, then closes; its base URL.
 fn hostile(status_line: &'static str, content_type: &'static str, body: &'static str) -> String {

@@ -60,6 +60,17 @@ fn scenarios(card: &gw_sim::terminal::P2pe) -> Vec<Scenario> {
             GW_DECLINED,
         ),
         scenario("connect failure, retried", "TOKENIZE", p2pe(&[]), Target::ClosedPort, GW_ERR_CONNECT),
+        // Payments: the card in a PAY, its answer's card, a decline, and a
+        // P2PE PAY refused locally at API version 50 (P2PE payments: 84+).
+        scenario("clear card PAY", "PAY", payment("s-pay", "1239"), Target::Sim, GW_OK),
+        scenario("declined PAY", "PAY", payment("s-declined", "0539"), Target::Sim, GW_DECLINED),
+        scenario(
+            "P2PE PAY at version 50",
+            "PAY",
+            [payment("s-p2pe", "1239")[..4].to_vec(), p2pe(&[])].concat(),
+            Target::Sim,
+            GW_ERR_INVALID_FIELD,
+        ),
     ];
     let faults = [
         ("delay,ms=4000", GW_ERR_TIMEOUT),
@@ -79,6 +90,22 @@ fn scenarios(card: &gw_sim::terminal::P2pe) -> Vec<Scenario> {
         list.push(scenario(fault, "TOKENIZE", p2pe(&[("correlationId", &id)]), Target::Sim, status));
     }
     list
+}
+
+/// A PAY of the clear test card (`PAN`, security code) expiring `expiry`
+/// (MMYY: gw-sim's test conventions choose the answer by it) on `order`.
+fn payment(order: &str, expiry: &str) -> Vec<(String, String)> {
+    pairs(&[
+        ("order.id", order),
+        ("transaction.id", "1"),
+        ("order.amount", "12.50"),
+        ("order.currency", "USD"),
+        ("sourceOfFunds.type", "CARD"),
+        ("sourceOfFunds.provided.card.number", PAN),
+        ("sourceOfFunds.provided.card.expiry.month", &expiry[..2]),
+        ("sourceOfFunds.provided.card.expiry.year", &expiry[2..]),
+        ("sourceOfFunds.provided.card.securityCode", SECURITY_CODE),
+    ])
 }
 
 /// Fails if `shown` carries any secret.

@@ -320,12 +320,7 @@ pub unsafe extern "C" fn gw_config_set_journal(config: *mut gw_config, path: *co
     // SAFETY: the caller guarantees the pointer.
     let path = unsafe { opt_str_arg(path, "path") };
     // SAFETY: as above.
-    unsafe {
-        set(config, |c| {
-            c.set_journal(path?.map(std::path::Path::new));
-            Ok(())
-        })
-    }
+    unsafe { set(config, |c| c.set_journal(path?.map(std::path::Path::new))) }
 }
 
 /// Nonzero says the merchant's token repository keeps one token per card:

@@ -4,13 +4,12 @@
 use std::ffi::{c_char, c_void, CString};
 use std::ptr;
 
-use super::cast::ref_arg;
+use super::cast::{null, ref_arg};
 use super::client::gw_client;
 use super::panic::status_boundary;
 use super::response::gw_response;
 use super::status::gw_status;
 use crate::client::Recovered;
-use crate::error::{Error, Kind};
 
 /// Recovery: approved, finally (the money moved; print the receipt).
 pub const GW_RECOVERED_APPROVED: u32 = 1;
@@ -67,6 +66,12 @@ pub type gw_recover_callback = Option<
 /// same time from two of them asks the gateway twice about the same intent
 /// (harmless: a read) and records the same outcome.
 ///
+/// Thread-safe: it may run while other threads pay on the same client or
+/// others (their intents, still open, are counted in `*still_running`). It
+/// makes one RETRIEVE_TRANSACTION per open intent, each within the
+/// configured call timeout, so it takes up to that long per intent when the
+/// gateway cannot be reached.
+///
 /// `GW_OK` once every intent was handed over; `GW_ERR_CONFIG` when the
 /// client has no journal; `GW_ERR_JOURNAL` when the journal cannot be read
 /// or written (the intents not handed over stay open).
@@ -84,7 +89,7 @@ pub unsafe extern "C" fn gw_journal_recover(
     status_boundary(|| {
         // SAFETY: the caller guarantees the pointer.
         let client = unsafe { ref_arg(client, "client") }?;
-        let callback = callback.ok_or_else(|| Error::new(Kind::NullArgument, "callback is NULL"))?;
+        let callback = callback.ok_or_else(|| null("callback"))?;
         let to_c = |text: &str| CString::new(text).unwrap_or_default();
         let running = client.client().recover_journal(|intent, recovered, response| {
             let outcome = match recovered {

@@ -122,21 +122,11 @@ static int scan_client(char **argv, uint32_t version, gw_client **client) {
     return 0;
 }
 
-int main(int argc, char **argv) {
-    gw_config *config;
-    gw_client *client = NULL;
-    gw_request *request = NULL;
-    gw_response *response = NULL;
-    char *pan, *cvc, *payload;
-    char token[41] = "", masked_rev[20];
-
-    CHECK(argc == 10 || argc == 13);
-    CHECK(scan_client(argv, 50, &client) == 0);
-
-    /* TOKENIZE with a clear card number and security code. */
-    pan = unreverse(argv[5]);
-    cvc = unreverse(argv[6]);
-    CHECK(gw_request_new("TOKENIZE", &request) == GW_OK);
+/* Sets the clear card of argv (the reversed number and security code, each
+   turned around only for the call and wiped) with the expiry 12/39, and
+   sourceOfFunds.type=CARD. 0, or 1 (CHECK's) on failure. */
+static int set_clear_card(gw_request *request, char **argv) {
+    char *pan = unreverse(argv[5]), *cvc = unreverse(argv[6]);
     CHECK(gw_request_set(request, "sourceOfFunds.type", "CARD") == GW_OK);
     CHECK(gw_request_set(request, "sourceOfFunds.provided.card.number", pan) == GW_OK);
     CHECK(gw_request_set(request, "sourceOfFunds.provided.card.securityCode", cvc) == GW_OK);
@@ -144,6 +134,23 @@ int main(int argc, char **argv) {
     CHECK(gw_request_set(request, "sourceOfFunds.provided.card.expiry.year", "39") == GW_OK);
     wipe(pan);
     wipe(cvc);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    gw_config *config;
+    gw_client *client = NULL;
+    gw_request *request = NULL;
+    gw_response *response = NULL;
+    char *payload;
+    char token[41] = "", masked_rev[20];
+
+    CHECK(argc == 10 || argc == 13);
+    CHECK(scan_client(argv, 50, &client) == 0);
+
+    /* TOKENIZE with a clear card number and security code. */
+    CHECK(gw_request_new("TOKENIZE", &request) == GW_OK);
+    CHECK(set_clear_card(request, argv) == 0);
     CHECK(gw_execute(client, request, &response) == GW_OK);
     strncpy(token, gw_response_get(response, "token"), sizeof token - 1);
     gw_response_free(response);
@@ -179,20 +186,12 @@ int main(int argc, char **argv) {
        a P2PE PAY, then a RETRIEVE_TRANSACTION whose answer holds the card
        masked, wiped when freed. */
     CHECK(scan_client(argv, 100, &client) == 0);
-    pan = unreverse(argv[5]);
-    cvc = unreverse(argv[6]);
     CHECK(gw_request_new("PAY", &request) == GW_OK);
     CHECK(gw_request_set(request, "order.id", "scan-1") == GW_OK);
     CHECK(gw_request_set(request, "transaction.id", "1") == GW_OK);
     CHECK(gw_request_set(request, "order.amount", "12.50") == GW_OK);
     CHECK(gw_request_set(request, "order.currency", "USD") == GW_OK);
-    CHECK(gw_request_set(request, "sourceOfFunds.type", "CARD") == GW_OK);
-    CHECK(gw_request_set(request, "sourceOfFunds.provided.card.number", pan) == GW_OK);
-    CHECK(gw_request_set(request, "sourceOfFunds.provided.card.securityCode", cvc) == GW_OK);
-    CHECK(gw_request_set(request, "sourceOfFunds.provided.card.expiry.month", "12") == GW_OK);
-    CHECK(gw_request_set(request, "sourceOfFunds.provided.card.expiry.year", "39") == GW_OK);
-    wipe(pan);
-    wipe(cvc);
+    CHECK(set_clear_card(request, argv) == 0);
     CHECK(gw_execute(client, request, &response) == GW_OK);
     gw_response_free(response);
     gw_request_free(request);

@@ -67,6 +67,12 @@ class Error(Exception):
         #: ``gw_last_error_in_doubt()`` of the failing call: the request may
         #: have had an effect at the gateway that gw could not learn.
         self.in_doubt = in_doubt
+        #: The ``order.id`` and ``transaction.id`` of the payment (or
+        #: RETRIEVE_TRANSACTION) the call was about
+        #: (``gw_last_error_order_id`` / ``_transaction_id``): what a till
+        #: keeps to resolve a payment that is not final. None otherwise.
+        self.order_id: Optional[str] = None
+        self.transaction_id: Optional[str] = None
 
     def _gateway(self, name: str) -> Optional[str]:
         return self.response.get(name) if self.response is not None else None
