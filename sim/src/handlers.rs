@@ -77,7 +77,7 @@ enum FaultSource {
 impl FaultSource {
     /// The busy-then-ok and lost-then-ok counters count per correlationId
     /// for a fault the request chose, per run otherwise.
-    fn then_some<T>(self, t: T) -> Option<T> {
+    fn counted_per_id<T>(self, t: T) -> Option<T> {
         (self == FaultSource::Request).then_some(t)
     }
 }
@@ -460,9 +460,9 @@ impl Gateway {
         *operation = get(fields, "apiOperation").filter(|op| Operation::from_name(op).is_some()).map(str::to_string);
 
         // Faults come first: they simulate trouble in front of the gateway.
-        let (fault, per_request) = self.choose_fault(fields, correlation_id.as_deref())?;
+        let (fault, source) = self.choose_fault(fields, correlation_id.as_deref())?;
         if let Some(f) = fault {
-            if let Some(reply) = self.apply_fault(f, per_request.then_some(correlation_id.as_deref()).flatten()) {
+            if let Some(reply) = self.apply_fault(f, source.counted_per_id(correlation_id.as_deref()).flatten()) {
                 let what = operation.as_deref().unwrap_or(&req.path);
                 match &reply {
                     Reply::Respond(resp) => {
@@ -504,8 +504,8 @@ impl Gateway {
         };
         if let Some(Fault::LostThenOk(n)) = fault {
             // A lost answer the chaos schedule drew is this request's own.
-            if per_request == FaultSource::Chaos
-                || self.busy.still_busy(n, per_request.then_some(correlation_id.as_deref()).flatten())
+            if source == FaultSource::Chaos
+                || self.busy.still_busy(n, source.counted_per_id(correlation_id.as_deref()).flatten())
             {
                 self.log_line(format_args!("{op_name} processed -> fault lost-then-ok (answer lost)"));
                 return Ok(Reply::Raw(RawFault::Reset));
