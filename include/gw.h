@@ -97,6 +97,25 @@
 // Log level: request and response fields, secrets and card data masked.
 #define GW_LOG_DEBUG 4
 
+// Recovery: approved, finally (the money moved; print the receipt).
+#define GW_RECOVERED_APPROVED 1
+
+// Recovery: declined, finally (no money moved; a new attempt needs a new
+// `transaction.id`).
+#define GW_RECOVERED_DECLINED 2
+
+// Recovery: the gateway does not know the transaction: the request never
+// reached it. Safe to act on only with the SAME ids: send the payment
+// again with this `order.id` and `transaction.id` (a late original then
+// meets its twin at the gateway instead of charging twice), or let the
+// sale go. The journal closes the intent; sending it again records a new one.
+#define GW_RECOVERED_NOT_SENT 3
+
+// Recovery: still not final (pending at the acquirer, unknown, or the
+// gateway could not be asked): the intent stays open, and the next
+// `gw_journal_recover` asks again.
+#define GW_RECOVERED_NOT_FINAL 4
+
 // The major version of the header; a change breaks the ABI.
 #define GW_VERSION_MAJOR 0
 
@@ -151,6 +170,27 @@ typedef uint32_t gw_status;
 typedef void (*gw_log_callback)(void *userdata,
                                 uint32_t level,
                                 const char *message);
+
+// Receives one recovered intent: the `userdata` given to
+// `gw_journal_recover`, the outcome (`GW_RECOVERED_*`), the operation's
+// name ("PAY", "AUTHORIZE", "CAPTURE", "REFUND", "VOID", "VERIFY"), the
+// ids, the amount and currency as recorded (NULL for a VOID, which has
+// none), when the intent was recorded (milliseconds since 1970, UTC), and
+// RETRIEVE_TRANSACTION's answer when one came (NULL otherwise; read
+// "response.gatewayCode", "transaction.amount", ...). Every pointer is
+// valid only during the call: copy what you keep; do not free the
+// response. Called on the thread that called `gw_journal_recover`, one
+// intent at a time; it must return normally (no C++ exception, no
+// `longjmp`) and may make other gw calls.
+typedef void (*gw_recover_callback)(void *userdata,
+                                    uint32_t outcome,
+                                    const char *operation,
+                                    const char *order_id,
+                                    const char *transaction_id,
+                                    const char *amount,
+                                    const char *currency,
+                                    uint64_t recorded_at_ms,
+                                    const gw_response *response);
 
 // Success; for an operation, the gateway answered `result=SUCCESS`.
 #define GW_OK 0
@@ -208,6 +248,11 @@ typedef void (*gw_log_callback)(void *userdata,
 // `gw_check_gateway`: the gateway answered `status=SHUTDOWN` (it is not
 // accepting requests); the response is handed out.
 #define GW_GATEWAY_SHUTDOWN 17
+
+// The payment journal (`gw_config_set_journal`) could not be opened,
+// written or read; a payment whose intent could not be recorded was not
+// sent (`gw_last_error_in_doubt()` is 0 then).
+#define GW_ERR_JOURNAL 18
 
 #ifdef __cplusplus
 extern "C" {
@@ -510,6 +555,41 @@ GW_API GW_CALL
 gw_status gw_config_set_retries(gw_config *config,
                                 uint32_t retries);
 
+// The waits between attempts of a call, in milliseconds: `first_ms`
+// before the first retry, twice as long before each next one, at most
+// `max_ms`, each plus up to 50% random jitter (default 200 and 10000;
+// `first_ms` positive, `max_ms` at least `first_ms`). The same waits for
+// every retry: a repeat of a request, a payment's identical resubmission,
+// and the RETRIEVE_TRANSACTION polls that settle a payment not final; all
+// within the call's timeout (`gw_config_set_timeout_ms`).
+//
+// # Safety
+// `config` is a live `gw_config`.
+GW_API GW_CALL
+gw_status gw_config_set_backoff_ms(gw_config *config,
+                                   uint32_t first_ms,
+                                   uint32_t max_ms);
+
+// Keeps a payment journal in the SQLite file `path` (UTF-8; created when
+// missing, with its `-wal` and `-shm` files beside it; NULL turns the
+// journal off, the default). Opened by `gw_client_new` (`GW_ERR_JOURNAL`
+// when it cannot be). Before the first byte of a PAY, AUTHORIZE, CAPTURE,
+// REFUND, VOID or VERIFY goes out, gw records its intent — operation,
+// `order.id`, `transaction.id`, amount, currency, merchant, time; never
+// card data, never credentials — and syncs it to the disk; the outcome is
+// recorded once final. After a crash or a power cut, `gw_journal_recover`
+// resolves what was left open. Several clients, threads and processes of
+// one machine may share one file (not over a network file system: WAL
+// needs shared memory). A payment whose intent cannot be recorded is not
+// sent (`GW_ERR_JOURNAL`). Costs two synced writes per payment; no round
+// trip (docs/payments.md, "The journal").
+//
+// # Safety
+// `config` is a live `gw_config`; `path` NULL or a NUL-terminated string.
+GW_API GW_CALL
+gw_status gw_config_set_journal(gw_config *config,
+                                const char *path);
+
 // Nonzero says the merchant's token repository keeps one token per card:
 // its Token Management strategy, set on the merchant profile by the
 // payment service provider, is "Unique Account Identifier" ("Unique Card
@@ -584,6 +664,57 @@ uint16_t gw_last_error_http_status(void);
 // its own, kept by the same calls as `gw_last_error`.
 GW_API GW_CALL
 uint32_t gw_last_error_in_doubt(void);
+
+// The `order.id` of the transaction this thread's last failing call was
+// about: a payment operation's (`gw_execute` of a PAY, AUTHORIZE,
+// CAPTURE, REFUND, VOID or VERIFY, `gw_pay_*`) or RETRIEVE_TRANSACTION's.
+// With `gw_last_error_transaction_id`, the ids a till keeps to resolve a
+// payment that is not final (`gw_last_error_in_doubt()` is 1) with
+// `gw_retrieve_transaction` later. NULL for other calls.
+//
+// Owned and valid as for `gw_last_error`.
+GW_API GW_CALL
+const char *gw_last_error_order_id(void);
+
+// The `transaction.id` of the transaction this thread's last failing call
+// was about; see `gw_last_error_order_id`. NULL for other calls.
+//
+// Owned and valid as for `gw_last_error`.
+GW_API GW_CALL
+const char *gw_last_error_transaction_id(void);
+
+// Resolves every open intent of the client's payment journal
+// (`gw_config_set_journal`; its merchant's) whose call is over — its
+// process gone (killed, crashed, a power cut) or its deadline passed —
+// with RETRIEVE_TRANSACTION, records each final outcome, and hands each
+// intent to `callback`, oldest first. Intents that may still belong to a
+// call running in another thread or process are left alone: their number
+// goes to `*still_running` (when not NULL); call again later for them.
+//
+// Call it when the till starts, before taking new payments, and whenever
+// an earlier recovery left intents `GW_RECOVERED_NOT_FINAL`. Several
+// clients and processes may share one journal file; recovering at the
+// same time from two of them asks the gateway twice about the same intent
+// (harmless: a read) and records the same outcome.
+//
+// Thread-safe: it may run while other threads pay on the same client or
+// others (their intents, still open, are counted in `*still_running`). It
+// makes one RETRIEVE_TRANSACTION per open intent, each within the
+// configured call timeout, so it takes up to that long per intent when the
+// gateway cannot be reached.
+//
+// `GW_OK` once every intent was handed over; `GW_ERR_CONFIG` when the
+// client has no journal; `GW_ERR_JOURNAL` when the journal cannot be read
+// or written (the intents not handed over stay open).
+//
+// # Safety
+// `client` is a live `gw_client`; `callback` non-NULL; `still_running`
+// NULL or writable.
+GW_API GW_CALL
+gw_status gw_journal_recover(const gw_client *client,
+                             gw_recover_callback callback,
+                             void *userdata,
+                             uint32_t *still_running);
 
 // Creates an empty request of `api_operation`: "CREATE_SESSION",
 // "TOKENIZE", "CHECK_GATEWAY" (no fields: its reference lists none),

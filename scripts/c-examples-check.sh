@@ -54,7 +54,9 @@ check_c_examples() {
   expect "$out/pay_p2pe.out" '^gateway=OPERATING$' \
     '^approved: PAYMENT 12\.50 AUD authorizationCode=[0-9]{6} card=VISA 476173xxxxxx0010$' \
     '^order status=CAPTURED captured=12\.50$' '^refunded 2\.50: order status=PARTIALLY_REFUNDED refunded=2\.50$' \
-    '^retrieved PAYMENT: APPROVED$'
+    '^retrieved PAYMENT: APPROVED$' \
+    '^lost answer resolved: PAYMENT APPROVED, order captured=12\.50$' \
+    '^retrieved lost-answer sale: PAYMENT APPROVED captured=12\.50$'
   run threads "$@" "$dir/threads" 8 2
   expect "$out/threads.out" '^8 threads x 2 rounds: 0 failed$'
   [ "$(grep -Ec "^thread [0-7] round [01]: $SESSION token=9[0-9]{15}$" "$out/threads.out" || true)" = 16 ] \

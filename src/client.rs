@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::{Authentication, Config, LogLevel};
 use crate::error::{Error, Kind, Result};
+use crate::journal::{Closed, Intent, Journal};
 use crate::masking::{masked, redact};
 use crate::nvp;
 use crate::request::Request;
@@ -20,9 +21,6 @@ use crate::response::{NotAnAnswer, Response};
 use crate::retry::{self, Repeat, Setback};
 use crate::rules::{self, Operation};
 use crate::transport::{Answer, Failure, Transport};
-
-/// The first retry waits this long, each later one twice as long, plus jitter.
-const RETRY_BASE_DELAY: Duration = Duration::from_millis(200);
 
 /// A configured connection to the gateway.
 ///
@@ -45,6 +43,24 @@ pub struct Client {
     /// found once: the encoder then does not read them per call.
     own_form_plain: u64,
     transport: Transport,
+    /// The payment journal, when one is configured ([`Config::set_journal`]).
+    journal: Option<Journal>,
+}
+
+/// What recovery learned of an open intent ([`Client::recover_journal`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recovered {
+    /// Approved, finally: the money moved.
+    Approved,
+    /// Declined, finally: no money moved; a new attempt needs a new `transaction.id`.
+    Declined,
+    /// The gateway does not know the transaction: the request never reached
+    /// it. Safe to act on only by sending the payment again with the **same**
+    /// ids, so that a late original meets its twin instead of charging twice.
+    NotSent,
+    /// Not final yet (pending at the acquirer, unknown, or the gateway could
+    /// not be asked): the intent stays open for a later recovery.
+    NotFinal,
 }
 
 /// How many fields [`Client::with_fields`] lays out on the stack: gw's four
@@ -69,6 +85,8 @@ impl Ended {
             Ended::Answer(answer) => match (answer.http_status(), answer.get("error.cause")) {
                 (503, Some("SERVER_BUSY")) => Some(Setback::ServerBusy),
                 (500, Some("SERVER_FAILED")) => Some(Setback::ServerFailed),
+                // Whatever the HTTP status (the gateway may say 409).
+                _ if answer.get("response.gatewayCode") == Some("LOCK_FAILURE") => Some(Setback::Locked),
                 _ => None,
             },
             Ended::NotAnAnswer(_) => None,
@@ -126,7 +144,9 @@ impl Client {
             .iter()
             .enumerate()
             .fold(0, |mask, (i, &(name, value))| mask | u64::from(nvp::is_plain(name) && value) << i);
+        let journal = config.journal.as_deref().map(Journal::open).transpose()?;
         Ok(Client {
+            journal,
             config: config.clone(),
             endpoint,
             information,
@@ -149,7 +169,12 @@ impl Client {
     /// ([`Error::response`]); the error of a call that made more than one
     /// attempt says how many, and over how long.
     pub fn execute(&self, request: &Request) -> Result<Response> {
-        self.with_fields(request, |fields| self.execute_checked(request, fields))?
+        self.execute_until(request, Instant::now() + self.config.timeout)
+    }
+
+    /// [`Client::execute`] within `deadline`.
+    fn execute_until(&self, request: &Request, deadline: Instant) -> Result<Response> {
+        self.with_fields(request, |fields| self.execute_checked(request, fields, deadline))?
     }
 
     /// Hands `f` the fields `request` is sent with: gw's own first
@@ -214,12 +239,17 @@ impl Client {
     /// SERVER_FAILED), or an earlier attempt's, unless the gateway answered
     /// the repeat of the same request with what happened (any answer but
     /// SERVER_BUSY, which says only that the repeat was not processed).
-    fn execute_checked(&self, request: &Request, fields: &nvp::Form<'_>) -> Result<Response> {
+    fn execute_checked(&self, request: &Request, fields: &nvp::Form<'_>, deadline: Instant) -> Result<Response> {
         let operation = request.operation().name();
         self.log(LogLevel::Debug, || format!("{operation} request: {}", masked(fields)));
 
         let started = Instant::now();
-        let (ended, attempts, earlier_in_doubt) = self.send(request, fields, started);
+        let moves_money = request.operation().is_transaction();
+        if let (true, Some(journal)) = (moves_money, &self.journal) {
+            // Durably, before the first request byte: a failure here sends nothing.
+            journal.record_intent(self.merchant(), request, deadline.saturating_duration_since(started))?;
+        }
+        let (ended, attempts, earlier_in_doubt) = self.send(request, fields, started, deadline);
         let outcome = match ended {
             Ended::Answer(answer) if request.operation() == Operation::CheckGateway => self.gateway_state(answer),
             Ended::Answer(answer) => match retry::settled_earlier(request.operation(), earlier_in_doubt, &answer) {
@@ -244,11 +274,137 @@ impl Client {
                 Err(failure.error.with_in_doubt(in_doubt))
             }
         };
+        let outcome = match outcome {
+            Err(error) if moves_money && error.in_doubt() => self.settle(request, error, deadline),
+            outcome => outcome,
+        };
+        self.journal_outcome(request, &outcome);
         outcome.map_err(|error| {
             let error = error.after_attempts(attempts, started.elapsed());
+            let error = match request.operation().answers_a_transaction() {
+                true => error.with_ids(
+                    request.get("order.id").unwrap_or_default(),
+                    request.get("transaction.id").unwrap_or_default(),
+                ),
+                false => error,
+            };
             self.log(LogLevel::Error, || format!("{operation} failed: {error}"));
             error
         })
+    }
+
+    fn merchant(&self) -> &str {
+        self.config.merchant.as_deref().unwrap_or_default()
+    }
+
+    /// Settles a money-moving call whose outcome is in doubt: polls
+    /// RETRIEVE_TRANSACTION of its ids, waiting the backoff between polls,
+    /// until the answer is final or the call's `deadline` would pass. The
+    /// request itself was already resubmitted as the retry table allows
+    /// ([`Client::send`]). Returns the final answer (RETRIEVE_TRANSACTION's),
+    /// or the call's error, still in doubt, saying how many polls were made.
+    fn settle(&self, request: &Request, error: Error, deadline: Instant) -> Result<Response> {
+        let ids = (request.get("order.id").unwrap_or_default(), request.get("transaction.id").unwrap_or_default());
+        let Ok(retrieve) = Request::retrieve_transaction(ids.0, ids.1) else { return Err(error) };
+        let operation = request.operation().name();
+        let mut last = error;
+        let mut poll = 1;
+        loop {
+            let delay = self.backoff(poll);
+            if Instant::now() + delay >= deadline {
+                break;
+            }
+            self.log(LogLevel::Warn, || {
+                format!(
+                    "{operation}: not final ({}); RETRIEVE_TRANSACTION {poll} in {} ms",
+                    last.kind().name().to_string_lossy(),
+                    delay.as_millis()
+                )
+            });
+            thread::sleep(delay);
+            match self.execute_until(&retrieve, deadline) {
+                Ok(response) => return Ok(response),
+                Err(error) if error.kind() == Kind::Declined && !error.in_doubt() => return Err(error),
+                // Still not final, or the gateway could not be asked: the
+                // outcome stays in doubt; ask again while the budget lasts.
+                Err(error) if error.in_doubt() || matches!(error.kind(), Kind::Connect | Kind::Timeout) => {
+                    if matches!(error.kind(), Kind::Pending | Kind::UnknownResult) {
+                        last = error;
+                    }
+                }
+                // The gateway does not know the ids (its error answer): no
+                // conclusion within the call (a late original may still
+                // arrive); the payment stays in doubt.
+                Err(_) => break,
+            }
+            poll += 1;
+        }
+        Err(last.with_polls(poll - 1))
+    }
+
+    /// Records a final outcome of a money-moving call, or of a
+    /// RETRIEVE_TRANSACTION, in the journal; an outcome in doubt leaves the
+    /// intent open. A failure to write is logged: the till has the outcome,
+    /// and recovery would resolve the intent the same way.
+    fn journal_outcome(&self, request: &Request, outcome: &Result<Response>) {
+        let Some(journal) = &self.journal else { return };
+        let operation = request.operation();
+        if !operation.answers_a_transaction() {
+            return;
+        }
+        let closed = match outcome {
+            Ok(_) => Closed::Approved,
+            Err(error) if error.kind() == Kind::Declined && !error.in_doubt() => Closed::Declined,
+            Err(error) if !error.in_doubt() && operation.is_transaction() => Closed::NotProcessed,
+            Err(_) => return,
+        };
+        let code = match outcome {
+            Ok(response) => response.get("response.gatewayCode"),
+            Err(error) => error.response().and_then(|response| response.get("response.gatewayCode")),
+        };
+        let order = request.get("order.id").unwrap_or_default();
+        let transaction = request.get("transaction.id").unwrap_or_default();
+        if let Err(error) = journal.close(self.merchant(), order, transaction, closed, code) {
+            self.log(LogLevel::Error, || format!("{}: {error}", operation.name()));
+        }
+    }
+
+    /// Resolves every open intent of the journal whose call is over (its
+    /// process gone or its deadline passed) with RETRIEVE_TRANSACTION,
+    /// records each final outcome, and hands each to `each`. Returns how many
+    /// open intents may still belong to a running call (left alone). An
+    /// intent recovery finds [`Recovered::NotFinal`] stays open; one it finds
+    /// [`Recovered::NotSent`] is closed: the till sends it again with the
+    /// same ids (which records a new intent) or lets it go.
+    pub fn recover_journal(&self, mut each: impl FnMut(&Intent, Recovered, Option<&Response>)) -> Result<u32> {
+        let Some(journal) = &self.journal else {
+            return Err(Error::new(Kind::Config, "no payment journal is configured (gw_config_set_journal)"));
+        };
+        let (orphans, running) = journal.orphans(self.merchant())?;
+        for intent in orphans {
+            let outcome = self.retrieve_transaction(&intent.order_id, &intent.transaction_id);
+            let recovered = match &outcome {
+                Ok(_) => Recovered::Approved,
+                Err(error) if error.kind() == Kind::Declined && !error.in_doubt() => Recovered::Declined,
+                Err(error) if unknown_ids(error) => {
+                    journal.close(
+                        self.merchant(),
+                        &intent.order_id,
+                        &intent.transaction_id,
+                        Closed::NotProcessed,
+                        None,
+                    )?;
+                    Recovered::NotSent
+                }
+                Err(_) => Recovered::NotFinal,
+            };
+            let response = match &outcome {
+                Ok(response) => Some(response),
+                Err(error) => error.response(),
+            };
+            each(&intent, recovered, response);
+        }
+        Ok(running)
     }
 
     /// Sends the request until an attempt ends in an answer or in a setback
@@ -259,12 +415,17 @@ impl Client {
     ///
     /// Every attempt sends the same body: a retry is a repeat of the request,
     /// which is what the policy table judges.
-    fn send(&self, request: &Request, fields: &nvp::Form<'_>, started: Instant) -> (Ended, u32, bool) {
+    fn send(
+        &self,
+        request: &Request,
+        fields: &nvp::Form<'_>,
+        started: Instant,
+        deadline: Instant,
+    ) -> (Ended, u32, bool) {
         let operation = request.operation().name();
         let repeat = Repeat::of(request, self.config.token_repository_unique_card);
         let retries = retry::retries_for(request.operation(), self.config.retries);
         let url = self.url(request.operation());
-        let deadline = started + self.config.timeout;
         let mut attempt = 1;
         let mut in_doubt = false;
         loop {
@@ -335,7 +496,7 @@ impl Client {
         if attempt > retries {
             return None;
         }
-        let delay = backoff(attempt);
+        let delay = self.backoff(attempt);
         if Instant::now() + delay >= deadline {
             self.log(LogLevel::Warn, || format!("{operation}: {}; no retry, the call's timeout would pass", reason()));
             return None;
@@ -477,14 +638,37 @@ impl Client {
     }
 }
 
-/// 200 ms, 400 ms, 800 ms, ... capped at 10 s, each plus up to 50% jitter.
+impl Client {
+    /// The wait before retry `attempt` (or poll): the configured first wait
+    /// ([`Config::set_backoff`], default 200 ms), doubled for each next one,
+    /// at most the configured longest (default 10 s).
+    fn backoff(&self, attempt: u32) -> Duration {
+        let (first, max) = self.config.backoff;
+        backoff(first, max, attempt)
+    }
+}
+
+/// When RETRIEVE_TRANSACTION's error answer says the gateway does not know
+/// the order or the transaction (gw-sim's HTTP 400 `INVALID_REQUEST` on
+/// `order.id` or `transaction.id`; the reference does not say what the
+/// gateway answers, `shared/spec/` payments §3.5): the request never reached it.
+fn unknown_ids(error: &Error) -> bool {
+    error.kind() == Kind::Gateway
+        && !error.in_doubt()
+        && error.response().is_some_and(|answer| {
+            answer.get("error.cause") == Some("INVALID_REQUEST")
+                && matches!(answer.get("error.field"), Some("order.id" | "transaction.id"))
+        })
+}
+
+/// `first`, `2 × first`, `4 × first`, ... capped at `max`, each plus up to 50% jitter.
 ///
 /// The jitter keeps the tills of a shop, cut off by the same outage, from
 /// retrying in step. Its source is the standard library's random hash keys
 /// (`RandomState`: seeded from the OS once per thread, then different for
 /// each call): no dependency, and a wait needs no secret randomness.
-fn backoff(attempt: u32) -> Duration {
-    let base = RETRY_BASE_DELAY.saturating_mul(1 << attempt.saturating_sub(1).min(6)).min(Duration::from_secs(10));
+fn backoff(first: Duration, max: Duration, attempt: u32) -> Duration {
+    let base = first.saturating_mul(1 << attempt.saturating_sub(1).min(16)).min(max);
     let random = RandomState::new().build_hasher().finish();
     base + base.mul_f64((random % 1000) as f64 / 2000.0)
 }
@@ -637,11 +821,31 @@ mod tests {
         }
     }
 
+    /// The setbacks the retry table judges, read from answers: LOCK_FAILURE
+    /// whatever its HTTP status, SERVER_BUSY and SERVER_FAILED by theirs.
+    #[test]
+    fn answers_that_are_setbacks() {
+        let cases = [
+            (200, "result=FAILURE&response.gatewayCode=LOCK_FAILURE", Some(Setback::Locked)),
+            (409, "result=FAILURE&response.gatewayCode=LOCK_FAILURE", Some(Setback::Locked)),
+            (503, "result=ERROR&error.cause=SERVER_BUSY", Some(Setback::ServerBusy)),
+            (500, "result=ERROR&error.cause=SERVER_FAILED", Some(Setback::ServerFailed)),
+            (200, "result=FAILURE&response.gatewayCode=DECLINED", None),
+            (200, "result=PENDING&response.gatewayCode=PENDING", None),
+        ];
+        for (status, body, want) in cases {
+            let form = Some(nvp::FORM_CONTENT_TYPE);
+            let summary = Operation::Pay.summary_fields();
+            let answer = Response::from_http_with(status, form, body.as_bytes(), Duration::ZERO, summary).unwrap();
+            assert_eq!(Ended::Answer(answer).setback(), want, "HTTP {status} {body}");
+        }
+    }
+
     #[test]
     fn backoff_grows_with_jitter() {
         for attempt in 1..=4 {
-            let delay = backoff(attempt);
-            let base = RETRY_BASE_DELAY * (1 << (attempt - 1));
+            let delay = backoff(Duration::from_millis(200), Duration::from_secs(10), attempt);
+            let base = Duration::from_millis(200) * (1 << (attempt - 1));
             assert!(delay >= base && delay <= base + base / 2, "attempt {attempt}: {delay:?}");
         }
     }

@@ -8,7 +8,7 @@
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,6 +33,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Retries when none is set: see [`Config::set_retries`].
 pub const DEFAULT_RETRIES: u32 = 2;
+/// The retry waits when none are set: see [`Config::set_backoff`].
+const DEFAULT_BACKOFF: (Duration, Duration) = (Duration::from_millis(200), Duration::from_secs(10));
 /// The most retries a configuration accepts.
 pub const MAX_RETRIES: u32 = 10;
 
@@ -91,6 +93,10 @@ pub struct Config {
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
     pub(crate) retries: u32,
+    /// The first wait before a retry and the longest (see [`Config::set_backoff`]).
+    pub(crate) backoff: (Duration, Duration),
+    /// The payment journal's file (see [`Config::set_journal`]).
+    pub(crate) journal: Option<PathBuf>,
     pub(crate) token_repository_unique_card: bool,
     pub(crate) log: Option<(LogLevel, LogSink)>,
 }
@@ -110,6 +116,8 @@ impl Default for Config {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             retries: DEFAULT_RETRIES,
+            backoff: DEFAULT_BACKOFF,
+            journal: None,
             token_repository_unique_card: false,
             log: None,
         }
@@ -245,17 +253,54 @@ impl Config {
     /// `SERVER_BUSY`; after a failure once the request went out, or
     /// `SERVER_FAILED`, for every operation but a `TOKENIZE` without a
     /// `token` (unless [`Config::set_token_repository_unique_card`]).
-    /// CHECK_GATEWAY makes one attempt only. The table, cell by cell, is in
-    /// `docs/production.md` ("Retries") and `src/retry.rs`.
+    /// CHECK_GATEWAY makes one attempt only. A payment is resent
+    /// byte-identical (an identical resubmission, which the gateway answers
+    /// with the first answer) after a failure in doubt or `LOCK_FAILURE`.
+    /// The table, cell by cell, is in `docs/production.md` ("Retries") and
+    /// `src/retry.rs`.
     ///
-    /// Waits 200 ms, 400 ms, 800 ms, ... (capped at 10 s) plus up to 50 %
-    /// random jitter. The whole call, waits included, stays within
+    /// Waits 200 ms, 400 ms, 800 ms, ... (capped at 10 s; see
+    /// [`Config::set_backoff`]) plus up to 50 % random jitter. The whole call, waits included, stays within
     /// [`Config::set_timeout`]: a retry that would not fit is not made.
     pub fn set_retries(&mut self, retries: u32) -> Result<()> {
         if retries > MAX_RETRIES {
             return Err(config_error(format!("{retries} retries is more than the maximum {MAX_RETRIES}")));
         }
         self.retries = retries;
+        Ok(())
+    }
+
+    /// The waits between attempts of a call: `first` before the first
+    /// retry, twice as long before each next one, at most `max`, each plus
+    /// up to 50 % random jitter (default 200 ms and 10 s). The same for every
+    /// retry: a repeat of a request, a payment's identical resubmission, a
+    /// poll of RETRIEVE_TRANSACTION while its outcome is not final. The
+    /// gateway's "wait 60 seconds" is advice to a person resubmitting by
+    /// hand: an identical resubmission meets its original (LOCK_FAILURE)
+    /// or its answer, never a second payment, so an early one is harmless.
+    pub fn set_backoff(&mut self, first: Duration, max: Duration) -> Result<()> {
+        if first.is_zero() || max < first {
+            return Err(config_error("the backoff's first wait must be positive and at most its longest".to_owned()));
+        }
+        self.backoff = (first, max);
+        Ok(())
+    }
+
+    /// Keeps the payment journal in the SQLite file `path` (created when
+    /// missing; its `-wal` and `-shm` files beside it): before a
+    /// money-moving request goes out its intent is recorded durably, and
+    /// its outcome once final; `Client::recover_journal` resolves what a
+    /// crash left open. Opened by [`crate::Client::new`]. `None`: no journal
+    /// (the default). An empty path, or one longer than 4096 bytes (Linux's
+    /// PATH_MAX), is refused.
+    pub fn set_journal(&mut self, path: Option<&Path>) -> Result<()> {
+        if let Some(path) = path {
+            let length = path.as_os_str().len();
+            if length == 0 || length > 4096 {
+                return Err(config_error(format!("the journal's path must be 1 to 4096 bytes long, not {length}")));
+            }
+        }
+        self.journal = path.map(Path::to_path_buf);
         Ok(())
     }
 

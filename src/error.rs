@@ -93,6 +93,10 @@ status_table! {
     /// CHECK_GATEWAY: the gateway answered `status=SHUTDOWN`, it is not
     /// accepting requests.
     GatewayShutdown = 17, c"GW_GATEWAY_SHUTDOWN", c"the gateway is not accepting requests (status=SHUTDOWN)";
+    /// The payment journal (`gw_config_set_journal`) could not be opened,
+    /// written or read; a payment whose intent could not be recorded was not
+    /// sent.
+    Journal = 18, c"GW_ERR_JOURNAL", c"the payment journal failed; a payment it could not record was not sent";
 }
 
 impl Kind {
@@ -115,12 +119,22 @@ pub struct Error {
     http_status: Option<u16>,
     response: Option<Box<Response>>,
     in_doubt: bool,
+    /// The transaction's `order.id` and `transaction.id`, for a transaction's call.
+    ids: Option<Box<(String, String)>>,
 }
 
 impl Error {
     /// An error of this kind with this message.
     pub fn new(kind: Kind, message: impl Into<String>) -> Error {
-        Error { kind, message: message.into(), field: None, http_status: None, response: None, in_doubt: false }
+        Error {
+            kind,
+            message: message.into(),
+            field: None,
+            http_status: None,
+            response: None,
+            in_doubt: false,
+            ids: None,
+        }
     }
 
     /// Says whether the failed call may have had an effect at the gateway
@@ -128,6 +142,33 @@ impl Error {
     pub(crate) fn with_in_doubt(mut self, in_doubt: bool) -> Error {
         self.in_doubt = in_doubt;
         self
+    }
+
+    /// Names the transaction the failed call was about (a payment's, a
+    /// RETRIEVE_TRANSACTION's): the ids a till resolves it with later. The
+    /// message of a call in doubt says them too.
+    pub(crate) fn with_ids(mut self, order_id: &str, transaction_id: &str) -> Error {
+        if self.in_doubt {
+            self.message.push_str(&format!(
+                "; not final: resolve order.id={order_id} transaction.id={transaction_id} with RETRIEVE_TRANSACTION"
+            ));
+        }
+        self.ids = Some(Box::new((order_id.to_owned(), transaction_id.to_owned())));
+        self
+    }
+
+    /// Says how many RETRIEVE_TRANSACTION polls left the outcome not final.
+    pub(crate) fn with_polls(mut self, polls: u32) -> Error {
+        if polls > 0 {
+            self.message.push_str(&format!("; still not final after {polls} RETRIEVE_TRANSACTION polls"));
+        }
+        self
+    }
+
+    /// The `order.id` and `transaction.id` of the transaction a failed
+    /// call was about (a payment operation's, RETRIEVE_TRANSACTION's).
+    pub fn ids(&self) -> Option<(&str, &str)> {
+        self.ids.as_deref().map(|(order, transaction)| (order.as_str(), transaction.as_str()))
     }
 
     /// Marks the error in doubt when `in_doubt` (keeps it so otherwise).

@@ -9,7 +9,8 @@
 //! bytes at a time); [`rules`] (the gateway's field
 //! rules) and `masking` (showing fields without their secrets), [`nvp`] (the form codec), `response` (a decoded
 //! answer: plain data, no error type); [`error`] (an error may carry that
-//! answer); [`config`], `transport`; [`request`]; `retry` (the retry policy
+//! answer); [`config`], `transport`; [`request`]; `journal` (the
+//! payment journal, SQLite); `retry` (the retry policy
 //! table) and `outcome` (what a transaction's answer means for the till);
 //! `client` and `operations`; [`ffi`]. The modules in plain type are
 //! crate-private: their public types ([`Client`], [`P2peCard`], [`Payment`],
@@ -43,6 +44,8 @@ pub mod config;
 pub(crate) mod transport;
 
 /// cbindgen:ignore
+pub(crate) mod journal;
+/// cbindgen:ignore
 pub mod request;
 /// cbindgen:ignore
 pub(crate) mod response;
@@ -59,9 +62,10 @@ pub(crate) mod operations;
 
 pub mod ffi;
 
-pub use client::Client;
+pub use client::{Client, Recovered};
 pub use config::{Config, LogLevel, Trust};
 pub use error::{Error, Kind};
+pub use journal::Intent;
 pub use masking::MASK;
 pub use operations::{P2peCard, Payment};
 pub use request::Request;

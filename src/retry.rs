@@ -43,13 +43,17 @@ pub enum Repeat {
     /// generate one, so a repeat can store the card again under a second
     /// token (a Unique Token repository would then hold two).
     SecondEffect,
-    /// Money: PAY, AUTHORIZE, CAPTURE, REFUND, VOID, VERIFY. The gateway
-    /// answers an identical resubmission (same `order.id`, `transaction.id`
-    /// and content) with the first answer and does not repeat the bank
-    /// transaction, but gw does not resubmit yet: a call in doubt ends in
-    /// doubt (`gw_last_error_in_doubt`), and the till resolves it with
-    /// RETRIEVE_TRANSACTION. Only a repeat of a request that was never
-    /// sent, or that the gateway says it did not process, is made.
+    /// Money: PAY, AUTHORIZE, CAPTURE, REFUND, VOID, and VERIFY (which
+    /// moves none, but is a transaction on the order all the same). The
+    /// gateway answers an identical resubmission (same `order.id`,
+    /// `transaction.id` and content) "with the same response as the first"
+    /// and does not repeat the bank transaction (`shared/spec/` payments
+    /// §3.1). gw resends the byte-identical request (the same fields, so the
+    /// same ids and the same P2PE ciphertext; kept only for the call, in the
+    /// till's request, and wiped when freed) after a failure in doubt; a
+    /// `LOCK_FAILURE` answer to it means the first is still in progress.
+    /// What is still not final when the resubmissions end is settled by
+    /// RETRIEVE_TRANSACTION polls within the call's timeout (`crate::client`).
     MovesMoney,
 }
 
@@ -121,6 +125,10 @@ pub enum Setback {
     /// HTTP 500 `error.cause=SERVER_FAILED`: the gateway failed while
     /// processing it, and may have done part of it.
     ServerFailed,
+    /// `response.gatewayCode=LOCK_FAILURE`: "another transaction is in
+    /// progress for this order" (perhaps this request's own earlier attempt);
+    /// this request was not processed. Only transactions meet it.
+    Locked,
 }
 
 impl Setback {
@@ -129,7 +137,7 @@ impl Setback {
     pub fn in_doubt(self) -> bool {
         match self {
             Setback::Failed(phase) | Setback::Lasting(phase) => phase.in_doubt(),
-            Setback::ServerBusy => false,
+            Setback::ServerBusy | Setback::Locked => false,
             Setback::ServerFailed => true,
         }
     }
@@ -159,6 +167,8 @@ pub fn decide(repeat: Repeat, setback: Setback) -> Decision {
     const NOT_SENT: Decision = retry("the request was not sent");
     const IN_DOUBT_HARMLESS: Decision =
         retry("the request may have been processed, but a repeat of this operation has no second effect");
+    const RESUBMIT: &str = "an identical resubmission: the gateway answers it with the first request's answer \
+        and does not repeat the bank transaction (a LOCK_FAILURE while the first is still in progress)";
     let [harmless, second_effect, moves_money] = match setback {
         Setback::Lasting(_) => [stop("the cause does not pass by itself, a repeat would fail the same way"); 3],
         // A TLS failure that may pass (its handshake was cut) still precedes
@@ -168,13 +178,17 @@ pub fn decide(repeat: Repeat, setback: Setback) -> Decision {
         Setback::Failed(Phase::Send | Phase::Receive) => [
             IN_DOUBT_HARMLESS,
             stop("the request may have been processed, and a repeat could store the card under a second token"),
-            stop("the request may have been processed and money may have moved: the outcome is in doubt, for RETRIEVE_TRANSACTION to settle"),
+            retry(RESUBMIT),
         ],
         Setback::ServerFailed => [
             IN_DOUBT_HARMLESS,
             stop("the gateway failed while processing the request, and a repeat could store the card under a second token"),
-            stop("the gateway failed while processing the request and money may have moved: the outcome is in doubt, for RETRIEVE_TRANSACTION to settle"),
+            retry(RESUBMIT),
         ],
+        Setback::Locked => [retry(
+            "the order is locked by a transaction in progress, perhaps this request's own first attempt: this \
+             request was not processed, and an identical resubmission gets the first's answer once it is done",
+        ); 3],
     };
     match repeat {
         Repeat::Harmless => harmless,
@@ -196,11 +210,12 @@ mod tests {
             (Setback::Failed(Phase::Connect), [true, true, true]),
             (Setback::Lasting(Phase::Connect), [false, false, false]),
             (Setback::Lasting(Phase::Tls), [false, false, false]),
-            (Setback::Failed(Phase::Send), [true, false, false]),
-            (Setback::Failed(Phase::Receive), [true, false, false]),
+            (Setback::Failed(Phase::Send), [true, false, true]),
+            (Setback::Failed(Phase::Receive), [true, false, true]),
             (Setback::Lasting(Phase::Receive), [false, false, false]),
             (Setback::ServerBusy, [true, true, true]),
-            (Setback::ServerFailed, [true, false, false]),
+            (Setback::ServerFailed, [true, false, true]),
+            (Setback::Locked, [true, true, true]),
         ];
         for (setback, [harmless, second_effect, moves_money]) in cells {
             assert_eq!(decide(Harmless, setback).retry, harmless, "{setback:?}");

@@ -56,6 +56,7 @@ use ureq_proto::http::{header, Request};
 use zeroize::Zeroizing;
 
 mod connection;
+pub(crate) use connection::forks;
 mod exchange;
 mod proxy;
 mod socket;

@@ -149,7 +149,9 @@ fn shape(ty: &str) -> Shape {
     match ty.replace(' ', "").as_str() {
         "constchar*" => Shape::Str,
         t if t.ends_with("**") => Shape::Out,
-        "gw_log_callback" => Shape::Callback,
+        "gw_log_callback" | "gw_recover_callback" => Shape::Callback,
+        // gw_journal_recover's optional count: given as NULL.
+        "uint32_t*" => Shape::Userdata,
         "void*" => Shape::Userdata,
         t if t.starts_with("gw_") && t.ends_with('*') || t.starts_with("constgw_") && t.ends_with('*') => Shape::Handle,
         "uint32_t" | "gw_status" | "size_t" | "uint64_t" | "uint16_t" => Shape::Int,
@@ -443,6 +445,13 @@ static void matrix_log(void *userdata, uint32_t level, const char *message) {
     (void)userdata; (void)level; (void)message;
 }
 
+static void matrix_recover(void *userdata, uint32_t outcome, const char *operation, const char *order_id,
+                           const char *transaction_id, const char *amount, const char *currency,
+                           uint64_t recorded_at_ms, const gw_response *response) {
+    (void)userdata; (void)outcome; (void)operation; (void)order_id; (void)transaction_id;
+    (void)amount; (void)currency; (void)recorded_at_ms; (void)response;
+}
+
 static gw_config *fresh_config(void) {
     gw_config *config = gw_config_new();
     if (config == NULL || gw_config_set_base_url(config, url_a) != GW_OK || gw_config_set_merchant(config, merchant) != GW_OK ||
@@ -708,6 +717,7 @@ fn call(function: &Function, index: usize, argument: &str, id: usize) -> String 
                 Shape::Str => valid_string(&function.name, &param.name).to_owned(),
                 Shape::Int => valid_number(&param.name).to_owned(),
                 Shape::Userdata => "NULL".into(),
+                Shape::Callback if param.ty.contains("recover") => "matrix_recover".into(),
                 Shape::Callback => "matrix_log".into(),
                 Shape::Out if i == index => argument.to_owned(),
                 Shape::Out => {

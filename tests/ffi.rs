@@ -177,7 +177,7 @@ fn client_new_on_an_incomplete_config_resets_out_and_names_what_is_missing() {
 
 #[test]
 fn status_strings_and_version() {
-    for status in 0..=GW_GATEWAY_SHUTDOWN + 5 {
+    for status in 0..=GW_ERR_JOURNAL + 5 {
         let text = read(gw_status_str(status)).expect("never NULL");
         assert!(!text.is_empty());
     }
@@ -186,7 +186,8 @@ fn status_strings_and_version() {
     assert_eq!(read(gw_status_name(GW_OK)).as_deref(), Some("GW_OK"));
     assert_eq!(read(gw_status_name(GW_ERR_TIMEOUT)).as_deref(), Some("GW_ERR_TIMEOUT"));
     assert_eq!(read(gw_status_name(GW_GATEWAY_SHUTDOWN)).as_deref(), Some("GW_GATEWAY_SHUTDOWN"));
-    assert_eq!(read(gw_status_name(GW_GATEWAY_SHUTDOWN + 1)), None);
+    assert_eq!(read(gw_status_name(GW_ERR_JOURNAL)).as_deref(), Some("GW_ERR_JOURNAL"));
+    assert_eq!(read(gw_status_name(GW_ERR_JOURNAL + 1)), None);
     let version = read(gw_version()).unwrap();
     assert_eq!(version, format!("{GW_VERSION_MAJOR}.{GW_VERSION_MINOR}.{GW_VERSION_PATCH}"));
 }

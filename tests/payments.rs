@@ -8,6 +8,8 @@ mod common;
 
 use common::*;
 use gw::ffi::status::*;
+use std::time::Duration;
+
 use gw_sim::terminal::{self, Plaintext, TerminalOptions};
 
 /// API version with P2PE payments (the P2PE guide: 84 and later).
@@ -91,50 +93,74 @@ fn each_answer_maps_to_a_status_a_till_can_branch_on() {
     assert_eq!(sim.request_count(), requests);
 }
 
-/// PENDING from the acquirer: not final, in doubt; the same ids retrieved
-/// after it settles are a final approval, charged once.
+/// PENDING from the acquirer: gw settles it within the call by polling
+/// RETRIEVE_TRANSACTION (the backoff between polls) and returns the final
+/// approval, charged once. When the call's timeout runs out first, the call
+/// ends not final (`GW_PENDING`, in doubt) with the ids to resolve it later;
+/// another payment on the order meanwhile meets LOCK_FAILURE, no decline.
 #[test]
-fn a_pending_payment_is_in_doubt_until_retrieved() {
+fn a_pending_payment_is_settled_within_the_call_or_ends_not_final() {
     let sim = start(sim_config());
     let client = client(&sim);
+    let requests = sim.request_count();
     let (status, response) = pay(&client, "p1", "0139", Some("gw-sim:fault=acquirer-pending,ms=300"));
+    assert_eq!(status, GW_OK, "{}", last_error());
+    assert_eq!(response.get("response.gatewayCode").as_deref(), Some("APPROVED"));
+    let polls = sim.request_count() - requests - 1;
+    assert!((1..=3).contains(&polls), "one PAY, then {polls} RETRIEVE_TRANSACTION polls");
+    assert_eq!(charges(&sim), 1);
+
+    // The budget runs out before the acquirer answers.
+    let short = CConfig::for_url(&sim.base_url()).api_version(V).timeout(Duration::from_millis(700)).client();
+    let (status, response) = pay(&short, "p2", "0139", Some("gw-sim:fault=acquirer-pending,ms=1500"));
     assert_eq!(status, GW_PENDING, "{}", last_error());
     assert!(last_error_in_doubt());
-    assert_eq!(response.get("result").as_deref(), Some("PENDING"));
-    assert_eq!(client.retrieve_transaction("p1", "1").0, GW_PENDING);
-    assert!(last_error_in_doubt());
+    assert_eq!(last_error_ids(), (Some("p2".into()), Some("1".into())));
+    assert!(last_error().contains("order.id=p2 transaction.id=1"), "{}", last_error());
+    assert!(matches!(response.get("response.gatewayCode").as_deref(), Some("PENDING" | "SUBMITTED")));
     // Another payment on the order meanwhile: LOCK_FAILURE is no decline,
-    // the order's outcome is not final.
-    let (status, request) = CRequest::pay_p2pe("PAY", ["p1", "2", "12.50", "USD"], &card("0139"));
+    // and this request was not processed: resubmitted while retries last,
+    // then not final.
+    let (status, request) = CRequest::pay_p2pe("PAY", ["p2", "2", "12.50", "USD"], &card("0139"));
     assert_eq!(status, GW_OK);
-    let (status, locked) = client.execute(&request);
+    let (status, locked) = short.execute(&request);
     assert_eq!(status, GW_PENDING, "{}", last_error());
     assert_eq!(locked.get("response.gatewayCode").as_deref(), Some("LOCK_FAILURE"));
     assert!(last_error_in_doubt());
-    std::thread::sleep(std::time::Duration::from_millis(450));
-    let (status, answer) = client.retrieve_transaction("p1", "1");
+    std::thread::sleep(Duration::from_millis(1600));
+    let (status, answer) = client.retrieve_transaction("p2", "1");
     assert_eq!(status, GW_OK, "{}", last_error());
     assert_eq!(answer.get("response.gatewayCode").as_deref(), Some("APPROVED"));
-    assert_eq!(charges(&sim), 1);
+    assert_eq!(charges(&sim), 2);
 }
 
-/// The answer lost after the money moved: in doubt, never sent twice by gw
-/// (one request read), and RETRIEVE_TRANSACTION finds the approval.
+/// The answer lost after the money moved: gw resends the identical request,
+/// which the gateway answers with the first answer without charging again;
+/// with no resubmission left, a RETRIEVE_TRANSACTION poll settles it.
 #[test]
-fn a_lost_answer_is_in_doubt_sent_once_and_resolved_by_retrieve() {
+fn a_lost_answer_is_resolved_by_identical_resubmission_charged_once() {
     let sim = start(sim_config());
     let client = CConfig::for_url(&sim.base_url()).api_version(V).retries(2).client();
     let requests = sim.request_count();
     let (status, response) = pay(&client, "l1", "0139", Some("gw-sim:fault=lost-then-ok=1"));
-    assert!(matches!(status, GW_ERR_IO | GW_ERR_PROTOCOL), "status {status}: {}", last_error());
-    assert!(response.is_null());
-    assert!(last_error_in_doubt());
-    assert_eq!(sim.request_count() - requests, 1, "a payment in doubt is not repeated");
-    assert_eq!(charges(&sim), 1, "the money moved");
-    let (status, answer) = client.retrieve_transaction("l1", "1");
     assert_eq!(status, GW_OK, "{}", last_error());
-    assert_eq!(answer.get("transaction.type").as_deref(), Some("PAYMENT"));
-    assert_eq!(charges(&sim), 1);
+    assert_eq!(response.get("response.gatewayCode").as_deref(), Some("APPROVED"));
+    assert_eq!(sim.request_count() - requests, 2, "the PAY and its identical resubmission");
+    assert_eq!(charges(&sim), 1, "the money moved once");
+    // The same fields in the same order (gw-sim shows them masked): the
+    // same ids, the same card; gw-sim itself refuses other content under
+    // the same transaction.id.
+    let entries = sim.requests();
+    let (first, second) = (&entries[entries.len() - 2], &entries[entries.len() - 1]);
+    assert_eq!((first.operation.as_str(), &first.fields), (second.operation.as_str(), &second.fields));
+
+    let once = CConfig::for_url(&sim.base_url()).api_version(V).client();
+    let requests = sim.request_count();
+    let (status, response) = pay(&once, "l2", "0139", Some(&fault_id("lost-then-ok=1", "l2")));
+    assert_eq!(status, GW_OK, "{}", last_error());
+    assert_eq!(response.get("transaction.type").as_deref(), Some("PAYMENT"));
+    assert_eq!(sim.request_count() - requests, 2, "the PAY (no retry configured), then one RETRIEVE_TRANSACTION");
+    assert_eq!(charges(&sim), 2);
 }
 
 /// The in-doubt column for the faults in front of the gateway and after it,

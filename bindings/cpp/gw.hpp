@@ -32,6 +32,7 @@
 #define GW_HPP
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -149,7 +150,9 @@ public:
           field_(detail::or_empty(gw_last_error_field())),
           response_(response != nullptr ? std::make_shared<const Response>(std::move(*response)) : nullptr),
           http_status_(response_ ? response_->http_status() : gw_last_error_http_status()),
-          in_doubt_(gw_last_error_in_doubt() != 0) {}
+          in_doubt_(gw_last_error_in_doubt() != 0),
+          order_id_(detail::or_empty(gw_last_error_order_id())),
+          transaction_id_(detail::or_empty(gw_last_error_transaction_id())) {}
 
     // An error raised by the wrapper itself, before any C call.
     Error(gw_status status, std::string message, std::string field)
@@ -173,6 +176,11 @@ public:
     // answer says what happened. For a payment in doubt, never pay again with
     // a new transaction id: Client::retrieve_transaction with the same ids.
     bool in_doubt() const noexcept { return in_doubt_; }
+    // The order.id and transaction.id of the payment (or RETRIEVE_TRANSACTION)
+    // the call was about (gw_last_error_order_id / _transaction_id): what the
+    // till keeps to resolve a payment that is not final. Empty otherwise.
+    const std::string &order_id() const noexcept { return order_id_; }
+    const std::string &transaction_id() const noexcept { return transaction_id_; }
     std::string cause() const { return gateway_field("error.cause"); }
     std::string explanation() const { return gateway_field("error.explanation"); }
     std::string gateway_error_field() const { return gateway_field("error.field"); }
@@ -202,6 +210,8 @@ private:
     std::shared_ptr<const Response> response_;
     std::uint16_t http_status_ = 0;
     bool in_doubt_ = false;
+    std::string order_id_;
+    std::string transaction_id_;
 };
 
 namespace detail {
@@ -289,6 +299,16 @@ public:
     Config &connect_timeout_ms(std::uint32_t ms) { return set(gw_config_set_connect_timeout_ms, ms); }
     Config &timeout_ms(std::uint32_t ms) { return set(gw_config_set_timeout_ms, ms); }
     Config &retries(std::uint32_t retries) { return set(gw_config_set_retries, retries); }
+    // The waits between attempts: first_ms, doubled each time, at most max_ms, plus jitter
+    // (default 200 / 10000); for retries, identical resubmissions and RETRIEVE polls alike.
+    Config &backoff_ms(std::uint32_t first_ms, std::uint32_t max_ms) {
+        detail::check(gw_config_set_backoff_ms(handle_.get(), first_ms, max_ms));
+        return *this;
+    }
+    // The payment journal (an SQLite file, created when missing): a payment's
+    // intent is recorded before it goes out; Client::recover_journal resolves
+    // what a crash left open. Opened by the Client (GW_ERR_JOURNAL).
+    Config &journal(std::string_view path) { return set(gw_config_set_journal, path, "journal"); }
     // The merchant's token repository keeps one token per card (Token
     // Management strategy "Unique Account Identifier"): TOKENIZE without a
     // token is then retried after an in-doubt failure. Off by default.
@@ -447,6 +467,57 @@ private:
 
 // A connection to the gateway. Thread-safe: share one (by reference) between
 // threads; destroy it once no call is running.
+// One open intent of the payment journal, as Client::recover_journal resolved it.
+struct Recovered {
+    // GW_RECOVERED_APPROVED, _DECLINED, _NOT_SENT (the gateway never got it:
+    // act on it only by paying again with the SAME ids), _NOT_FINAL (still
+    // open: recover again later).
+    std::uint32_t outcome = 0;
+    std::string operation;
+    std::string order_id;
+    std::string transaction_id;
+    std::optional<std::string> amount;    // nullopt for a VOID
+    std::optional<std::string> currency;  // nullopt for a VOID
+    std::uint64_t recorded_at_ms = 0;     // since 1970, UTC
+    // RETRIEVE_TRANSACTION's answer, copied; empty when none came.
+    std::vector<std::pair<std::string, std::string>> fields;
+};
+
+namespace detail {
+
+struct RecoverState {
+    std::vector<Recovered> handed;
+    std::exception_ptr failure;
+};
+
+// The C callback of Client::recover_journal: copies one intent, and lets no
+// exception out (one crossing gw's C frames would abort).
+inline void recover_trampoline(void *userdata, std::uint32_t outcome, const char *operation, const char *order_id,
+                               const char *transaction_id, const char *amount, const char *currency,
+                               std::uint64_t recorded_at_ms, const gw_response *response) noexcept {
+    auto *state = static_cast<RecoverState *>(userdata);
+    try {
+        Recovered item;
+        item.outcome = outcome;
+        item.operation = or_empty(operation);
+        item.order_id = or_empty(order_id);
+        item.transaction_id = or_empty(transaction_id);
+        if (amount != nullptr) item.amount = amount;
+        if (currency != nullptr) item.currency = currency;
+        item.recorded_at_ms = recorded_at_ms;
+        for (std::size_t i = 0; response != nullptr && i < gw_response_len(response); ++i) {
+            const char *name = nullptr;
+            const char *value = nullptr;
+            if (gw_response_field(response, i, &name, &value) == GW_OK) item.fields.emplace_back(name, value);
+        }
+        state->handed.push_back(std::move(item));
+    } catch (...) {
+        if (!state->failure) state->failure = std::current_exception();
+    }
+}
+
+}  // namespace detail
+
 class Client {
 public:
     explicit Client(const Config &config) : log_(config.log_callback()) {
@@ -515,6 +586,20 @@ public:
         gw_response *out = nullptr;
         const gw_status status = gw_retrieve_transaction(handle_.get(), order.c_str(), transaction.c_str(), &out);
         return detail::response_or_throw(status, out);
+    }
+
+    // gw_journal_recover: resolves the journal's open intents whose call is
+    // over, oldest first; `still_running` (optional) receives how many may
+    // belong to a call still running (recover again later). Throws gw::Error
+    // (GW_ERR_CONFIG without a journal, GW_ERR_JOURNAL).
+    std::vector<Recovered> recover_journal(std::uint32_t *still_running = nullptr) const {
+        detail::RecoverState state;
+        std::uint32_t running = 0;
+        const gw_status status = gw_journal_recover(handle_.get(), detail::recover_trampoline, &state, &running);
+        if (state.failure) std::rethrow_exception(state.failure);
+        detail::check(status);
+        if (still_running != nullptr) *still_running = running;
+        return std::move(state.handed);
     }
 
     // Any request built with gw::Request.

@@ -3,6 +3,7 @@
 // GW_P2PE_PAYLOAD, GW_P2PE_IV, GW_P2PE_CARD_BIN (a Visa card), GW_CLOSED_URL.
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
@@ -82,6 +83,7 @@ int main() {
         STATUS(GW_ERR_PROTOCOL), STATUS(GW_ERR_AUTHENTICATION), STATUS(GW_ERR_GATEWAY), STATUS(GW_DECLINED),
         STATUS(GW_PENDING), STATUS(GW_UNKNOWN_RESULT), STATUS(GW_ERR_INTERNAL), STATUS(GW_ERR_OUT_OF_RANGE),
         STATUS(GW_GATEWAY_SHUTDOWN),
+        STATUS(GW_ERR_JOURNAL),
     };
 #undef STATUS
     for (gw_status status = 0; status < std::size(statuses); ++status) {
@@ -342,18 +344,48 @@ int main() {
         refund.set("order.id", order).set("transaction.id", "2");
         refund.set("transaction.amount", "2.50").set("transaction.currency", "USD");
         CHECK(payments.execute(refund).at("transaction.type") == "REFUND");
-        // Not final: PENDING and UNKNOWN from the acquirer are in doubt.
+        // Not final when the call's budget runs out (gw polls
+        // RETRIEVE_TRANSACTION until then): PENDING and UNKNOWN from the
+        // acquirer are in doubt, with the ids to resolve them later.
+        gw::Config short_config = config(url, password);
+        short_config.api_version(100).timeout_ms(800).backoff_ms(100, 200);
+        const gw::Client short_payments(short_config);
         if (auto err = expect_error(GW_PENDING, [&] {
                 gw::Request pending = gw::Request::pay_p2pe({order + "p", "1", "1.00", "USD"}, card);
-                payments.execute(pending.set("correlationId", "gw-sim:fault=acquirer-pending,ms=5000"));
+                short_payments.execute(pending.set("correlationId", "gw-sim:fault=acquirer-pending,ms=5000"));
             })) {
-            CHECK(err->in_doubt() && err->gateway_code() == "PENDING");
+            CHECK(err->in_doubt() && !err->gateway_code().empty());
+            CHECK(err->order_id() == order + "p" && err->transaction_id() == "1");
         }
         if (auto err = expect_error(GW_UNKNOWN_RESULT, [&] {
                 gw::Request unknown = gw::Request::pay_p2pe({order + "u", "1", "1.00", "USD"}, card, "AUTHORIZE");
-                payments.execute(unknown.set("correlationId", "gw-sim:fault=acquirer-unknown,ms=5000"));
+                short_payments.execute(unknown.set("correlationId", "gw-sim:fault=acquirer-unknown,ms=5000"));
             })) {
             CHECK(err->in_doubt());
+        }
+        // Settled within the call: a short PENDING, a lost answer.
+        {
+            gw::Request pending = gw::Request::pay_p2pe({order + "s", "1", "1.00", "USD"}, card);
+            pending.set("correlationId", "gw-sim:fault=acquirer-pending,ms=300");
+            CHECK(payments.execute(pending).at("response.gatewayCode") == "APPROVED");
+            gw::Request lost = gw::Request::pay_p2pe({order + "l", "1", "1.00", "USD"}, card);
+            lost.set("correlationId", "gw-sim:fault=lost-then-ok=1,tag=" + order);
+            CHECK(payments.execute(lost).at("response.gatewayCode") == "APPROVED");
+        }
+        // The payment journal: a payment leaves nothing open to recover.
+        {
+            const std::string path = (std::filesystem::temp_directory_path() / (order + ".db")).string();
+            gw::Config journal_config = config(url, password);
+            journal_config.api_version(100).journal(path);
+            const gw::Client journaled(journal_config);
+            CHECK(journaled.execute(gw::Request::pay_p2pe({order + "j", "1", "2.00", "USD"}, card))
+                      .at("response.gatewayCode") == "APPROVED");
+            std::uint32_t running = 99;
+            CHECK(journaled.recover_journal(&running).empty() && running == 0);
+            if (auto err = expect_error(GW_ERR_CONFIG, [&] { payments.recover_journal(); })) {
+                CHECK(!err->in_doubt());
+            }
+            for (const char *suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
         }
         // Ids the gateway does not know: neither approved nor declined, not in doubt.
         if (auto err = expect_error(GW_ERR_GATEWAY, [&] { payments.retrieve_transaction(order + "x", "1"); })) {

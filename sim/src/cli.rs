@@ -23,7 +23,8 @@ USAGE:
                [--repository unique-card|unique-token] [--repository-id ID]
                [--bdk HEX] [--variant data|pin] [--aes-bdk HEX] [--aes-usage encrypt|both]
                [--session-ttl SECS]
-               [--verification NONE|BASIC|ACQUIRER] [--fault NAME[,ms=N]] [--quiet]
+               [--verification NONE|BASIC|ACQUIRER] [--fault NAME[,ms=N]]
+               [--chaos SEED[,KIND=PERCENT...][,late-ms=N][,settle-ms=N][,refuse-ms=N]] [--quiet]
       Prints the base URL as the first line on stdout (then `ca=PATH` with
       --tls and a generated CA) and serves until killed. The base URL in a
       browser shows the last requests (GET /; GET /requests.json as JSON).
@@ -50,8 +51,10 @@ verification NONE.
 /// list cannot drift from what `--fault` accepts.
 pub fn usage() -> String {
     format!(
-        "{USAGE}Faults (--fault NAME[,ms=N], or per request correlationId=gw-sim:fault=NAME[,ms=N]):\n  {}\n",
-        crate::faults::NAMES.join(", ")
+        "{USAGE}Faults (--fault NAME[,ms=N], or per request correlationId=gw-sim:fault=NAME[,ms=N]):\n  {}\n\
+         Chaos kinds (--chaos SEED,KIND=PERCENT,...; default percent in brackets):\n{}",
+        crate::faults::NAMES.join(", "),
+        crate::chaos::KINDS.iter().map(|(k, r, what)| format!("  {k} [{r}]: {what}\n")).collect::<String>()
     )
 }
 
@@ -301,6 +304,9 @@ pub fn serve_config(a: &Args) -> Result<SimConfig, CliError> {
     if let Some(f) = a.get("fault") {
         cfg = cfg.fault(Fault::parse(f).map_err(|e| CliError(format!("--fault: {e}")))?);
     }
+    if let Some(c) = a.get("chaos") {
+        cfg = cfg.chaos(crate::chaos::Chaos::parse(c).map_err(|e| CliError(format!("--chaos: {e}")))?);
+    }
     Ok(cfg)
 }
 
@@ -325,6 +331,7 @@ fn serve(args: &[String]) -> Result<(), CliError> {
             "session-ttl",
             "verification",
             "fault",
+            "chaos",
         ],
         &["tls", "quiet"],
     )?;

@@ -1,6 +1,7 @@
 //! The simulator's configuration (`SimConfig`), built fluently.
 
 use crate::aes_dukpt::{AesBdk, DataKeyUsage};
+use crate::chaos::Chaos;
 use crate::dukpt::{self, Variant};
 use crate::faults::Fault;
 use crate::http::Limits;
@@ -71,6 +72,8 @@ pub struct SimConfig {
     pub session_ttl: Duration,
     /// A fault applied to every request of the run.
     pub fault: Option<Fault>,
+    /// A seeded schedule of faults (`crate::chaos`).
+    pub chaos: Option<Chaos>,
     /// The merchant profile's verification strategy when a request names none
     /// (`NONE`, `BASIC` or `ACQUIRER`).
     pub default_verification: &'static str,
@@ -97,6 +100,7 @@ impl std::fmt::Debug for SimConfig {
             .field("aes_usage", &self.aes_usage)
             .field("session_ttl", &self.session_ttl)
             .field("fault", &self.fault)
+            .field("chaos", &self.chaos)
             .field("default_verification", &self.default_verification)
             .field("limits", &self.limits)
             .field("max_connections", &self.max_connections)
@@ -129,6 +133,7 @@ impl Default for SimConfig {
             aes_usage: DataKeyUsage::Encrypt,
             session_ttl: Duration::from_secs(30 * 60),
             fault: None,
+            chaos: None,
             default_verification: "NONE",
             limits: Limits::default(),
             max_connections: 1024,
@@ -207,6 +212,12 @@ impl SimConfig {
     }
     pub fn fault(mut self, f: Fault) -> Self {
         self.fault = Some(f);
+        self
+    }
+    /// A seeded schedule of faults: each request meets the fault the seed
+    /// draws for it (`crate::chaos`; a per-request fault still wins).
+    pub fn chaos(mut self, c: Chaos) -> Self {
+        self.chaos = Some(c);
         self
     }
     /// `NONE` (default), `BASIC` or `ACQUIRER`.

@@ -13,6 +13,7 @@ mod token;
 
 pub use token::UNDECRYPTABLE;
 
+use crate::chaos::{Chaos, ChaosState};
 use crate::config::{SimConfig, SUPPORTED_VERSIONS};
 use crate::faults::{BusyCounters, Fault};
 use crate::http::{HttpError, Request, Response, POLL};
@@ -60,6 +61,25 @@ pub enum RawFault {
     Garbage,
     /// No answer (for at most the duration given).
     Silent(Option<Duration>),
+}
+
+/// Who chose the fault a request meets (`Gateway::choose_fault`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FaultSource {
+    /// The request's `correlationId`.
+    Request,
+    /// The seeded chaos schedule.
+    Chaos,
+    /// The run (`SimConfig::fault`).
+    Run,
+}
+
+impl FaultSource {
+    /// The busy-then-ok and lost-then-ok counters count per correlationId
+    /// for a fault the request chose, per run otherwise.
+    fn counted_per_id<T>(self, t: T) -> Option<T> {
+        (self == FaultSource::Request).then_some(t)
+    }
 }
 
 /// An NVP error answer (`result=ERROR`).
@@ -206,6 +226,18 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
+/// A parameter of an `/admin/...` request, from the query or a form body
+/// (a value may hold a bare `=`, as a chaos spec does).
+fn admin_param(req: &Request, name: &str) -> Option<String> {
+    let body = String::from_utf8_lossy(&req.body);
+    req.query.split('&').chain(body.split('&')).find_map(|pair| {
+        let (n, v) = pair.split_once('=')?;
+        let one = format!("{n}={}", v.replace('=', "%3D"));
+        let (n, v) = gw::nvp::decode(one.as_bytes(), gw::nvp::Charset::Utf8).ok()?.pop()?;
+        (n == name).then_some(v)
+    })
+}
+
 fn get<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
@@ -229,6 +261,7 @@ pub struct Gateway {
     repository: Repository,
     ledger: Ledger,
     busy: BusyCounters,
+    chaos: ChaosState,
     inspector: Inspector,
     shutdown: Arc<AtomicBool>,
 }
@@ -241,6 +274,11 @@ impl Gateway {
             repository: Repository::new(&cfg.repository_id, cfg.token_strategy, cfg.repository_mode),
             ledger: Ledger::default(),
             busy: BusyCounters::default(),
+            chaos: {
+                let state = ChaosState::default();
+                state.set(cfg.chaos.clone());
+                state
+            },
             inspector: Inspector::default(),
             shutdown,
             cfg,
@@ -318,6 +356,7 @@ impl Gateway {
                 "/" => Some((200, "text/html; charset=UTF-8", self.inspector.html(&self.ledger))),
                 "/requests.json" => Some((200, "application/json; charset=UTF-8", self.inspector.json())),
                 "/ledger.json" => Some((200, "application/json; charset=UTF-8", self.ledger.json())),
+                "/chaos.json" => Some((200, "application/json; charset=UTF-8", self.chaos.json())),
                 // What a browser asks for beside the page: not a request to
                 // list, nor a 404 to log.
                 "/favicon.ico" => Some((404, "text/plain; charset=UTF-8", "gw-sim has no icon\n".to_owned())),
@@ -336,6 +375,9 @@ impl Gateway {
         }
         if req.method == "POST" && req.path.split('?').next() == Some("/admin/close-batch") {
             return Reply::Respond(self.close_batch(req));
+        }
+        if req.method == "POST" && req.path.split('?').next() == Some("/admin/chaos") {
+            return Reply::Respond(self.set_chaos(req));
         }
         if let Some(reply) = self.information(req) {
             return reply;
@@ -418,9 +460,9 @@ impl Gateway {
         *operation = get(fields, "apiOperation").filter(|op| Operation::from_name(op).is_some()).map(str::to_string);
 
         // Faults come first: they simulate trouble in front of the gateway.
-        let (fault, per_request) = self.choose_fault(correlation_id.as_deref())?;
+        let (fault, source) = self.choose_fault(fields, correlation_id.as_deref())?;
         if let Some(f) = fault {
-            if let Some(reply) = self.apply_fault(f, per_request.then_some(correlation_id.as_deref()).flatten()) {
+            if let Some(reply) = self.apply_fault(f, source.counted_per_id(correlation_id.as_deref()).flatten()) {
                 let what = operation.as_deref().unwrap_or(&req.path);
                 match &reply {
                     Reply::Respond(resp) => {
@@ -461,7 +503,10 @@ impl Gateway {
             }
         };
         if let Some(Fault::LostThenOk(n)) = fault {
-            if self.busy.still_busy(n, per_request.then_some(correlation_id.as_deref()).flatten()) {
+            // A lost answer the chaos schedule drew is this request's own.
+            if source == FaultSource::Chaos
+                || self.busy.still_busy(n, source.counted_per_id(correlation_id.as_deref()).flatten())
+            {
                 self.log_line(format_args!("{op_name} processed -> fault lost-then-ok (answer lost)"));
                 return Ok(Reply::Raw(RawFault::Reset));
             }
@@ -478,17 +523,40 @@ impl Gateway {
         Ok(Reply::Respond(nvp_response(200, out, correlation_id.as_deref())))
     }
 
-    /// The fault a request meets, and whether the request chose it
-    /// (`correlationId=gw-sim:fault=...`) rather than the run
-    /// (`SimConfig::fault`): the one place a fault is chosen (a seeded
-    /// schedule of faults would choose here too).
-    fn choose_fault(&self, correlation_id: Option<&str>) -> Result<(Option<Fault>, bool), NvpError> {
+    /// The fault a request meets, and who chose it: the request
+    /// (`correlationId=gw-sim:fault=...`), else the seeded chaos schedule
+    /// (`crate::chaos`; it may draw no fault), else the run
+    /// (`SimConfig::fault`). The one place a fault is chosen.
+    fn choose_fault(
+        &self,
+        fields: &[(String, String)],
+        correlation_id: Option<&str>,
+    ) -> Result<(Option<Fault>, FaultSource), NvpError> {
         match correlation_id.and_then(Fault::from_correlation_id) {
-            Some(Ok(f)) => Ok((Some(f), true)),
+            Some(Ok(f)) => return Ok((Some(f), FaultSource::Request)),
             Some(Err(msg)) => {
-                Err(NvpError::field("correlationId", ValidationType::Invalid, format!("gw-sim fault: {msg}")))
+                return Err(NvpError::field("correlationId", ValidationType::Invalid, format!("gw-sim fault: {msg}")))
             }
-            None => Ok((self.cfg.fault, false)),
+            None => {}
+        }
+        let op_name = get(fields, "apiOperation").unwrap_or("");
+        let op = Operation::from_name(op_name);
+        // A payment's identity is its ids: a resubmission is the same
+        // identity's next occurrence (chaos.rs).
+        let identity = match op {
+            Some(o) if o.is_transaction() || o == Operation::RetrieveTransaction || o == Operation::RetrieveOrder => {
+                format!(
+                    "{op_name}|{}|{}",
+                    get(fields, "order.id").unwrap_or(""),
+                    get(fields, "transaction.id").unwrap_or("")
+                )
+            }
+            _ => format!("{op_name}|{}", correlation_id.unwrap_or("")),
+        };
+        let payment = op.is_some_and(Operation::is_transaction);
+        match self.chaos.draw(op.map_or("other", Operation::name), &identity, payment) {
+            Some(draw) if draw.fault.is_some() => Ok((draw.fault, FaultSource::Chaos)),
+            _ => Ok((self.cfg.fault, FaultSource::Run)),
         }
     }
 
@@ -544,13 +612,7 @@ impl Gateway {
     /// itself at the end of the day): no credentials. Answers JSON
     /// `{"batches":[{"merchant":ID,"batch":N}]}`, N the batch now open.
     fn close_batch(&self, req: &Request) -> Response {
-        let query = req.path.split_once('?').map_or("", |(_, q)| q);
-        let named = gw::nvp::decode(query.as_bytes(), gw::nvp::Charset::Utf8)
-            .unwrap_or_default()
-            .into_iter()
-            .chain(gw::nvp::decode(&req.body, gw::nvp::Charset::Utf8).unwrap_or_default())
-            .find(|(n, _)| n == "merchant")
-            .map(|(_, v)| v);
+        let named = admin_param(req, "merchant");
         let merchants: Vec<String> = match named {
             Some(m) => vec![m],
             None => self.cfg.merchants.iter().map(|m| m.id.clone()).collect(),
@@ -573,6 +635,37 @@ impl Gateway {
             body: body.into_bytes(),
             close: false,
         }
+    }
+
+    /// `POST /admin/chaos` with `spec=SEED[,...]` (query or form body) starts
+    /// a seeded chaos schedule (`crate::chaos`), counts from zero;
+    /// `spec=off` stops it. No credentials, like `/admin/close-batch`.
+    /// Answers `/chaos.json`, or HTTP 400 with the parse error.
+    fn set_chaos(&self, req: &Request) -> Response {
+        let spec = admin_param(req, "spec");
+        let json = |status: u16, body: String| Response {
+            status,
+            content_type: "application/json; charset=UTF-8",
+            extra_headers: vec![("Cache-Control", "no-store".to_owned())],
+            body: body.into_bytes(),
+            close: false,
+        };
+        let chaos = match spec.as_deref() {
+            Some("off") => None,
+            Some(s) => match Chaos::parse(s) {
+                Ok(c) => Some(c),
+                Err(e) => return json(400, format!("{{\"error\":{}}}\n", inspector::json_string(&e))),
+            },
+            None => return json(400, "{\"error\":\"give spec=SEED[,KIND=PERCENT...] or spec=off\"}\n".to_owned()),
+        };
+        self.log_line(format_args!("chaos -> {}", chaos.as_ref().map_or("off".to_owned(), Chaos::spec)));
+        self.chaos.set(chaos);
+        json(200, self.chaos.json())
+    }
+
+    /// The seeded chaos schedule (the listener draws refused connections).
+    pub fn chaos(&self) -> &ChaosState {
+        &self.chaos
     }
 
     /// The authenticated merchant: the client certificate's CN, or

@@ -89,6 +89,8 @@ pub struct Request {
     pub method: String,
     /// The path without the query string.
     pub path: String,
+    /// The query string (after `?`), empty when there is none.
+    pub query: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     /// Whether the client keeps the connection open after this exchange.
@@ -257,8 +259,9 @@ impl Conn {
             }
         }
         let body: Vec<u8> = self.pending.drain(..body_len).collect();
-        let path = target.split('?').next().unwrap_or("").to_string();
-        ReadOutcome::Request(Request { method: method.to_string(), path, headers, body, keep_alive })
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let (path, query) = (path.to_string(), query.to_string());
+        ReadOutcome::Request(Request { method: method.to_string(), path, query, headers, body, keep_alive })
     }
 
     /// Writes all of `data`, retrying through timeouts until the write stalls

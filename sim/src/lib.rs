@@ -15,11 +15,12 @@
 //! connections, raw faults, [`Sim`]), [`handlers`] (the NVP operations),
 //! [`pki`] (certificates and TLS), [`dukpt`] (TDES), [`aes_dukpt`],
 //! [`p2pe`] (which DUKPT a KSN names), [`terminal`], [`cards`],
-//! [`tokens`], [`sessions`], [`faults`], [`config`], [`cli`], [`inspector`]
+//! [`tokens`], [`sessions`], [`faults`], [`chaos`] (the seeded fault schedule), [`config`], [`cli`], [`inspector`]
 //! (the page of the last requests).
 
 pub mod aes_dukpt;
 pub mod cards;
+pub mod chaos;
 pub mod cli;
 pub mod config;
 pub mod dukpt;
@@ -37,6 +38,7 @@ pub mod terminal;
 pub mod time;
 pub mod tokens;
 
+pub use chaos::Chaos;
 pub use config::{SimConfig, TlsSetup, SUPPORTED_VERSIONS};
 pub use faults::Fault;
 pub use server::{Sim, SimError};

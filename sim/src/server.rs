@@ -146,6 +146,12 @@ impl Sim {
         self.shared.gateway.ledger()
     }
 
+    /// The seeded chaos schedule: `set(Some(chaos))` starts one (counts from
+    /// zero), `set(None)` stops it; `json()` is `GET /chaos.json`.
+    pub fn chaos(&self) -> &crate::chaos::ChaosState {
+        self.shared.gateway.chaos()
+    }
+
     /// The last requests as the inspector shows them (values masked), newest first.
     pub fn requests(&self) -> Vec<crate::inspector::Entry> {
         self.shared.gateway.inspector().entries()
@@ -203,13 +209,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    for incoming in listener.incoming() {
+fn accept_loop(mut listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let incoming = listener.accept();
         if shared.shutdown.load(Ordering::SeqCst) {
             break;
         }
         let tcp = match incoming {
-            Ok(s) => s,
+            Ok((s, _)) => s,
             Err(_) => {
                 // Out of descriptors or similar: back off briefly.
                 std::thread::sleep(Duration::from_millis(10));
@@ -217,6 +224,13 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             }
         };
         shared.accepted.fetch_add(1, Ordering::SeqCst);
+        if let Some(pause) = shared.gateway.chaos().refuse_connection() {
+            match refuse_for(listener, tcp, pause, &shared) {
+                Some(l) => listener = l,
+                None => break,
+            }
+            continue;
+        }
         let mut conns = lock(&shared.connections);
         conns.retain(|h| !h.is_finished());
         if conns.len() >= shared.max_connections {
@@ -232,6 +246,31 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 // The stream moved into the failed closure is already closed.
             }
         }
+    }
+}
+
+/// The chaos schedule's `refuse`: the connection just accepted is reset
+/// unread (SO_LINGER 0), and gw-sim stops listening for `pause` — meanwhile
+/// connecting is refused (ECONNREFUSED) — then listens again on the same
+/// address. `None` when the server stopped meanwhile.
+fn refuse_for(listener: TcpListener, tcp: TcpStream, pause: Duration, shared: &Shared) -> Option<TcpListener> {
+    let _ = socket2::SockRef::from(&tcp).set_linger(Some(Duration::ZERO));
+    drop(tcp);
+    let addr = listener.local_addr().ok()?;
+    drop(listener);
+    let end = Instant::now() + pause;
+    loop {
+        if shared.shutdown.load(Ordering::SeqCst) {
+            return None;
+        }
+        if Instant::now() >= end {
+            // The port is ours again at once (std sets SO_REUSEADDR); should
+            // another process have taken it, keep trying until stopped.
+            if let Ok(l) = TcpListener::bind(addr) {
+                return Some(l);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 

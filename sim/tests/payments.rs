@@ -497,3 +497,19 @@ fn a_pay_with_the_card_in_a_session() {
     assert_eq!(fields(&send(&sim, &f))["transaction.receipt"], a["transaction.receipt"]);
     assert_eq!(transactions(&sim), 1);
 }
+
+/// `POST /admin/close-batch?merchant=ID` closes that merchant's batch only
+/// (the query was dropped by the HTTP layer before issue 27: every
+/// merchant's batch closed).
+#[test]
+fn close_batch_takes_the_merchant_from_the_query() {
+    let sim = start(config().merchant("OTHERMERCHANT", "other-password"));
+    let r = Client::connect(sim.addr())
+        .request("POST", &format!("/admin/close-batch?merchant={MERCHANT}"), None, b"")
+        .unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        String::from_utf8(r.body).unwrap().trim(),
+        format!("{{\"batches\":[{{\"merchant\":\"{MERCHANT}\",\"batch\":2}}]}}")
+    );
+}

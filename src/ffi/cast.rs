@@ -4,7 +4,7 @@ use std::ffi::{c_char, CStr};
 
 use crate::error::{Error, Kind, Result};
 
-fn null(name: &str) -> Error {
+pub(crate) fn null(name: &str) -> Error {
     Error::new(Kind::NullArgument, format!("argument '{name}' is NULL"))
 }
 

@@ -21,6 +21,12 @@ pub struct gw_client {
     client: Client,
 }
 
+impl gw_client {
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
 /// Creates a client from a configuration, which is checked whole (base URL,
 /// merchant, authentication; certificate, key and CA files are read now) and
 /// copied: the configuration may be freed afterwards.

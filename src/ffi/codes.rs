@@ -55,3 +55,7 @@ pub const GW_ERR_OUT_OF_RANGE: gw_status = 16;
 /// `gw_check_gateway`: the gateway answered `status=SHUTDOWN` (it is not
 /// accepting requests); the response is handed out.
 pub const GW_GATEWAY_SHUTDOWN: gw_status = 17;
+/// The payment journal (`gw_config_set_journal`) could not be opened,
+/// written or read; a payment whose intent could not be recorded was not
+/// sent (`gw_last_error_in_doubt()` is 0 then).
+pub const GW_ERR_JOURNAL: gw_status = 18;

@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::cast::{free_handle, into_handle, mut_arg, str_arg};
+use super::cast::{free_handle, into_handle, mut_arg, opt_str_arg, str_arg};
 use super::panic::{guarded, status_boundary, value_boundary};
 use super::status::gw_status;
 use crate::config::{Config, LogLevel, Trust};
@@ -279,6 +279,48 @@ pub unsafe extern "C" fn gw_config_set_timeout_ms(config: *mut gw_config, millis
 pub unsafe extern "C" fn gw_config_set_retries(config: *mut gw_config, retries: u32) -> gw_status {
     // SAFETY: the caller guarantees the pointer.
     unsafe { set(config, |c| c.set_retries(retries)) }
+}
+
+/// The waits between attempts of a call, in milliseconds: `first_ms`
+/// before the first retry, twice as long before each next one, at most
+/// `max_ms`, each plus up to 50% random jitter (default 200 and 10000;
+/// `first_ms` positive, `max_ms` at least `first_ms`). The same waits for
+/// every retry: a repeat of a request, a payment's identical resubmission,
+/// and the RETRIEVE_TRANSACTION polls that settle a payment not final; all
+/// within the call's timeout (`gw_config_set_timeout_ms`).
+///
+/// # Safety
+/// `config` is a live `gw_config`.
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_backoff_ms(config: *mut gw_config, first_ms: u32, max_ms: u32) -> gw_status {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        set(config, |c| c.set_backoff(Duration::from_millis(first_ms.into()), Duration::from_millis(max_ms.into())))
+    }
+}
+
+/// Keeps a payment journal in the SQLite file `path` (UTF-8; created when
+/// missing, with its `-wal` and `-shm` files beside it; NULL turns the
+/// journal off, the default). Opened by `gw_client_new` (`GW_ERR_JOURNAL`
+/// when it cannot be). Before the first byte of a PAY, AUTHORIZE, CAPTURE,
+/// REFUND, VOID or VERIFY goes out, gw records its intent — operation,
+/// `order.id`, `transaction.id`, amount, currency, merchant, time; never
+/// card data, never credentials — and syncs it to the disk; the outcome is
+/// recorded once final. After a crash or a power cut, `gw_journal_recover`
+/// resolves what was left open. Several clients, threads and processes of
+/// one machine may share one file (not over a network file system: WAL
+/// needs shared memory). A payment whose intent cannot be recorded is not
+/// sent (`GW_ERR_JOURNAL`). Costs two synced writes per payment; no round
+/// trip (docs/payments.md, "The journal").
+///
+/// # Safety
+/// `config` is a live `gw_config`; `path` NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn gw_config_set_journal(config: *mut gw_config, path: *const c_char) -> gw_status {
+    // SAFETY: the caller guarantees the pointer.
+    let path = unsafe { opt_str_arg(path, "path") };
+    // SAFETY: as above.
+    unsafe { set(config, |c| c.set_journal(path?.map(std::path::Path::new))) }
 }
 
 /// Nonzero says the merchant's token repository keeps one token per card:

@@ -66,3 +66,29 @@ pub extern "C" fn gw_last_error_http_status() -> u16 {
 pub extern "C" fn gw_last_error_in_doubt() -> u32 {
     guarded(0, || read_last(0, |last| last.map_or(0, |last| u32::from(last.in_doubt))))
 }
+
+/// The `order.id` of the transaction this thread's last failing call was
+/// about: a payment operation's (`gw_execute` of a PAY, AUTHORIZE,
+/// CAPTURE, REFUND, VOID or VERIFY, `gw_pay_*`) or RETRIEVE_TRANSACTION's.
+/// With `gw_last_error_transaction_id`, the ids a till keeps to resolve a
+/// payment that is not final (`gw_last_error_in_doubt()` is 1) with
+/// `gw_retrieve_transaction` later. NULL for other calls.
+///
+/// Owned and valid as for `gw_last_error`.
+#[no_mangle]
+pub extern "C" fn gw_last_error_order_id() -> *const c_char {
+    guarded(ptr::null(), || {
+        read_last(ptr::null(), |last| last.and_then(|last| last.ids.as_ref()).map_or(ptr::null(), |ids| ids.0.as_ptr()))
+    })
+}
+
+/// The `transaction.id` of the transaction this thread's last failing call
+/// was about; see `gw_last_error_order_id`. NULL for other calls.
+///
+/// Owned and valid as for `gw_last_error`.
+#[no_mangle]
+pub extern "C" fn gw_last_error_transaction_id() -> *const c_char {
+    guarded(ptr::null(), || {
+        read_last(ptr::null(), |last| last.and_then(|last| last.ids.as_ref()).map_or(ptr::null(), |ids| ids.1.as_ptr()))
+    })
+}

@@ -18,6 +18,8 @@ pub(crate) struct LastError {
     pub(crate) field: Option<CString>,
     pub(crate) http_status: u16,
     pub(crate) in_doubt: bool,
+    /// The transaction's `order.id` and `transaction.id` (a payment's call).
+    pub(crate) ids: Option<(CString, CString)>,
 }
 
 thread_local! {
@@ -37,6 +39,7 @@ pub(crate) fn record(err: Error) -> u32 {
         field: err.field().map(to_c),
         http_status: err.http_status().unwrap_or(0),
         in_doubt: err.in_doubt(),
+        ids: err.ids().map(|(order, transaction)| (to_c(order), to_c(transaction))),
     };
     let _ = LAST_ERROR.try_with(|cell| cell.try_borrow_mut().map(|mut slot| *slot = Some(last)));
     err.status()

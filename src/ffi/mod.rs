@@ -16,6 +16,7 @@ pub(crate) mod panic;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod journal;
 pub mod request;
 pub mod response;
 pub mod rules;

@@ -294,6 +294,11 @@ pub fn last_error_field() -> Option<String> {
     read(gw_last_error_field())
 }
 
+/// `gw_last_error_order_id()` and `gw_last_error_transaction_id()`, copied.
+pub fn last_error_ids() -> (Option<String>, Option<String>) {
+    (read(gw::ffi::error::gw_last_error_order_id()), read(gw::ffi::error::gw_last_error_transaction_id()))
+}
+
 /// `gw_last_error_in_doubt()` as a bool.
 pub fn last_error_in_doubt() -> bool {
     gw::ffi::error::gw_last_error_in_doubt() == 1
@@ -365,6 +370,19 @@ impl CConfig {
     pub fn retries(self, retries: u32) -> CConfig {
         // SAFETY: a live config.
         self.check(unsafe { gw_config_set_retries(self.0, retries) });
+        self
+    }
+
+    /// `gw_config_set_journal`.
+    pub fn journal(self, path: &Path) -> CConfig {
+        self.set_str(gw_config_set_journal, path.to_str().expect("a UTF-8 path"))
+    }
+
+    /// `gw_config_set_backoff_ms`.
+    pub fn backoff(self, first: Duration, max: Duration) -> CConfig {
+        let ms = |d: Duration| u32::try_from(d.as_millis()).expect("fits");
+        // SAFETY: a live config.
+        self.check(unsafe { gw_config_set_backoff_ms(self.0, ms(first), ms(max)) });
         self
     }
 

@@ -208,7 +208,8 @@ def test_a_closed_client_refuses_calls(base_url):
 STATUS_NAMES = ["GW_OK", "GW_ERR_NULL_ARGUMENT", "GW_ERR_INVALID_UTF8", "GW_ERR_INVALID_FIELD", "GW_ERR_CONFIG",
                 "GW_ERR_CONNECT", "GW_ERR_TIMEOUT", "GW_ERR_TLS", "GW_ERR_IO", "GW_ERR_PROTOCOL",
                 "GW_ERR_AUTHENTICATION", "GW_ERR_GATEWAY", "GW_DECLINED", "GW_PENDING", "GW_UNKNOWN_RESULT",
-                "GW_ERR_INTERNAL", "GW_ERR_OUT_OF_RANGE", "GW_GATEWAY_SHUTDOWN"]
+                "GW_ERR_INTERNAL", "GW_ERR_OUT_OF_RANGE", "GW_GATEWAY_SHUTDOWN",
+                "GW_ERR_JOURNAL"]
 
 
 def test_status_name_round_trips_every_status():
@@ -233,7 +234,8 @@ def test_every_status_of_the_library_has_its_class():
                 "GW_ERR_AUTHENTICATION": gw.AuthenticationError, "GW_ERR_GATEWAY": gw.GatewayError,
                 "GW_DECLINED": gw.Declined, "GW_PENDING": gw.Pending, "GW_UNKNOWN_RESULT": gw.UnknownResult,
                 "GW_ERR_INTERNAL": gw.InternalError, "GW_ERR_OUT_OF_RANGE": gw.InternalError,
-                "GW_GATEWAY_SHUTDOWN": gw.GatewayShutdown}
+                "GW_GATEWAY_SHUTDOWN": gw.GatewayShutdown,
+                "GW_ERR_JOURNAL": gw.JournalError}
     assert errors.CLASS_BY_NAME == expected
     names = {gw.status_name(status) for status in range(1, len(STATUS_NAMES))}
     assert names == set(errors.CLASS_BY_NAME), "the mapping and the library's names differ"

@@ -36,6 +36,10 @@ class LibraryError(ImportError):
 
 gw_status = c_uint32
 LOG_CALLBACK = ctypes.CFUNCTYPE(None, c_void_p, c_uint32, c_char_p)
+# gw_recover_callback: userdata, outcome, operation, order_id, transaction_id,
+# amount, currency, recorded_at_ms, response (borrowed for the call).
+RECOVER_CALLBACK = ctypes.CFUNCTYPE(None, c_void_p, c_uint32, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p,
+                                    c_uint64, c_void_p)
 
 # name: (restype, argtypes). Every function of include/gw.h.
 # Functions returning `const char *` use c_char_p: ctypes copies the string
@@ -68,10 +72,15 @@ SIGNATURES = {
     "gw_config_set_retries": (gw_status, [_HANDLE, c_uint32]),
     "gw_config_set_token_repository_unique_card": (gw_status, [_HANDLE, c_uint32]),
     "gw_config_set_log": (gw_status, [_HANDLE, c_uint32, LOG_CALLBACK, c_void_p]),
+    "gw_config_set_backoff_ms": (gw_status, [_HANDLE, c_uint32, c_uint32]),
+    "gw_config_set_journal": (gw_status, [_HANDLE, c_char_p]),
+    "gw_journal_recover": (gw_status, [_HANDLE, RECOVER_CALLBACK, c_void_p, POINTER(c_uint32)]),
     "gw_last_error": (c_char_p, []),
     "gw_last_error_field": (c_char_p, []),
     "gw_last_error_http_status": (c_uint16, []),
     "gw_last_error_in_doubt": (c_uint32, []),
+    "gw_last_error_order_id": (c_char_p, []),
+    "gw_last_error_transaction_id": (c_char_p, []),
     "gw_request_new": (gw_status, [c_char_p, _OUT]),
     "gw_request_set": (gw_status, [_HANDLE, c_char_p, c_char_p]),
     "gw_request_tokenize_p2pe": (gw_status, [c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, _OUT]),

@@ -6,7 +6,7 @@ import contextlib
 import ctypes
 import threading
 from collections.abc import Mapping
-from typing import Any, Callable, Iterable, Iterator, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 from . import _native
 from .errors import (
@@ -116,12 +116,16 @@ def _error(status: int, response: Optional[Response] = None, argument_of_field: 
     # no NVP answer (GW_ERR_PROTOCOL), 0 (None) when no answer came.
     http_status = lib.gw_last_error_http_status()
     in_doubt = lib.gw_last_error_in_doubt() == 1
+    ids = (_text(lib.gw_last_error_order_id()), _text(lib.gw_last_error_transaction_id()))
     cls = error_class(status)
     if cls is ValidationError:
         argument = (argument_of_field or {}).get(field or "")
-        return ValidationError(status, message, field, response, argument=argument, http_status=http_status,
-                               in_doubt=in_doubt)
-    return cls(status, message, field, response, http_status, in_doubt)
+        error = ValidationError(status, message, field, response, argument=argument, http_status=http_status,
+                                in_doubt=in_doubt)
+    else:
+        error = cls(status, message, field, response, http_status, in_doubt)
+    error.order_id, error.transaction_id = ids
+    return error
 
 
 def _raise(status: int) -> None:
@@ -164,6 +168,8 @@ class Client:
         log: Optional[Callable[[int, str], None]] = None,
         log_level: str = "info",
         token_repository_unique_card: bool = False,
+        journal: Optional[str] = None,
+        backoff_ms: Optional[Tuple[int, int]] = None,
     ) -> None:
         # Every argument is checked before the first C call.
         settings = [
@@ -202,6 +208,15 @@ class Client:
                              _milliseconds(connect_timeout_ms, "connect_timeout_ms")))
         if retries is not None:
             settings.append(("gw_config_set_retries", _uint(retries, "retries")))
+        if journal is not None:
+            # The payment journal (SQLite): intents recorded before a payment
+            # goes out, recovered with recover_journal() after a crash.
+            settings.append(("gw_config_set_journal", _bytes(journal, "journal")))
+        if backoff_ms is not None:
+            if not isinstance(backoff_ms, tuple) or len(backoff_ms) != 2:
+                raise TypeError("argument 'backoff_ms' must be a (first_ms, max_ms) tuple")
+            settings.append(("gw_config_set_backoff_ms", _milliseconds(backoff_ms[0], "backoff_ms[0]"),
+                             _milliseconds(backoff_ms[1], "backoff_ms[1]")))
         if not isinstance(token_repository_unique_card, bool):
             raise TypeError("argument 'token_repository_unique_card' must be bool")
         if token_repository_unique_card:
@@ -395,6 +410,35 @@ class Client:
             extra.append((b"correlationId", _bytes(correlation_id, "correlation_id")))
         return extra
 
+    def recover_journal(self) -> Tuple[List["Recovered"], int]:
+        """Resolves the payment journal's open intents whose call is over
+        (``gw_journal_recover``): a list of :class:`Recovered`, oldest
+        first, and how many open intents may still belong to a running call
+        (ask again later). Raises :class:`ConfigError` without a journal,
+        :class:`JournalError` when it cannot be read or written."""
+        handed: List[Recovered] = []
+        lib = _native.lib()
+
+        def each(_userdata: Any, outcome: int, operation: Optional[bytes], order_id: Optional[bytes],
+                 transaction_id: Optional[bytes], amount: Optional[bytes], currency: Optional[bytes],
+                 recorded_at_ms: int, response: Optional[int]) -> None:
+            fields = {}
+            if response:
+                # Borrowed for the callback: copied here.
+                for index in range(lib.gw_response_len(response)):
+                    name, value = ctypes.c_char_p(), ctypes.c_char_p()
+                    if lib.gw_response_field(response, index, ctypes.byref(name), ctypes.byref(value)) == OK:
+                        fields[_text(name.value)] = _text(value.value)
+            handed.append(Recovered(_RECOVERED.get(outcome, str(outcome)), _text(operation) or "",
+                                    _text(order_id) or "", _text(transaction_id) or "", _text(amount),
+                                    _text(currency), recorded_at_ms, fields))
+
+        callback = _native.RECOVER_CALLBACK(each)
+        running = ctypes.c_uint32(0)
+        with self._use() as pointer:
+            _check(lib.gw_journal_recover(pointer, callback, None, ctypes.byref(running)))
+        return handed, running.value
+
     def check_gateway(self) -> Response:
         """CHECK_GATEWAY: no credentials sent, one attempt. Returns when the
         gateway answers ``status=OPERATING`` (read ``["gatewayVersion"]``);
@@ -446,6 +490,28 @@ class Client:
                 if status != OK:
                     raise _error(status, None, argument_of_field)
             return self._call(lib.gw_execute, request.pointer, argument_of_field=argument_of_field)
+
+
+class Recovered(NamedTuple):
+    """One open intent of the payment journal, as recovery resolved it.
+
+    ``outcome``: ``"approved"`` (the money moved), ``"declined"`` (no money
+    moved; a new attempt needs a new transaction id), ``"not_sent"`` (the
+    gateway never got it: safe to act on only by paying again with the SAME
+    ``order_id`` and ``transaction_id``), ``"not_final"`` (still open: recover
+    again later). ``fields``: RETRIEVE_TRANSACTION's answer, when one came."""
+
+    outcome: str
+    operation: str
+    order_id: str
+    transaction_id: str
+    amount: Optional[str]
+    currency: Optional[str]
+    recorded_at_ms: int
+    fields: Dict[str, Optional[str]]
+
+
+_RECOVERED = {1: "approved", 2: "declined", 3: "not_sent", 4: "not_final"}
 
 
 def _card(key_serial_number: str, payload: str, initialization_vector: Optional[str],

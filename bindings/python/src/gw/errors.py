@@ -67,6 +67,12 @@ class Error(Exception):
         #: ``gw_last_error_in_doubt()`` of the failing call: the request may
         #: have had an effect at the gateway that gw could not learn.
         self.in_doubt = in_doubt
+        #: The ``order.id`` and ``transaction.id`` of the payment (or
+        #: RETRIEVE_TRANSACTION) the call was about
+        #: (``gw_last_error_order_id`` / ``_transaction_id``): what a till
+        #: keeps to resolve a payment that is not final. None otherwise.
+        self.order_id: Optional[str] = None
+        self.transaction_id: Optional[str] = None
 
     def _gateway(self, name: str) -> Optional[str]:
         return self.response.get(name) if self.response is not None else None
@@ -195,6 +201,12 @@ class GatewayShutdown(GatewayError):
     not accepting requests; ``.response`` is its answer."""
 
 
+class JournalError(Error):
+    """The payment journal (``journal=`` of the configuration) could not be
+    opened, written or read; a payment whose intent could not be recorded
+    was not sent."""
+
+
 class InternalError(Error):
     """A bug in gw (a caught panic), or a status this binding does not know."""
 
@@ -220,6 +232,7 @@ CLASS_BY_NAME: Dict[str, Type[Error]] = {
     "GW_ERR_INTERNAL": InternalError,
     "GW_ERR_OUT_OF_RANGE": InternalError,
     "GW_GATEWAY_SHUTDOWN": GatewayShutdown,
+    "GW_ERR_JOURNAL": JournalError,
 }
 
 
