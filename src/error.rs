@@ -148,7 +148,9 @@ impl Error {
     /// RETRIEVE_TRANSACTION's): the ids a till resolves it with later. The
     /// message of a call in doubt says them too.
     pub(crate) fn with_ids(mut self, order_id: &str, transaction_id: &str) -> Error {
-        if self.in_doubt {
+        // Said once: a RETRIEVE_TRANSACTION poll's error, named already,
+        // may become its payment's.
+        if self.in_doubt && self.ids.is_none() {
             self.message.push_str(&format!(
                 "; not final: resolve order.id={order_id} transaction.id={transaction_id} with RETRIEVE_TRANSACTION"
             ));

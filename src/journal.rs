@@ -367,6 +367,14 @@ mod tests {
         journal.close("M1", "O2", "T1", Closed::Approved, None).unwrap();
         assert_eq!(journal.outcome("M1", "O2", "T1").unwrap().as_deref(), Some("DECLINED"), "closed once");
         assert_eq!(journal.outcome("M1", "O1", "T1").unwrap(), None);
+        // An earlier process with this process's id (a restarted till): its
+        // intent is an orphan, whatever its deadline.
+        journal
+            .with(|c| c.execute("UPDATE intent SET instance = instance + 1 WHERE order_id = 'O1'", []), "test")
+            .unwrap();
+        let (orphans, running) = journal.orphans("M1").unwrap();
+        assert_eq!((orphans.len(), running), (1, 0), "{orphans:?}");
+        assert_eq!(orphans[0].order_id, "O1");
         // The same ids again reopen the intent.
         journal.record_intent("M1", &pay("O2", "T1"), Duration::ZERO).unwrap();
         assert_eq!(journal.outcome("M1", "O2", "T1").unwrap(), None);

@@ -116,7 +116,7 @@ fn a_pending_payment_is_settled_within_the_call_or_ends_not_final() {
     assert_eq!(status, GW_PENDING, "{}", last_error());
     assert!(last_error_in_doubt());
     assert_eq!(last_error_ids(), (Some("p2".into()), Some("1".into())));
-    assert!(last_error().contains("order.id=p2 transaction.id=1"), "{}", last_error());
+    assert_eq!(last_error().matches("order.id=p2 transaction.id=1").count(), 1, "{}", last_error());
     assert!(matches!(response.get("response.gatewayCode").as_deref(), Some("PENDING" | "SUBMITTED")));
     // Another payment on the order meanwhile: LOCK_FAILURE is no decline,
     // and this request was not processed: resubmitted while retries last,
