@@ -278,7 +278,7 @@ impl Client {
             Err(error) if moves_money && error.in_doubt() => self.settle(request, error, deadline),
             outcome => outcome,
         };
-        self.journal_outcome(request, &outcome);
+        self.journal_outcome(request, &outcome, deadline);
         outcome.map_err(|error| {
             let error = error.after_attempts(attempts, started.elapsed());
             let error = match request.operation().answers_a_transaction() {
@@ -346,7 +346,7 @@ impl Client {
     /// RETRIEVE_TRANSACTION, in the journal; an outcome in doubt leaves the
     /// intent open. A failure to write is logged: the till has the outcome,
     /// and recovery would resolve the intent the same way.
-    fn journal_outcome(&self, request: &Request, outcome: &Result<Response>) {
+    fn journal_outcome(&self, request: &Request, outcome: &Result<Response>, deadline: Instant) {
         let Some(journal) = &self.journal else { return };
         let operation = request.operation();
         if !operation.answers_a_transaction() {
@@ -364,7 +364,8 @@ impl Client {
         };
         let order = request.get("order.id").unwrap_or_default();
         let transaction = request.get("transaction.id").unwrap_or_default();
-        if let Err(error) = journal.close(self.merchant(), order, transaction, closed, code) {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        if let Err(error) = journal.close(self.merchant(), order, transaction, closed, code, wait) {
             self.log(LogLevel::Error, || format!("{}: {error}", operation.name()));
         }
     }
@@ -393,6 +394,7 @@ impl Client {
                         &intent.transaction_id,
                         Closed::NotProcessed,
                         None,
+                        self.config.timeout,
                     )?;
                     Recovered::NotSent
                 }

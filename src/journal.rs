@@ -31,8 +31,10 @@ use crate::error::{Error, Kind, Result};
 use crate::request::Request;
 use crate::transport::forks;
 
-/// How long a write waits for another client or process that holds the
-/// journal's write lock before the call fails (nothing sent).
+/// How long a statement waits at most for another client or process that
+/// holds the journal's write lock. A payment's own writes wait no longer
+/// than its call's deadline leaves ([`Journal::record_intent`],
+/// [`Journal::close`]): a call never runs past its deadline, not even here.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The schema; `user_version` says which one a file holds.
@@ -190,7 +192,9 @@ impl Journal {
         Ok(connection)
     }
 
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>, what: &str) -> Result<T> {
+    /// Runs `f` on this process's connection, waiting at most `wait` (and
+    /// never more than [`BUSY_TIMEOUT`]) for another writer's lock.
+    fn with<T>(&self, wait: Duration, f: impl FnOnce(&Connection) -> rusqlite::Result<T>, what: &str) -> Result<T> {
         // A panic while holding the lock leaves the connection usable:
         // every statement is one transaction of its own.
         let mut guard = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -202,11 +206,15 @@ impl Journal {
             std::mem::forget(std::mem::replace(&mut guard.1, fresh));
             guard.0 = forks();
         }
+        // sqlite3_busy_timeout: no system call, set per statement because
+        // each call has its own deadline (0 fails at once when locked).
+        guard.1.busy_timeout(wait.min(BUSY_TIMEOUT)).map_err(|err| journal_error("busy timeout", err))?;
         f(&guard.1).map_err(|err| journal_error(what, err))
     }
 
     /// Records the intent of `request` for `merchant`, open until
-    /// `deadline_ms` at the latest, durably. A request with the same ids
+    /// `deadline` from now at the latest (the call's time left, which also
+    /// bounds the wait for another writer's lock), durably. A request with the same ids
     /// (an identical resubmission by the till, the retry of a payment the
     /// gateway never saw) reopens its intent.
     pub fn record_intent(&self, merchant: &str, request: &Request, deadline: Duration) -> Result<()> {
@@ -216,6 +224,7 @@ impl Journal {
         let now = now_ms();
         let deadline_ms = now.saturating_add(u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX));
         self.with(
+            deadline,
             |c| {
                 c.prepare_cached(
                     "INSERT INTO intent (merchant, order_id, transaction_id, operation, amount, currency, \
@@ -242,7 +251,9 @@ impl Journal {
         Ok(())
     }
 
-    /// Closes the open intent of these ids with its final outcome. An intent
+    /// Closes the open intent of these ids with its final outcome, waiting
+    /// at most `wait` for another writer's lock (a close that fails leaves
+    /// the intent open: recovery resolves it the same way). An intent
     /// already closed keeps its outcome.
     pub fn close(
         &self,
@@ -251,8 +262,10 @@ impl Journal {
         transaction_id: &str,
         outcome: Closed,
         code: Option<&str>,
+        wait: Duration,
     ) -> Result<()> {
         self.with(
+            wait,
             |c| {
                 c.prepare_cached(
                     "UPDATE intent SET outcome = ?4, gateway_code = ?5, settled_ms = ?6 \
@@ -276,6 +289,7 @@ impl Journal {
     /// how many open ones may still belong to a running call.
     pub fn orphans(&self, merchant: &str) -> Result<(Vec<Intent>, u32)> {
         let open = self.with(
+            BUSY_TIMEOUT,
             |c| {
                 let mut statement = c.prepare_cached(
                     "SELECT operation, order_id, transaction_id, amount, currency, recorded_ms, deadline_ms, pid, \
@@ -311,6 +325,7 @@ impl Journal {
     #[cfg(test)]
     pub fn outcome(&self, merchant: &str, order_id: &str, transaction_id: &str) -> Result<Option<String>> {
         self.with(
+            BUSY_TIMEOUT,
             |c| {
                 c.query_row(
                     "SELECT outcome FROM intent WHERE merchant = ?1 AND order_id = ?2 AND transaction_id = ?3",
@@ -363,14 +378,18 @@ mod tests {
             ("O2", Some("12.50"), Some("AUD"))
         );
         assert_eq!(journal.orphans("M2").unwrap(), (vec![], 0), "another merchant's");
-        journal.close("M1", "O2", "T1", Closed::Declined, Some("DECLINED")).unwrap();
-        journal.close("M1", "O2", "T1", Closed::Approved, None).unwrap();
+        journal.close("M1", "O2", "T1", Closed::Declined, Some("DECLINED"), BUSY_TIMEOUT).unwrap();
+        journal.close("M1", "O2", "T1", Closed::Approved, None, BUSY_TIMEOUT).unwrap();
         assert_eq!(journal.outcome("M1", "O2", "T1").unwrap().as_deref(), Some("DECLINED"), "closed once");
         assert_eq!(journal.outcome("M1", "O1", "T1").unwrap(), None);
         // An earlier process with this process's id (a restarted till): its
         // intent is an orphan, whatever its deadline.
         journal
-            .with(|c| c.execute("UPDATE intent SET instance = instance + 1 WHERE order_id = 'O1'", []), "test")
+            .with(
+                BUSY_TIMEOUT,
+                |c| c.execute("UPDATE intent SET instance = instance + 1 WHERE order_id = 'O1'", []),
+                "test",
+            )
             .unwrap();
         let (orphans, running) = journal.orphans("M1").unwrap();
         assert_eq!((orphans.len(), running), (1, 0), "{orphans:?}");

@@ -382,3 +382,28 @@ fn a_forked_child_and_its_parent_both_journal_their_payments() {
     assert_eq!(charges(&sim), 7);
     nothing_open(&client);
 }
+
+/// Another process holds the journal's write lock: the payment's intent
+/// cannot be recorded, and the call ends within its own deadline (not after
+/// SQLite's longer wait for the lock) with `GW_ERR_JOURNAL`, nothing sent,
+/// nothing in doubt.
+#[test]
+fn a_locked_journal_fails_the_payment_within_its_deadline_and_sends_nothing() {
+    let sim = start(sim_config());
+    let dir = journal_dir("locked");
+    let path = dir.join("till.db");
+    let client = CConfig::for_url(&sim.base_url()).api_version(V).timeout(TIMEOUT).journal(&path).client();
+    let holder = rusqlite::Connection::open(&path).expect("a second connection to the journal");
+    holder.execute_batch("BEGIN IMMEDIATE").expect("the write lock");
+    let before = sim.request_count();
+    let started = Instant::now();
+    let (status, _) = pay(&client, "l0", &card(), None);
+    let took = started.elapsed();
+    assert_eq!(status, GW_ERR_JOURNAL, "{}", last_error());
+    assert_eq!(gw::ffi::error::gw_last_error_in_doubt(), 0, "nothing was sent");
+    assert_eq!(sim.request_count(), before, "nothing was sent");
+    assert!(took < BOUND, "the call took {took:?}, past its {TIMEOUT:?} deadline");
+    holder.execute_batch("ROLLBACK").expect("the lock released");
+    assert_eq!(pay(&client, "l0", &card(), None).0, GW_OK, "{}", last_error());
+    nothing_open(&client);
+}
