@@ -268,7 +268,13 @@ pub unsafe extern "C" fn gw_config_set_timeout_ms(config: *mut gw_config, millis
 /// a failure once the request went out, or HTTP 500 SERVER_FAILED, for every
 /// operation but a TOKENIZE without a `token` (which then stays in doubt),
 /// unless `gw_config_set_token_repository_unique_card` says the repository
-/// keeps one token per card. `gw_check_gateway` makes one attempt only. Never after a TLS failure or another answer. The table
+/// keeps one token per card. `gw_check_gateway` makes one attempt only.
+/// Never after a TLS failure or another answer. A payment (PAY, AUTHORIZE,
+/// CAPTURE, REFUND, VOID, VERIFY) is resent byte-identical (same ids, same
+/// content: the gateway answers it with the first answer and does not
+/// charge twice) after a failure in doubt or a LOCK_FAILURE answer, and a
+/// payment still not final is then settled by RETRIEVE_TRANSACTION polls,
+/// all within the call's timeout. The table
 /// is in docs/production.md ("Retries"). Waits 200 ms, 400 ms, ... plus up
 /// to 50% jitter, and only while the call's timeout leaves time; a failed
 /// call that made several attempts says "after N attempts over X s".
