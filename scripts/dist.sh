@@ -163,6 +163,18 @@ if [ -z "$only" ]; then
     python3 scripts/dist_archive.py zip "$dist/$name.zip" "$work/windows/$name"
     python3 scripts/dist_archive.py zip "$dist/$name-mingw-static.zip" "$static"
   done
+  step "Windows: the zips' CMake package (gw::gw) with MinGW-w64; x64's refuses an x86 build and the other way round"
+  for arch in x64 x86; do
+    case $arch in x64) cc=x86_64-w64-mingw32-gcc other=x86 ;; x86) cc=i686-w64-mingw32-gcc other=x64 ;; esac
+    cmake -S tests/cmake-windows -B "$work/cmake-$arch" -DCMAKE_SYSTEM_NAME=Windows -DCMAKE_C_COMPILER=$cc \
+      -DCMAKE_PREFIX_PATH="$work/windows/gw-$version-windows-$arch" -DGW_WANTED="$major.$minor" >"$work/cmake.log" 2>&1 \
+      && cmake --build "$work/cmake-$arch" >>"$work/cmake.log" 2>&1 || { cat "$work/cmake.log"; fail "$arch: CMake gw::gw"; }
+    if cmake -S tests/cmake-windows -B "$work/cmake-$arch-wrong" -DCMAKE_SYSTEM_NAME=Windows -DCMAKE_C_COMPILER=$cc \
+      -DCMAKE_PREFIX_PATH="$work/windows/gw-$version-windows-$other" >/dev/null 2>&1; then
+      fail "an $arch CMake build accepted the $other zip"
+    fi
+    echo "ok: $arch: find_package(gw $major.$minor) and gw::gw build quickstart.exe; the $other zip is refused"
+  done
   step "Windows: gw.lib linked by lld-link; x64 under Wine: gw-sim.exe serves, the Linux quick start tokenizes against it"
   scripts/test-windows.sh --sim-exe "$work/windows/gw-$version-windows-x64/gw-sim.exe" "$work/gw-$version-linux-x86_64" \
     "$work/windows/gw-$version-windows-x86"
