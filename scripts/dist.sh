@@ -208,5 +208,7 @@ step "SHA256SUMS"
 step "the x86_64 install paths end to end: tarball, .debs, wheel (scripts/test-dist.sh)"
 scripts/test-dist.sh "$dist"
 
+# The size tables of docs/release.md and docs/windows.md, from these files.
+[ -n "$only" ] || python3 scripts/release_sizes.py "$dist"
 echo "== dist: $(ls "$dist" | wc -l) files in ${dist#"$root"/}/ in $(( $(date +%s) - started )) s"
 (cd "$dist" && ls -l --time-style=+ | awk 'NR > 1 { printf "  %10d  %s\n", $5, $NF }')
