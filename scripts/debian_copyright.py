@@ -23,7 +23,7 @@ def main() -> None:
         out = [file.read().rstrip("\n")]
     with open(os.path.join(ROOT, "THIRD-PARTY-LICENSES.md"), encoding="utf-8") as file:
         third = file.read()
-    sections = re.findall(r"^## (.+?) \((.+?)\)\n\nUsed by:\n(.*?)\n\n```text\n(.*?)\n```", third, re.S | re.M)
+    sections = re.findall(r"^## ([^\n]+) \(([^\n()]+)\)\n\nUsed by:\n(.*?)\n\n```text\n(.*?)\n```", third, re.S | re.M)
     if not sections:
         raise SystemExit("debian_copyright.py: no licence sections read from THIRD-PARTY-LICENSES.md")
     for _name, spdx, used_by, text in sections:
