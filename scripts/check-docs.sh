@@ -69,10 +69,10 @@ echo "== docs: the version in the documents is Cargo.toml's, no stale operation 
 . scripts/version.sh
 # Release file names and versions a reader types: gw-X.Y.Z-..., _X.Y.Z_, libgwA,
 # find_package(gw X.Y) (CHANGELOG.md names old versions on purpose).
-stale=$(grep -noE 'gw-[0-9]+\.[0-9]+\.[0-9]+-|_[0-9]+\.[0-9]+\.[0-9]+_|\blibgw[0-9][0-9.]*_|find_package\(gw [0-9.]+' \
+stale=$(grep -noE 'gw-[0-9]+\.[0-9]+\.[0-9]+\b-?|_[0-9]+\.[0-9]+\.[0-9]+_|\blibgw[0-9][0-9.]*_|find_package\(gw [0-9.]+' \
   README.md docs/*.md examples-c/README.md examples-c/CMakeLists.txt bindings/python/README.md sim/python/README.md \
   packaging/*.txt 2>/dev/null \
-  | grep -vE "gw-$version-|_${version}_|libgw${abi}_|find_package\(gw ($major\.$minor|@)" || true)
+  | grep -vE "gw-$version(-|\$)|_${version}_|libgw${abi}_|find_package\(gw ($major\.$minor|@)" || true)
 [ -z "$stale" ] || { echo "$stale"; fail "documents name another version than $version (libgw$abi, find_package(gw $major.$minor))"; }
 [ "$(sed -n 's/^version = "\(.*\)"/\1/p' sim/python/pyproject.toml)" = "$version" ] || fail "sim/python/pyproject.toml's version is not $version"
 # The descriptions a user reads in package managers and file properties stay
