@@ -38,7 +38,13 @@ for arch in x64 x86; do
   # removed first so that it is linked again, with its PDB, every time.
   rm -f gw.pdb "$out/gw.dll" "$out/deps/gw.dll"
   # GNU ld stamps the link time into PE files; a release must be reproducible.
-  GW_PDB=1 RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-Wl,--no-insert-timestamp" \
+  # (Added to scripts/dist.sh's encoded flags when set: cargo then ignores RUSTFLAGS.)
+  if [ -n "${CARGO_ENCODED_RUSTFLAGS:-}" ]; then
+    flags=(CARGO_ENCODED_RUSTFLAGS="$CARGO_ENCODED_RUSTFLAGS"$'\x1f'-Clink-arg=-Wl,--no-insert-timestamp)
+  else
+    flags=(RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-Wl,--no-insert-timestamp")
+  fi
+  env GW_PDB=1 "${flags[@]}" \
     cargo build -q --locked -p gw -p gw-sim --target "$target" $([ "$profile" = release ] && echo --release)
   dest=$dist/$arch
   mkdir -p "$dest/cmake/gw"

@@ -50,8 +50,13 @@ export SOURCE_DATE_EPOCH TZ=UTC LC_ALL=C
 export CARGO_TARGET_DIR=$root/target/dist
 # No path of this machine in the binaries (panic messages, debug info).
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
-export RUSTFLAGS="--remap-path-prefix=$root=/gw --remap-path-prefix=$cargo_home=/cargo"
-export CFLAGS="-ffile-prefix-map=$root=/gw -ffile-prefix-map=$cargo_home=/cargo"
+# Encoded (0x1f between arguments), and CFLAGS shell-quoted for the cc crate,
+# so that a checkout whose path has a space builds too.
+unset RUSTFLAGS
+export CARGO_ENCODED_RUSTFLAGS="--remap-path-prefix=$root=/gw"$'\x1f'"--remap-path-prefix=$cargo_home=/cargo"
+export CC_SHELL_ESCAPED_FLAGS=1
+CFLAGS=$(printf '%q ' "-ffile-prefix-map=$root=/gw" "-ffile-prefix-map=$cargo_home=/cargo")
+export CFLAGS
 # make test's x86_64 files go elsewhere, so that it leaves a make dist's dist/ alone.
 dist=$root/dist
 [ -z "$only" ] || dist=$CARGO_TARGET_DIR/files-$only
@@ -166,10 +171,10 @@ if [ -z "$only" ]; then
   step "Windows: the zips' CMake package (gw::gw) with MinGW-w64; x64's refuses an x86 build and the other way round"
   for arch in x64 x86; do
     case $arch in x64) cc=x86_64-w64-mingw32-gcc other=x86 ;; x86) cc=i686-w64-mingw32-gcc other=x64 ;; esac
-    cmake -S tests/cmake-windows -B "$work/cmake-$arch" -DCMAKE_SYSTEM_NAME=Windows -DCMAKE_C_COMPILER=$cc \
+    env -u CFLAGS cmake -S tests/cmake-windows -B "$work/cmake-$arch" -DCMAKE_SYSTEM_NAME=Windows -DCMAKE_C_COMPILER=$cc \
       -DCMAKE_PREFIX_PATH="$work/windows/gw-$version-windows-$arch" -DGW_WANTED="$major.$minor" >"$work/cmake.log" 2>&1 \
-      && cmake --build "$work/cmake-$arch" >>"$work/cmake.log" 2>&1 || { cat "$work/cmake.log"; fail "$arch: CMake gw::gw"; }
-    if cmake -S tests/cmake-windows -B "$work/cmake-$arch-wrong" -DCMAKE_SYSTEM_NAME=Windows -DCMAKE_C_COMPILER=$cc \
+      && env -u CFLAGS cmake --build "$work/cmake-$arch" >>"$work/cmake.log" 2>&1 || { cat "$work/cmake.log"; fail "$arch: CMake gw::gw"; }
+    if env -u CFLAGS cmake -S tests/cmake-windows -B "$work/cmake-$arch-wrong" -DCMAKE_SYSTEM_NAME=Windows -DCMAKE_C_COMPILER=$cc \
       -DCMAKE_PREFIX_PATH="$work/windows/gw-$version-windows-$other" >/dev/null 2>&1; then
       fail "an $arch CMake build accepted the $other zip"
     fi

@@ -22,6 +22,9 @@ cd "$(dirname "$0")/.."
 root=$PWD
 dist=$(cd "$1" && pwd)
 . scripts/version.sh
+# A till developer's environment: none of make dist's build flags (its CFLAGS
+# would reach CMake's compiler checks).
+unset CFLAGS CC_SHELL_ESCAPED_FLAGS CARGO_ENCODED_RUSTFLAGS RUSTFLAGS
 fail() { echo "FAIL: $*" >&2; exit 1; }
 work=$(mktemp -d)
 debs=("libgw$abi" libgw-dev gw-sim)
