@@ -8,8 +8,7 @@
 //!   `0.<MINOR>` before, because a 0.x minor version may break the ABI
 //!   (docs/release.md; scripts/version.sh computes the same for the scripts).
 //! - Windows (MinGW): a version resource in `gw.dll` (file and product
-//!   version, company and product names), compiled with windres; with
-//!   `GW_PDB=1`, `gw.pdb` and a debug directory.
+//!   version, company and product names), compiled with windres.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,17 +32,6 @@ fn main() {
     }
     if target_os == "windows" && env("CARGO_CFG_TARGET_ENV") == "gnu" {
         version_resource(&out, &version, &env("CARGO_CFG_TARGET_ARCH"));
-        // GW_PDB=1 (scripts/build-windows.sh, release): GNU ld (binutils 2.40+)
-        // writes gw.pdb (the public symbols) and a CodeView debug directory
-        // naming "gw.pdb" into gw.dll, so crash dumps from tills can be
-        // symbolised. The file lands in the linker's working directory (the
-        // workspace root); the script moves it beside gw.dll. A bare name,
-        // not a path: a path of the build machine would make the DLL differ
-        // from one checkout to another. Its GUID is a hash of the DLL.
-        println!("cargo:rerun-if-env-changed=GW_PDB");
-        if env("GW_PDB") == "1" {
-            println!("cargo:rustc-cdylib-link-arg=-Wl,--pdb=gw.pdb");
-        }
     }
     // The tests compile C programs for the same target (tests/common/mod.rs, `compile_c`).
     println!("cargo:rustc-env=GW_BUILD_TARGET={}", env("TARGET"));

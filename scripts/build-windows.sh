@@ -2,9 +2,7 @@
 # Builds gw for Windows x64 and x86 with MinGW-w64 (`make windows`; the
 # Windows zips of `make dist` are these directories):
 #   dist/windows/x64/ and dist/windows/x86/, each with
-#     gw.dll        the library (a version resource carries gw's version; a debug
-#                   directory names gw.pdb)
-#     gw.pdb        its public symbols, for crash dumps (binutils' --pdb)
+#     gw.dll        the library (a version resource carries gw's version)
 #     cmake/gw/     a CMake package: find_package(gw) gives gw::gw
 #     gw.lib        its import library for MSVC (made by llvm-dlltool from gw.def;
 #                   checked to define every function of the header)
@@ -34,9 +32,6 @@ for arch in x64 x86; do
     x86) target=i686-pc-windows-gnu machine=i386 prefix=_ ;;
   esac
   out=$target_dir/$target/$profile
-  # gw.pdb is written when gw.dll is linked (build.rs, GW_PDB): the DLL is
-  # removed first so that it is linked again, with its PDB, every time.
-  rm -f gw.pdb "$out/gw.dll" "$out/deps/gw.dll"
   # GNU ld stamps the link time into PE files; a release must be reproducible.
   # (Added to scripts/dist.sh's encoded flags when set: cargo then ignores RUSTFLAGS.)
   if [ -n "${CARGO_ENCODED_RUSTFLAGS:-}" ]; then
@@ -44,14 +39,10 @@ for arch in x64 x86; do
   else
     flags=(RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-Wl,--no-insert-timestamp")
   fi
-  env GW_PDB=1 "${flags[@]}" \
+  env "${flags[@]}" \
     cargo build -q --locked -p gw -p gw-sim --target "$target" $([ "$profile" = release ] && echo --release)
   dest=$dist/$arch
   mkdir -p "$dest/cmake/gw"
-  [ -f gw.pdb ] || { echo "$arch: the link of gw.dll wrote no gw.pdb" >&2; exit 1; }
-  mv gw.pdb "$dest/gw.pdb"
-  x86_64-w64-mingw32-objdump -p "$out/gw.dll" | grep -q 'format RSDS .* pdb gw\.pdb)' \
-    || { echo "$arch: gw.dll has no debug directory naming gw.pdb" >&2; exit 1; }
   install -m 644 "$out/gw.dll" "$out/libgw.dll.a" "$out/libgw.a" include/gw.h bindings/cpp/gw.hpp "$dest/"
   . scripts/version.sh
   sed -e "s/@GW_VERSION@/$version/g" -e "s/@GW_MAJOR@/$major/g" -e "s/@GW_MINOR@/$minor/g" -e "s/@GW_ABI@/$abi/g" \
