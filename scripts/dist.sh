@@ -6,7 +6,7 @@
 #                                               with share/doc/gw and share/man
 #   libgwABI_V_ARCH.deb, libgw-dev_V_ARCH.deb, gw-sim_V_ARCH.deb   for amd64, arm64, armhf
 #                                               (ABI: 0.2 for 0.2.x, scripts/version.sh)
-#   gw-V-windows-{x64,x86}.zip                 scripts/build-windows.sh's files (gw.dll, gw.pdb,
+#   gw-V-windows-{x64,x86}.zip                 scripts/build-windows.sh's files (gw.dll,
 #                                               gw.lib, gw.def, libgw.dll.a, gw.h, gw.hpp,
 #                                               gw-sim.exe, cmake/, README.txt, doc/)
 #   gw-V-windows-{x64,x86}-mingw-static.zip    the MinGW static libgw.a, apart (it is most of

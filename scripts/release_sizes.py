@@ -60,7 +60,7 @@ def main(argv: list) -> None:
                 libraries.append(f"| Linux {arch} | `{os.path.basename(member.name)}` | {member.size:,} |")
         else:
             with zipfile.ZipFile(path) as archive:
-                for wanted in ("gw.dll", "gw.pdb"):
+                for wanted in ("gw.dll",):
                     info = next((i for i in archive.infolist() if i.filename.endswith("/" + wanted)), None)
                     if info:
                         libraries.append(f"| Windows {arch} | `{wanted}` | {info.file_size:,} |")
