@@ -3,7 +3,8 @@
 # Windows zips of `make dist` are these directories):
 #   dist/windows/x64/ and dist/windows/x86/, each with
 #     gw.dll        the library (a version resource carries gw's version)
-#     cmake/gw/     a CMake package: find_package(gw) gives gw::gw
+#     cmake/        a CMake package: find_package(gw) gives gw::gw (CMake looks
+#                   in PREFIX/cmake/ on Windows)
 #     gw.lib        its import library for MSVC (made by llvm-dlltool from gw.def;
 #                   checked to define every function of the header)
 #     libgw.dll.a   its import library for MinGW (gcc ... -lgw)
@@ -42,13 +43,13 @@ for arch in x64 x86; do
   env "${flags[@]}" \
     cargo build -q --locked -p gw -p gw-sim --target "$target" $([ "$profile" = release ] && echo --release)
   dest=$dist/$arch
-  mkdir -p "$dest/cmake/gw"
+  mkdir -p "$dest/cmake"
   install -m 644 "$out/gw.dll" "$out/libgw.dll.a" "$out/libgw.a" include/gw.h bindings/cpp/gw.hpp "$dest/"
   . scripts/version.sh
   sed -e "s/@GW_VERSION@/$version/g" -e "s/@GW_MAJOR@/$major/g" -e "s/@GW_MINOR@/$minor/g" -e "s/@GW_ABI@/$abi/g" \
-    -e "s/@GW_ARCH@/$arch/g" cmake/gwConfig-windows.cmake.in >"$dest/cmake/gw/gwConfig.cmake"
+    -e "s/@GW_ARCH@/$arch/g" cmake/gwConfig-windows.cmake.in >"$dest/cmake/gwConfig.cmake"
   sed -e "s/@GW_VERSION@/$version/g" -e "s/@GW_MAJOR@/$major/g" -e "s/@GW_MINOR@/$minor/g" -e "s/@GW_ABI@/$abi/g" \
-    -e "s/@GW_ARCH@/$arch/g" cmake/gwConfigVersion.cmake.in >"$dest/cmake/gw/gwConfigVersion.cmake"
+    -e "s/@GW_ARCH@/$arch/g" cmake/gwConfigVersion.cmake.in >"$dest/cmake/gwConfigVersion.cmake"
   install -m 755 "$out/gw-sim.exe" "$dest/"
   { echo "LIBRARY gw.dll"; echo "EXPORTS"; sed 's/^/    /' <<<"$header"; } >"$dest/gw.def"
   llvm-dlltool -m "$machine" -d "$dest/gw.def" -D gw.dll -l "$dest/gw.lib"

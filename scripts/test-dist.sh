@@ -138,7 +138,7 @@ for file in "$dist"/*; do
     libgw*.deb) has "$(dpkg-deb -c "$file" | awk '{ print $NF }')" "$name" "usr/share/doc/libgw$abi/copyright" ;;
     *-mingw-static.zip) has "$(python3 -m zipfile -l "$file" | awk 'NR > 1 { print $1 }')" "$name" libgw.a gw.h README.txt "${licences[@]}" ;;
     *.zip) has "$(python3 -m zipfile -l "$file" | awk 'NR > 1 { print $1 }')" "$name" "${docs[@]/#/doc/}" "${licences[@]}" \
-      gw.dll gw.lib gw.h cmake/gw/gwConfig.cmake cmake/gw/gwConfigVersion.cmake README.txt ;;
+      gw.dll gw.lib gw.h cmake/gwConfig.cmake cmake/gwConfigVersion.cmake README.txt ;;
     *.whl) has "$(python3 -m zipfile -l "$file" | awk 'NR > 1 { print $1 }')" "$name" "${licences[@]/#/licenses/}" ;;
     SHA256SUMS) continue ;;
     *) fail "$name: which documents should it carry?" ;;
