@@ -3,6 +3,8 @@
 # Windows zips of `make dist` are these directories):
 #   dist/windows/x64/ and dist/windows/x86/, each with
 #     gw.dll        the library (a version resource carries gw's version)
+#     cmake/        a CMake package: find_package(gw) gives gw::gw (CMake looks
+#                   in PREFIX/cmake/ on Windows)
 #     gw.lib        its import library for MSVC (made by llvm-dlltool from gw.def;
 #                   checked to define every function of the header)
 #     libgw.dll.a   its import library for MinGW (gcc ... -lgw)
@@ -30,13 +32,24 @@ for arch in x64 x86; do
     # (the import itself is undecorated: llvm-dlltool's "noprefix").
     x86) target=i686-pc-windows-gnu machine=i386 prefix=_ ;;
   esac
-  # GNU ld stamps the link time into PE files; a release must be reproducible.
-  RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-Wl,--no-insert-timestamp" \
-    cargo build -q --locked -p gw -p gw-sim --target "$target" $([ "$profile" = release ] && echo --release)
   out=$target_dir/$target/$profile
+  # GNU ld stamps the link time into PE files; a release must be reproducible.
+  # (Added to scripts/dist.sh's encoded flags when set: cargo then ignores RUSTFLAGS.)
+  if [ -n "${CARGO_ENCODED_RUSTFLAGS:-}" ]; then
+    flags=(CARGO_ENCODED_RUSTFLAGS="$CARGO_ENCODED_RUSTFLAGS"$'\x1f'-Clink-arg=-Wl,--no-insert-timestamp)
+  else
+    flags=(RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-Wl,--no-insert-timestamp")
+  fi
+  env "${flags[@]}" \
+    cargo build -q --locked -p gw -p gw-sim --target "$target" $([ "$profile" = release ] && echo --release)
   dest=$dist/$arch
-  mkdir -p "$dest"
+  mkdir -p "$dest/cmake"
   install -m 644 "$out/gw.dll" "$out/libgw.dll.a" "$out/libgw.a" include/gw.h bindings/cpp/gw.hpp "$dest/"
+  . scripts/version.sh
+  sed -e "s/@GW_VERSION@/$version/g" -e "s/@GW_MAJOR@/$major/g" -e "s/@GW_MINOR@/$minor/g" -e "s/@GW_ABI@/$abi/g" \
+    -e "s/@GW_ARCH@/$arch/g" cmake/gwConfig-windows.cmake.in >"$dest/cmake/gwConfig.cmake"
+  sed -e "s/@GW_VERSION@/$version/g" -e "s/@GW_MAJOR@/$major/g" -e "s/@GW_MINOR@/$minor/g" -e "s/@GW_ABI@/$abi/g" \
+    -e "s/@GW_ARCH@/$arch/g" cmake/gwConfigVersion.cmake.in >"$dest/cmake/gwConfigVersion.cmake"
   install -m 755 "$out/gw-sim.exe" "$dest/"
   { echo "LIBRARY gw.dll"; echo "EXPORTS"; sed 's/^/    /' <<<"$header"; } >"$dest/gw.def"
   llvm-dlltool -m "$machine" -d "$dest/gw.def" -D gw.dll -l "$dest/gw.lib"
@@ -46,7 +59,9 @@ for arch in x64 x86; do
     || { diff <(sort <<<"$expected") <(echo "$defined") || true; echo "$arch: gw.lib does not define exactly the header's functions" >&2; exit 1; }
   imports=$(x86_64-w64-mingw32-objdump -p "$dest/gw.dll" | sed -n 's/^\s*DLL Name: //p' | sort -fu)  # KERNEL32.dll and kernel32.dll are one
   [ -n "$imports" ] || { echo "$arch: no imports read from gw.dll" >&2; exit 1; }
-  sed -e "s/@VERSION@/$version/g" -e "s/@ARCH@/$arch/g" -e "s/@MACHINE@/$arch/g" packaging/README-windows.txt \
+  # Rust's standard library (both targets) needs Windows 10 or later since Rust 1.78.
+  sed -e "s/@VERSION@/$version/g" -e "s/@ARCH@/$arch/g" -e "s/@MACHINE@/$arch/g" \
+    -e "s/@WINVER@/Windows 10, Windows Server 2016 or later; not Windows 7 or 8.1/g" packaging/README-windows.txt \
     | awk -v imports="$imports" '/^@IMPORTS@$/ { n = split(imports, line, "\n"); for (i = 1; i <= n; i++) print "  " line[i]; next } { print }' \
     | sed 's/$/\r/' >"$dest/README.txt"
   echo "$dest: $(cd "$dest" && ls | tr '\n' ' ')($profile; gw.lib defines the header's $(wc -l <<<"$header") functions)"

@@ -7,7 +7,13 @@
 #      target directory (so only gw and gw-sim are rebuilt);
 #   2. every *.md file a document names exists in the repository;
 #   3. the minimum Rust version the README states is Cargo.toml's rust-version;
-#   4. the README's status table has exactly the header's statuses and numbers.
+#   4. the README's status table and docs/troubleshooting.md's rows have
+#      exactly the header's statuses and numbers;
+#   5. the release file names and versions in the documents are Cargo.toml's
+#      version's, package descriptions list no operations, and
+#      THIRD-PARTY-LICENSES.md was generated from Cargo.lock's crates of now.
+# The README's Install section runs against the release files themselves
+# (scripts/check-install-docs.sh, from scripts/test-dist.sh).
 # Called by scripts/test.sh; runs alone too (after scripts/setup.sh test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +64,32 @@ echo "== docs: the stated minimum Rust version"
 msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 grep -q "needs Rust $msrv or later" README.md || fail "README.md does not say 'needs Rust $msrv or later' (Cargo.toml rust-version)"
 echo "ok: Rust $msrv"
+
+echo "== docs: the version in the documents is Cargo.toml's, no stale operation lists"
+. scripts/version.sh
+# Release file names and versions a reader types: gw-X.Y.Z-..., _X.Y.Z_, libgwA,
+# find_package(gw X.Y) (CHANGELOG.md names old versions on purpose).
+stale=$(grep -noE 'gw-[0-9]+\.[0-9]+\.[0-9]+\b-?|_[0-9]+\.[0-9]+\.[0-9]+_|\blibgw[0-9][0-9.]*_|find_package\(gw [0-9.]+' \
+  README.md docs/*.md examples-c/README.md examples-c/CMakeLists.txt bindings/python/README.md sim/python/README.md \
+  packaging/*.txt 2>/dev/null \
+  | grep -vE "gw-$version(-|\$)|_${version}_|libgw${abi}_|find_package\(gw ($major\.$minor|@)" || true)
+[ -z "$stale" ] || { echo "$stale"; fail "documents name another version than $version (libgw$abi, find_package(gw $major.$minor))"; }
+[ "$(sed -n 's/^version = "\(.*\)"/\1/p' sim/python/pyproject.toml)" = "$version" ] || fail "sim/python/pyproject.toml's version is not $version"
+# The descriptions a user reads in package managers and file properties stay
+# general: a list of operations goes stale with every release (the .debs,
+# gw.pc, README.txt, the wheels' summaries, the DLL's version resource, gw-sim help).
+listed=$(grep -nE '\((CREATE_SESSION|TOKENIZE|P2PE TOKENIZE)[,)]|CREATE_SESSION and P2PE|: CREATE_SESSION' \
+  scripts/debian-packages.sh scripts/install.sh packaging/*.txt bindings/python/pyproject.toml sim/python/pyproject.toml \
+  Cargo.toml sim/Cargo.toml build.rs sim/src/cli.rs || true)
+[ -z "$listed" ] || { echo "$listed"; fail "a package description lists operations: keep it general (sessions, P2PE tokens and payments)"; }
+scripts/third-party-licenses.sh --check
+echo "ok: gw $version (soname libgw.so.$abi) everywhere; descriptions general; third-party licences current"
+
+echo "== docs: docs/troubleshooting.md has a row for every status of the header"
+rows=$(sed -n 's/^| \([0-9]*\) `\(GW_[A-Z0-9_]*\)` |.*/\1 \2/p' docs/troubleshooting.md | sort -n)
+header_statuses=$(sed -n 's/^#define \(GW_[A-Z0-9_]*\) \([0-9]*\)$/\2 \1/p' include/gw.h | grep -vE ' GW_(TRUST|LOG|VERSION)_' | sort -n)
+[ "$header_statuses" = "$rows" ] || { diff <(echo "$header_statuses") <(echo "$rows") || true; fail "docs/troubleshooting.md's rows differ from include/gw.h's statuses (< header, > troubleshooting)"; }
+echo "ok: $(wc -l <<<"$rows") statuses, each with its row"
 
 echo "== docs: the README's status table is the header's"
 header=$(sed -n 's/^#define \(GW_[A-Z0-9_]*\) \([0-9]*\)$/\2 \1/p' include/gw.h | grep -vE ' GW_(TRUST|LOG|VERSION|RECOVERED)_' | sort -n)

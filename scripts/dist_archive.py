@@ -9,6 +9,11 @@
         tagged py3-none-PLATFORM_TAG (dots separate several tags), with
         METADATA from bindings/python/pyproject.toml and a RECORD of sha256
         hashes; prints the wheel's path.
+    dist_archive.py sim-wheel OUTDIR PLATFORM_TAG GW_SIM
+        gw-sim for pip: the package gw_sim (sim/python/README.md its long
+        description) whose wheel installs the program GW_SIM (gw-sim or
+        gw-sim.exe) as the `gw-sim` command (the wheel's .data/scripts, which
+        pip puts in the environment's bin/ or Scripts\); prints its path.
 
 The same inputs and SOURCE_DATE_EPOCH give the same bytes: entries are sorted,
 dated alike and compressed alike (zipfile's deflate at level 9).
@@ -19,6 +24,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import sys
 import time
 import tomllib
@@ -77,7 +83,6 @@ def wheel(outdir: str, platform_tag: str, library: str) -> str:
     python = os.path.join(ROOT, "bindings", "python")
     with open(os.path.join(python, "pyproject.toml"), "rb") as file:
         project = tomllib.load(file)["project"]
-    name, version = project["name"], project["version"]
     package = os.path.join(python, "src", "gw")
     files = {}
     for entry in sorted(os.listdir(package)):
@@ -86,13 +91,41 @@ def wheel(outdir: str, platform_tag: str, library: str) -> str:
                 files[f"gw/{entry}"] = (file.read(), 0o100644)
     with open(library, "rb") as file:
         files[f"gw/{os.path.basename(library)}"] = (file.read(), 0o100755)
-
-    info = f"{name}-{version}.dist-info"
     with open(os.path.join(python, project["readme"]), encoding="utf-8") as file:
+        readme = _for_pip(file.read())
+    return _wheel(outdir, platform_tag, project, readme, files)
+
+
+def _for_pip(readme: str) -> str:
+    """The package README as the wheel's long description: without the
+    sections about a clone of the repository (building from source, the C
+    guide's shell and its variables), which a pip user has not got; links to
+    the repository's files become plain names."""
+    readme = re.sub(r"^## (?:[^\n]*\bclone\b|Tests\b).*?(?=^## |\Z)", "", readme, flags=re.S | re.M | re.I)
+    return re.sub(r"\[([^\]]+)\]\((?!https?:)[^)]*\)", r"\1", readme)
+
+
+def sim_wheel(outdir: str, platform_tag: str, program: str) -> str:
+    with open(os.path.join(ROOT, "sim", "python", "pyproject.toml"), "rb") as file:
+        project = tomllib.load(file)["project"]
+    with open(os.path.join(ROOT, "Cargo.toml"), "rb") as file:
+        version = tomllib.load(file)["package"]["version"]
+    if project["version"] != version:
+        sys.exit(f"sim/python/pyproject.toml says {project['version']}, Cargo.toml {version}")
+    with open(os.path.join(ROOT, "sim", "python", project["readme"]), encoding="utf-8") as file:
         readme = file.read()
+    name = "gw-sim.exe" if program.endswith(".exe") else "gw-sim"
+    with open(program, "rb") as file:
+        files = {f"gw_sim-{version}.data/scripts/{name}": (file.read(), 0o100755)}
+    return _wheel(outdir, platform_tag, project, readme, files)
+
+
+def _wheel(outdir: str, platform_tag: str, project: dict, readme: str, files: dict) -> str:
+    name, version = project["name"].replace("-", "_"), project["version"]
+    info = f"{name}-{version}.dist-info"
     metadata = [
         "Metadata-Version: 2.1",
-        f"Name: {name}",
+        f"Name: {project['name']}",
         f"Version: {version}",
         f"Summary: {project['description']}",
         f"License: {project['license']['text']}",
@@ -107,7 +140,7 @@ def wheel(outdir: str, platform_tag: str, library: str) -> str:
                   *(f"Tag: {tag}" for tag in tags), ""]
     files[f"{info}/METADATA"] = ("\n".join(metadata).encode(), 0o100644)
     files[f"{info}/WHEEL"] = ("\n".join(wheel_file).encode(), 0o100644)
-    for licence in ("LICENSE-MIT", "LICENSE-APACHE"):
+    for licence in ("LICENSE-MIT", "LICENSE-APACHE", "THIRD-PARTY-LICENSES.md"):
         with open(os.path.join(ROOT, licence), "rb") as file:
             files[f"{info}/licenses/{licence}"] = (file.read(), 0o100644)
     record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, (data, _) in sorted(files.items()))
@@ -124,6 +157,8 @@ def main(argv: list) -> None:
         zip_dir(argv[1], argv[2])
     elif len(argv) == 4 and argv[0] == "wheel":
         print(wheel(argv[1], argv[2], argv[3]))
+    elif len(argv) == 4 and argv[0] == "sim-wheel":
+        print(sim_wheel(argv[1], argv[2], argv[3]))
     else:
         sys.exit(__doc__)
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs gw for C and C++ users:
 #   PREFIX/include/gw.h, gw.hpp (the C++17 wrapper)
-#   PREFIX/LIBDIR/libgw.so.X.Y.Z, libgw.so.X (the soname), libgw.so (for -lgw)
+#   PREFIX/LIBDIR/libgw.so.X.Y.Z, libgw.so.ABI (the soname: libgw.so.0.Y before 1.0,
+#                                scripts/version.sh), libgw.so (for -lgw)
 #   PREFIX/LIBDIR/libgw.a
 #   PREFIX/LIBDIR/pkgconfig/gw.pc        (`pkg-config --cflags --libs gw`)
 #   PREFIX/LIBDIR/pkgconfig/gw-static.pc (`pkg-config --cflags --libs gw-static`: libgw.a
@@ -23,11 +24,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix=${1:-/usr/local}
 target=${2:-}
+# The architecture the CMake package accepts (cmake/gwConfigVersion.cmake.in).
+arch=${target%%-*}
+[ -n "$arch" ] || arch=$(uname -m)
 libdir=${GW_LIBDIR:-lib}
 if [ "${GW_ZIG:-}" = 1 ]; then cargo_build=(cargo zigbuild) cargo_rustc=(cargo-zigbuild rustc)
 else cargo_build=(cargo build) cargo_rustc=(cargo rustc); fi
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
-major=${version%%.*}
+. scripts/version.sh
 
 # cargo-zigbuild writes TARGET.2.17's output under TARGET.
 out=${CARGO_TARGET_DIR:-target}/${target:+${target%%.*}/}release
@@ -47,8 +50,8 @@ dest=${DESTDIR:-}$prefix
 install -d "$dest/include" "$dest/bin" "$dest/$libdir/pkgconfig" "$dest/$libdir/cmake/gw"
 install -m 644 include/gw.h bindings/cpp/gw.hpp "$dest/include/"
 install -m 644 "$out/libgw.so" "$dest/$libdir/libgw.so.$version"
-ln -sf "libgw.so.$version" "$dest/$libdir/libgw.so.$major"
-ln -sf "libgw.so.$major" "$dest/$libdir/libgw.so"
+ln -sf "libgw.so.$version" "$dest/$libdir/libgw.so.$abi"
+ln -sf "libgw.so.$abi" "$dest/$libdir/libgw.so"
 install -m 644 "$static_dir/${target:+${target%%.*}/}release/libgw.a" "$dest/$libdir/libgw.a"
 install -m 755 "$out/gw-sim" "$dest/bin/gw-sim"
 if [ -n "${GW_STRIP:-}" ]; then
@@ -65,7 +68,7 @@ includedir=\${prefix}/include
 cat >"$dest/$libdir/pkgconfig/gw.pc" <<PC
 $pc_head
 Name: gw
-Description: C client for the Mastercard Gateway NVP API (CREATE_SESSION, P2PE TOKENIZE)
+Description: Mastercard Gateway (MPGS) NVP API client for point-of-sale: sessions, P2PE tokens and payments
 Version: $version
 Cflags: -I\${includedir}
 Libs: -L\${libdir} -lgw
@@ -81,10 +84,9 @@ Version: $version
 Cflags: -I\${includedir} -DGW_STATIC
 Libs: \${libdir}/libgw.a $native
 PC
-minor=${version#*.}; minor=${minor%%.*}
 for file in gwConfig gwConfigVersion; do
-  sed -e "s/@GW_VERSION@/$version/g" -e "s/@GW_MAJOR@/$major/g" -e "s/@GW_MINOR@/$minor/g" \
+  sed -e "s/@GW_VERSION@/$version/g" -e "s/@GW_MAJOR@/$major/g" -e "s/@GW_MINOR@/$minor/g" -e "s/@GW_ABI@/$abi/g" -e "s/@GW_ARCH@/$arch/g" \
     -e "s#@GW_LIBDIR@#$libdir#g" -e "s#@GW_UP@#$up/..#g" \
     -e "s/@GW_STATIC_LIBS@/$(sed 's/ /;/g' <<<"$native")/g" "cmake/$file.cmake.in" >"$dest/$libdir/cmake/gw/$file.cmake"
 done
-echo "installed gw $version in $dest (soname libgw.so.$major; gw-sim in bin/)"
+echo "installed gw $version in $dest (soname libgw.so.$abi; gw-sim in bin/)"

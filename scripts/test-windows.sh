@@ -108,13 +108,15 @@ if [ "${1:-}" = --sim-exe ]; then
   msvc_link_check "$(dirname "$sim_exe")" "$4"
   # A copy: wine-run.sh puts the stand-in next to the program, never into the release tree.
   cp "$sim_exe" "$work/gw-sim.exe"
+  # GW_SIM is split on spaces (scripts/with-sim.sh): a link from a path without one.
+  ln -s "$root/scripts/wine-run.sh" "$work/wine-run.sh"
   cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$work/quickstart" \
     -I"$tree/include" -L"$tree/lib" -lgw -Wl,-rpath,"$tree/lib"
   # HTTPS: the CA is written where both sides read it (Wine maps / to drive Z:).
   for scheme in HTTP HTTPS; do
     serve=()
     [ $scheme = HTTP ] || serve=(--tls --ca-out "$work/ca.pem")
-    out=$(GW_SIM="$root/scripts/wine-run.sh $work/gw-sim.exe" scripts/with-sim.sh ${serve[@]+"${serve[@]}"} -- \
+    out=$(GW_SIM="$work/wine-run.sh $work/gw-sim.exe" scripts/with-sim.sh ${serve[@]+"${serve[@]}"} -- \
       "$work/quickstart") || fail "gw-sim.exe over $scheme: $out"
     grep -q '^session.id=SESSION0002' <<<"$out" && grep -q '^token=9' <<<"$out" || fail "gw-sim.exe over $scheme: $out"
     echo "ok: gw-sim.exe under Wine over $scheme, the Linux quick start: $(tr '\n' ' ' <<<"$out")"

@@ -25,3 +25,27 @@ fn committed_header_matches_cbindgen() {
         "include/gw.h differs from what cbindgen generates: run `GW_BLESS=1 cargo test --test header` and commit it"
     );
 }
+
+/// Tills are built by old compilers: the header is C89 (`/* */` comments only,
+/// no `// __cplusplus` after an `#endif`), also in C++98, warnings as errors
+/// (cbindgen.toml's documentation_style, header and trailer).
+#[test]
+fn header_is_c89_and_cpp98_clean() {
+    let header = Path::new(env!("CARGO_MANIFEST_DIR")).join("include/gw.h");
+    for (compiler, args) in [
+        ("gcc", ["-std=c89", "-pedantic", "-Werror", "-Wall", "-Wextra", "-fsyntax-only", "-x", "c"]),
+        ("g++", ["-std=c++98", "-pedantic", "-Werror", "-Wall", "-Wextra", "-fsyntax-only", "-x", "c++"]),
+    ] {
+        let out = std::process::Command::new(compiler)
+            .args(args)
+            .arg(&header)
+            .output()
+            .unwrap_or_else(|err| panic!("{compiler} (scripts/setup.sh installs it): {err}"));
+        assert!(
+            out.status.success(),
+            "{compiler} {} include/gw.h:\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -14,9 +14,12 @@ use zeroize::Zeroizing;
 
 /// The usage text, less the fault list (see [`usage`]).
 const USAGE: &str = "\
-gw-sim: a local Mastercard Gateway NVP simulator (CREATE_SESSION, P2PE TOKENIZE)
+gw-sim: a local Mastercard Gateway (MPGS) NVP API simulator for point-of-sale
+software using gw: sessions, P2PE tokens and the other operations gw sends
 
 USAGE:
+  gw-sim --version
+      Prints `gw-sim VERSION` (the same version as the gw library it ships with).
   gw-sim serve --merchant ID --password PW [--merchant ID --password PW ...]
                [--listen ADDR] [--tls] [--cert FILE --key FILE] [--ca-out FILE]
                [--client-ca FILE] [--token-strategy merchant|luhn|6.4]
@@ -168,8 +171,12 @@ pub fn run(args: &[String]) -> i32 {
             print!("{}", usage());
             Ok(())
         }
-        Some(other) => fail(format!("unknown command '{other}' (serve, terminal, dukpt, help)")),
-        None => fail("no command given (serve, terminal, dukpt, help)"),
+        Some("--version" | "-V" | "version") => {
+            println!("gw-sim {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        Some(other) => fail(format!("unknown command '{other}' (serve, terminal, dukpt, help, --version)")),
+        None => fail("no command given (serve, terminal, dukpt, help, --version)"),
     };
     match result {
         Ok(()) => 0,

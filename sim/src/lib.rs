@@ -1,5 +1,5 @@
 //! gw-sim: a local simulator of the Mastercard Gateway NVP API
-//! (CREATE_SESSION and P2PE TOKENIZE), for gw's tests, examples and for
+//! (sessions, P2PE tokens and the other operations gw sends), for gw's tests, examples and for
 //! integrators without gateway credentials.
 //!
 //! ```no_run

@@ -210,6 +210,16 @@ fn errors_exit_with_code_2() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("gw-sim serve"));
 }
 
+/// `gw-sim --version` prints the package's version, which is the library's.
+#[test]
+fn version_is_the_crates() {
+    for flag in ["--version", "-V"] {
+        let out = Command::new(BIN).arg(flag).output().unwrap();
+        assert!(out.status.success(), "{flag}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("gw-sim {}\n", env!("CARGO_PKG_VERSION")), "{flag}");
+    }
+}
+
 /// Every command's `--help` (or `-h`, wherever it stands) prints that
 /// command's usage and starts nothing, instead of "unknown option --help".
 #[test]

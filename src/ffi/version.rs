@@ -6,14 +6,16 @@ use super::panic::guarded;
 
 /// The major version of the header; a change breaks the ABI.
 pub const GW_VERSION_MAJOR: u32 = 0;
-/// The minor version of the header: additions only.
-pub const GW_VERSION_MINOR: u32 = 1;
+/// The minor version of the header: additions only from 1.0 on; while the
+/// major version is 0, a new minor version may break the ABI (the soname is
+/// then libgw.so.0.MINOR).
+pub const GW_VERSION_MINOR: u32 = 2;
 /// The patch version of the header.
 pub const GW_VERSION_PATCH: u32 = 0;
 /// The version as one number, 0xMMmmpp: (MAJOR << 16) | (MINOR << 8) | PATCH.
-pub const GW_VERSION_NUMBER: u32 = 0x000100;
+pub const GW_VERSION_NUMBER: u32 = 0x000200;
 
-/// The library's version, e.g. "0.1.0": a static string, never NULL, never
+/// The library's version, e.g. "0.2.0": a static string, never NULL, never
 /// to be freed. Compare it with the `GW_VERSION_*` macros of the header you
 /// compiled against.
 #[no_mangle]

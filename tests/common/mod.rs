@@ -697,11 +697,14 @@ pub fn library_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
     assert!(dir.join("libgw.so").exists(), "no libgw.so in {}", dir.display());
-    // The soname is libgw.so.0; cargo writes only libgw.so. (Unix only: the
-    // Windows tests under Wine compile this module too.)
+    // cargo writes only libgw.so; the loader wants the soname, libgw.so.0.MINOR
+    // while the major version is 0 (build.rs). (Unix only: the Windows tests
+    // under Wine compile this module too.)
     #[cfg(unix)]
     {
-        let link = dir.join("libgw.so.0");
+        let (major, minor) = (env!("CARGO_PKG_VERSION_MAJOR"), env!("CARGO_PKG_VERSION_MINOR"));
+        let abi = if major == "0" { format!("0.{minor}") } else { major.to_owned() };
+        let link = dir.join(format!("libgw.so.{abi}"));
         if !link.exists() {
             let _ = std::os::unix::fs::symlink("libgw.so", &link);
         }

@@ -33,9 +33,9 @@ def test_windows_without_a_bundled_dll_loads_gw_dll_by_name():
 
 
 def test_linux_looks_for_the_soname_first_and_never_for_a_dll():
-    found = candidates("linux", present=[HERE + "/libgw.so.0", HERE + "/libgw.so", HERE + "/gw.dll"], system="libgw.so.0")
+    found = candidates("linux", present=[HERE + "/libgw.so.0.2", HERE + "/libgw.so", HERE + "/gw.dll"], system="libgw.so.0.2")
     assert found == [
-        ("next to the package", HERE + "/libgw.so.0"),
+        ("next to the package", HERE + "/libgw.so.0.2"),
         ("next to the package", HERE + "/libgw.so"),
-        ("find_library('gw')", "libgw.so.0"),
+        ("find_library('gw')", "libgw.so.0.2"),
     ]

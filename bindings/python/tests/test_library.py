@@ -39,6 +39,15 @@ def test_major_version_mismatch_is_refused():
     assert f"version {gw.version()}" in result.stderr and "9.x" in result.stderr
 
 
+def test_another_minor_version_is_refused_before_1_0():
+    # 0.x minor versions may break the ABI: a binding for 0.1 must not load 0.2.
+    code = "import gw._native as n; n.MINIMUM_MINOR -= 1\nimport gw\ngw.version()"
+    result = run_python(code)
+    assert result.returncode != 0
+    assert "LibraryError" in result.stderr
+    assert f"version {gw.version()}" in result.stderr
+
+
 def test_importing_does_not_load_the_library_until_used(tmp_path):
     result = run_python("import gw; print('imported')", GW_LIBRARY=str(tmp_path / "missing.so"))
     assert result.returncode == 0 and "imported" in result.stdout
@@ -117,13 +126,13 @@ def test_a_library_next_to_the_package_is_found(tmp_path):
     import shutil
 
     package = _package_copy(tmp_path)
-    shutil.copy(_built_library(), package / "libgw.so.0")
+    shutil.copy(_built_library(), package / "libgw.so.0.2")
     environment = {key: value for key, value in os.environ.items() if key != "GW_LIBRARY"}
     environment["PYTHONPATH"] = str(package.parent)
     result = subprocess.run([sys.executable, "-c", "import gw, gw._native as n; gw.version(); print(n.lib()._name)"],
                             capture_output=True, text=True, env=environment, cwd=str(tmp_path), timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == str(package / "libgw.so.0")
+    assert result.stdout.strip() == str(package / "libgw.so.0.2")
 
 
 def test_find_library_is_the_last_resort(tmp_path):
@@ -133,11 +142,11 @@ def test_find_library_is_the_last_resort(tmp_path):
     libdir = tmp_path / "lib"
     libdir.mkdir()
     shutil.copy(_built_library(), libdir / "libgw.so")
-    shutil.copy(_built_library(), libdir / "libgw.so.0")
+    shutil.copy(_built_library(), libdir / "libgw.so.0.2")
     environment = {key: value for key, value in os.environ.items() if key != "GW_LIBRARY"}
     environment.update(PYTHONPATH=str(package.parent), LD_LIBRARY_PATH=str(libdir))
     code = "import ctypes.util, gw; print(ctypes.util.find_library('gw')); print(gw.version())"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment,
                             cwd=str(tmp_path), timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["libgw.so.0", gw.version()]
+    assert result.stdout.split() == ["libgw.so.0.2", gw.version()]

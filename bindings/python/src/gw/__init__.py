@@ -49,7 +49,7 @@ from .errors import (
 )
 from .response import Response, field_is_sensitive
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "AuthenticationError",

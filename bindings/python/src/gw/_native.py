@@ -26,8 +26,12 @@ from typing import Callable, Optional
 
 #: The major version of gw's C API this binding speaks (``GW_VERSION_MAJOR``).
 EXPECTED_MAJOR = 0
-#: The oldest minor version with every function declared below.
-MINIMUM_MINOR = 1
+#: The oldest minor version with every function declared below. While the
+#: major version is 0 a minor version may break the ABI, so then it is the
+#: only minor version accepted (and names the soname, libgw.so.0.MINOR).
+MINIMUM_MINOR = 2
+#: The library's soname: libgw.so.MAJOR from 1.0 on, libgw.so.0.MINOR before.
+SONAME = f"libgw.so.{EXPECTED_MAJOR}" if EXPECTED_MAJOR else f"libgw.so.0.{MINIMUM_MINOR}"
 
 
 class LibraryError(ImportError):
@@ -115,7 +119,7 @@ def _library_names(platform: str = sys.platform) -> list:
         return ["libgw.dylib"]
     if platform == "win32":
         return ["gw.dll"]
-    return ["libgw.so.0", "libgw.so"]
+    return [SONAME, "libgw.so"]
 
 
 def _candidates(platform: str = sys.platform, environ=os.environ, here: Optional[str] = None,
@@ -160,10 +164,11 @@ def _check_version(lib: ctypes.CDLL, where: str) -> None:
         major, minor = (int(part) for part in text.split(".")[:2])
     except ValueError:
         raise LibraryError(f"the gw library from {where} reports an unreadable version {text!r}") from None
-    if major != EXPECTED_MAJOR or minor < MINIMUM_MINOR:
+    if major != EXPECTED_MAJOR or minor < MINIMUM_MINOR or (major == 0 and minor != MINIMUM_MINOR):
+        wanted = f"{EXPECTED_MAJOR}.x with x >= {MINIMUM_MINOR}" if EXPECTED_MAJOR else f"0.{MINIMUM_MINOR}.x"
         raise LibraryError(
             f"the gw library from {where} is version {text}; this binding needs "
-            f"{EXPECTED_MAJOR}.x with x >= {MINIMUM_MINOR} (set GW_LIBRARY to a matching libgw)"
+            f"{wanted} (set GW_LIBRARY to a matching libgw)"
         )
 
 
