@@ -62,7 +62,7 @@ inline bool field_is_sensitive(const std::string &name) noexcept {
     return gw_field_is_sensitive(name.c_str()) != 0;
 }
 
-// The library's version at run time ("0.1.0").
+// The library's version at run time (e.g. "0.2.0").
 inline std::string version() { return gw_version(); }
 
 namespace detail {

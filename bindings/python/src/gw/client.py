@@ -560,7 +560,7 @@ def _log_trampoline(log: Callable[[int, str], None]) -> Callable[[Any, int, Opti
 
 
 def version() -> str:
-    """The loaded library's version, e.g. "0.1.0"."""
+    """The loaded library's version, e.g. "0.2.0"."""
     return _text(_native.lib().gw_version()) or ""
 
 
