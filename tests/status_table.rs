@@ -44,7 +44,8 @@ fn the_header_defines_each_status_with_its_number_and_a_doc() {
         let mut words = line.split_whitespace();
         if let (Some("#define"), Some(name), Some(value)) = (words.next(), words.next(), words.next()) {
             if is_status_name(name) {
-                assert!(lines[i - 1].starts_with("//"), "{name} has no doc comment in gw.h");
+                // cbindgen writes doc comments as `/** ... */` (C89).
+                assert!(lines[i - 1].trim_start().starts_with("*/"), "{name} has no doc comment in gw.h");
                 defined.insert(name.to_owned(), value.parse::<u32>().expect(name));
             }
         }
