@@ -87,7 +87,11 @@ fn parse_header(text: &str) -> Vec<Function> {
     for line in text.lines() {
         let trimmed = line.trim();
         if statement.is_empty() {
-            if let Some(comment) = trimmed.strip_prefix("//") {
+            // Doc comments are C89 blocks: `/**`, ` * text` lines, ` */`.
+            if trimmed.starts_with("/**") || trimmed.starts_with("*/") {
+                continue;
+            }
+            if let Some(comment) = trimmed.strip_prefix('*') {
                 doc.push_str(comment.trim());
                 doc.push('\n');
                 continue;
