@@ -65,7 +65,7 @@ cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$prefix/
 cc -std=c99 -Wall -Wextra -Werror -pedantic examples-c/quickstart.c -o "$prefix/quickstart-norpath" \
   $(pkg-config --cflags --libs gw)
 . scripts/version.sh
-readelf -d "$prefix/quickstart-shared" | grep -F "NEEDED) Shared library: [libgw.so.$abi]" >/dev/null || { echo "not linked against the soname libgw.so.$abi"; exit 1; }
+readelf -d "$prefix/quickstart-shared" | grep NEEDED | grep -F "Shared library: [libgw.so.$abi]" >/dev/null || { echo "not linked against the soname libgw.so.$abi"; exit 1; }
 err=$("$prefix/quickstart-norpath" 2>&1 >/dev/null || true)
 grep -qF "libgw.so.$abi: cannot open shared object file" <<<"$err" || { echo "without rpath or LD_LIBRARY_PATH: $err"; exit 1; }
 ! readelf -d "$prefix/quickstart-static" | grep 'libgw' >/dev/null || { echo "static build needs libgw.so"; exit 1; }
