@@ -3,6 +3,8 @@
 # Windows zips of `make dist` are these directories):
 #   dist/windows/x64/ and dist/windows/x86/, each with
 #     gw.dll        the library (a version resource carries gw's version)
+#     gw.pdb        its symbols for debuggers (crash dumps from tills), named by
+#                   gw.dll's CodeView debug directory; checked by scripts/check-pdb.sh
 #     cmake/        a CMake package: find_package(gw) gives gw::gw (CMake looks
 #                   in PREFIX/cmake/ on Windows)
 #     gw.lib        its import library for MSVC (made by llvm-dlltool from gw.def;
@@ -24,6 +26,11 @@ dist=${1:-dist/windows}
 target_dir=${CARGO_TARGET_DIR:-target}
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 header=$(scripts/header-functions.sh)
+# Linked by rust-lld, not GNU ld, through gcc (scripts/windows-lld/collect2):
+# GNU ld cannot write gw.pdb. The same rust-lld as the compiling toolchain's.
+export GW_RUST_LLD=$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/rust-lld
+export GW_LINK_ROOT=$PWD
+[ -x "$GW_RUST_LLD" ] || { echo "no rust-lld at $GW_RUST_LLD" >&2; exit 1; }
 
 for arch in x64 x86; do
   case $arch in
@@ -33,18 +40,29 @@ for arch in x64 x86; do
     x86) target=i686-pc-windows-gnu machine=i386 prefix=_ ;;
   esac
   out=$target_dir/$target/$profile
-  # GNU ld stamps the link time into PE files; a release must be reproducible.
-  # (Added to scripts/dist.sh's encoded flags when set: cargo then ignores RUSTFLAGS.)
+  # -B: gcc runs scripts/windows-lld/collect2, which links with rust-lld and
+  # writes gw.pdb. A link-time stamp in PE files would make a release
+  # irreproducible (collect2 also passes lld -Brepro: hashes, not the time).
+  # Added to scripts/dist.sh's encoded flags when set (cargo then ignores
+  # RUSTFLAGS), else to RUSTFLAGS's words, encoded (0x1f between arguments)
+  # so that a checkout whose path has a space builds too.
   if [ -n "${CARGO_ENCODED_RUSTFLAGS:-}" ]; then
-    flags=(CARGO_ENCODED_RUSTFLAGS="$CARGO_ENCODED_RUSTFLAGS"$'\x1f'-Clink-arg=-Wl,--no-insert-timestamp)
+    encoded=$CARGO_ENCODED_RUSTFLAGS
   else
-    flags=(RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-Wl,--no-insert-timestamp")
+    read -r -a words <<<"${RUSTFLAGS:-}"
+    encoded=$(IFS=$'\x1f'; echo "${words[*]}")
   fi
-  env "${flags[@]}" \
+  for flag in -Clink-arg=-B"$PWD/scripts/windows-lld/" -Clink-arg=-Wl,--no-insert-timestamp; do
+    encoded=${encoded:+$encoded$'\x1f'}$flag
+  done
+  env -u RUSTFLAGS CARGO_ENCODED_RUSTFLAGS="$encoded" \
     cargo build -q --locked -p gw -p gw-sim --target "$target" $([ "$profile" = release ] && echo --release)
   dest=$dist/$arch
   mkdir -p "$dest/cmake"
-  install -m 644 "$out/gw.dll" "$out/libgw.dll.a" "$out/libgw.a" include/gw.h bindings/cpp/gw.hpp "$dest/"
+  # cargo leaves the PDB in deps/ (it moves PDBs up for MSVC targets only).
+  install -m 644 "$out/gw.dll" "$out/deps/gw.pdb" "$out/libgw.dll.a" "$out/libgw.a" include/gw.h bindings/cpp/gw.hpp "$dest/"
+  scripts/check-pdb.sh $([ "$profile" = release ] && echo --release) "$dest/gw.dll"
+  [ $arch = x64 ] || python3 scripts/check_eh_frame.py "$dest/gw.dll"  # x64 unwinds with SEH (.pdata)
   . scripts/version.sh
   sed -e "s/@GW_VERSION@/$version/g" -e "s/@GW_MAJOR@/$major/g" -e "s/@GW_MINOR@/$minor/g" -e "s/@GW_ABI@/$abi/g" \
     -e "s/@GW_ARCH@/$arch/g" cmake/gwConfig-windows.cmake.in >"$dest/cmake/gwConfig.cmake"

@@ -7,7 +7,7 @@
 #   libgwABI_V_ARCH.deb, libgw-dev_V_ARCH.deb, gw-sim_V_ARCH.deb   for amd64, arm64, armhf
 #                                               (ABI: 0.2 for 0.2.x, scripts/version.sh)
 #   gw-V-windows-{x64,x86}.zip                 scripts/build-windows.sh's files (gw.dll,
-#                                               gw.lib, gw.def, libgw.dll.a, gw.h, gw.hpp,
+#                                               gw.pdb, gw.lib, gw.def, libgw.dll.a, gw.h, gw.hpp,
 #                                               gw-sim.exe, cmake/, README.txt, doc/)
 #   gw-V-windows-{x64,x86}-mingw-static.zip    the MinGW static libgw.a, apart (it is most of
 #                                               the size)
@@ -19,7 +19,7 @@
 # the licences, gw's and the third-party crates' (THIRD-PARTY-LICENSES.md).
 # and fails on any failed check: exports and the GW_<major> node of every
 # libgw.so, glibc versions and needed libraries of every ELF file, lintian,
-# gw.lib's symbols, auditwheel, the x64 gw-sim.exe under Wine, and the x86_64
+# gw.lib's symbols, gw.pdb against gw.dll (scripts/check-pdb.sh), auditwheel, the x64 gw-sim.exe under Wine, and the x86_64
 # install paths end to end (scripts/test-dist.sh: tarball, .debs, wheel).
 # Reproducible: the same commit gives the same bytes (SOURCE_DATE_EPOCH is the
 # commit's time, paths are remapped, archives are sorted and dated alike);

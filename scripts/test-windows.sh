@@ -2,7 +2,9 @@
 # Windows tills, tested on Linux (called by scripts/test.sh; runs alone after
 # scripts/setup.sh):
 #   1. x64 and x86 built and packaged as `make windows` does (debug profile
-#      here, for speed): gw.dll, libgw.dll.a, gw.def, libgw.a, gw.h;
+#      here, for speed): gw.dll linked by rust-lld with gw.pdb (checked by
+#      scripts/check-pdb.sh, x86's unwind tables by scripts/check_eh_frame.py),
+#      libgw.dll.a, gw.def, libgw.a, gw.h;
 #   2. both DLLs export exactly the header's functions, undecorated, and
 #      carry gw's version in their version resource;
 #   3. x86: a C caller built with -mrtd (stdcall by default) links and still
@@ -131,7 +133,7 @@ trap 'rm -rf "$work"' EXIT
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 scripts/header-functions.sh >"$work/header.txt"
 
-step "x64 and x86: scripts/build-windows.sh --debug (gw.dll, libgw.dll.a, gw.def, libgw.a, gw.h)"
+step "x64 and x86: scripts/build-windows.sh --debug (gw.dll, gw.pdb, libgw.dll.a, gw.def, libgw.a, gw.h)"
 cargo build -q --locked -p gw-sim
 scripts/build-windows.sh --debug "$work/dist"
 
