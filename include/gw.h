@@ -328,7 +328,9 @@ typedef void (*gw_recover_callback)(void *userdata,
 #define GW_UNKNOWN_RESULT 14
 
 /**
- * A bug in gw: a panic was caught at the boundary.
+ * A bug in gw: a panic was caught at the boundary. In a call that reaches
+ * the gateway it is in doubt (`gw_last_error_in_doubt()` is 1): it may
+ * have come after the request went out.
  */
 #define GW_ERR_INTERNAL 15
 
@@ -810,7 +812,9 @@ uint16_t gw_last_error_http_status(void);
  * processed and no answer came (a connection that broke or timed out after
  * the request went out), or a cut or unreadable one (`GW_ERR_PROTOCOL`),
  * or an answer that says the outcome is not final (`GW_PENDING`,
- * `GW_UNKNOWN_RESULT`, `GW_ERR_GATEWAY` with `error.cause=SERVER_FAILED`).
+ * `GW_UNKNOWN_RESULT`, `GW_ERR_GATEWAY` with `error.cause=SERVER_FAILED`),
+ * or a bug in gw caught in a call that reaches the gateway
+ * (`GW_ERR_INTERNAL`: it may have come after the request went out).
  * 0 when nothing was sent (local validation, a refused connection, a
  * NULL argument) or the gateway's answer says what happened (a decline,
  * `GW_ERR_GATEWAY` with another cause, `GW_ERR_AUTHENTICATION`); 0 when

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::cast::{free_handle, into_handle, opt_str_arg, out_arg, ref_arg, str_arg};
 use super::config::gw_config;
-use super::panic::{guarded, status_boundary};
+use super::panic::{guarded, sending_boundary, status_boundary};
 use super::request::{gw_request, p2pe_card_args};
 use super::response::gw_response;
 use super::status::gw_status;
@@ -125,7 +125,7 @@ pub unsafe extern "C" fn gw_tokenize_p2pe(
     card_bin: *const c_char,
     out: *mut *mut gw_response,
 ) -> gw_status {
-    status_boundary(|| {
+    sending_boundary(|| {
         // SAFETY: the caller guarantees every pointer (each block below).
         let out = unsafe { out_arg(out, "out") }?;
         // SAFETY: as above.
@@ -224,7 +224,7 @@ pub unsafe extern "C" fn gw_retrieve_transaction(
     transaction_id: *const c_char,
     out: *mut *mut gw_response,
 ) -> gw_status {
-    status_boundary(|| {
+    sending_boundary(|| {
         // SAFETY: the caller guarantees the pointers.
         let out = unsafe { out_arg(out, "out") }?;
         // SAFETY: as above.
@@ -247,7 +247,7 @@ unsafe fn plain_call(
     out: *mut *mut gw_response,
     call: fn(&Client) -> Result<Response>,
 ) -> gw_status {
-    status_boundary(|| {
+    sending_boundary(|| {
         // SAFETY: the caller guarantees the pointers.
         let out = unsafe { out_arg(out, "out") }?;
         // SAFETY: as above.
@@ -268,7 +268,7 @@ unsafe fn token_call(
     out: *mut *mut gw_response,
     call: fn(&Client, &str) -> Result<Response>,
 ) -> gw_status {
-    status_boundary(|| {
+    sending_boundary(|| {
         // SAFETY: the caller guarantees the pointers.
         let out = unsafe { out_arg(out, "out") }?;
         // SAFETY: as above.
@@ -293,7 +293,7 @@ pub unsafe extern "C" fn gw_execute(
     request: *const gw_request,
     out: *mut *mut gw_response,
 ) -> gw_status {
-    status_boundary(|| {
+    sending_boundary(|| {
         // SAFETY: the caller guarantees the pointers.
         let out = unsafe { out_arg(out, "out") }?;
         // SAFETY: as above.

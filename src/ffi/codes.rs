@@ -48,7 +48,9 @@ pub const GW_DECLINED: gw_status = 12;
 pub const GW_PENDING: gw_status = 13;
 /// The result is unknown (`result=UNKNOWN` or unrecognised).
 pub const GW_UNKNOWN_RESULT: gw_status = 14;
-/// A bug in gw: a panic was caught at the boundary.
+/// A bug in gw: a panic was caught at the boundary. In a call that reaches
+/// the gateway it is in doubt (`gw_last_error_in_doubt()` is 1): it may
+/// have come after the request went out.
 pub const GW_ERR_INTERNAL: gw_status = 15;
 /// An index past the end.
 pub const GW_ERR_OUT_OF_RANGE: gw_status = 16;

@@ -6,7 +6,7 @@ use std::ptr;
 
 use super::cast::{null, ref_arg};
 use super::client::gw_client;
-use super::panic::status_boundary;
+use super::panic::sending_boundary;
 use super::response::gw_response;
 use super::status::gw_status;
 use crate::client::Recovered;
@@ -86,7 +86,7 @@ pub unsafe extern "C" fn gw_journal_recover(
     userdata: *mut c_void,
     still_running: *mut u32,
 ) -> gw_status {
-    status_boundary(|| {
+    sending_boundary(|| {
         // SAFETY: the caller guarantees the pointer.
         let client = unsafe { ref_arg(client, "client") }?;
         let callback = callback.ok_or_else(|| null("callback"))?;
