@@ -65,8 +65,8 @@ pub(crate) fn value_boundary<T>(fallback: T, body: impl FnOnce() -> Result<T>) -
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::last_error::read_last;
+    use super::*;
 
     fn in_doubt() -> bool {
         read_last(false, |last| last.is_some_and(|last| last.in_doubt))
