@@ -8,7 +8,7 @@ i686 MinGW unwinds with DWARF: crtbegin.o and Rust's rsbegin.o register the
 start of .eh_frame and libgcc walks its records up to the first zero length
 word, the terminator rsend.o (and crtend.o) bring. Every frame description
 (FDE) after that word is never found: a panic passing through such a
-function aborts the till's process instead of becoming GW_ERR_PANIC. GNU ld
+function aborts the till's process instead of becoming GW_ERR_INTERNAL. GNU ld
 put the terminators last; lld puts archive members after them unless
 scripts/windows-lld/collect2 moves them (and did, before: 940 FDEs before the
 terminator, about 9,400 after). crtend.o's own FDE (its constructor, run
