@@ -38,13 +38,17 @@ build=(--locked --release ${target:+--target "$target"})
 "${cargo_build[@]}" -q "${build[@]}" -p gw -p gw-sim
 # The static library is built alone (crate type staticlib only), where LTO
 # makes it a third of the size of the one the build above writes; rustc also
-# reports the native libraries it needs. In a target directory of its own:
-# the same unit built with other arguments would make the next build above
-# start over (gw and gw-sim with LTO).
-static_dir=${CARGO_TARGET_DIR:-target}/staticlib
-native=$(CARGO_TARGET_DIR=$static_dir "${cargo_rustc[@]}" -q "${build[@]}" -p gw --lib --crate-type staticlib \
+# reports the native libraries it needs. In the same target directory, so
+# that the dependencies are compiled once (a directory of its own compiled
+# them all again, SQLite included: a minute or more per architecture of
+# `make dist`): cargo keeps this unit apart from the build above's (neither
+# makes the other start over), and copies the output of the last one run,
+# even when fresh, to $out/libgw.a: this one, run second.
+native=$("${cargo_rustc[@]}" -q "${build[@]}" -p gw --lib --crate-type staticlib \
   -- --print native-static-libs 2>&1 | sed -n 's/.*native-static-libs: //p' | tail -n 1)
 [ -n "$native" ] || { echo "install.sh: rustc reported no native-static-libs" >&2; exit 1; }
+# The build above's own libgw.a (deps/libgw.a) must not be the one shipped.
+! cmp -s "$out/libgw.a" "$out/deps/libgw.a" || { echo "install.sh: $out/libgw.a is not the staticlib build's" >&2; exit 1; }
 
 dest=${DESTDIR:-}$prefix
 install -d "$dest/include" "$dest/bin" "$dest/$libdir/pkgconfig" "$dest/$libdir/cmake/gw"
@@ -52,7 +56,7 @@ install -m 644 include/gw.h bindings/cpp/gw.hpp "$dest/include/"
 install -m 644 "$out/libgw.so" "$dest/$libdir/libgw.so.$version"
 ln -sf "libgw.so.$version" "$dest/$libdir/libgw.so.$abi"
 ln -sf "libgw.so.$abi" "$dest/$libdir/libgw.so"
-install -m 644 "$static_dir/${target:+${target%%.*}/}release/libgw.a" "$dest/$libdir/libgw.a"
+install -m 644 "$out/libgw.a" "$dest/$libdir/libgw.a"
 install -m 755 "$out/gw-sim" "$dest/bin/gw-sim"
 if [ -n "${GW_STRIP:-}" ]; then
   $GW_STRIP --strip-debug "$dest/$libdir/libgw.a"
